@@ -1,0 +1,60 @@
+"""The audit trail: every change and every access, hash-chained per stream.
+
+Rows of one stream (the custodian unit of the record concerned, 0 for events
+without a unit) form a chain: each row's hash covers its content and the hash
+of the row before it, and `AuditHead` holds the last sequence number and hash.
+Editing or deleting any row breaks the chain, which `manage.py verify_audit`
+detects. Taking the head row FOR UPDATE is what orders writers of one stream.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditKind(models.TextChoices):
+    CHANGE = "change", _("Change")
+    ACCESS = "access", _("Access")
+
+
+class AuditEvent(models.Model):
+    stream = models.BigIntegerField()
+    seq = models.BigIntegerField()
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=8, choices=AuditKind.choices)
+    action = models.CharField(_("action"), max_length=48)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    actor_name = models.CharField(max_length=150, blank=True)
+    unit_id_value = models.BigIntegerField(null=True, db_column="unit_id")
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    record_id_value = models.BigIntegerField(null=True, db_column="record_id")
+    changes = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(blank=True)
+    ip = models.CharField(max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        constraints = [models.UniqueConstraint(fields=["stream", "seq"], name="audit_stream_seq")]
+        indexes = [
+            models.Index(fields=["record_id_value", "seq"], name="audit_record"),
+            models.Index(fields=["actor", "at"], name="audit_actor_at"),
+            models.Index(fields=["at"], name="audit_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} {self.actor_name} {self.action}"
+
+
+class AuditHead(models.Model):
+    stream = models.BigIntegerField(primary_key=True)
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"stream {self.stream} @ {self.last_seq}"

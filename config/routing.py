@@ -1,0 +1,3 @@
+"""WebSocket routes. Apps add their consumers here."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,266 @@
+"""The data of a case: validating what was typed and writing it onto a record.
+
+Input is plain data (`RecordInput`), as a form, the API or an import produces
+it: dates as text ("dd/mm/yyyy", "mm/yyyy", "yyyy" or empty), people as dicts
+keyed by role. Every problem is reported at once, keyed by field
+("party.mother.pin", "registration_date"), with a message that says the fix.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from registry.models import CivilRecord, EventType, Party, PartyRole, RegistrationType, Sex
+from registry.names import clean_name, name_exact_key, name_key
+from registry.partial_dates import PartialDate, parse_partial_date
+
+RECORD_TEXT_FIELDS = (
+    "registration_place",
+    "signer_name",
+    "signer_title",
+    "performer_name",
+    "note",
+    "event_time",
+    "event_place",
+    "event_cause",
+)
+PARTY_TEXT_FIELDS = ("birth_place", "hometown", "id_document", "ethnicity", "nationality", "residence")
+MAX_TEXT = 255
+_HTML = re.compile(r"<\s*/?\s*[a-zA-Z!]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_PIN = re.compile(r"^\d{12}$")
+
+
+@dataclass
+class RecordInput:
+    """What a person (or an import) says the book holds for one case."""
+
+    registration_date: str = ""
+    registration_type: int = RegistrationType.UNKNOWN
+    page_no: int | None = None
+    event_date: str = ""
+    text: dict[str, str] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+    parties: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class CleanParty:
+    role: str
+    full_name: str
+    sex: int
+    birth_date: PartialDate
+    pin: str
+    text: dict[str, str]
+
+
+@dataclass
+class CleanRecord:
+    registration_date: PartialDate
+    registration_type: int
+    page_no: int | None
+    event_date: PartialDate
+    text: dict[str, str]
+    details: dict[str, Any]
+    parties: list[CleanParty]
+
+
+def _clean_text(value: Any, key: str, errors: dict[str, list[str]], max_length: int = MAX_TEXT) -> str:
+    text = re.sub(r"\s+", " ", str(value or "")).strip()
+    if _CONTROL.search(str(value or "")):
+        errors.setdefault(key, []).append(
+            _("Contains invisible control characters; retype it as plain text.")
+        )
+    if _HTML.search(text):
+        errors.setdefault(key, []).append(
+            _("Remove the HTML or script tags (“<…>”): only plain text is kept.")
+        )
+    if len(text) > max_length:
+        errors.setdefault(key, []).append(
+            _("Too long: %(length)d characters, at most %(max)d.") % {"length": len(text), "max": max_length}
+        )
+    return text
+
+
+def _date(value: str, key: str, errors: dict[str, list[str]]) -> PartialDate:
+    try:
+        return parse_partial_date(value)
+    except ValidationError as exc:
+        errors.setdefault(key, []).extend(exc.messages)
+        return PartialDate()
+
+
+def pin_problems(pin: str, *, sex: int, birth_year: int | None) -> list[str]:
+    """Check a 12-digit PIN against sex and birth year (digit 4 = century and sex, 5–6 = year)."""
+    if not _PIN.match(pin):
+        return [
+            _("The personal identification number has 12 digits; “%(pin)s” has %(n)d.")
+            % {"pin": pin, "n": len(pin)}
+        ]
+    problems = []
+    code = int(pin[3])
+    century = 1900 + 100 * (code // 2)
+    pin_sex = Sex.MALE if code % 2 == 0 else Sex.FEMALE
+    if code > 9:
+        problems.append(_("Digit 4 of the identification number must be 0–9."))
+    if sex in (Sex.MALE, Sex.FEMALE) and sex != pin_sex:
+        problems.append(
+            _("The identification number says %(pin_sex)s but the sex entered is %(sex)s.")
+            % {"pin_sex": Sex(pin_sex).label, "sex": Sex(sex).label}
+        )
+    if birth_year is not None:
+        pin_year = century + int(pin[4:6])
+        if pin_year != birth_year:
+            problems.append(
+                _("The identification number says born in %(pin_year)d, the birth date says %(year)d.")
+                % {"pin_year": pin_year, "year": birth_year}
+            )
+    return problems
+
+
+def clean_record_input(data: RecordInput, *, event_type: str) -> CleanRecord:
+    """Validate everything; raise one ValidationError listing every problem by field."""
+    errors: dict[str, list[str]] = {}
+    if event_type not in EventType.values:
+        errors["event_type"] = [_("“%(value)s” is not an event type.") % {"value": event_type}]
+    unknown = set(data.text) - set(RECORD_TEXT_FIELDS)
+    for key in sorted(unknown):
+        errors[key] = [_("There is no field “%(field)s”.") % {"field": key}]
+    reg_date = _date(data.registration_date, "registration_date", errors)
+    event_date = _date(data.event_date, "event_date", errors)
+    if data.registration_type not in RegistrationType.values:
+        errors["registration_type"] = [_("Choose a registration type from the list.")]
+    text = {k: _clean_text(data.text.get(k), k, errors) for k in RECORD_TEXT_FIELDS}
+    parties: list[CleanParty] = []
+    for role, values in data.parties.items():
+        prefix = f"party.{role}"
+        if role not in PartyRole.values:
+            errors[prefix] = [_("“%(role)s” is not a role of a person in a record.") % {"role": role}]
+            continue
+        full_name = ""
+        try:
+            full_name = clean_name(str(values.get("full_name") or ""))
+        except ValidationError as exc:
+            errors.setdefault(f"{prefix}.full_name", []).extend(exc.messages)
+        sex = values.get("sex") or Sex.UNKNOWN
+        try:
+            sex = int(sex)
+            if sex not in Sex.values:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors.setdefault(f"{prefix}.sex", []).append(_("Choose the sex from the list."))
+            sex = Sex.UNKNOWN
+        birth = _date(str(values.get("birth_date") or ""), f"{prefix}.birth_date", errors)
+        pin = re.sub(r"\s", "", str(values.get("pin") or ""))
+        if pin:
+            for problem in pin_problems(pin, sex=sex, birth_year=birth.year):
+                errors.setdefault(f"{prefix}.pin", []).append(problem)
+        party_text = {k: _clean_text(values.get(k), f"{prefix}.{k}", errors) for k in PARTY_TEXT_FIELDS}
+        if full_name or pin or not birth.is_empty or any(party_text.values()):
+            parties.append(CleanParty(role, full_name, sex, birth, pin, party_text))
+    if errors:
+        raise ValidationError(errors)
+    return CleanRecord(
+        registration_date=reg_date,
+        registration_type=int(data.registration_type),
+        page_no=data.page_no,
+        event_date=event_date,
+        text=text,
+        details=dict(data.details),
+        parties=parties,
+    )
+
+
+def identity_key(event_type: str, parties: list[CleanParty]) -> str | None:
+    """The hard duplicate key of a birth or death: the PIN, else name + birth date + mother's name."""
+    if event_type not in (EventType.BIRTH, EventType.DEATH):
+        return None
+    subject_role = PartyRole.SUBJECT if event_type == EventType.BIRTH else PartyRole.DECEASED
+    by_role = {p.role: p for p in parties}
+    subject = by_role.get(subject_role)
+    if subject is None or not subject.full_name:
+        return None
+    if subject.pin:
+        return f"pin:{subject.pin}"
+    if not subject.birth_date.is_complete:
+        return None  # too little to be sure two entries are one person: the soft check covers it
+    mother = by_role.get(PartyRole.MOTHER)
+    mother_key = name_exact_key(mother.full_name) if mother and mother.full_name else ""
+    return f"id:{name_exact_key(subject.full_name)}|{subject.birth_date}|{mother_key}"
+
+
+def apply_record_data(record: CivilRecord, clean: CleanRecord) -> dict[str, list[Any]]:
+    """Write clean data onto the record and replace its parties; return old → new of what changed."""
+    changes: dict[str, list[Any]] = {}
+
+    def put(attr: str, value: Any) -> None:
+        old = getattr(record, attr)
+        if old != value:
+            changes[attr] = [old, value]
+            setattr(record, attr, value)
+
+    put("reg_year", clean.registration_date.year)
+    put("reg_month", clean.registration_date.month)
+    put("reg_day", clean.registration_date.day)
+    put("registration_type", clean.registration_type)
+    put("page_no", clean.page_no)
+    put("event_year", clean.event_date.year)
+    put("event_month", clean.event_date.month)
+    put("event_day", clean.event_date.day)
+    for key, value in clean.text.items():
+        put(key, value)
+    put("details", clean.details)
+    put("identity_key", identity_key(record.event_type, clean.parties))
+
+    old_parties = {p.role: p for p in record.parties.all()}
+    new_roles = {p.role for p in clean.parties}
+    for role in set(old_parties) - new_roles:
+        changes[f"party.{role}"] = [old_parties[role].full_name, None]
+        old_parties[role].delete()
+    for cp in clean.parties:
+        party = old_parties.get(cp.role) or Party(record=record, role=cp.role)
+        values = {
+            "full_name": cp.full_name,
+            "name_key": name_key(cp.full_name),
+            "name_exact_key": name_exact_key(cp.full_name),
+            "sex": cp.sex,
+            "birth_year": cp.birth_date.year,
+            "birth_month": cp.birth_date.month,
+            "birth_day": cp.birth_date.day,
+            "pin": cp.pin,
+            **cp.text,
+        }
+        for attr, value in values.items():
+            old = getattr(party, attr)
+            if old != value and attr not in ("name_key", "name_exact_key"):
+                changes[f"party.{cp.role}.{attr}"] = [old if party.pk else None, value]
+            setattr(party, attr, value)
+        party.save()
+    return changes
+
+
+def record_input_from(record: CivilRecord) -> RecordInput:
+    """The record's current data as input (to prefill a form or re-validate)."""
+    return RecordInput(
+        registration_date=str(record.registration_date),
+        registration_type=record.registration_type,
+        page_no=record.page_no,
+        event_date=str(record.event_date),
+        text={k: getattr(record, k) for k in RECORD_TEXT_FIELDS},
+        details=dict(record.details or {}),
+        parties={
+            p.role: {
+                "full_name": p.full_name,
+                "sex": p.sex,
+                "birth_date": str(p.birth_date),
+                "pin": p.pin,
+                **{k: getattr(p, k) for k in PARTY_TEXT_FIELDS},
+            }
+            for p in record.parties.all()
+        },
+    )

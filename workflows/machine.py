@@ -1,0 +1,144 @@
+"""The record lifecycle: the only place that decides which transition is legal.
+
+    collected --scan--> scanned --enter--> entered --attach--> attached
+        --review--> reviewed --approve--> approved --transfer--> transferred
+
+`return_for_rework` sends an attached, reviewed or approved record back to entry
+(state scanned) or to scanning (state collected); `reject` and `mark_duplicate`
+close an open record; `amend` reopens an approved or transferred record for
+review after an edit; `transfer_refused` brings an approved record back to the
+approver when the national database permanently refuses it.
+
+Refusals raise `TransitionRefused` with a message for the user. The machine
+never saves: services in `workflows.services` lock, call it and save.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from statemachine import State, StateMachine
+from statemachine.exceptions import TransitionNotAllowed
+
+from registry.models import RecordState
+
+
+class TransitionRefused(Exception):
+    """A transition that the rules do not allow; the message is for the user."""
+
+
+OPEN = ("collected", "scanned", "entered", "attached", "reviewed", "approved")
+
+
+class RecordMachine(StateMachine):
+    collected = State(_l("Collected"), value=RecordState.COLLECTED.value, initial=True)
+    scanned = State(_l("Scanned"), value=RecordState.SCANNED.value)
+    entered = State(_l("Entered"), value=RecordState.ENTERED.value)
+    attached = State(_l("Attached"), value=RecordState.ATTACHED.value)
+    reviewed = State(_l("Reviewed"), value=RecordState.REVIEWED.value)
+    approved = State(_l("Approved"), value=RecordState.APPROVED.value)
+    transferred = State(_l("Transferred"), value=RecordState.TRANSFERRED.value)
+    rejected = State(_l("Rejected"), value=RecordState.REJECTED.value, final=True)
+    duplicate = State(_l("Closed as duplicate"), value=RecordState.DUPLICATE.value, final=True)
+
+    scan = collected.to(scanned)
+    enter = scanned.to(entered)
+    attach = entered.to(attached)
+    review = attached.to(reviewed, validators="four_eyes_review")
+    approve = reviewed.to(approved, validators=["four_eyes_approve", "competent"])
+    transfer = approved.to(transferred)
+    return_for_rework = (
+        attached.to(scanned, cond="to_entry", validators="has_reason")
+        | reviewed.to(scanned, cond="to_entry", validators="has_reason")
+        | approved.to(scanned, cond="to_entry", validators="has_reason")
+        | attached.to(collected, cond="to_scan", validators="has_reason")
+        | reviewed.to(collected, cond="to_scan", validators="has_reason")
+        | approved.to(collected, cond="to_scan", validators="has_reason")
+    )
+    reject = (
+        collected.to(rejected, validators="has_reason")
+        | scanned.to(rejected, validators="has_reason")
+        | entered.to(rejected, validators="has_reason")
+        | attached.to(rejected, validators="has_reason")
+        | reviewed.to(rejected, validators="has_reason")
+        | approved.to(rejected, validators="has_reason")
+    )
+    mark_duplicate = (
+        collected.to(duplicate, validators=["has_reason", "has_original"])
+        | scanned.to(duplicate, validators=["has_reason", "has_original"])
+        | entered.to(duplicate, validators=["has_reason", "has_original"])
+        | attached.to(duplicate, validators=["has_reason", "has_original"])
+        | reviewed.to(duplicate, validators=["has_reason", "has_original"])
+        | approved.to(duplicate, validators=["has_reason", "has_original"])
+    )
+    amend = approved.to(attached, validators="has_reason") | transferred.to(attached, validators="has_reason")
+    transfer_refused = approved.to(reviewed, validators="has_reason")
+
+    # --- conditions and validators (receive the event's keyword arguments) ---------
+    def to_entry(self, stage: str = "entry", **_: Any) -> bool:
+        return stage == "entry"
+
+    def to_scan(self, stage: str = "entry", **_: Any) -> bool:
+        return stage == "scan"
+
+    def has_reason(self, reason: str = "", **_: Any) -> None:
+        if not (reason or "").strip():
+            raise TransitionRefused(_("Give a reason: it is shown to the person who must act on it."))
+
+    def has_original(self, original: Any = None, **_: Any) -> None:
+        if original is None:
+            raise TransitionRefused(_("Name the record this one duplicates."))
+        if original.pk == self.model.pk:
+            raise TransitionRefused(_("A record cannot be a duplicate of itself."))
+
+    def four_eyes_review(self, actor: Any = None, **_: Any) -> None:
+        if actor is not None and self.model.entered_by_id == actor.pk:
+            raise TransitionRefused(_("You entered this record, so someone else must review it (four eyes)."))
+
+    def four_eyes_approve(self, actor: Any = None, **_: Any) -> None:
+        if actor is not None and self.model.reviewed_by_id == actor.pk:
+            raise TransitionRefused(
+                _("You reviewed this record, so someone else must approve it (four eyes).")
+            )
+
+    def competent(self, competent: bool = True, **_: Any) -> None:
+        if not competent:
+            raise TransitionRefused(
+                _("This record is approved at %(level)s level; your approval role does not reach that level.")
+                % {"level": self.model.get_competence_display()}
+            )
+
+
+def apply_transition(record: Any, event: str, **kwargs: Any) -> None:
+    """Run `event` on the record's machine, translating refusals into `TransitionRefused`."""
+    machine = RecordMachine(record, state_field="state")
+    try:
+        machine.send(event, **kwargs)
+    except TransitionNotAllowed:
+        raise TransitionRefused(
+            _("“%(event)s” is not possible while the record is “%(state)s”.")
+            % {"event": EVENT_LABELS.get(event, event), "state": record.get_state_display()}
+        ) from None
+
+
+def allowed_events(record: Any) -> list[str]:
+    """Events whose source state matches the record (conditions and validators not evaluated)."""
+    machine = RecordMachine(record, state_field="state")
+    return [e.id for e in machine.allowed_events]
+
+
+EVENT_LABELS = {
+    "scan": _l("Scan"),
+    "enter": _l("Enter data"),
+    "attach": _l("Attach scan"),
+    "review": _l("Pass review"),
+    "approve": _l("Approve"),
+    "transfer": _l("Transfer"),
+    "return_for_rework": _l("Return for rework"),
+    "reject": _l("Reject"),
+    "mark_duplicate": _l("Close as duplicate"),
+    "amend": _l("Edit after approval"),
+    "transfer_refused": _l("Refused by the national database"),
+}

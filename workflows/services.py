@@ -1,0 +1,393 @@
+"""Transition services: the only code that changes a record's state.
+
+Each service locks the record row, checks the version the user saw, checks the
+actor's role on the record's unit, asks the state machine, saves with
+`update_fields`, and writes the audit row, all in one transaction. What
+happens after the commit (live inbox pushes) is deferred with `on_commit`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import audit_change
+from permissions.scoping import can, can_approve
+from registry.models import CivilRecord, EventType
+from registry.record_data import RecordInput, apply_record_data, clean_record_input
+from workflows.machine import TransitionRefused, apply_transition
+
+
+class ConflictError(Exception):
+    """The record changed since the user loaded it; the message says what to do."""
+
+
+class NotPermitted(TransitionRefused):
+    """The actor's roles do not cover this action on this record's unit."""
+
+
+class DuplicateRecordError(ValidationError):
+    """The database refused the data as an exact duplicate of an existing record."""
+
+    def __init__(self, message: str, existing: CivilRecord | None):
+        super().__init__(message, code="duplicate")
+        self.existing = existing
+
+
+# Hooks run inside the transaction after a transition is saved: (record, event, actor).
+# Apps register here (e.g. the transfer outbox on "approve"); business logic stays in services.
+TRANSITION_HOOKS: list[Callable[[CivilRecord, str, Any], None]] = []
+# Called after commit with (record_id, event, actor_id): live pushes.
+AFTER_COMMIT_HOOKS: list[Callable[[int, str, int | None], None]] = []
+
+
+def _lock(record: CivilRecord | int, expected_version: int | None) -> CivilRecord:
+    pk = record.pk if isinstance(record, CivilRecord) else record
+    locked = CivilRecord.objects.select_for_update().get(pk=pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise ConflictError(
+            _(
+                "Someone else changed this record while you had it open (your version %(mine)d, now %(now)d, "
+                "state “%(state)s”). Your input is kept below: reload the record, compare, and submit again."
+            )
+            % {"mine": expected_version, "now": locked.version, "state": locked.get_state_display()}
+        )
+    return locked
+
+
+def _require(actor: Any, permission: str, record: CivilRecord) -> None:
+    if actor is not None and not can(actor, permission, record.unit_path):
+        raise NotPermitted(
+            _("Your roles do not allow this action on records of %(unit)s.") % {"unit": record.unit.name}
+        )
+
+
+def _finish(
+    record: CivilRecord,
+    *,
+    event: str,
+    actor: Any,
+    old_state: str,
+    fields: list[str],
+    changes: dict[str, Any] | None = None,
+    reason: str = "",
+) -> CivilRecord:
+    record.version += 1
+    record.save(update_fields=[*fields, "state", "version", "updated_at"])
+    audit_change(
+        action=event,
+        actor=actor,
+        unit_id=record.unit_id,
+        obj=record,
+        record_id=record.pk,
+        changes={"state": [old_state, record.state], **(changes or {})},
+        reason=reason,
+    )
+    for hook in TRANSITION_HOOKS:
+        hook(record, event, actor)
+    actor_id = getattr(actor, "pk", None)
+    transaction.on_commit(lambda: [h(record.pk, event, actor_id) for h in AFTER_COMMIT_HOOKS])
+    return record
+
+
+def _save_data(record: CivilRecord, data: RecordInput) -> dict[str, Any]:
+    clean = clean_record_input(data, event_type=record.event_type)
+    try:
+        with transaction.atomic():  # a savepoint: a refused duplicate leaves the transaction usable
+            changes = apply_record_data(record, clean)
+            record.save(update_fields=[c for c in changes if not c.startswith("party.")] or ["updated_at"])
+    except IntegrityError as exc:
+        raise _duplicate_error(record, exc) from exc
+    return changes
+
+
+def _duplicate_error(record: CivilRecord, exc: IntegrityError) -> DuplicateRecordError:
+    text = str(exc)
+    if "record_one_birth_death_per_person" in text:
+        existing = (
+            CivilRecord.objects.filter(event_type=record.event_type, identity_key=record.identity_key)
+            .exclude(pk=record.pk)
+            .exclude(state__in=["rejected", "duplicate"])
+            .select_related("book", "unit")
+            .first()
+        )
+        kind = _("birth") if record.event_type == EventType.BIRTH else _("death")
+        where = (
+            _("%(book)s, entry no. %(no)d (%(unit)s)")
+            % {"book": existing.book, "no": existing.entry_no, "unit": existing.unit.name}
+            if existing
+            else _("another record")
+        )
+        return DuplicateRecordError(
+            _(
+                "This person's %(kind)s is already registered: %(where)s. "
+                "One civil event is registered once; "
+                "if this is a different person, check the name, birth date, mother and PIN."
+            )
+            % {"kind": kind, "where": where},
+            existing,
+        )
+    return DuplicateRecordError(
+        _("The database refused this as a duplicate: %(detail)s") % {"detail": text}, None
+    )
+
+
+# --- the stages ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_scan(*, record: CivilRecord | int, actor: Any, expected_version: int | None = None) -> CivilRecord:
+    """Mark the case scanned. Refused unless a scan file is stored for it."""
+    record = _lock(record, expected_version)
+    _require(actor, "scan_record", record)
+    if not record.scans.exists():
+        raise TransitionRefused(_("Upload the scan of this case first."))
+    old = record.state
+    apply_transition(record, "scan", actor=actor)
+    record.scanned_by = actor
+    return _finish(record, event="scan", actor=actor, old_state=old, fields=["scanned_by"])
+
+
+@transaction.atomic
+def record_data_save(
+    *, record: CivilRecord | int, actor: Any, data: RecordInput, expected_version: int | None = None
+) -> CivilRecord:
+    """Save entered data without changing the state (drafting while scanned or entered).
+
+    Refused after attach: from then on a change goes through return (before approval)
+    or `record_amend` (after approval).
+    """
+    record = _lock(record, expected_version)
+    _require(actor, "enter_record", record)
+    if record.state not in ("scanned", "entered"):
+        raise TransitionRefused(
+            _("The data of a record that is “%(state)s” cannot be edited here.")
+            % {"state": record.get_state_display()}
+        )
+    changes = _save_data(record, data)
+    record.version += 1
+    record.save(update_fields=["version", "updated_at"])
+    if changes:
+        audit_change(
+            action="edit",
+            actor=actor,
+            unit_id=record.unit_id,
+            obj=record,
+            record_id=record.pk,
+            changes=changes,
+        )
+    return record
+
+
+@transaction.atomic
+def record_enter(
+    *, record: CivilRecord | int, actor: Any, data: RecordInput, expected_version: int | None = None
+) -> CivilRecord:
+    """Save the keyed data and move the record to entered."""
+    record = _lock(record, expected_version)
+    _require(actor, "enter_record", record)
+    old = record.state
+    apply_transition(record, "enter", actor=actor)
+    changes = _save_data(record, data)
+    record.entered_by = actor
+    return _finish(record, event="enter", actor=actor, old_state=old, fields=["entered_by"], changes=changes)
+
+
+@transaction.atomic
+def record_attach(
+    *, record: CivilRecord | int, actor: Any, expected_version: int | None = None
+) -> CivilRecord:
+    """Confirm that the scan belongs to the data."""
+    record = _lock(record, expected_version)
+    _require(actor, "attach_record", record)
+    if not record.scans.exists():
+        raise TransitionRefused(_("There is no scan to attach: upload it first."))
+    old = record.state
+    apply_transition(record, "attach", actor=actor)
+    record.attached_by = actor
+    return _finish(record, event="attach", actor=actor, old_state=old, fields=["attached_by"])
+
+
+@transaction.atomic
+def record_review(
+    *, record: CivilRecord | int, actor: Any, expected_version: int | None = None
+) -> CivilRecord:
+    """Pass review. Refused to whoever entered the record."""
+    record = _lock(record, expected_version)
+    _require(actor, "review_record", record)
+    old = record.state
+    apply_transition(record, "review", actor=actor)
+    record.reviewed_by = actor
+    return _finish(record, event="review", actor=actor, old_state=old, fields=["reviewed_by"])
+
+
+APPROVAL_CHECKS: list[Callable[[CivilRecord], str | None]] = []
+
+
+@transaction.atomic
+def record_approve(
+    *, record: CivilRecord | int, actor: Any, expected_version: int | None = None
+) -> CivilRecord:
+    """Approve onto the ready-to-transfer list.
+
+    Refused to whoever reviewed it, to an approver below the record's competence,
+    and while any registered approval check (e.g. an unresolved likely duplicate) objects.
+    """
+    record = _lock(record, expected_version)
+    _require(actor, "approve_record", record)
+    for check in APPROVAL_CHECKS:
+        problem = check(record)
+        if problem:
+            raise TransitionRefused(problem)
+    old = record.state
+    apply_transition(record, "approve", actor=actor, competent=actor is None or can_approve(actor, record))
+    record.approved_by = actor
+    record.approved_at = timezone.now()
+    return _finish(record, event="approve", actor=actor, old_state=old, fields=["approved_by", "approved_at"])
+
+
+@transaction.atomic
+def record_transfer(*, record: CivilRecord | int, receipt: str = "") -> CivilRecord:
+    """The national database acknowledged the record (system action, no user)."""
+    record = _lock(record, None)
+    old = record.state
+    apply_transition(record, "transfer")
+    record.transferred_at = timezone.now()
+    return _finish(
+        record,
+        event="transfer",
+        actor=None,
+        old_state=old,
+        fields=["transferred_at"],
+        changes={"receipt": receipt} if receipt else None,
+    )
+
+
+@transaction.atomic
+def record_transfer_refused(*, record: CivilRecord | int, message: str) -> CivilRecord:
+    """The national database permanently refused the record: back to the approver with its message."""
+    record = _lock(record, None)
+    old = record.state
+    apply_transition(record, "transfer_refused", reason=message)
+    record.last_reason = message
+    record.returned_at = timezone.now()
+    record.returned_by = None
+    return _finish(
+        record,
+        event="transfer_refused",
+        actor=None,
+        old_state=old,
+        fields=["last_reason", "returned_at", "returned_by"],
+        reason=message,
+    )
+
+
+RETURN_PERMISSION = {"attached": "review_record", "reviewed": "approve_record", "approved": "approve_record"}
+
+
+@transaction.atomic
+def record_return(
+    *,
+    record: CivilRecord | int,
+    actor: Any,
+    reason: str,
+    stage: str = "entry",
+    remarks: dict[str, str] | None = None,
+    expected_version: int | None = None,
+) -> CivilRecord:
+    """Send the record back to entry (`stage="entry"`) or scanning (`"scan"`), with a reason and remarks."""
+    record = _lock(record, expected_version)
+    _require(actor, RETURN_PERMISSION.get(record.state, "review_record"), record)
+    if stage not in ("entry", "scan"):
+        raise TransitionRefused(_("A record goes back either to data entry or to scanning."))
+    old = record.state
+    apply_transition(record, "return_for_rework", actor=actor, reason=reason, stage=stage)
+    record.last_reason = reason.strip()
+    record.return_remarks = {k: v for k, v in (remarks or {}).items() if v and v.strip()}
+    record.returned_by = actor
+    record.returned_at = timezone.now()
+    return _finish(
+        record,
+        event="return",
+        actor=actor,
+        old_state=old,
+        fields=["last_reason", "return_remarks", "returned_by", "returned_at"],
+        changes={"stage": stage, "remarks": record.return_remarks},
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def record_reject(
+    *, record: CivilRecord | int, actor: Any, reason: str, expected_version: int | None = None
+) -> CivilRecord:
+    """Close a slot that is not a valid case (blank, void, illegal registration)."""
+    record = _lock(record, expected_version)
+    _require(actor, "reject_record", record)
+    old = record.state
+    apply_transition(record, "reject", actor=actor, reason=reason)
+    record.last_reason = reason.strip()
+    return _finish(record, event="reject", actor=actor, old_state=old, fields=["last_reason"], reason=reason)
+
+
+@transaction.atomic
+def record_mark_duplicate(
+    *,
+    record: CivilRecord | int,
+    actor: Any,
+    original: CivilRecord,
+    reason: str,
+    expected_version: int | None = None,
+) -> CivilRecord:
+    """Close the record as a duplicate of `original`."""
+    record = _lock(record, expected_version)
+    _require(actor, "resolve_duplicates", record)
+    old = record.state
+    apply_transition(record, "mark_duplicate", actor=actor, reason=reason, original=original)
+    record.duplicate_of = original
+    record.last_reason = reason.strip()
+    return _finish(
+        record,
+        event="mark_duplicate",
+        actor=actor,
+        old_state=old,
+        fields=["duplicate_of", "last_reason"],
+        changes={"duplicate_of": original.pk},
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def record_amend(
+    *,
+    record: CivilRecord | int,
+    actor: Any,
+    data: RecordInput,
+    reason: str,
+    expected_version: int | None = None,
+) -> CivilRecord:
+    """Edit an approved or transferred record: needs a reason, is audited old → new, goes back to review."""
+    record = _lock(record, expected_version)
+    _require(actor, "enter_record", record)
+    old = record.state
+    apply_transition(record, "amend", actor=actor, reason=reason)
+    changes = _save_data(record, data)
+    record.last_reason = reason.strip()
+    record.entered_by = actor  # whoever changed the data may not review the change
+    record.reviewed_by = None
+    record.approved_by = None
+    record.approved_at = None
+    return _finish(
+        record,
+        event="amend",
+        actor=actor,
+        old_state=old,
+        fields=["last_reason", "entered_by", "reviewed_by", "approved_by", "approved_at"],
+        changes=changes,
+        reason=reason,
+    )

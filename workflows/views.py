@@ -1,0 +1,144 @@
+"""Pages that move a record through its lifecycle. Thin: forms validate, services decide."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from forms.entry import RecordForm
+from permissions.scoping import get_record_for, records_visible_to
+from registry.record_data import record_input_from
+from registry.scans import scan_store
+from workflows import services
+from workflows.machine import TransitionRefused
+
+
+def _version(request: HttpRequest) -> int | None:
+    try:
+        return int(request.POST["version"])
+    except (KeyError, ValueError):
+        return None
+
+
+@login_required
+def record_enter(request: HttpRequest, pk: int) -> HttpResponse:
+    """Enter or correct the data of a scanned case, with the scan beside the form."""
+    record = get_record_for(request.user, pk, "enter_record", request=request)
+    amending = record.state in ("approved", "transferred")
+    if request.method == "POST":
+        form = RecordForm(request.POST, event_type=record.event_type)
+        reason = request.POST.get("reason", "")
+        if form.is_valid():
+            try:
+                data = form.to_input()
+                version = _version(request)
+                if amending:
+                    services.record_amend(
+                        record=record, actor=request.user, data=data, reason=reason, expected_version=version
+                    )
+                elif record.state == "scanned" and "submit" in request.POST:
+                    services.record_enter(
+                        record=record, actor=request.user, data=data, expected_version=version
+                    )
+                else:
+                    services.record_data_save(
+                        record=record, actor=request.user, data=data, expected_version=version
+                    )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    form.add_service_errors(exc.message_dict)
+                else:
+                    form.add_error(None, exc.messages[0])
+            except (TransitionRefused, services.ConflictError) as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("record_detail", pk=record.pk)
+    else:
+        form = RecordForm(
+            initial=RecordForm.initial_from(record_input_from(record)), event_type=record.event_type
+        )
+    return render(
+        request,
+        "workflows/record_enter.html",
+        {
+            "record": record,
+            "form": form,
+            "amending": amending,
+            "scan": record.scans.first(),
+            "version": request.POST.get("version", record.version),
+        },
+    )
+
+
+@login_required
+@require_POST
+def scan_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    record = get_record_for(request.user, pk, "scan_record", request=request)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose the PDF file of the scan."))
+        return redirect("record_detail", pk=pk)
+    try:
+        scan_store(record=record, actor=request.user, content=upload.read(), original_name=upload.name)
+        if record.state == "collected":
+            services.record_scan(record=record, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    except TransitionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Scan stored."))
+    return redirect("record_detail", pk=pk)
+
+
+ACTIONS = {
+    "attach": lambda r, u, v, p: services.record_attach(record=r, actor=u, expected_version=v),
+    "review": lambda r, u, v, p: services.record_review(record=r, actor=u, expected_version=v),
+    "approve": lambda r, u, v, p: services.record_approve(record=r, actor=u, expected_version=v),
+    "return": lambda r, u, v, p: services.record_return(
+        record=r,
+        actor=u,
+        expected_version=v,
+        reason=p.get("reason", ""),
+        stage=p.get("stage", "entry"),
+        remarks={k[7:]: p[k] for k in p if k.startswith("remark_")},
+    ),
+    "reject": lambda r, u, v, p: services.record_reject(
+        record=r, actor=u, expected_version=v, reason=p.get("reason", "")
+    ),
+}
+
+
+@login_required
+@require_POST
+def record_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    record = get_record_for(request.user, pk, request=request)
+    try:
+        if action == "mark_duplicate":
+            original = records_visible_to(request.user).filter(pk=request.POST.get("original") or 0).first()
+            if original is None:
+                raise TransitionRefused(
+                    _("Give the number of an existing record you can see as the original.")
+                )
+            services.record_mark_duplicate(
+                record=record,
+                actor=request.user,
+                original=original,
+                reason=request.POST.get("reason", ""),
+                expected_version=_version(request),
+            )
+        elif action in ACTIONS:
+            ACTIONS[action](record, request.user, _version(request), request.POST)
+        else:
+            raise TransitionRefused(_("Unknown action."))
+    except (TransitionRefused, services.ConflictError) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Done."))
+    return redirect("record_detail", pk=pk)
