@@ -77,33 +77,33 @@ class RecordMachine(StateMachine):
     transfer_refused = approved.to(reviewed, validators="has_reason")
 
     # --- conditions and validators (receive the event's keyword arguments) ---------
-    def to_entry(self, stage: str = "entry", **_: Any) -> bool:
+    def to_entry(self, stage: str = "entry", **kwargs: Any) -> bool:
         return stage == "entry"
 
-    def to_scan(self, stage: str = "entry", **_: Any) -> bool:
+    def to_scan(self, stage: str = "entry", **kwargs: Any) -> bool:
         return stage == "scan"
 
-    def has_reason(self, reason: str = "", **_: Any) -> None:
+    def has_reason(self, reason: str = "", **kwargs: Any) -> None:
         if not (reason or "").strip():
             raise TransitionRefused(_("Give a reason: it is shown to the person who must act on it."))
 
-    def has_original(self, original: Any = None, **_: Any) -> None:
+    def has_original(self, original: Any = None, **kwargs: Any) -> None:
         if original is None:
             raise TransitionRefused(_("Name the record this one duplicates."))
         if original.pk == self.model.pk:
             raise TransitionRefused(_("A record cannot be a duplicate of itself."))
 
-    def four_eyes_review(self, actor: Any = None, **_: Any) -> None:
+    def four_eyes_review(self, actor: Any = None, **kwargs: Any) -> None:
         if actor is not None and self.model.entered_by_id == actor.pk:
             raise TransitionRefused(_("You entered this record, so someone else must review it (four eyes)."))
 
-    def four_eyes_approve(self, actor: Any = None, **_: Any) -> None:
+    def four_eyes_approve(self, actor: Any = None, **kwargs: Any) -> None:
         if actor is not None and self.model.reviewed_by_id == actor.pk:
             raise TransitionRefused(
                 _("You reviewed this record, so someone else must approve it (four eyes).")
             )
 
-    def competent(self, competent: bool = True, **_: Any) -> None:
+    def competent(self, competent: bool = True, **kwargs: Any) -> None:
         if not competent:
             raise TransitionRefused(
                 _("This record is approved at %(level)s level; your approval role does not reach that level.")

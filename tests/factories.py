@@ -1,0 +1,140 @@
+"""Test data builders. Writes go through the project's services, as in production."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import factory
+from django.contrib.auth import get_user_model
+
+from permissions.roles import Role
+from permissions.services import role_grant
+from registry.demo import demo_scan_pdf
+from registry.models import AdministrativeUnit, CivilRecord, EventType, RegisterBook
+from registry.record_data import RecordInput
+from registry.scans import scan_store
+from registry.services import book_register, unit_create
+from workflows import services as wf
+
+_codes = itertools.count(90000)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", "pw")
+
+
+def letters(number: int) -> str:
+    """A name-safe tag for a number: 123 -> 'Bcd'."""
+    return "".join("abcdefghij"[int(d)] for d in str(number)).capitalize()
+
+
+def make_unit(name: str, level: str, parent: AdministrativeUnit | None = None) -> AdministrativeUnit:
+    return unit_create(code=str(next(_codes)), name=name, level=level, parent=parent)
+
+
+def make_user(username: str, role: str | None = None, unit: AdministrativeUnit | None = None):
+    user = UserFactory(username=username)
+    if role and unit:
+        role_grant(user=user, unit=unit, role=role)
+    return user
+
+
+def birth_input(name: str = "Nguyễn Văn An", *, birth: str = "02/03/2020", reg: str = "10/03/2020",
+                mother: str = "Trần Thị Bình", pin: str = "", sex: int = 1) -> RecordInput:
+    return RecordInput(
+        registration_date=reg,
+        registration_type=1,
+        text={"registration_place": "UBND xã", "signer_name": "Lê Văn Cường", "signer_title": "Chủ tịch"},
+        parties={
+            "subject": {"full_name": name, "sex": sex, "birth_date": birth, "pin": pin, "ethnicity": "Kinh",
+                        "nationality": "Việt Nam"},
+            "mother": {"full_name": mother, "sex": 2, "birth_date": "1995"},
+            "father": {"full_name": "Nguyễn Văn Dũng", "sex": 1, "birth_date": "1990"},
+        },
+    )
+
+
+@dataclass
+class World:
+    """A province with two districts; commune A and B under district 1, C under district 2."""
+
+    province: AdministrativeUnit
+    district1: AdministrativeUnit
+    district2: AdministrativeUnit
+    commune_a: AdministrativeUnit
+    commune_b: AdministrativeUnit
+    commune_c: AdministrativeUnit
+    users: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        users = self.__dict__.get("users", {})
+        if name in users:
+            return users[name]
+        raise AttributeError(name)
+
+    def book(self, unit: AdministrativeUnit | None = None, *, event_type: str = EventType.BIRTH, year: int = 2020,
+             cases: int = 3, book_no: str | None = None) -> RegisterBook:
+        return book_register(custodian=unit or self.commune_a, event_type=event_type, year=year,
+                             book_no=book_no or str(next(_codes)), declared_cases=cases, actor=self.admin)
+
+    def record(self, state: str = "collected", unit: AdministrativeUnit | None = None, *,
+               data: RecordInput | None = None, event_type: str = EventType.BIRTH) -> CivilRecord:
+        """A record walked to `state` by the usual people of its commune."""
+        book = self.book(unit, event_type=event_type, cases=1)
+        record = book.records.get()
+        return self.walk(record, state, data=data)
+
+    def walk(self, record: CivilRecord, state: str, *, data: RecordInput | None = None) -> CivilRecord:
+        order = ["collected", "scanned", "entered", "attached", "reviewed", "approved", "transferred"]
+        target = order.index(state)
+        district_level = record.competence == "district"
+        clerk = self.clerk_d1 if district_level else self.clerk
+        if target >= 1:
+            scan_store(record=record, actor=clerk, content=demo_scan_pdf(title="TEST", lines=["1"]))
+            wf.record_scan(record=record, actor=clerk)
+        if target >= 2:
+            wf.record_enter(record=record, actor=clerk, data=data or birth_input(
+                name=f"Nguyễn Văn {letters(record.pk)}"))
+        if target >= 3:
+            wf.record_attach(record=record, actor=clerk)
+        if target >= 4:
+            wf.record_review(record=record, actor=self.reviewer_d1 if district_level else self.reviewer)
+        if target >= 5:
+            wf.record_approve(record=record, actor=self.approver_d1 if district_level else self.approver)
+        if target >= 6:
+            wf.record_transfer(record=record, receipt="TEST")
+        record.refresh_from_db()
+        return record
+
+
+def make_world() -> World:
+    province = make_unit("Tỉnh Thử", "province")
+    district1 = make_unit("Huyện Một", "district", province)
+    district2 = make_unit("Huyện Hai", "district", province)
+    commune_a = make_unit("Xã An", "commune", district1)
+    commune_b = make_unit("Xã Bình", "commune", district1)
+    commune_c = make_unit("Xã Cát", "commune", district2)
+    world = World(province, district1, district2, commune_a, commune_b, commune_c)
+    world.users = {
+        "admin": make_user("admin_p", Role.PROVINCE_ADMIN, province),
+        "clerk": make_user("clerk_a", Role.CLERK, commune_a),
+        "clerk2": make_user("clerk2_a", Role.CLERK, commune_a),
+        "reviewer": make_user("reviewer_a", Role.REVIEWER, commune_a),
+        "approver": make_user("approver_a", Role.APPROVER, commune_a),
+        "counter": make_user("counter_a", Role.COUNTER_CLERK, commune_a),
+        "outsider": make_user("clerk_b", Role.CLERK, commune_b),
+        "approver_b": make_user("approver_b", Role.APPROVER, commune_b),
+        "clerk_d1": make_user("clerk_d1", Role.CLERK, district1),
+        "approver_d1": make_user("approver_d1", Role.APPROVER, district1),
+        "reviewer_d1": make_user("reviewer_d1", Role.REVIEWER, district1),
+        "auditor": make_user("auditor_p", Role.AUDITOR, province),
+        "nobody": make_user("nobody"),
+    }
+    return world
