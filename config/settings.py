@@ -148,6 +148,8 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 # Scans and extracts are served only through permission-checked views: no MEDIA_URL.
 MEDIA_ROOT = str(DATA_DIR / "files")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -7,4 +7,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("registry.urls")),
     path("", include("workflows.urls")),
+    path("", include("permissions.urls")),
+    path("", include("audit.urls")),
 ]

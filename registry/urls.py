@@ -11,3 +11,10 @@ urlpatterns = [
     path("books/new/", views.book_create, name="book_create"),
     path("books/<int:pk>/", views.book_detail, name="book_detail"),
 ]
+
+from registry import api  # noqa: E402
+
+urlpatterns += [
+    path("api/records/<int:pk>/", api.record_detail, name="api_record_detail"),
+    path("api/books/", api.book_create, name="api_book_create"),
+]

@@ -79,8 +79,15 @@ class World:
             return users[name]
         raise AttributeError(name)
 
-    def book(self, unit: AdministrativeUnit | None = None, *, event_type: str = EventType.BIRTH, year: int = 2020,
-             cases: int = 3, book_no: str | None = None) -> RegisterBook:
+    def book(
+        self,
+        unit: AdministrativeUnit | None = None,
+        *,
+        event_type: str = EventType.BIRTH,
+        year: int = 2020,
+        cases: int = 3,
+        book_no: str | None = None,
+    ) -> RegisterBook:
         return book_register(custodian=unit or self.commune_a, event_type=event_type, year=year,
                              book_no=book_no or str(next(_codes)), declared_cases=cases, actor=self.admin)
 

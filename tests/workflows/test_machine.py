@@ -113,7 +113,12 @@ def test_reasons_are_required(event):
 
 
 def test_allowed_events_follow_the_state():
-    assert set(allowed_events(record("attached"))) == {"review", "return_for_rework", "reject", "mark_duplicate"}
+    assert set(allowed_events(record("attached"))) == {
+        "review",
+        "return_for_rework",
+        "reject",
+        "mark_duplicate",
+    }
     assert set(allowed_events(record("transferred"))) == {"amend"}
     assert allowed_events(record("rejected")) == []
 

@@ -13,8 +13,11 @@ from workflows.machine import TransitionRefused
 
 
 def trail(record):
-    return list(AuditEvent.objects.filter(record_id_value=record.pk, kind="change").order_by("seq")
-                .values_list("action", "actor_name"))
+    return list(
+        AuditEvent.objects.filter(record_id_value=record.pk, kind="change")
+        .order_by("seq")
+        .values_list("action", "actor_name")
+    )
 
 
 def test_a_record_goes_from_collected_to_transferred_with_an_audit_row_per_step(world):
@@ -54,7 +57,9 @@ def test_a_commune_approver_cannot_approve_a_district_competence_record(world):
     assert record.competence == "district"
     from permissions.services import role_grant
 
-    role_grant(user=world.approver, unit=world.district1, role="reviewer")  # sees it, but approves at commune level
+    role_grant(
+        user=world.approver, unit=world.district1, role="reviewer"
+    )
     commune_approver = world.approver
     with pytest.raises(TransitionRefused):
         wf.record_approve(record=record, actor=commune_approver)
@@ -86,8 +91,12 @@ def test_scan_is_refused_without_a_file(world):
 
 def test_return_records_reason_remarks_and_goes_back_to_entry(world):
     record = world.record("reviewed")
-    wf.record_return(record=record, actor=world.approver, reason="Sai ngày sinh",
-                     remarks={"subject.birth_date": "Dòng 3 ghi 02/03", "note": ""})
+    wf.record_return(
+        record=record,
+        actor=world.approver,
+        reason="Sai ngày sinh",
+        remarks={"subject.birth_date": "Dòng 3 ghi 02/03", "note": ""},
+    )
     record.refresh_from_db()
     assert record.state == "scanned"
     assert record.last_reason == "Sai ngày sinh"
@@ -124,8 +133,12 @@ def test_an_edit_after_approval_needs_a_reason_is_audited_and_goes_back_to_revie
     record = world.record("approved")
     with pytest.raises(TransitionRefused, match="reason"):
         wf.record_amend(record=record, actor=world.clerk2, data=birth_input(name="Nguyễn Văn Sửa"), reason="")
-    wf.record_amend(record=record, actor=world.clerk2, data=birth_input(name="Nguyễn Văn Sửa"),
-                    reason="Cải chính theo quyết định số 5")
+    wf.record_amend(
+        record=record,
+        actor=world.clerk2,
+        data=birth_input(name="Nguyễn Văn Sửa"),
+        reason="Cải chính theo quyết định số 5",
+    )
     record.refresh_from_db()
     assert record.state == "attached"
     assert record.subject().full_name == "Nguyễn Văn Sửa"
@@ -167,8 +180,10 @@ def test_two_concurrent_transitions_one_wins_the_other_conflicts(world):
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=act, args=(world.reviewer, "review")),
-               threading.Thread(target=act, args=(world.reviewer_d1, "return"))]
+    threads = [
+        threading.Thread(target=act, args=(world.reviewer, "review")),
+        threading.Thread(target=act, args=(world.reviewer_d1, "return")),
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -1,0 +1,118 @@
+"""A small JSON API for other systems and scripts. Session-authenticated; scoped like the pages."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from permissions.scoping import can, get_record_for
+from registry.models import AdministrativeUnit
+from registry.services import book_register
+
+
+def _errors(errors: dict[str, list[str]], status: int = 400) -> JsonResponse:
+    return JsonResponse({"errors": errors}, status=status)
+
+
+def record_json(record) -> dict:
+    return {
+        "id": record.pk,
+        "book": {
+            "id": record.book_id,
+            "event_type": record.book.event_type,
+            "year": record.book.year,
+            "book_no": record.book.book_no,
+        },
+        "unit": {"code": record.unit.code, "name": record.unit.name},
+        "entry_no": record.entry_no,
+        "state": record.state,
+        "version": record.version,
+        "registration_date": str(record.registration_date),
+        "parties": [
+            {
+                "role": p.role,
+                "full_name": p.full_name,
+                "sex": p.sex,
+                "birth_date": str(p.birth_date),
+                "pin": p.pin,
+            }
+            for p in record.parties.all()
+        ],
+    }
+
+
+@login_required
+@require_GET
+def record_detail(request: HttpRequest, pk: int) -> JsonResponse:
+    record = get_record_for(request.user, pk, request=request)
+    from audit.services import audit_access
+
+    audit_access(
+        request=request,
+        action="view_record",
+        unit_id=record.unit_id,
+        obj=record,
+        record_id=record.pk,
+        changes={"via": "api"},
+    )
+    return JsonResponse(record_json(record))
+
+
+@login_required
+@require_POST
+def book_create(request: HttpRequest) -> JsonResponse:
+    """Register a book by unit code: {"unit_code", "unit_level", "era", "event_type", "year", "book_no",
+    "declared_cases", "declared_pages"}."""
+    try:
+        payload = json.loads(request.body or b"{}")
+        if not isinstance(payload, dict):
+            raise ValueError
+    except ValueError:
+        return _errors({"__all__": [_("Send a JSON object.")]})
+    errors: dict[str, list[str]] = {}
+    units = AdministrativeUnit.objects.filter(code=str(payload.get("unit_code", "")))
+    if payload.get("unit_level"):
+        units = units.filter(level=payload["unit_level"])
+    if payload.get("era"):
+        units = units.filter(era=payload["era"])
+    matches = list(units[:2])
+    if not matches:
+        errors["unit_code"] = [
+            _("There is no unit with code “%(code)s”. Use the official code of the unit.")
+            % {"code": payload.get("unit_code", "")}
+        ]
+    elif len(matches) > 1:
+        errors["unit_code"] = [
+            _("Code “%(code)s” names several units: add unit_level and era.")
+            % {"code": payload.get("unit_code")}
+        ]
+    elif not can(request.user, "collect_books", matches[0].path):
+        errors["unit_code"] = [_("You may not register books for this unit.")]
+    year = payload.get("year")
+    if not isinstance(year, int):
+        errors["year"] = [_("The year is a whole number, e.g. 1998.")]
+    cases = payload.get("declared_cases")
+    if cases is not None and not isinstance(cases, int):
+        errors["declared_cases"] = [_("The declared total is a whole number.")]
+    if errors:
+        return _errors(errors)
+    try:
+        with transaction.atomic():
+            book = book_register(
+                custodian=matches[0],
+                actor=request.user,
+                event_type=str(payload.get("event_type", "")),
+                year=year,
+                book_no=str(payload.get("book_no", "")),
+                declared_cases=cases,
+                declared_pages=payload.get("declared_pages"),
+            )
+    except ValidationError as exc:
+        return _errors(exc.message_dict)
+    return JsonResponse({"id": book.pk, "slots": book.records.count(), "phase": book.phase}, status=201)
