@@ -59,7 +59,7 @@ def test_deleting_the_last_row_is_detected_by_the_head(trail):
 
 def test_a_rehashed_row_still_breaks_the_next_link(trail):
     """Rewriting a row and its own hash is not enough: the next row's prev_hash no longer matches."""
-    victim, follower = list(trail.filter(stream=trail.first().stream))[2:4]
+    victim, _follower = list(trail.filter(stream=trail.first().stream))[2:4]
     with connection.cursor() as cursor:
         cursor.execute("UPDATE audit_auditevent SET hash = %s WHERE id = %s", ["f" * 64, victim.pk])
     ok, output = run_verify()

@@ -52,7 +52,9 @@ def test_the_scan_download_refusal_is_logged(client, world, records):
     scan = records["a"].scans.get()
     client.force_login(world.outsider)
     assert client.get(reverse("scan_download", args=[scan.pk])).status_code == 404
-    assert AuditEvent.objects.filter(action="denied", actor=world.outsider, record_id_value=records["a"].pk).exists()
+    assert AuditEvent.objects.filter(
+        action="denied", actor=world.outsider, record_id_value=records["a"].pk
+    ).exists()
 
 
 def test_lists_show_only_what_is_in_scope(client, world, records):
