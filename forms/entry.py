@@ -65,7 +65,7 @@ class RecordForm(forms.Form):
 
     def party_blocks(self) -> list[tuple[str, list[forms.BoundField]]]:
         return [
-            (PartyRole(role).label, [self[n] for n in self.fields if n.startswith(f"{role}__")])
+            (str(PartyRole(role).label), [self[n] for n in self.fields if n.startswith(f"{role}__")])
             for role in self.roles
         ]
 

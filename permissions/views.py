@@ -17,6 +17,7 @@ from permissions.models import UnitRole
 from permissions.roles import Role
 from permissions.scoping import scope_q, scopes_with, units_visible_to
 from permissions.services import role_grant, role_revoke
+from registry.models import AdministrativeUnit
 
 
 def _require_manager(request: HttpRequest) -> None:
@@ -26,7 +27,9 @@ def _require_manager(request: HttpRequest) -> None:
 
 class GrantForm(forms.Form):
     username = forms.CharField(label=_l("User name"), max_length=150)
-    unit = forms.ModelChoiceField(label=_l("Unit"), queryset=None)
+    unit: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_l("Unit"), queryset=AdministrativeUnit.objects.none()
+    )
     role = forms.ChoiceField(label=_l("Role"), choices=Role.choices)
 
     def __init__(self, *args, user, **kwargs):

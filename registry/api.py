@@ -95,12 +95,12 @@ def book_create(request: HttpRequest) -> JsonResponse:
     elif not can(request.user, "collect_books", matches[0].path):
         errors["unit_code"] = [_("You may not register books for this unit.")]
     year = payload.get("year")
-    if not isinstance(year, int):
+    if not isinstance(year, int) or isinstance(year, bool):
         errors["year"] = [_("The year is a whole number, e.g. 1998.")]
     cases = payload.get("declared_cases")
     if cases is not None and not isinstance(cases, int):
         errors["declared_cases"] = [_("The declared total is a whole number.")]
-    if errors:
+    if errors or not isinstance(year, int):
         return _errors(errors)
     try:
         with transaction.atomic():

@@ -224,7 +224,7 @@ def apply_record_data(record: CivilRecord, clean: CleanRecord) -> dict[str, list
         old_parties[role].delete()
     for cp in clean.parties:
         party = old_parties.get(cp.role) or Party(record=record, role=cp.role)
-        values = {
+        values: dict[str, Any] = {
             "full_name": cp.full_name,
             "name_key": name_key(cp.full_name),
             "name_exact_key": name_exact_key(cp.full_name),

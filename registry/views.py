@@ -23,7 +23,7 @@ from permissions.scoping import (
     records_visible_to,
     units_visible_to,
 )
-from registry.models import BookCondition, EventType, RecordState, ScanFile
+from registry.models import AdministrativeUnit, BookCondition, EventType, RecordState, ScanFile
 from registry.services import book_register
 from workflows.machine import EVENT_LABELS, allowed_events
 
@@ -166,7 +166,9 @@ def book_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class BookForm(forms.Form):
-    custodian = forms.ModelChoiceField(label=_l("Custodian unit"), queryset=None)
+    custodian: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_l("Custodian unit"), queryset=AdministrativeUnit.objects.none()
+    )
     event_type = forms.ChoiceField(label=_l("Event type"), choices=EventType.choices)
     year = forms.IntegerField(label=_l("Year"), min_value=1800, max_value=2100)
     book_no = forms.CharField(label=_l("Book number"), max_length=32)

@@ -85,7 +85,7 @@ def scan_upload(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose the PDF file of the scan."))
         return redirect("record_detail", pk=pk)
     try:
-        scan_store(record=record, actor=request.user, content=upload.read(), original_name=upload.name)
+        scan_store(record=record, actor=request.user, content=upload.read(), original_name=upload.name or "")
         if record.state == "collected":
             services.record_scan(record=record, actor=request.user)
     except ValidationError as exc:
