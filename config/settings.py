@@ -148,6 +148,8 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# The scan is shown in a frame beside the entry form.
+X_FRAME_OPTIONS = "SAMEORIGIN"
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 # Scans and extracts are served only through permission-checked views: no MEDIA_URL.

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -23,7 +23,15 @@ from permissions.scoping import (
     records_visible_to,
     units_visible_to,
 )
-from registry.models import AdministrativeUnit, BookCondition, EventType, RecordState, ScanFile
+from registry.models import (
+    SUBJECT_ROLES,
+    AdministrativeUnit,
+    BookCondition,
+    Party,
+    EventType,
+    RecordState,
+    ScanFile,
+)
 from registry.services import book_register
 from workflows.machine import EVENT_LABELS, allowed_events
 
@@ -56,7 +64,12 @@ class RecordFilter(forms.Form):
 @login_required
 def record_list(request: HttpRequest) -> HttpResponse:
     form = RecordFilter(request.GET or None)
-    records = records_visible_to(request.user).select_related("book", "unit")
+    subject_name = Party.objects.filter(record=OuterRef("pk"), role__in=SUBJECT_ROLES).values("full_name")[:1]
+    records = (
+        records_visible_to(request.user)
+        .select_related("book", "unit")
+        .annotate(subject_name=Subquery(subject_name))
+    )
     if form.is_valid():
         data = form.cleaned_data
         if data["state"]:
