@@ -148,8 +148,8 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-# The scan is shown in a frame beside the entry form.
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# Pages are never framed; the scan view alone allows same-origin frames (beside the entry form).
+X_FRAME_OPTIONS = "DENY"
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 # Scans and extracts are served only through permission-checked views: no MEDIA_URL.
@@ -199,6 +199,9 @@ if not (DEBUG or TESTING):
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     SECURE_CONTENT_TYPE_NOSNIFF = True
+# HSTS preload commits the whole parent domain (often a shared .gov.vn zone): the operator decides
+# with SECURE_HSTS_PRELOAD, so the deploy check does not insist on it.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 
 if TESTING:
