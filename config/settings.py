@@ -18,9 +18,24 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-TESTING = "pytest" in sys.modules or env.bool("CIVREG_TESTING", default=False)
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
-DEBUG = env.bool("DEBUG", default=False)
+
+def env_bool(name: str, *, default: bool) -> bool:
+    """A boolean variable; anything but 1/0, true/false, yes/no, on/off fails at start-up."""
+    raw = env.str(name, default=None)
+    if raw is None:
+        return default
+    if raw.strip().lower() in _TRUE:
+        return True
+    if raw.strip().lower() in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no or on/off.")
+
+
+TESTING = "pytest" in sys.modules or env_bool("CIVREG_TESTING", default=False)
+
+DEBUG = env_bool("DEBUG", default=False)
 DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "var")))
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -192,12 +207,12 @@ NATIONAL_DB_URL = env.str("NATIONAL_DB_URL", default="http://127.0.0.1:8765")
 # --- Security (production) ----------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not (DEBUG or TESTING):
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
     SECURE_CONTENT_TYPE_NOSNIFF = True
 # HSTS preload commits the whole parent domain (often a shared .gov.vn zone): the operator decides
 # with SECURE_HSTS_PRELOAD, so the deploy check does not insist on it.
