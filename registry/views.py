@@ -28,8 +28,8 @@ from registry.models import (
     SUBJECT_ROLES,
     AdministrativeUnit,
     BookCondition,
-    Party,
     EventType,
+    Party,
     RecordState,
     ScanFile,
 )

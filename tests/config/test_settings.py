@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     settings = connection.settings_dict
-    db_url = f"postgres://{settings['USER']}:{settings['PASSWORD'] or ''}@/{settings['NAME']}?host={settings['HOST']}"
+    user, name, host = settings["USER"], settings["NAME"], settings["HOST"]
+    db_url = f"postgres://{user}:{settings['PASSWORD'] or ''}@/{name}?host={host}"
     if settings["HOST"] and not settings["HOST"].startswith("/"):
         db_url = (
             f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT'] or 5432}/{settings['NAME']}"
