@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import io
 import threading
+import warnings
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -437,14 +438,16 @@ def _single_jpeg(page: pikepdf.Page) -> pikepdf.Stream | None:
     space = image.get("/ColorSpace")
     if space not in (pikepdf.Name.DeviceGray, pikepdf.Name.DeviceRGB):
         return None
+    return image if _draws_one_image(page) else None
+
+
+def _draws_one_image(page: pikepdf.Page) -> bool:
+    """Is the page's content only "place one image" (as every scanner writes it)?"""
     try:
-        ops = [op for _operands, op in (pikepdf.parse_content_stream(page))]
-        operators = [str(op) for op in ops]
+        operators = [str(op) for _operands, op in pikepdf.parse_content_stream(page)]
     except pikepdf.PdfError:
-        return None
-    if sorted(set(operators)) != sorted({"q", "Q", "cm", "Do"}) or operators.count("Do") != 1:
-        return None
-    return image
+        return False
+    return set(operators) <= {"q", "Q", "cm", "Do"} and operators.count("Do") == 1
 
 
 def _needs_colour(image: Image.Image, rule: LegibilityRule) -> bool:
@@ -497,14 +500,7 @@ def fit_page(
     """Encode one page image within `budget` bytes under the legibility rule, or refuse saying why."""
     native_dpi = min(image.width / size_in[0], image.height / size_in[1])
     if native_dpi < rule.min_dpi - 1:
-        raise refuse(
-            _(
-                "Page %(n)d has only %(dpi).0f dpi, too little to read handwriting "
-                "(at least %(min)d dpi are needed). Scan it again at 150–300 dpi."
-            )
-            % {"n": number, "dpi": native_dpi, "min": rule.min_dpi},
-            "low_resolution",
-        )
+        raise low_resolution(number, native_dpi, rule)
     colour = _needs_colour(image, rule)
     candidates = sorted({min(d, int(native_dpi)) for d in rule.dpi_steps if d >= rule.min_dpi}, reverse=True)
     modes = ["RGB", "L"] if colour else ["L"]
@@ -546,6 +542,17 @@ def fit_page(
             "size": (smallest or 0) // 1024 + 1,
         },
         "illegible_at_limit",
+    )
+
+
+def low_resolution(number: int, dpi: float, rule: LegibilityRule) -> ValidationError:
+    return refuse(
+        _(
+            "Page %(n)d has only %(dpi).0f dpi, too little to read handwriting "
+            "(at least %(min)d dpi are needed). Scan it again at 150–300 dpi."
+        )
+        % {"n": number, "dpi": dpi, "min": rule.min_dpi},
+        "low_resolution",
     )
 
 
@@ -610,6 +617,8 @@ def pdf_page_images(
                 document = _pdfium_open(source)
             render_dpi = max(rule.dpi_steps)
             native = _native_dpi(page, size_in)
+            if native and native < rule.min_dpi - 1:
+                raise low_resolution(number, native, rule)
             if native:
                 render_dpi = min(render_dpi, max(native, rule.min_dpi))
             image = _render(document, number - 1, render_dpi)
@@ -622,10 +631,10 @@ def pdf_page_images(
 
 
 def _native_dpi(page: pikepdf.Page, size_in: tuple[float, float]) -> float | None:
-    """The resolution of the largest image on the page, if the page is an image (a scan)."""
+    """The resolution of the page's image, if the page is one image (a scan); None for other pages."""
     xobjects = page.obj.get("/Resources", {}).get("/XObject", {})
     best = None
-    if isinstance(xobjects, pikepdf.Dictionary):
+    if isinstance(xobjects, pikepdf.Dictionary) and len(xobjects.keys()) == 1 and _draws_one_image(page):
         for xobj in xobjects.values():
             if isinstance(xobj, pikepdf.Stream) and xobj.get("/Subtype") == pikepdf.Name.Image:
                 dpi = min(int(xobj.get("/Width", 0)) / size_in[0], int(xobj.get("/Height", 0)) / size_in[1])
@@ -658,7 +667,9 @@ def image_pages(
 ) -> Iterator[tuple[bytes, tuple[float, float], PageResult]]:
     """The pages of a JPEG, PNG or (multi-page) TIFF, each fitted to the budget."""
     try:
-        opened = Image.open(io.BytesIO(content))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            opened = Image.open(io.BytesIO(content))
     except (OSError, Image.DecompressionBombError) as exc:
         raise refuse(
             _("The image is damaged and cannot be opened (%(detail)s). Scan it again.") % {"detail": exc},
