@@ -92,7 +92,7 @@ def _save(pdf: pikepdf.Pdf, **kwargs) -> bytes:
 
 
 def with_javascript() -> bytes:
-    """JavaScript at document level (OpenAction, name tree) and page level (/AA, a link annotation), plus a launch."""
+    """JavaScript at document level (OpenAction, name tree) and page level (/AA, a link), plus a launch."""
     pdf = pikepdf.open(io.BytesIO(small_page_pdf("JS")))
     js = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert('owned')"))
     pdf.Root.OpenAction = js
