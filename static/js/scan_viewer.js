@@ -11,15 +11,31 @@
     var state = { page: 1, zoom: 1, rotate: 0 };
     function url(n, w) { return pattern.replace(/\/pages\/1\/$/, "/pages/" + n + "/") + "?w=" + w; }
     function width() { return state.zoom > 1.3 ? 1600 : 1200; }
-    function show() {
-      img.src = url(state.page, width());
-      img.alt = img.alt.replace(/\d+$/, state.page);
-      img.style.width = (100 * state.zoom) + "%";
+    var stage = root.querySelector(".sv-stage");
+    // Size the (unrotated) layout box so that the rotated page is exactly as wide as asked, never clipped.
+    function layout() {
+      var visual = Math.max(100, stage.clientWidth - 4) * state.zoom;
+      var ratio = (img.naturalHeight || 1414) / (img.naturalWidth || 1000);
       img.style.transform = "rotate(" + state.rotate + "deg)";
-      img.classList.toggle("sv-sideways", state.rotate % 180 !== 0);
+      if (state.rotate % 180 === 0) {
+        img.style.width = visual + "px";
+        img.style.margin = "0 auto";
+      } else {
+        var w = visual / ratio, d = (visual - w) / 2;
+        img.style.width = w + "px";
+        img.style.margin = (-d) + "px 0 " + (-d) + "px " + d + "px";
+      }
+    }
+    function show() {
+      var next = url(state.page, width());
+      if (img.getAttribute("src") !== next) { img.src = next; }
+      img.alt = img.alt.replace(/\d+$/, state.page);
       current.textContent = state.page;
+      layout();
       if (state.page < pages) { new Image().src = url(state.page + 1, width()); }
     }
+    img.addEventListener("load", layout);
+    window.addEventListener("resize", layout);
     var actions = {
       prev: function () { if (state.page > 1) { state.page--; } },
       next: function () { if (state.page < pages) { state.page++; } },
@@ -43,6 +59,12 @@
       show();
     });
   }
-  function init() { document.querySelectorAll(".scan-viewer").forEach(setup); }
+  function init() {
+    document.querySelectorAll(".scan-viewer").forEach(function (root) {
+      setup(root);
+      var img = root.querySelector(".sv-img");
+      if (img.complete) img.dispatchEvent(new Event("load"));
+    });
+  }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
 })();
