@@ -64,7 +64,7 @@ def pdf_of_jpegs(jpegs: list[bytes]) -> bytes:
 
 
 def scanned_page_pdf() -> tuple[bytes, Image.Image]:
-    """A one-page scan of 3–5 MB (A4, 300 dpi, colour, grainy paper, JPEG quality 95) and the page it shows."""
+    """A one-page scan of 3–5 MB (A4, 300 dpi, colour, grainy, JPEG quality 95) and the page it shows."""
     image = page_image(dpi=300, noise=60)
     return pdf_of_jpegs([jpeg_bytes(image, quality=95)]), image
 
