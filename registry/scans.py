@@ -18,6 +18,7 @@ Rules kept here:
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import re
@@ -61,6 +62,7 @@ from registry.models import (
 from registry.names import name_key
 
 STORABLE_STATES = (RecordState.COLLECTED, RecordState.SCANNED, RecordState.ENTERED)
+SPLIT_STALE_AFTER = dt.timedelta(minutes=30)
 
 
 def _setting(name: str, default: int) -> int:
@@ -623,8 +625,14 @@ def split_job_resume(*, job: ScanSplitJob, actor: Any) -> ScanSplitJob:
     job = ScanSplitJob.objects.select_for_update().select_related("book_scan__book__custodian").get(pk=job.pk)
     if not can(actor, "scan_record", job.book_scan.book.custodian.path):
         raise ValidationError(_("Your roles do not allow scanning books of this unit."), code="not_permitted")
-    if job.status == JobStatus.RUNNING:
-        raise ValidationError(_("The split is running; wait for it to finish or stop."), code="running")
+    # A worker killed mid-job leaves it "running": after a quiet spell it may be resumed.
+    stale = job.started_at is not None and timezone.now() - job.started_at > SPLIT_STALE_AFTER
+    if job.status == JobStatus.RUNNING and not stale:
+        raise ValidationError(
+            _("The split is running; wait for it to finish, or resume it after %(min)d minutes if it stalls.")
+            % {"min": SPLIT_STALE_AFTER.seconds // 60},
+            code="running",
+        )
     if not job.items.filter(status=ItemStatus.PENDING).exists():
         raise ValidationError(_("Every case of this split is already processed."), code="nothing_left")
     job.status = JobStatus.PENDING

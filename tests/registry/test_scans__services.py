@@ -233,3 +233,26 @@ def test_a_batch_inside_one_book_matches_by_entry_number_alone(world):
         "scanned",
         "scanned",
     ]
+
+
+def test_a_split_left_running_by_a_killed_worker_can_be_resumed_after_a_while(world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from registry.models import ScanSplitJob
+
+    book = world.book(year=2019, book_no="12", cases=2)
+    upload = SimpleUploadedFile("book.pdf", samples.book_pdf(2), content_type="application/pdf")
+    book_scan = scans.book_scan_upload(book=book, actor=world.clerk, upload=upload)
+    job = ScanSplitJob.objects.create(
+        book_scan=book_scan, created_by=world.clerk, status=JobStatus.RUNNING, started_at=timezone.now()
+    )
+    job.items.create(record=book.records.get(entry_no=1), first_page=1, last_page=2)
+    with pytest.raises(ValidationError, match="The split is running"):
+        scans.split_job_resume(job=job, actor=world.clerk)
+    ScanSplitJob.objects.filter(pk=job.pk).update(started_at=timezone.now() - dt.timedelta(hours=1))
+    scans.split_job_resume(job=job, actor=world.clerk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE
+    assert book.records.get(entry_no=1).state == "scanned"
