@@ -167,6 +167,24 @@ STORAGES = {
 X_FRAME_OPTIONS = "DENY"
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+# S3-compatible storage for scans and other files when S3_BUCKET is set (django-storages);
+# files stay private (no public ACL, signed URLs never handed out: views stream them).
+S3_BUCKET = env.str("S3_BUCKET", default="")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("S3_PREFIX", default=""),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 # Scans and extracts are served only through permission-checked views: no MEDIA_URL.
 MEDIA_ROOT = str(DATA_DIR / "files")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -200,6 +218,11 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 CLAIM_IDLE_MINUTES = env.int("CLAIM_IDLE_MINUTES", default=120)
 # Largest scan per A4 page the Ministry accepts.
 SCAN_MAX_KB_PER_PAGE = env.int("SCAN_MAX_KB_PER_PAGE", default=100)
+# Scan uploads (issue 5): refused at the HTTP layer above these sizes, before the body is read.
+SCAN_UPLOAD_MAX_MB = env.int("SCAN_UPLOAD_MAX_MB", default=50)
+SCAN_BOOK_UPLOAD_MAX_MB = env.int("SCAN_BOOK_UPLOAD_MAX_MB", default=2048)
+SCAN_MAX_PAGES_PER_CASE = env.int("SCAN_MAX_PAGES_PER_CASE", default=20)
+SCAN_BOOK_MAX_PAGES = env.int("SCAN_BOOK_MAX_PAGES", default=3000)
 # Approved records not transferred within this many hours are flagged.
 TRANSFER_DEADLINE_HOURS = env.int("TRANSFER_DEADLINE_HOURS", default=12)
 NATIONAL_DB_URL = env.str("NATIONAL_DB_URL", default="http://127.0.0.1:8765")

@@ -33,6 +33,7 @@ from registry.models import (
     RecordState,
     ScanFile,
 )
+from registry.scans import scan_download_name
 from registry.services import book_register
 from workflows.machine import EVENT_LABELS, allowed_events
 
@@ -142,11 +143,13 @@ def scan_download(request: HttpRequest, pk: int) -> FileResponse:
     audit_access(
         request=request, action="download_scan", unit_id=record.unit_id, obj=scan, record_id=record.pk
     )
-    name = (
-        scan.canonical_name
-        or f"{record.event_type}-{record.book.year}-{record.book.book_no}-{record.entry_no}.pdf"
+    scan.record = record
+    return FileResponse(
+        scan.file.open("rb"),
+        content_type="application/pdf",
+        filename=scan_download_name(scan),
+        as_attachment=request.GET.get("inline") != "1",
     )
-    return FileResponse(scan.file.open("rb"), content_type="application/pdf", filename=name)
 
 
 @login_required

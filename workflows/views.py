@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,8 +13,9 @@ from django.views.decorators.http import require_POST
 
 from forms.entry import RecordForm
 from permissions.scoping import get_record_for, records_visible_to
+from registry import scans
 from registry.record_data import record_input_from
-from registry.scans import scan_store
+from registry.scan_views import file_too_large, guarded_upload
 from workflows import services
 from workflows.machine import TransitionRefused
 
@@ -76,24 +78,37 @@ def record_enter(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
+@guarded_upload(scans.max_upload_bytes)
 def scan_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload the scan of one case (PDF, JPEG, PNG or TIFF): cleaned, compressed, then marked scanned."""
+    if request.method != "POST":
+        return redirect("record_detail", pk=pk)
     record = get_record_for(request.user, pk, "scan_record", request=request)
     upload = request.FILES.get("file")
+    problem = file_too_large(request, scans.max_upload_bytes())
+    if problem:
+        messages.error(request, problem)
+        return redirect("record_detail", pk=pk)
     if upload is None:
-        messages.error(request, _("Choose the PDF file of the scan."))
+        messages.error(request, _("Choose the file of the scan (PDF, JPEG, PNG or TIFF)."))
         return redirect("record_detail", pk=pk)
     try:
-        scan_store(record=record, actor=request.user, content=upload.read(), original_name=upload.name or "")
-        if record.state == "collected":
-            services.record_scan(record=record, actor=request.user)
+        with transaction.atomic():
+            scan = scans.scan_store(
+                record=record, actor=request.user, content=upload.read(), original_name=upload.name or ""
+            )
+            if record.state == "collected":
+                services.record_scan(record=record, actor=request.user)
     except ValidationError as exc:
-        messages.error(request, exc.messages[0])
+        if exc.code == "same_file":
+            messages.info(request, exc.messages[0])
+        else:
+            messages.error(request, " ".join(exc.messages))
     except TransitionRefused as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Scan stored."))
+        for line in scans.scan_outcome_message(scan, request.user):
+            messages.success(request, line)
     return redirect("record_detail", pk=pk)
 
 
