@@ -116,6 +116,15 @@ DETAILS_KEYS = {
     "nycQuanHe": "declarant_relation",
 }
 DEATH_TAIL = ("gbtLoai", "gbtSo", "gbtNgay", "gbtCoQuanCap")
+# Blocks without a sex column: the role implies it.
+ROLE_SEX = {
+    PartyRole.MOTHER: 2,
+    PartyRole.WIFE: 2,
+    PartyRole.ADOPTIVE_MOTHER: 2,
+    PartyRole.FATHER: 1,
+    PartyRole.HUSBAND: 1,
+    PartyRole.ADOPTIVE_FATHER: 1,
+}
 
 
 def _generic_blocks(event_type: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
@@ -309,6 +318,8 @@ def row_to_input(row: dict[str, Any], event_type: str) -> MinistryRow:
             else:
                 values[attr] = cell(prefix + suffix)
         if any(v for v in values.values()):
+            if "GioiTinh" not in suffixes:
+                values["sex"] = ROLE_SEX.get(role, 0)  # the block's role says it (mother, husband, …)
             parties[role] = values
     return MinistryRow(
         entry_no=_int(row.get("so")),

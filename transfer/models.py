@@ -125,7 +125,9 @@ class PopulationExtract(models.Model):
     matched_by_pin = models.PositiveIntegerField(default=0)
     matched_by_name = models.PositiveIntegerField(default=0)
     unmatched = models.PositiveIntegerField(default=0)
-    ambiguous = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    problems = models.TextField(blank=True)
+    differences = models.PositiveIntegerField(default=0)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
