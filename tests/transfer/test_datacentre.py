@@ -7,11 +7,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from tests.factories import birth_input
 from transfer.export_services import ExportRefused, datacentre_export_to_folder
 from transfer.exports import verify_copy
 from transfer.models import ExportJob
 from workflows import services as wf
-from tests.factories import birth_input
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def test_a_full_copy_holds_every_record_its_scans_and_a_manifest(copy):
 
 
 def test_a_tampered_copy_fails_verification(copy):
-    dest, manifest, records, job = copy
+    dest, _manifest, _records, _job = copy
     path = dest / "records.jsonl"
     path.write_text(path.read_text().replace("Nguyễn", "Nguyen", 1))
     problems = verify_copy(dest)
@@ -46,7 +46,7 @@ def test_a_tampered_copy_fails_verification(copy):
 
 
 def test_missing_extra_and_rewritten_manifest_are_caught(copy):
-    dest, manifest, records, job = copy
+    dest, _manifest, _records, job = copy
     next(dest.glob("scans/*.pdf")).unlink()
     (dest / "scans" / "extra.pdf").write_bytes(b"%PDF-1.4")
     problems = verify_copy(dest)
@@ -63,7 +63,7 @@ def test_an_incremental_copy_holds_what_changed_since_the_last_copy(copy, world,
     wf.record_amend(
         record=approved, actor=world.clerk2, data=birth_input(name="Lê Văn Minh"), reason="Sổ ghi"
     )
-    job, manifest = datacentre_export_to_folder(
+    _job, manifest = datacentre_export_to_folder(
         unit=world.province, dest=tmp_path / "incr", incremental=True, actor=world.admin
     )
     assert manifest["kind"] == "incremental"
