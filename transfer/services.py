@@ -57,6 +57,11 @@ def transfer_on_transition(record: CivilRecord, event: str, actor: Any) -> None:
         transfer_enqueue(record=record)
     elif event in SUPERSEDING_EVENTS:
         _supersede_pending(record.pk)
+    elif event == "transfer":
+        # Acknowledged outside the worker (demo data, a confirmation by hand): settle the item too.
+        TransferItem.objects.filter(record_id=record.pk, status=TransferStatus.PENDING).update(
+            status=TransferStatus.ACKNOWLEDGED, settled_at=timezone.now(), claimed_until=None
+        )
 
 
 def _supersede_pending(record_id: int) -> int:

@@ -146,3 +146,9 @@ def test_waiting_items_past_their_claim_are_taken_again(world, receiver, adapter
     assert transfer_send_batch(adapter=adapter).claimed == 0
     TransferItem.objects.filter(record=record).update(claimed_until=timezone.now() - dt.timedelta(seconds=1))
     assert transfer_send_batch(adapter=adapter).acknowledged == 1
+
+
+def test_a_transfer_confirmed_outside_the_worker_settles_the_outbox(world):
+    record = world.record("transferred")  # the factory confirms the transfer directly
+    item = TransferItem.objects.get(record=record)
+    assert item.status == "acknowledged"
