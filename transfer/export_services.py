@@ -129,7 +129,7 @@ def export_run(*, job_id: int) -> ExportJob:
             buffer = io.BytesIO()
             with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
                 manifest = write_datacentre_copy(sink=ZipSink(archive), unit=job.unit, since=job.since)
-            stamp = job.started_at.strftime("%Y%m%d-%H%M%S")
+            stamp = timezone.localtime(job.started_at).strftime("%Y%m%d-%H%M%S")
             filename = f"datacentre_{job.unit.code}_{manifest['kind']}_{stamp}.zip"
             content, count, manifest_sha = buffer.getvalue(), manifest["records"], manifest["manifest_sha256"]
     except Exception as exc:  # the job must say why it failed, whatever the cause

@@ -69,6 +69,9 @@ def ministry_excel(*, book: RegisterBook, records: Iterable[CivilRecord]) -> byt
     for record in records:
         row = record_row(record)
         sheet.append([row[c] for c in columns])
+        for cell in sheet[sheet.max_row]:
+            if cell.data_type == "f":  # text typed as "=…" stays text, never a formula
+                cell.data_type = "s"
     for index, name in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(name) + 4))
     sheet.freeze_panes = "A2"

@@ -153,3 +153,12 @@ def test_a_book_without_approved_cases_says_what_to_do(world, client):
     client.force_login(world.approver)
     response = client.get(reverse("transfer_ministry", args=[book.pk, "xlsx"]), follow=True)
     assert "has no approved cases yet: approve them first" in response.content.decode()
+
+
+def test_text_that_looks_like_a_formula_stays_text(world):
+    data = birth_input()
+    data.text["note"] = '=HYPERLINK("http://example.invalid","x")'
+    record = world.record("approved", data=data)
+    content = ministry_excel(book=record.book, records=ministry_records(record.book))
+    cell = openpyxl.load_workbook(io.BytesIO(content)).active["J2"]
+    assert (cell.value, cell.data_type) == ('=HYPERLINK("http://example.invalid","x")', "s")
