@@ -122,7 +122,7 @@ def export_run(*, job_id: int) -> ExportJob:
         job.started_at = timezone.now()
         job.save(update_fields=["status", "started_at"])
     try:
-        if job.kind in MINISTRY_KINDS:
+        if job.kind in MINISTRY_KINDS and job.book is not None:
             filename, content, count = ministry_file(book=job.book, kind=job.kind)
             manifest_sha = ""
         else:

@@ -117,7 +117,7 @@ DETAILS_KEYS = {
 }
 DEATH_TAIL = ("gbtLoai", "gbtSo", "gbtNgay", "gbtCoQuanCap")
 # Blocks without a sex column: the role implies it.
-ROLE_SEX = {
+ROLE_SEX: dict[str, int] = {
     PartyRole.MOTHER: 2,
     PartyRole.WIFE: 2,
     PartyRole.ADOPTIVE_MOTHER: 2,

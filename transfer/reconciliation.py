@@ -91,7 +91,7 @@ def parse_extract(content: bytes) -> tuple[list[dict[str, Any]], list[str]]:
             _("The file is not UTF-8 text (%(detail)s). Save the extract as CSV UTF-8 and import it again.")
             % {"detail": exc.reason}
         ) from exc
-    dialect = csv.excel
+    dialect: type[csv.Dialect] = csv.excel
     with contextlib.suppress(csv.Error):
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     reader = csv.reader(io.StringIO(text), dialect)

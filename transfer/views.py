@@ -70,7 +70,7 @@ def transfer_retry(request: HttpRequest) -> HttpResponse:
 
 
 class DataCentreForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_l("Unit"), queryset=None)
+    unit: forms.ModelChoiceField = forms.ModelChoiceField(label=_l("Unit"), queryset=None)
     kind = forms.ChoiceField(
         label=_l("Copy"),
         choices=[
@@ -169,7 +169,7 @@ def export_download(request: HttpRequest, pk: int) -> FileResponse:
 
 
 class ExtractForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_l("Unit"), queryset=None)
+    unit: forms.ModelChoiceField = forms.ModelChoiceField(label=_l("Unit"), queryset=None)
     file = forms.FileField(label=_l("Extract of residents (CSV, UTF-8)"))
 
     def __init__(self, *args, user, **kwargs):
