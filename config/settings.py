@@ -226,6 +226,15 @@ SCAN_BOOK_MAX_PAGES = env.int("SCAN_BOOK_MAX_PAGES", default=3000)
 # Approved records not transferred within this many hours are flagged.
 TRANSFER_DEADLINE_HOURS = env.int("TRANSFER_DEADLINE_HOURS", default=12)
 NATIONAL_DB_URL = env.str("NATIONAL_DB_URL", default="http://127.0.0.1:8765")
+# Transfer worker (issue 7): batch size, HTTP timeout, retry backoff, claim lease, idle poll.
+TRANSFER_BATCH_SIZE = env.int("TRANSFER_BATCH_SIZE", default=50)
+TRANSFER_TIMEOUT_SECONDS = env.float("TRANSFER_TIMEOUT_SECONDS", default=30.0)
+TRANSFER_RETRY_BASE_SECONDS = env.float("TRANSFER_RETRY_BASE_SECONDS", default=30.0)
+TRANSFER_RETRY_MAX_SECONDS = env.float("TRANSFER_RETRY_MAX_SECONDS", default=3600.0)
+TRANSFER_LEASE_SECONDS = env.float("TRANSFER_LEASE_SECONDS", default=120.0)
+TRANSFER_POLL_SECONDS = env.float("TRANSFER_POLL_SECONDS", default=2.0)
+# Books with more cases than this are exported for the Ministry in the background.
+EXPORT_INLINE_MAX_RECORDS = env.int("EXPORT_INLINE_MAX_RECORDS", default=300)
 
 # --- Security (production) ----------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("workflows.urls")),
     path("", include("permissions.urls")),
     path("", include("audit.urls")),
+    path("transfer/", include("transfer.urls")),
 ]

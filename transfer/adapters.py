@@ -1,0 +1,155 @@
+"""Talking to the national civil-status database.
+
+`NationalDbAdapter` is the interface the worker uses: send a batch of records,
+each under its idempotency key, and get one result per key. An adapter raises
+`TransientTransferError` when the whole batch may be retried (timeout, refused
+connection, HTTP 5xx or 429, an answer that cannot be read); a per-record
+"rejected" result is permanent and carries the receiver's message.
+
+`HttpJsonAdapter` speaks the JSON protocol of the reference receiver
+(`transfer.reference_receiver`):
+
+    POST {base}/api/v1/batches   {"batch": "<uuid>", "records": [{"key": ..., "record": {...}}]}
+    200 {"results": [{"key": ..., "status": "accepted"|"duplicate"|"rejected",
+                      "receipt": "...", "message": "..."}]}
+
+"duplicate" means the receiver already holds that key: it is an acknowledgement.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+import uuid
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from registry.models import CivilRecord, ScanFile
+from transfer.ministry_format import record_row
+
+ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
+ACKNOWLEDGED = (ACCEPTED, DUPLICATE)
+
+
+class TransientTransferError(Exception):
+    """The batch did not go through; sending it again later may work."""
+
+
+@dataclass(frozen=True)
+class OutgoingRecord:
+    key: str
+    record: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    key: str
+    status: str
+    receipt: str = ""
+    message: str = ""
+
+
+def idempotency_key(record: CivilRecord) -> str:
+    """One key per record version: the same version is never stored twice by the receiver."""
+    return f"civreg-{record.pk}-v{record.version}"
+
+
+def scan_name(record: CivilRecord, scan: ScanFile | None) -> str:
+    """The scan's file name: the canonical name set at attach, else our fallback rule.
+
+    Fallback: <type code>.<year>.<book>.<entry no, 4 digits>.<subject without diacritics>.pdf,
+    e.g. "KS.2020.01.0005.NguyenVanAn.pdf" (findable by name, registration number and year).
+    """
+    if scan is not None and scan.canonical_name:
+        name = scan.canonical_name
+        return name if name.lower().endswith(".pdf") else f"{name}.pdf"
+    from registry.names import name_key
+
+    codes = {"birth": "KS", "marriage": "KH", "death": "KT"}
+    subject = record.subject()
+    who = "".join(w.capitalize() for w in name_key(subject.full_name).split()) if subject else ""
+    book_no = "".join(ch if ch.isalnum() else "-" for ch in record.book.book_no)
+    parts = [codes.get(record.event_type, record.event_type.upper()), str(record.book.year), book_no]
+    parts.append(f"{record.entry_no:04d}")
+    if who:
+        parts.append(who)
+    return ".".join(parts) + ".pdf"
+
+
+def record_payload(record: CivilRecord) -> dict[str, Any]:
+    """What the national database receives for one record version (the Ministry row plus identity)."""
+    scan = record.scans.all()[0] if record.scans.all() else None
+    return {
+        "recordId": record.pk,
+        "version": record.version,
+        "eventType": record.event_type,
+        "unitCode": record.unit.code,
+        "authority": record.book.authority_as_written,
+        "bookYear": record.book.year,
+        "data": record_row(record),
+        "scan": (
+            {"name": scan_name(record, scan), "sha256": scan.sha256, "size": scan.size, "pages": scan.pages}
+            if scan
+            else None
+        ),
+    }
+
+
+class NationalDbAdapter(ABC):
+    @abstractmethod
+    def send_batch(self, records: list[OutgoingRecord]) -> list[ItemResult]:
+        """Send the records; return a result per key received. Raise TransientTransferError to retry all."""
+
+
+class HttpJsonAdapter(NationalDbAdapter):
+    def __init__(self, base_url: str, *, timeout: float):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def send_batch(self, records: list[OutgoingRecord]) -> list[ItemResult]:
+        body = json.dumps(
+            {"batch": str(uuid.uuid4()), "records": [{"key": r.key, "record": r.record} for r in records]},
+            ensure_ascii=False,
+        ).encode()
+        request = urllib.request.Request(  # noqa: S310 - the URL is the configured receiver
+            f"{self.base_url}/api/v1/batches",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json; charset=utf-8", "Accept": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                answer = json.loads(response.read().decode())
+        except urllib.error.HTTPError as exc:
+            detail = exc.read()[:300].decode(errors="replace")
+            raise TransientTransferError(f"HTTP {exc.code} from the national database: {detail}") from exc
+        except TimeoutError as exc:
+            raise TransientTransferError(
+                f"The national database did not answer within {self.timeout:g} s."
+            ) from exc
+        except urllib.error.URLError as exc:
+            raise TransientTransferError(f"The national database cannot be reached: {exc.reason}") from exc
+        except (ConnectionError, OSError) as exc:
+            raise TransientTransferError(f"The connection to the national database failed: {exc}") from exc
+        except ValueError as exc:
+            raise TransientTransferError(f"The national database's answer is not JSON: {exc}") from exc
+        try:
+            return [
+                ItemResult(
+                    key=str(r["key"]),
+                    status=str(r["status"]),
+                    receipt=str(r.get("receipt") or ""),
+                    message=str(r.get("message") or ""),
+                )
+                for r in answer["results"]
+            ]
+        except (KeyError, TypeError) as exc:
+            raise TransientTransferError(f"The national database's answer lacks results: {exc}") from exc
+
+
+def default_adapter() -> NationalDbAdapter:
+    return HttpJsonAdapter(settings.NATIONAL_DB_URL, timeout=settings.TRANSFER_TIMEOUT_SECONDS)

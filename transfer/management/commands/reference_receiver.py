@@ -1,0 +1,36 @@
+"""`manage.py reference_receiver --port 8765`: the reference national-database receiver."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from transfer.reference_receiver import MODES, main
+
+
+class Command(BaseCommand):
+    help = "Run the reference receiver of the national civil-status database (demo and tests)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8765)
+        parser.add_argument("--db", default="var/receiver.sqlite3")
+        parser.add_argument("--mode", choices=MODES, default="ok")
+        parser.add_argument("--delay", type=float, default=0.0)
+
+    def handle(self, *args: Any, **o: Any) -> None:
+        main(
+            [
+                "--host",
+                o["host"],
+                "--port",
+                str(o["port"]),
+                "--db",
+                o["db"],
+                "--mode",
+                o["mode"],
+                "--delay",
+                str(o["delay"]),
+            ]
+        )

@@ -1,0 +1,266 @@
+"""The transfer outbox: enqueue on approval, send in batches, settle each result.
+
+Guarantees, and how:
+- Nothing lost: the outbox row is inserted in the approval's transaction
+  (`transfer_on_transition` is a `workflows.services.TRANSITION_HOOKS` entry), so an
+  approved record always has a pending row, and a row leaves "pending" only when
+  the receiver acknowledged or refused it, or the record changed.
+- Nothing duplicated: every record version has one idempotency key, and the
+  receiver stores a key once; a batch sent again (after a timeout, a 5xx, a killed
+  worker) is answered "duplicate", which counts as an acknowledgement.
+- A worker claims rows with a lease (`claimed_until`) in a short transaction and
+  holds no lock while it talks to the receiver; a killed worker's lease runs out
+  and another worker sends the rows again.
+- Lock order is record, then outbox row — the same order as the transition
+  services (which lock the record, then run the hooks) — so they cannot deadlock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import audit_change
+from registry.models import CivilRecord, RecordState
+from transfer.adapters import (
+    ACKNOWLEDGED,
+    REJECTED,
+    NationalDbAdapter,
+    OutgoingRecord,
+    TransientTransferError,
+    default_adapter,
+    idempotency_key,
+    record_payload,
+)
+from transfer.models import TransferItem, TransferStatus
+from workflows import services as wf
+
+logger = logging.getLogger(__name__)
+
+# Events after which a pending transfer of the record's earlier version must not go out.
+SUPERSEDING_EVENTS = {"amend", "return", "reject", "mark_duplicate"}
+
+
+def transfer_on_transition(record: CivilRecord, event: str, actor: Any) -> None:
+    """TRANSITION_HOOKS entry: runs inside the transition's transaction, with the record locked."""
+    if event == "approve":
+        transfer_enqueue(record=record)
+    elif event in SUPERSEDING_EVENTS:
+        _supersede_pending(record.pk)
+    elif event == "transfer":
+        # Acknowledged outside the worker (demo data, a confirmation by hand): settle the item too.
+        TransferItem.objects.filter(record_id=record.pk, status=TransferStatus.PENDING).update(
+            status=TransferStatus.ACKNOWLEDGED, settled_at=timezone.now(), claimed_until=None
+        )
+
+
+def _supersede_pending(record_id: int) -> int:
+    return TransferItem.objects.filter(record_id=record_id, status=TransferStatus.PENDING).update(
+        status=TransferStatus.SUPERSEDED, settled_at=timezone.now(), claimed_until=None
+    )
+
+
+@transaction.atomic
+def transfer_enqueue(*, record: CivilRecord) -> TransferItem:
+    """Put the record's current (approved) version in the outbox, due now.
+
+    Call inside the approval's transaction. Any pending item of an earlier version is superseded.
+    """
+    _supersede_pending(record.pk)
+    return TransferItem.objects.create(
+        record=record,
+        version=record.version,
+        idempotency_key=idempotency_key(record),
+        unit_path=record.unit_path,
+        next_attempt_at=timezone.now(),
+    )
+
+
+@dataclass
+class BatchReport:
+    claimed: int = 0
+    acknowledged: int = 0
+    rejected: int = 0
+    retried: int = 0
+    superseded: int = 0
+    error: str = ""
+
+
+def retry_delay(attempts: int) -> float:
+    """Exponential backoff with jitter: base · 2^(attempts−1), capped, times 0.5–1."""
+    base = settings.TRANSFER_RETRY_BASE_SECONDS
+    delay = min(base * 2 ** max(attempts - 1, 0), settings.TRANSFER_RETRY_MAX_SECONDS)
+    return delay * random.uniform(0.5, 1.0)
+
+
+def transfer_claim(*, limit: int, lease_seconds: float) -> tuple[str, list[TransferItem]]:
+    """Claim up to `limit` due items for one worker; return its claim token and the items."""
+    token = uuid.uuid4().hex
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            TransferItem.objects.select_for_update(skip_locked=True)
+            .filter(status=TransferStatus.PENDING, next_attempt_at__lte=now)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+            .order_by("next_attempt_at", "id")
+            .values_list("id", flat=True)[:limit]
+        )
+        if ids:
+            TransferItem.objects.filter(id__in=ids).update(
+                claimed_until=now + dt.timedelta(seconds=lease_seconds),
+                claim_token=token,
+                last_attempt_at=now,
+                attempts=F("attempts") + 1,
+            )
+    return token, list(TransferItem.objects.filter(id__in=ids, claim_token=token).order_by("id"))
+
+
+def transfer_send_batch(*, adapter: NationalDbAdapter | None = None, limit: int | None = None) -> BatchReport:
+    """Claim one batch of due items, send it, and settle every item. Returns what happened."""
+    adapter = adapter or default_adapter()
+    token, items = transfer_claim(
+        limit=limit or settings.TRANSFER_BATCH_SIZE, lease_seconds=settings.TRANSFER_LEASE_SECONDS
+    )
+    report = BatchReport(claimed=len(items))
+    if not items:
+        return report
+    records = {
+        r.pk: r
+        for r in CivilRecord.objects.filter(pk__in=[i.record_id for i in items])
+        .select_related("book", "unit")
+        .prefetch_related("parties", "scans")
+    }
+    outgoing: list[TransferItem] = []
+    payloads: list[OutgoingRecord] = []
+    for item in items:
+        record = records[item.record_id]
+        if record.state != RecordState.APPROVED or record.version != item.version:
+            report.superseded += _settle_superseded(item.pk)
+            continue
+        outgoing.append(item)
+        payloads.append(OutgoingRecord(key=item.idempotency_key, record=record_payload(record)))
+    if not payloads:
+        return report
+    try:
+        results = {r.key: r for r in adapter.send_batch(payloads)}
+    except TransientTransferError as exc:
+        report.error = str(exc)
+        report.retried += transfer_retry_later(items=outgoing, token=token, error=str(exc))
+        logger.warning("Transfer batch of %d failed, will retry: %s", len(outgoing), exc)
+        return report
+    for item in outgoing:
+        result = results.get(item.idempotency_key)
+        if result is None:
+            report.retried += transfer_retry_later(
+                items=[item], token=token, error=_("The national database gave no answer for this record.")
+            )
+        elif result.status in ACKNOWLEDGED:
+            report.acknowledged += transfer_acknowledge(item_id=item.pk, receipt=result.receipt)
+        elif result.status == REJECTED:
+            report.rejected += transfer_reject(item_id=item.pk, message=result.message)
+        else:
+            report.retried += transfer_retry_later(
+                items=[item],
+                token=token,
+                error=_("The national database answered “%(status)s”, which is not understood.")
+                % {"status": result.status},
+            )
+    return report
+
+
+def _lock_pair(item_id: int) -> tuple[CivilRecord | None, TransferItem | None, str]:
+    """Lock the record, then its item (the transition services' order).
+
+    Returns the pair and "ok"; or Nones and "settled" (someone settled it already)
+    or "superseded" (the record changed since the item was queued: it is settled so).
+    """
+    record_id = TransferItem.objects.filter(pk=item_id).values_list("record_id", flat=True).first()
+    if record_id is None:
+        return None, None, "settled"
+    record = CivilRecord.objects.select_for_update().get(pk=record_id)
+    item = TransferItem.objects.select_for_update().get(pk=item_id)
+    if item.status != TransferStatus.PENDING:
+        return None, None, "settled"
+    if record.state != RecordState.APPROVED or record.version != item.version:
+        _settle(item, TransferStatus.SUPERSEDED)
+        return None, None, "superseded"
+    return record, item, "ok"
+
+
+def _settle(item: TransferItem, status: str, **fields: Any) -> None:
+    item.status = status
+    item.settled_at = timezone.now()
+    item.claimed_until = None
+    for name, value in fields.items():
+        setattr(item, name, value)
+    item.save(update_fields=["status", "settled_at", "claimed_until", *fields])
+
+
+@transaction.atomic
+def _settle_superseded(item_id: int) -> int:
+    _record, _item, outcome = _lock_pair(item_id)
+    return 1 if outcome == "superseded" else 0
+
+
+@transaction.atomic
+def transfer_acknowledge(*, item_id: int, receipt: str) -> int:
+    """The receiver holds the item: mark it acknowledged and the record transferred.
+
+    Does nothing (returns 0) if the item was settled meanwhile or the record changed.
+    """
+    record, item, _outcome = _lock_pair(item_id)
+    if record is None or item is None:
+        return 0
+    wf.record_transfer(record=record, receipt=receipt or item.idempotency_key)
+    _settle(item, TransferStatus.ACKNOWLEDGED, receipt=receipt[:120], last_error="")
+    return 1
+
+
+@transaction.atomic
+def transfer_reject(*, item_id: int, message: str) -> int:
+    """The receiver refused the item for good: the record goes back to the approver with its message."""
+    record, item, _outcome = _lock_pair(item_id)
+    if record is None or item is None:
+        return 0
+    text = message.strip() or _("no reason given")
+    wf.record_transfer_refused(
+        record=record, message=_("Refused by the national database: %(message)s") % {"message": text}
+    )
+    _settle(item, TransferStatus.REJECTED, message=text, last_error=text)
+    return 1
+
+
+@transaction.atomic
+def transfer_retry_later(*, items: list[TransferItem], token: str, error: str) -> int:
+    """Release our claim on the items and schedule another attempt with backoff."""
+    now = timezone.now()
+    count = 0
+    for item in TransferItem.objects.select_for_update().filter(
+        pk__in=[i.pk for i in items], status=TransferStatus.PENDING, claim_token=token
+    ):
+        item.next_attempt_at = now + dt.timedelta(seconds=retry_delay(item.attempts))
+        item.claimed_until = None
+        item.last_error = error[:2000]
+        item.save(update_fields=["next_attempt_at", "claimed_until", "last_error"])
+        count += 1
+    return count
+
+
+@transaction.atomic
+def transfer_retry_now(*, actor: Any, unit_path: str) -> int:
+    """Make every waiting item under `unit_path` due now (after the receiver is fixed). Audited."""
+    count = TransferItem.objects.filter(
+        status=TransferStatus.PENDING, unit_path__startswith=unit_path
+    ).update(next_attempt_at=timezone.now())
+    audit_change(action="transfer_retry_now", actor=actor, changes={"unit_path": unit_path, "items": count})
+    return count

@@ -1,0 +1,271 @@
+"""Transfer, export and reconciliation pages. Thin: selectors read, services decide, all scoped."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_POST
+
+from audit.services import audit_access
+from permissions.scoping import get_book_for, scope_q, scopes_with, units_visible_to
+from transfer import selectors
+from transfer.export_services import ExportRefused, export_request, ministry_file
+from transfer.exports import ministry_records
+from transfer.models import ExportKind, ExportStatus, PopulationExtract
+from transfer.reconciliation import (
+    population_import,
+    reconciliation_fix_record,
+    reconciliation_mark_population,
+)
+from transfer.services import transfer_retry_now
+from workflows.machine import TransitionRefused
+
+PAGE_SIZE = 50
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "zip": "application/zip",
+}
+FORMAT_KINDS = {"xlsx": ExportKind.MINISTRY_EXCEL, "zip": ExportKind.MINISTRY_ZIP}
+
+
+@login_required
+def transfer_overview(request: HttpRequest) -> HttpResponse:
+    """Waiting and overdue transfers (the 12-hour rule) with the last error, and recent refusals."""
+    overdue = Paginator(selectors.overdue_transfers(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "transfer/overview.html",
+        {
+            "counts": selectors.transfer_counts(request.user),
+            "overdue": overdue,
+            "page": overdue,
+            "refusals": selectors.recent_refusals(request.user),
+            "deadline_hours": settings.TRANSFER_DEADLINE_HOURS,
+            "can_retry": bool(scopes_with(request.user, "approve_record")) or request.user.is_superuser,
+        },
+    )
+
+
+@login_required
+@require_POST
+def transfer_retry(request: HttpRequest) -> HttpResponse:
+    paths = [s.unit_path for s in scopes_with(request.user, "approve_record")]
+    if request.user.is_superuser:
+        paths = [""]
+    if not paths:
+        raise PermissionDenied
+    count = sum(transfer_retry_now(actor=request.user, unit_path=p) for p in paths)
+    messages.success(request, _("%(n)d waiting record(s) will be sent again now.") % {"n": count})
+    return redirect("transfer_overview")
+
+
+class DataCentreForm(forms.Form):
+    unit: forms.ModelChoiceField = forms.ModelChoiceField(label=_l("Unit"), queryset=None)
+    kind = forms.ChoiceField(
+        label=_l("Copy"),
+        choices=[
+            (ExportKind.DATACENTRE_FULL, _l("Full copy")),
+            (ExportKind.DATACENTRE_INCREMENTAL, _l("Changes since the last copy")),
+        ],
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units_visible_to(user, "export_records").order_by("path")
+
+
+@login_required
+def export_list(request: HttpRequest) -> HttpResponse:
+    """Books ready for the Ministry export, the data-centre copy form, and recent export jobs."""
+    books = Paginator(selectors.exportable_books(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "transfer/exports.html",
+        {
+            "page": books,
+            "jobs": selectors.exports_visible_to(request.user)[:20],
+            "form": DataCentreForm(user=request.user),
+        },
+    )
+
+
+@login_required
+def ministry_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The Ministry Excel sheet or ZIP of a book; large books are produced in the background."""
+    if fmt not in FORMAT_KINDS:
+        raise Http404
+    book = get_book_for(request.user, pk, "export_records", request=request)
+    kind = FORMAT_KINDS[fmt]
+    try:
+        if ministry_records(book).count() > settings.EXPORT_INLINE_MAX_RECORDS:
+            export_request(actor=request.user, kind=kind, book=book, request=request)
+            messages.info(
+                request,
+                _("The book is large: the export is being prepared. Download it below when it is ready."),
+            )
+            return redirect("transfer_exports")
+        filename, content, count = ministry_file(book=book, kind=kind)
+    except ExportRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("transfer_exports")
+    audit_access(
+        request=request,
+        action=f"export_ministry_{fmt}",
+        unit_id=book.custodian_id,
+        obj=book,
+        changes={"records": count, "file": filename},
+    )
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_POST
+def datacentre_request(request: HttpRequest) -> HttpResponse:
+    form = DataCentreForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, _("Choose a unit you may export and the kind of copy."))
+        return redirect("transfer_exports")
+    try:
+        export_request(
+            actor=request.user,
+            kind=form.cleaned_data["kind"],
+            unit=form.cleaned_data["unit"],
+            request=request,
+        )
+    except ExportRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The copy is being prepared. Download it below when it is ready."))
+    return redirect("transfer_exports")
+
+
+@login_required
+def export_download(request: HttpRequest, pk: int) -> FileResponse:
+    job = selectors.exports_visible_to(request.user).filter(pk=pk).first()
+    if job is None:
+        raise Http404("No such export.")
+    if job.status != ExportStatus.DONE or not job.file:
+        raise Http404("This export is not ready.")
+    audit_access(
+        request=request,
+        action="download_export",
+        unit_id=job.unit_id,
+        obj=job,
+        changes={"kind": job.kind, "file": job.filename},
+    )
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)
+
+
+class ExtractForm(forms.Form):
+    unit: forms.ModelChoiceField = forms.ModelChoiceField(label=_l("Unit"), queryset=None)
+    file = forms.FileField(label=_l("Extract of residents (CSV, UTF-8)"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units_visible_to(user, "approve_record").order_by("path")
+
+
+@login_required
+def reconciliation(request: HttpRequest) -> HttpResponse:
+    """Import population extracts and work through the differences they revealed."""
+    form = ExtractForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            extract = population_import(
+                actor=request.user,
+                unit=form.cleaned_data["unit"],
+                content=upload.read(),
+                filename=upload.name,
+            )
+        except ValidationError as exc:
+            form.add_error("file", exc.messages[0])
+        except PermissionDenied as exc:
+            form.add_error("unit", str(exc))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Imported %(rows)d residents: %(pin)d matched by PIN, %(name)d by name and birth date, "
+                    "%(none)d not found; %(diff)d differences to clean."
+                )
+                % {
+                    "rows": extract.row_count,
+                    "pin": extract.matched_by_pin,
+                    "name": extract.matched_by_name,
+                    "none": extract.unmatched,
+                    "diff": extract.differences,
+                },
+            )
+            if extract.skipped:
+                messages.warning(
+                    request,
+                    _("%(n)d line(s) could not be read:") % {"n": extract.skipped} + " " + extract.problems,
+                )
+            return redirect("transfer_reconciliation")
+    return _reconciliation_page(request, form)
+
+
+def _reconciliation_page(
+    request: HttpRequest, form: ExtractForm, *, failed: int | None = None, reason: str = "", error: str = ""
+) -> HttpResponse:
+    items = Paginator(selectors.open_differences(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    extracts = PopulationExtract.objects.filter(scope_q(request.user, "view_records")).order_by(
+        "-imported_at"
+    )[:10]
+    return render(
+        request,
+        "transfer/reconciliation.html",
+        {
+            "form": form,
+            "page": items,
+            "extracts": extracts,
+            "failed": failed,
+            "reason": reason,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+@require_POST
+def reconciliation_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.open_differences(request.user).filter(pk=pk).first()
+    if item is None:
+        raise Http404("No such open difference.")
+    reason = request.POST.get("reason", "")
+    decision = request.POST.get("decision")
+    try:
+        if decision == "fix":
+            reconciliation_fix_record(item=item, actor=request.user, reason=reason)
+            messages.success(
+                request, _("Our record was corrected; it goes back to review if it was approved.")
+            )
+        elif decision == "population":
+            reconciliation_mark_population(item=item, actor=request.user, reason=reason)
+            messages.success(request, _("Marked: the population database must change."))
+        else:
+            raise ValidationError(_("Choose how to resolve the difference."))
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    except (TransitionRefused, PermissionDenied) as exc:
+        error = str(exc)
+    else:
+        return redirect("transfer_reconciliation")
+    # Show the worklist again with the reason the user typed, and what to do about the error.
+    return _reconciliation_page(
+        request, ExtractForm(user=request.user), failed=item.pk, reason=reason, error=error
+    )
