@@ -184,6 +184,14 @@ SCAN_MAX_KB_PER_PAGE = env.int("SCAN_MAX_KB_PER_PAGE", default=100)
 # Approved records not transferred within this many hours are flagged.
 TRANSFER_DEADLINE_HOURS = env.int("TRANSFER_DEADLINE_HOURS", default=12)
 NATIONAL_DB_URL = env.str("NATIONAL_DB_URL", default="http://127.0.0.1:8765")
+# Daily progress reports are frozen at these local times (HH:MM), per unit level (issue 8).
+REPORT_CUTOFFS = {
+    "commune": env.str("REPORT_CUTOFF_COMMUNE", default="17:00"),
+    "district": env.str("REPORT_CUTOFF_DISTRICT", default="17:30"),
+    "province": env.str("REPORT_CUTOFF_PROVINCE", default="18:00"),
+}
+# At most one live dashboard push per unit in this many seconds.
+PROGRESS_PUSH_SECONDS = env.int("PROGRESS_PUSH_SECONDS", default=5)
 
 # --- Security (production) ----------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
