@@ -29,10 +29,14 @@ def progress_push(*, unit_path: str) -> int:
         return 0
     sent = 0
     for unit_id in unit_path.strip("/").split("/"):
-        if not unit_id or not cache.add(f"progress-push:{unit_id}", 1, timeout=settings.PROGRESS_PUSH_SECONDS):
+        if not unit_id or not cache.add(
+            f"progress-push:{unit_id}", 1, timeout=settings.PROGRESS_PUSH_SECONDS
+        ):
             continue
         try:
-            async_to_sync(layer.group_send)(progress_group(unit_id), {"type": "progress.changed", "unit": int(unit_id)})
+            async_to_sync(layer.group_send)(
+                progress_group(unit_id), {"type": "progress.changed", "unit": int(unit_id)}
+            )
             sent += 1
         except Exception:  # a lost push only delays a dashboard; never fail the caller
             log.exception("progress push to unit %s failed", unit_id)

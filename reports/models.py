@@ -138,13 +138,17 @@ class Quota(models.Model):
     start = models.DateField(_("from"))
     end = models.DateField(_("to"))
     note = models.CharField(_("note"), max_length=255, blank=True)
-    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     set_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("quota")
         verbose_name_plural = _("quotas")
-        constraints = [models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="quota_end_after_start")]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="quota_end_after_start")
+        ]
         indexes = [models.Index(fields=["unit", "action", "start"], name="quota_unit_action")]
 
     def __str__(self) -> str:
@@ -172,7 +176,11 @@ class DailyReport(models.Model):
         verbose_name_plural = _("daily reports")
         constraints = [models.UniqueConstraint(fields=["unit", "day"], name="dailyreport_unit_day")]
         indexes = [
-            models.Index(fields=["unit_path", "day"], name="dailyreport_path_day", opclasses=["varchar_pattern_ops", "date_ops"])
+            models.Index(
+                fields=["unit_path", "day"],
+                name="dailyreport_path_day",
+                opclasses=["varchar_pattern_ops", "date_ops"],
+            )
         ]
 
     def __str__(self) -> str:

@@ -28,8 +28,8 @@ from audit.services import audit_change
 from permissions.scoping import can
 from registry.models import AdministrativeUnit, CivilRecord, RegisterBook, UnitLevel
 from reports.models import (
-    REPORT_ACTIONS,
     QUOTA_ACTIONS,
+    REPORT_ACTIONS,
     Action,
     BookStateCount,
     DailyReport,
@@ -91,8 +91,26 @@ def progress_count_transition(record: CivilRecord, event: str, actor: Any) -> No
         if old_state and old_state != record.state:
             book_rows = sorted(
                 [
-                    (record.book_id, old_state, -1, record.unit_id, record.unit_path, record.event_type, phase, year),
-                    (record.book_id, record.state, 1, record.unit_id, record.unit_path, record.event_type, phase, year),
+                    (
+                        record.book_id,
+                        old_state,
+                        -1,
+                        record.unit_id,
+                        record.unit_path,
+                        record.event_type,
+                        phase,
+                        year,
+                    ),
+                    (
+                        record.book_id,
+                        record.state,
+                        1,
+                        record.unit_id,
+                        record.unit_path,
+                        record.event_type,
+                        phase,
+                        year,
+                    ),
                 ],
                 key=lambda row: row[1],
             )
@@ -115,7 +133,10 @@ def progress_count_transition(record: CivilRecord, event: str, actor: Any) -> No
         _upsert(
             cursor,
             _ACTOR_UPSERT,
-            [(day, record.unit_id, record.unit_path, who, what, n) for (who, what), n in sorted(people.items())],
+            [
+                (day, record.unit_id, record.unit_path, who, what, n)
+                for (who, what), n in sorted(people.items())
+            ],
         )
     _push_after_commit(record.unit_path)
 
@@ -267,7 +288,9 @@ def quota_set(
         errors["per"] = _("Say whether the target is per day or for the whole period.")
     if errors:
         raise ValidationError(errors)
-    replaced = Quota.objects.select_for_update().filter(unit=unit, action=action, start=start, end=end, per=per)
+    replaced = Quota.objects.select_for_update().filter(
+        unit=unit, action=action, start=start, end=end, per=per
+    )
     old = [q.target for q in replaced]
     replaced.delete()
     quota = Quota.objects.create(
@@ -405,7 +428,11 @@ def _report_freeze(*, unit: AdministrativeUnit, day: dt.date, actor: Any, active
     if timezone.now() < cutoff:
         raise ValidationError(
             _("The report of %(unit)s for %(day)s can be frozen only after its cut-off at %(time)s.")
-            % {"unit": unit.name, "day": day.strftime("%d/%m/%Y"), "time": settings.REPORT_CUTOFFS[unit.level]}
+            % {
+                "unit": unit.name,
+                "day": day.strftime("%d/%m/%Y"),
+                "time": settings.REPORT_CUTOFFS[unit.level],
+            }
         )
     children = list(AdministrativeUnit.objects.filter(parent=unit, pk__in=active).order_by("name"))
     child_reports = [_report_freeze(unit=child, day=day, actor=actor, active=active) for child in children]
@@ -414,7 +441,12 @@ def _report_freeze(*, unit: AdministrativeUnit, day: dt.date, actor: Any, active
     try:
         with transaction.atomic():
             report = DailyReport.objects.create(
-                unit=unit, unit_path=unit.path, day=day, period_start=start, cutoff_at=cutoff, generated_by=actor
+                unit=unit,
+                unit_path=unit.path,
+                day=day,
+                period_start=start,
+                cutoff_at=cutoff,
+                generated_by=actor,
             )
     except IntegrityError:  # frozen meanwhile by another run
         return DailyReport.objects.get(unit=unit, day=day)
@@ -425,8 +457,11 @@ def _report_freeze(*, unit: AdministrativeUnit, day: dt.date, actor: Any, active
         for (event_type, phase), values in sorted(own.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0))
         if any(values.values())
     ]
-    copied = [field.attname for field in DailyReportLine._meta.concrete_fields if field.name not in (
-        "id", "report", "child")]
+    copied = [
+        field.attname
+        for field in DailyReportLine._meta.concrete_fields
+        if field.name not in ("id", "report", "child")
+    ]
     for child, child_report in zip(children, child_reports, strict=True):
         for line in child_report.lines.all():
             values = {name: getattr(line, name) for name in copied}
@@ -436,14 +471,21 @@ def _report_freeze(*, unit: AdministrativeUnit, day: dt.date, actor: Any, active
     return report
 
 
-def _freeze_targets(report: DailyReport, units: list[AdministrativeUnit], lines: list[DailyReportLine]) -> None:
+def _freeze_targets(
+    report: DailyReport, units: list[AdministrativeUnit], lines: list[DailyReportLine]
+) -> None:
     day = report.day
-    quotas = Quota.objects.filter(unit__in=units, start__lte=day, end__gte=day).order_by("unit__path", "action")
+    quotas = Quota.objects.filter(unit__in=units, start__lte=day, end__gte=day).order_by(
+        "unit__path", "action"
+    )
     rows = []
     for quota in quotas:
         field = f"d_{quota.action}"
-        today = sum(getattr(line, field, 0) for line in lines if line.child_id == quota.unit_id or (
-            quota.unit_id == report.unit_id))
+        today = sum(
+            getattr(line, field, 0)
+            for line in lines
+            if line.child_id == quota.unit_id or (quota.unit_id == report.unit_id)
+        )
         if quota.per == Quota.Per.DAY:
             done = today
         else:
@@ -480,7 +522,9 @@ def reports_freeze_due(*, now: dt.datetime | None = None, days_back: int = 3) ->
         for level in (UnitLevel.COMMUNE, UnitLevel.DISTRICT, UnitLevel.PROVINCE):
             if cutoff_for(level, day) > now:
                 continue
-            done = set(DailyReport.objects.filter(day=day, unit__level=level).values_list("unit_id", flat=True))
+            done = set(
+                DailyReport.objects.filter(day=day, unit__level=level).values_list("unit_id", flat=True)
+            )
             for unit in report_units(level):
                 if unit.pk not in done:
                     made.append(report_freeze(unit=unit, day=day))

@@ -40,7 +40,9 @@ def walk(record, state, crew):
             scan_store(record=record, actor=clerk, content=demo_scan_pdf(title="T", lines=["1"]))
             wf.record_scan(record=record, actor=clerk)
         elif step == "entered":
-            wf.record_enter(record=record, actor=clerk, data=birth_input(name=f"Trần Văn {letters(record.pk)}"))
+            wf.record_enter(
+                record=record, actor=clerk, data=birth_input(name=f"Trần Văn {letters(record.pk)}")
+            )
         elif step == "attached":
             wf.record_attach(record=record, actor=clerk)
         elif step == "reviewed":

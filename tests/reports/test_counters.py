@@ -30,7 +30,9 @@ def person(user):
 
 def snapshot():
     return (
-        sorted(BookStateCount.objects.exclude(n=0).values_list("book_id", "state", "n", "unit_path", "phase")),
+        sorted(
+            BookStateCount.objects.exclude(n=0).values_list("book_id", "state", "n", "unit_path", "phase")
+        ),
         sorted(DailyCount.objects.values_list("day", "unit_id", "event_type", "phase", "action", "n")),
         sorted(ActorDailyCount.objects.values_list("day", "unit_id", "actor_id", "action", "n")),
     )
@@ -41,7 +43,12 @@ def test_registering_a_book_counts_its_slots_as_collected(world):
     assert states(book) == {"collected": 5}
     row = BookStateCount.objects.get(book=book, state="collected")
     assert (row.unit_id, row.unit_path, row.event_type, row.phase, row.year) == (
-        world.commune_a.pk, world.commune_a.path, "birth", 1, 2020)
+        world.commune_a.pk,
+        world.commune_a.path,
+        "birth",
+        1,
+        2020,
+    )
     assert today(unit=world.commune_a) == {"collect": 5}
     assert person(world.admin) == {"collect": 5}
 
@@ -50,7 +57,13 @@ def test_each_transition_moves_one_case_and_is_counted_for_the_day_and_the_perso
     record = world.record("approved")
     assert states(record.book) == {"approved": 1}
     assert today(unit=world.commune_a) == {
-        "collect": 1, "scan": 1, "enter": 1, "attach": 1, "review": 1, "approve": 1}
+        "collect": 1,
+        "scan": 1,
+        "enter": 1,
+        "attach": 1,
+        "review": 1,
+        "approve": 1,
+    }
     assert person(world.clerk) == {"scan": 1, "enter": 1, "attach": 1}
     assert person(world.reviewer) == {"review": 1}
     assert person(world.approver) == {"approve": 1}

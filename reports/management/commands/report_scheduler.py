@@ -17,7 +17,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=int, default=60, help="seconds between checks (default 60)")
         parser.add_argument("--once", action="store_true", help="check once and exit")
-        parser.add_argument("--inline", action="store_true", help="freeze in this process instead of enqueuing")
+        parser.add_argument(
+            "--inline", action="store_true", help="freeze in this process instead of enqueuing"
+        )
         parser.add_argument("--days-back", type=int, default=3, help="also catch up missed days (default 3)")
 
     def handle(self, *args, interval, once, inline, days_back, **options):
