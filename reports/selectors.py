@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Func, Q, QuerySet, Sum, Value
+from django.db.models import CharField, Count, F, Func, Q, QuerySet, Sum, Value
 from django.http import Http404
 
 from permissions.scoping import can, scopes_with
@@ -66,7 +66,9 @@ def children_of(unit: AdministrativeUnit) -> list[AdministrativeUnit]:
 
 def _child_key(unit: AdministrativeUnit):
     """The id (as text) of the direct child of `unit` a row's path falls under; '' for the unit itself."""
-    return Func(F("unit_path"), Value("/"), Value(unit.depth + 2), function="split_part")
+    return Func(
+        F("unit_path"), Value("/"), Value(unit.depth + 2), function="split_part", output_field=CharField()
+    )
 
 
 def _label_children(
@@ -112,13 +114,35 @@ def _state_rows(unit: AdministrativeUnit) -> QuerySet:
     return BookStateCount.objects.filter(unit_path__startswith=unit.path)
 
 
-def states_by(unit: AdministrativeUnit, dimension: str) -> list[tuple[object, dict]]:
-    """Current cases per state, grouped by 'child' (direct child units), 'event_type', 'phase' or 'year'."""
-    rows = _state_rows(unit)
-    key = _child_key(unit) if dimension == "child" else F(dimension)
+def state_cube(unit: AdministrativeUnit) -> list[tuple[str, str, int | None, str, int]]:
+    """Current cases per (direct child, event type, phase, state) in one scan of the counters."""
+    return list(
+        _state_rows(unit)
+        .annotate(k=_child_key(unit))
+        .values_list("k", "event_type", "phase", "state")
+        .annotate(n=Sum("n"))
+        .order_by()
+    )
+
+
+_CUBE_AXIS = {"child": 0, "event_type": 1, "phase": 2}
+
+
+def states_by(
+    unit: AdministrativeUnit, dimension: str, cube: list | None = None
+) -> list[tuple[object, dict]]:
+    """Current cases per state, grouped by 'child' (direct child units), 'event_type', 'phase' or 'year'.
+
+    Pass a `state_cube` to group it again without another query (not for 'year').
+    """
     grouped: dict = defaultdict(lambda: defaultdict(int))
-    for k, state, n in rows.annotate(k=key).values_list("k", "state").annotate(n=Sum("n")).order_by():
-        grouped[k][state] += n
+    if dimension in _CUBE_AXIS:
+        axis = _CUBE_AXIS[dimension]
+        for row in state_cube(unit) if cube is None else cube:
+            grouped[row[axis]][row[3]] += row[4]
+    else:
+        for k, state, n in _state_rows(unit).values_list(dimension, "state").annotate(n=Sum("n")).order_by():
+            grouped[k][state] += n
     if dimension == "child":
         return [(u, derive(v)) for u, v in _label_children(unit, grouped)]
     if dimension == "event_type":
@@ -127,10 +151,10 @@ def states_by(unit: AdministrativeUnit, dimension: str) -> list[tuple[object, di
     return [(k, derive(v)) for k, v in sorted(grouped.items(), key=lambda kv: (kv[0] is None, kv[0]))]
 
 
-def state_totals(unit: AdministrativeUnit) -> dict:
+def state_totals(unit: AdministrativeUnit, cube: list | None = None) -> dict:
     totals: dict[str, int] = defaultdict(int)
-    for state, n in _state_rows(unit).values_list("state").annotate(n=Sum("n")).values_list("state", "n"):
-        totals[state] += n
+    for row in state_cube(unit) if cube is None else cube:
+        totals[row[3]] += row[4]
     return derive(dict(totals))
 
 
@@ -148,7 +172,15 @@ def inventory(unit: AdministrativeUnit) -> list[InventoryRow]:
     """What remains per direct child unit, event type and phase: books, declared cases, cases per state."""
     book_rows = (
         RegisterBook.objects.filter(custodian__path__startswith=unit.path)
-        .annotate(k=Func(F("custodian__path"), Value("/"), Value(unit.depth + 2), function="split_part"))
+        .annotate(
+            k=Func(
+                F("custodian__path"),
+                Value("/"),
+                Value(unit.depth + 2),
+                function="split_part",
+                output_field=CharField(),
+            )
+        )
         .values("k", "event_type", "phase")
         .annotate(books=Count("id"), declared=Sum("declared_cases"))
         .order_by()

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from contextlib import contextmanager
+from unittest import mock
+
 import pytest
+from django.utils import timezone
 
 from registry.demo import demo_scan_pdf
 from registry.scans import scan_store
@@ -53,3 +58,15 @@ def walk(record, state, crew):
             wf.record_transfer(record=record, receipt="T")
     record.refresh_from_db()
     return record
+
+
+def at(day: dt.date, hhmm: str) -> dt.datetime:
+    h, m = map(int, hhmm.split(":"))
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(h, m)))
+
+
+@contextmanager
+def clock(when: dt.datetime):
+    """Make `timezone.now()` (audit times, book creation, counters' days) return `when`."""
+    with mock.patch("django.utils.timezone.now", return_value=when):
+        yield

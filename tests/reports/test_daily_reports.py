@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from contextlib import contextmanager
-from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -16,22 +14,11 @@ from reports.exports import SHEETS, report_pdf, report_xlsx
 from reports.models import DailyReport
 from reports.selectors import report_summary
 from reports.services import report_freeze, reports_freeze_due
-from tests.reports.conftest import walk
+from tests.reports.conftest import at, clock, walk
 from workflows import services as wf
 
 DAY = dt.date(2026, 3, 10)
 EVE = DAY - dt.timedelta(days=1)
-
-
-def at(day: dt.date, hhmm: str) -> dt.datetime:
-    h, m = map(int, hhmm.split(":"))
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(h, m)))
-
-
-@contextmanager
-def clock(when: dt.datetime):
-    with mock.patch("django.utils.timezone.now", return_value=when):
-        yield
 
 
 @pytest.fixture
