@@ -11,7 +11,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, Count, F, Func, Q, QuerySet, Sum, Value
+from django.db import connection
+from django.db.models import CharField, Count, F, Func, QuerySet, Sum, Value
 from django.http import Http404
 
 from permissions.scoping import can, scopes_with
@@ -26,6 +27,7 @@ from reports.models import (
     DailyReport,
     DailyReportLine,
     Quota,
+    UnitDailyCount,
 )
 from reports.services import quota_due
 
@@ -212,44 +214,49 @@ def inventory(unit: AdministrativeUnit) -> list[InventoryRow]:
     return rows
 
 
+_BOOKS_TO_CHECK = """
+SELECT s.book_id, s.slots, s.digitized, s.waiting
+FROM (
+    SELECT book_id, sum(n) AS slots,
+           coalesce(sum(n) FILTER (WHERE state IN ('entered', 'attached', 'reviewed', 'approved',
+                                                   'transferred')), 0) AS digitized,
+           coalesce(sum(n) FILTER (WHERE state IN ('collected', 'scanned')), 0) AS waiting
+    FROM reports_bookstatecount WHERE unit_path LIKE %s GROUP BY book_id
+) s
+JOIN registry_registerbook b ON b.id = s.book_id
+WHERE b.declared_cases IS NOT NULL
+  AND (s.slots <> b.declared_cases OR (s.waiting = 0 AND s.digitized <> b.declared_cases))
+ORDER BY s.book_id LIMIT %s
+"""
+
+
 def books_to_check(unit: AdministrativeUnit, limit: int = 200) -> list[dict]:
     """Books whose digitized count differs from the closing total declared in the book.
 
     Flagged when nothing is left to scan or enter (no case collected or scanned) and the
     cases entered so far differ from the declared total, or when the book has more or
-    fewer slots than declared.
+    fewer slots than declared. At most `limit` books, in one aggregate query and one fetch.
     """
-    digitized = Sum("n", filter=Q(state__in=DIGITIZED))
-    waiting = Sum("n", filter=Q(state__in=("collected", "scanned")))
-    rows = (
-        _state_rows(unit)
-        .values("book_id")
-        .annotate(slots=Sum("n"), digitized=digitized, waiting=waiting)
-        .order_by("book_id")
-    )
-    per_book = {r["book_id"]: r for r in rows}
+    with connection.cursor() as cursor:
+        # unit paths hold digits and slashes only: nothing to escape for LIKE
+        cursor.execute(_BOOKS_TO_CHECK, [unit.path + "%", limit])
+        found = {
+            book_id: (slots, digitized, waiting) for book_id, slots, digitized, waiting in cursor.fetchall()
+        }
+    books = RegisterBook.objects.filter(pk__in=found).select_related("custodian")
     flagged = []
-    books = RegisterBook.objects.filter(pk__in=per_book.keys(), declared_cases__isnull=False).select_related(
-        "custodian"
-    )
     for book in books.order_by("custodian__name", "event_type", "year", "book_no"):
-        r = per_book[book.pk]
-        digitized_n, waiting_n = r["digitized"] or 0, r["waiting"] or 0
-        finished_mismatch = waiting_n == 0 and digitized_n != book.declared_cases
-        slot_mismatch = r["slots"] != book.declared_cases
-        if finished_mismatch or slot_mismatch:
-            flagged.append(
-                {
-                    "book": book,
-                    "slots": r["slots"],
-                    "digitized": digitized_n,
-                    "waiting": waiting_n,
-                    "difference": digitized_n - book.declared_cases,
-                    "why": "slots" if slot_mismatch else "digitized",
-                }
-            )
-            if len(flagged) >= limit:
-                break
+        slots, digitized, waiting = found[book.pk]
+        flagged.append(
+            {
+                "book": book,
+                "slots": slots,
+                "digitized": digitized,
+                "waiting": waiting,
+                "difference": digitized - book.declared_cases,
+                "why": "slots" if slots != book.declared_cases else "digitized",
+            }
+        )
     return flagged
 
 
@@ -260,25 +267,44 @@ def days_back(last: dt.date, n: int) -> list[dt.date]:
     return [last - dt.timedelta(days=i) for i in range(n - 1, -1, -1)]
 
 
-def activity_by_day(unit: AdministrativeUnit, start: dt.date, end: dt.date) -> dict[dt.date, dict[str, int]]:
-    """Moves per day and action in the unit's subtree."""
-    out: dict[dt.date, dict[str, int]] = {d: defaultdict(int) for d in days_back(end, (end - start).days + 1)}
-    rows = (
-        DailyCount.objects.filter(unit_path__startswith=unit.path, day__gte=start, day__lte=end)
-        .values_list("day", "action")
+def activity_cube(
+    unit: AdministrativeUnit, start: dt.date, end: dt.date
+) -> list[tuple[str, dt.date, str, int]]:
+    """Moves per (direct child, day, action) in [start, end], in one scan of the daily counters."""
+    return list(
+        UnitDailyCount.objects.filter(unit_path__startswith=unit.path, day__gte=start, day__lte=end)
+        .annotate(k=_child_key(unit))
+        .values_list("k", "day", "action")
         .annotate(n=Sum("n"))
         .order_by()
     )
-    for day, action, n in rows:
+
+
+def activity_by_day(
+    unit: AdministrativeUnit, start: dt.date, end: dt.date, cube: list | None = None
+) -> dict[dt.date, dict[str, int]]:
+    """Moves per day and action in the unit's subtree (every day of the range, empty ones too)."""
+    out: dict[dt.date, dict[str, int]] = {d: defaultdict(int) for d in days_back(end, (end - start).days + 1)}
+    for _k, day, action, n in activity_cube(unit, start, end) if cube is None else cube:
         out[day][action] += n
     return out
+
+
+def activity_by_child(
+    unit: AdministrativeUnit, cube: list
+) -> list[tuple[AdministrativeUnit, dict[str, int]]]:
+    grouped: dict = defaultdict(lambda: defaultdict(int))
+    for k, _day, action, n in cube:
+        grouped[k][action] += n
+    return _label_children(unit, grouped)
 
 
 def activity_by(
     unit: AdministrativeUnit, dimension: str, start: dt.date, end: dt.date
 ) -> list[tuple[object, dict[str, int]]]:
     """Moves per action in [start, end], grouped by 'child', 'event_type', 'phase' or 'day'."""
-    rows = DailyCount.objects.filter(unit_path__startswith=unit.path, day__gte=start, day__lte=end)
+    table = UnitDailyCount if dimension in ("child", "day") else DailyCount
+    rows = table.objects.filter(unit_path__startswith=unit.path, day__gte=start, day__lte=end)
     key = _child_key(unit) if dimension == "child" else F(dimension)
     grouped: dict = defaultdict(lambda: defaultdict(int))
     for k, action, n in rows.annotate(k=key).values_list("k", "action").annotate(n=Sum("n")).order_by():
@@ -350,7 +376,7 @@ def quota_progress(unit: AdministrativeUnit, day: dt.date) -> list[QuotaProgress
         return []
     earliest = min(q.start if q.per == Quota.Per.PERIOD else day for q in quotas)
     counts = (
-        DailyCount.objects.filter(
+        UnitDailyCount.objects.filter(
             unit_path__startswith=unit.path,
             day__gte=earliest,
             day__lte=day,

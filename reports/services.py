@@ -50,6 +50,11 @@ INSERT INTO reports_dailycount (day, unit_id, unit_path, event_type, phase, acti
 VALUES {values}
 ON CONFLICT ON CONSTRAINT dailycount_unique DO UPDATE SET n = reports_dailycount.n + EXCLUDED.n
 """
+_UNIT_DAILY_UPSERT = """
+INSERT INTO reports_unitdailycount (day, unit_id, unit_path, action, n)
+VALUES {values}
+ON CONFLICT ON CONSTRAINT unitdailycount_unique DO UPDATE SET n = reports_unitdailycount.n + EXCLUDED.n
+"""
 _ACTOR_UPSERT = """
 INSERT INTO reports_actordailycount (day, unit_id, unit_path, actor_id, action, n)
 VALUES {values}
@@ -120,6 +125,7 @@ def progress_count_transition(record: CivilRecord, event: str, actor: Any) -> No
             _DAILY_UPSERT,
             [(day, record.unit_id, record.unit_path, record.event_type, phase, event, 1)],
         )
+        _upsert(cursor, _UNIT_DAILY_UPSERT, [(day, record.unit_id, record.unit_path, event, 1)])
         people: dict[tuple[int, str], int] = {}
         actor_id = getattr(actor, "pk", None)
         if actor_id:
@@ -155,6 +161,7 @@ def progress_count_slots(book: RegisterBook, slots: list[CivilRecord]) -> None:
             [(book.pk, "collected", n, unit.pk, unit.path, book.event_type, book.phase, book.year)],
         )
         _upsert(cursor, _DAILY_UPSERT, [(day, unit.pk, unit.path, book.event_type, book.phase, "collect", n)])
+        _upsert(cursor, _UNIT_DAILY_UPSERT, [(day, unit.pk, unit.path, "collect", n)])
         if book.created_by_id:
             _upsert(cursor, _ACTOR_UPSERT, [(day, unit.pk, unit.path, book.created_by_id, "collect", n)])
     _push_after_commit(unit.path)
@@ -169,6 +176,7 @@ def _push_after_commit(unit_path: str) -> None:
 _REBUILD_SQL = [
     "DELETE FROM reports_bookstatecount",
     "DELETE FROM reports_dailycount",
+    "DELETE FROM reports_unitdailycount",
     "DELETE FROM reports_actordailycount",
     """
     INSERT INTO reports_bookstatecount (book_id, state, n, unit_id, unit_path, event_type, phase, year)
@@ -196,6 +204,10 @@ _REBUILD_SQL = [
         JOIN registry_administrativeunit u ON u.id = b.custodian_id
         GROUP BY 1, 2, 3, 4, 5
     ) t GROUP BY 1, 2, 3, 4, 5, 6
+    """,
+    """
+    INSERT INTO reports_unitdailycount (day, unit_id, unit_path, action, n)
+    SELECT day, unit_id, unit_path, action, sum(n) FROM reports_dailycount GROUP BY 1, 2, 3, 4
     """,
     """
     INSERT INTO reports_actordailycount (day, unit_id, unit_path, actor_id, action, n)
@@ -241,12 +253,13 @@ def progress_rebuild() -> dict[str, int]:
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            "LOCK TABLE reports_bookstatecount, reports_dailycount, reports_actordailycount IN EXCLUSIVE MODE"
+            "LOCK TABLE reports_bookstatecount, reports_dailycount, reports_unitdailycount, "
+            "reports_actordailycount IN EXCLUSIVE MODE"
         )
         for sql in _REBUILD_SQL:
             cursor.execute(sql, {"tz": settings.TIME_ZONE})
         result = {}
-        for table in ("bookstatecount", "dailycount", "actordailycount"):
+        for table in ("bookstatecount", "dailycount", "unitdailycount", "actordailycount"):
             cursor.execute(f"SELECT count(*) FROM reports_{table}")  # noqa: S608 - fixed table names
             result[table] = cursor.fetchone()[0]
     return result

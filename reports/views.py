@@ -25,6 +25,7 @@ from reports.services import quota_set
 
 STATES = [(s.value, s.label) for s in RecordState]
 MOVES = ["collect", "scan", "enter", "attach", "review", "approve", "transfer", "return", "reject"]
+PEOPLE_ON_DASHBOARD = 30
 PERSON_MOVES = ["scan", "enter", "attach", "review", "approve", "return", "work_returned"]
 
 
@@ -48,7 +49,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     cube = selectors.state_cube(unit)
     by_child = selectors.states_by(unit, "child", cube)
-    per_day = selectors.activity_by_day(unit, start, end)
+    moves = selectors.activity_cube(unit, start, end)
+    per_day = selectors.activity_by_day(unit, start, end, moves)
+    people = selectors.productivity(unit, start, end)
     days = list(per_day)
     context.update(
         {
@@ -71,10 +74,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 title=_("Work done per day"),
             ),
             "per_day": [(d, per_day[d]) for d in reversed(days)],
-            "moves_by_child": selectors.activity_by(unit, "child", start, end),
+            "moves_by_child": selectors.activity_by_child(unit, moves),
             "states_by_type": selectors.states_by(unit, "event_type", cube),
             "states_by_phase": selectors.states_by(unit, "phase", cube),
-            "people": selectors.productivity(unit, start, end),
+            "people": people[:PEOPLE_ON_DASHBOARD],
+            "people_more": max(len(people) - PEOPLE_ON_DASHBOARD, 0),
             "person_moves": [(m, ACTION_LABELS[m]) for m in PERSON_MOVES],
             "quotas": selectors.quota_progress(unit, today),
             "today": today,

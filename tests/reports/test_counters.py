@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from reports.models import ActorDailyCount, BookStateCount, DailyCount
+from reports.models import ActorDailyCount, BookStateCount, DailyCount, UnitDailyCount
 from reports.services import progress_rebuild
 from tests.reports.conftest import walk
 from workflows import services as wf
@@ -35,6 +35,7 @@ def snapshot():
         ),
         sorted(DailyCount.objects.values_list("day", "unit_id", "event_type", "phase", "action", "n")),
         sorted(ActorDailyCount.objects.values_list("day", "unit_id", "actor_id", "action", "n")),
+        sorted(UnitDailyCount.objects.values_list("day", "unit_id", "unit_path", "action", "n")),
     )
 
 
@@ -67,6 +68,9 @@ def test_each_transition_moves_one_case_and_is_counted_for_the_day_and_the_perso
     assert person(world.clerk) == {"scan": 1, "enter": 1, "attach": 1}
     assert person(world.reviewer) == {"review": 1}
     assert person(world.approver) == {"approve": 1}
+    assert dict(UnitDailyCount.objects.filter(unit=world.commune_a).values_list("action", "n")) == today(
+        unit=world.commune_a
+    )
 
 
 def test_a_return_counts_against_the_person_whose_work_went_back(world):
