@@ -71,7 +71,8 @@ WHERE u.level = 'commune' AND u.code LIKE 'B%%';
 
 INSERT INTO registry_civilrecord (book_id, unit_id, unit_path, event_type, entry_no, reg_year,
     registration_type, registration_place, signer_name, signer_title, performer_name, note, event_time,
-    event_place, event_cause, details, state, version, competence, last_reason, return_remarks, created_at, updated_at)
+    event_place, event_cause, details, state, version, competence, last_reason, return_remarks, created_at,
+    updated_at)
 SELECT b.id, b.custodian_id, u.path, b.event_type, e, b.year, 0, '', '', '', '', '', '', '', '', '{}',
     (ARRAY['collected','scanned','entered','attached','reviewed','approved','transferred','transferred',
            'approved','entered','rejected','collected'])[1 + (b.id * 7 + e) %% 12],
@@ -159,6 +160,18 @@ def main() -> None:
                 lambda: [cursor.execute(sql, {"tz": settings.TIME_ZONE}) for sql in _REBUILD_SQL[:4]],
             )
             timed("seed 30 days of daily and per-person counters", lambda: cursor.execute(SEED_COUNTERS, {}))
+    from reports.models import UnitStateCount
+
+    if not UnitStateCount.objects.exists():
+        from django.conf import settings
+
+        from reports.services import _REBUILD_SQL
+
+        with connection.cursor() as cursor:
+            for sql in _REBUILD_SQL:
+                if "reports_bookstatecount" in sql:
+                    cursor.execute(sql, {"tz": settings.TIME_ZONE})
+            cursor.execute("ANALYZE")
     province = AdministrativeUnit.objects.get(code="B00")
     User = get_user_model()
     viewer, made = User.objects.get_or_create(username="bench-viewer")

@@ -4,7 +4,8 @@ The counters are what every progress page reads, so that no page scans the
 records or the audit trail:
 
 - `BookStateCount`: how many cases of a book are in each state now (one row per
-  book and state; a province of 10,000 books has at most 90,000 rows).
+  book and state; a province of 10,000 books has at most 90,000 rows), and
+  `UnitStateCount` the same per unit, event type and phase (what dashboards read).
 - `DailyCount`: how many transitions of each kind happened per unit, day, event
   type and phase; `UnitDailyCount` the same without event type and phase (15 times
   fewer rows for the per-day charts and targets).
@@ -64,6 +65,30 @@ class BookStateCount(models.Model):
 
     def __str__(self) -> str:
         return f"book {self.book_id} {self.state}={self.n}"
+
+
+class UnitStateCount(models.Model):
+    """`BookStateCount` summed per unit, event type and phase: what the dashboards read."""
+
+    unit = models.ForeignKey(AdministrativeUnit, on_delete=models.CASCADE, related_name="+")
+    unit_path = models.CharField(max_length=255)
+    event_type = models.CharField(max_length=32, choices=EventType.choices)
+    phase = models.PositiveSmallIntegerField(null=True)
+    state = models.CharField(max_length=16, choices=RecordState.choices)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "event_type", "phase", "state"], name="unitstate_unique", nulls_distinct=False
+            )
+        ]
+        indexes = [
+            models.Index(fields=["unit_path"], name="unitstate_path", opclasses=["varchar_pattern_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"unit {self.unit_id} {self.event_type} {self.phase} {self.state}={self.n}"
 
 
 class DailyCount(models.Model):

@@ -28,6 +28,7 @@ from reports.models import (
     DailyReportLine,
     Quota,
     UnitDailyCount,
+    UnitStateCount,
 )
 from reports.services import quota_due
 
@@ -119,7 +120,7 @@ def _state_rows(unit: AdministrativeUnit) -> QuerySet:
 def state_cube(unit: AdministrativeUnit) -> list[tuple[str, str, int | None, str, int]]:
     """Current cases per (direct child, event type, phase, state) in one scan of the counters."""
     return list(
-        _state_rows(unit)
+        UnitStateCount.objects.filter(unit_path__startswith=unit.path)
         .annotate(k=_child_key(unit))
         .values_list("k", "event_type", "phase", "state")
         .annotate(n=Sum("n"))
@@ -192,14 +193,7 @@ def inventory(unit: AdministrativeUnit) -> list[InventoryRow]:
         entry = keyed[(row["k"], row["event_type"], row["phase"])]
         entry["books"] += row["books"]
         entry["declared"] += row["declared"] or 0
-    state_rows = (
-        _state_rows(unit)
-        .annotate(k=_child_key(unit))
-        .values_list("k", "event_type", "phase", "state")
-        .annotate(n=Sum("n"))
-        .order_by()
-    )
-    for k, event_type, phase, state, n in state_rows:
+    for k, event_type, phase, state, n in state_cube(unit):
         keyed[(k, event_type, phase)]["states"][state] += n
     units = {
         str(u.pk): u for u in AdministrativeUnit.objects.filter(pk__in=[int(k) for k, _, _ in keyed if k])

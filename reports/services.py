@@ -45,6 +45,11 @@ INSERT INTO reports_bookstatecount (book_id, state, n, unit_id, unit_path, event
 VALUES {values}
 ON CONFLICT (book_id, state) DO UPDATE SET n = reports_bookstatecount.n + EXCLUDED.n
 """
+_UNIT_STATE_UPSERT = """
+INSERT INTO reports_unitstatecount (unit_id, unit_path, event_type, phase, state, n)
+VALUES {values}
+ON CONFLICT ON CONSTRAINT unitstate_unique DO UPDATE SET n = reports_unitstatecount.n + EXCLUDED.n
+"""
 _DAILY_UPSERT = """
 INSERT INTO reports_dailycount (day, unit_id, unit_path, event_type, phase, action, n)
 VALUES {values}
@@ -120,6 +125,14 @@ def progress_count_transition(record: CivilRecord, event: str, actor: Any) -> No
                 key=lambda row: row[1],
             )
             _upsert(cursor, _BOOK_STATE_UPSERT, book_rows)
+            _upsert(
+                cursor,
+                _UNIT_STATE_UPSERT,
+                [
+                    (unit_id, path, etype, phase_, state, n)
+                    for _b, state, n, unit_id, path, etype, phase_, _y in book_rows
+                ],
+            )
         _upsert(
             cursor,
             _DAILY_UPSERT,
@@ -160,6 +173,9 @@ def progress_count_slots(book: RegisterBook, slots: list[CivilRecord]) -> None:
             _BOOK_STATE_UPSERT,
             [(book.pk, "collected", n, unit.pk, unit.path, book.event_type, book.phase, book.year)],
         )
+        _upsert(
+            cursor, _UNIT_STATE_UPSERT, [(unit.pk, unit.path, book.event_type, book.phase, "collected", n)]
+        )
         _upsert(cursor, _DAILY_UPSERT, [(day, unit.pk, unit.path, book.event_type, book.phase, "collect", n)])
         _upsert(cursor, _UNIT_DAILY_UPSERT, [(day, unit.pk, unit.path, "collect", n)])
         if book.created_by_id:
@@ -175,6 +191,7 @@ def _push_after_commit(unit_path: str) -> None:
 
 _REBUILD_SQL = [
     "DELETE FROM reports_bookstatecount",
+    "DELETE FROM reports_unitstatecount",
     "DELETE FROM reports_dailycount",
     "DELETE FROM reports_unitdailycount",
     "DELETE FROM reports_actordailycount",
@@ -185,6 +202,11 @@ _REBUILD_SQL = [
     JOIN registry_registerbook b ON b.id = r.book_id
     JOIN registry_administrativeunit u ON u.id = b.custodian_id
     GROUP BY b.id, r.state, b.custodian_id, u.path, b.event_type, b.phase, b.year
+    """,
+    """
+    INSERT INTO reports_unitstatecount (unit_id, unit_path, event_type, phase, state, n)
+    SELECT unit_id, unit_path, event_type, phase, state, sum(n)
+    FROM reports_bookstatecount GROUP BY 1, 2, 3, 4, 5
     """,
     """
     INSERT INTO reports_dailycount (day, unit_id, unit_path, event_type, phase, action, n)
@@ -253,13 +275,13 @@ def progress_rebuild() -> dict[str, int]:
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            "LOCK TABLE reports_bookstatecount, reports_dailycount, reports_unitdailycount, "
-            "reports_actordailycount IN EXCLUSIVE MODE"
+            "LOCK TABLE reports_bookstatecount, reports_unitstatecount, reports_dailycount, "
+            "reports_unitdailycount, reports_actordailycount IN EXCLUSIVE MODE"
         )
         for sql in _REBUILD_SQL:
             cursor.execute(sql, {"tz": settings.TIME_ZONE})
         result = {}
-        for table in ("bookstatecount", "dailycount", "unitdailycount", "actordailycount"):
+        for table in ("bookstatecount", "unitstatecount", "dailycount", "unitdailycount", "actordailycount"):
             cursor.execute(f"SELECT count(*) FROM reports_{table}")  # noqa: S608 - fixed table names
             result[table] = cursor.fetchone()[0]
     return result

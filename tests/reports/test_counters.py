@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from reports.models import ActorDailyCount, BookStateCount, DailyCount, UnitDailyCount
+from reports.models import ActorDailyCount, BookStateCount, DailyCount, UnitDailyCount, UnitStateCount
 from reports.services import progress_rebuild
 from tests.reports.conftest import walk
 from workflows import services as wf
@@ -36,6 +36,9 @@ def snapshot():
         sorted(DailyCount.objects.values_list("day", "unit_id", "event_type", "phase", "action", "n")),
         sorted(ActorDailyCount.objects.values_list("day", "unit_id", "actor_id", "action", "n")),
         sorted(UnitDailyCount.objects.values_list("day", "unit_id", "unit_path", "action", "n")),
+        sorted(
+            UnitStateCount.objects.exclude(n=0).values_list("unit_id", "event_type", "phase", "state", "n")
+        ),
     )
 
 
@@ -57,6 +60,8 @@ def test_registering_a_book_counts_its_slots_as_collected(world):
 def test_each_transition_moves_one_case_and_is_counted_for_the_day_and_the_person(world):
     record = world.record("approved")
     assert states(record.book) == {"approved": 1}
+    unit_states = UnitStateCount.objects.filter(unit=world.commune_a).exclude(n=0)
+    assert list(unit_states.values_list("event_type", "phase", "state", "n")) == [("birth", 1, "approved", 1)]
     assert today(unit=world.commune_a) == {
         "collect": 1,
         "scan": 1,
