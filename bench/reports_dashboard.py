@@ -181,6 +181,7 @@ def main() -> None:
         for table in (
             "registry_civilrecord",
             "reports_bookstatecount",
+            "reports_unitstatecount",
             "reports_dailycount",
             "reports_unitdailycount",
             "reports_actordailycount",
