@@ -16,7 +16,7 @@ STATE_COLORS = {
     "rejected": "#d98c8c",
     "duplicate": "#b85c5c",
 }
-SERIES_COLORS = ["#1a5fb4", "#1f7a3a", "#a3161a", "#9a6700", "#6f42c1"]
+SERIES_COLORS = ["#8fa9d0", "#2f5c9e", "#1f7a3a", "#9a6700", "#6f42c1"]
 
 
 def _nice_max(value: int) -> int:

@@ -106,6 +106,7 @@ def derive(values: dict[str, int]) -> dict[str, int | float | None]:
         "digitized": sum(get(s) for s in DIGITIZED),
         "done": done,
         "remaining": sum(get(s) for s in OPEN),
+        "checking": get("entered") + get("attached") + get("reviewed"),
         "closed": closed,
         "pct_done": round(100 * done / active, 1) if active else None,
     }
@@ -170,6 +171,10 @@ class InventoryRow:
     books: int = 0
     declared: int = 0
     states: dict = field(default_factory=dict)
+
+    @property
+    def event_label(self) -> str:
+        return str(dict(EventType.choices).get(self.event_type, self.event_type))
 
 
 def inventory(unit: AdministrativeUnit) -> list[InventoryRow]:

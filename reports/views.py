@@ -31,7 +31,7 @@ PERSON_MOVES = ["scan", "enter", "attach", "review", "approve", "return", "work_
 
 def _trail(user, unit: AdministrativeUnit) -> list[AdministrativeUnit]:
     """The unit's ancestors the user may open, for the breadcrumb."""
-    return [u for u in unit.ancestors() if can(user, "view_records", u.path)]
+    return [u for u in unit.ancestors() if u.pk != unit.pk and can(user, "view_records", u.path)]
 
 
 def _base(request: HttpRequest) -> dict:
