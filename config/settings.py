@@ -235,6 +235,14 @@ TRANSFER_LEASE_SECONDS = env.float("TRANSFER_LEASE_SECONDS", default=120.0)
 TRANSFER_POLL_SECONDS = env.float("TRANSFER_POLL_SECONDS", default=2.0)
 # Books with more cases than this are exported for the Ministry in the background.
 EXPORT_INLINE_MAX_RECORDS = env.int("EXPORT_INLINE_MAX_RECORDS", default=300)
+# Daily progress reports are frozen at these local times (HH:MM), per unit level (issue 8).
+REPORT_CUTOFFS = {
+    "commune": env.str("REPORT_CUTOFF_COMMUNE", default="17:00"),
+    "district": env.str("REPORT_CUTOFF_DISTRICT", default="17:30"),
+    "province": env.str("REPORT_CUTOFF_PROVINCE", default="18:00"),
+}
+# At most one live dashboard push per unit in this many seconds.
+PROGRESS_PUSH_SECONDS = env.int("PROGRESS_PUSH_SECONDS", default=5)
 
 # --- Security (production) ----------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

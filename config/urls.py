@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("permissions.urls")),
     path("", include("audit.urls")),
     path("transfer/", include("transfer.urls")),
+    path("progress/", include("reports.urls")),
 ]

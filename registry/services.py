@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -19,6 +20,10 @@ from registry.models import (
     UnitEra,
     UnitLevel,
 )
+
+# Called inside the transaction with (book, created slots) whenever slots are created
+# (the progress counters of `reports` register here).
+SLOTS_CREATED_HOOKS: list[Callable[[RegisterBook, list[CivilRecord]], None]] = []
 
 
 def unit_create(
@@ -167,4 +172,7 @@ def record_slots_create(*, book: RegisterBook, entry_numbers) -> list[CivilRecor
         )
         for n in entry_numbers
     ]
-    return CivilRecord.objects.bulk_create(slots, batch_size=2000)
+    created = CivilRecord.objects.bulk_create(slots, batch_size=2000)
+    for hook in SLOTS_CREATED_HOOKS:
+        hook(book, created)
+    return created

@@ -1,0 +1,91 @@
+"""Input of the progress pages: date ranges, statistics criteria, targets."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _l
+
+from permissions.scoping import scope_q
+from registry.models import AdministrativeUnit
+from reports.models import QUOTA_ACTIONS, Action, Quota
+
+DATE_INPUT = ["%d/%m/%Y", "%Y-%m-%d"]
+MAX_DAYS = 366
+
+
+class RangeForm(forms.Form):
+    start = forms.DateField(label=_l("From"), required=False, input_formats=DATE_INPUT)
+    end = forms.DateField(label=_l("To"), required=False, input_formats=DATE_INPUT)
+
+    def clean(self):
+        data = super().clean()
+        end = data.get("end") or timezone.localdate()
+        start = data.get("start") or end - dt.timedelta(days=13)
+        if start > end:
+            raise forms.ValidationError(_l("The start date is after the end date: swap them."))
+        if (end - start).days >= MAX_DAYS:
+            raise forms.ValidationError(_l("Choose at most one year at a time."))
+        data["start"], data["end"] = start, end
+        return data
+
+    def range(self) -> tuple[dt.date, dt.date]:
+        if self.is_valid():
+            return self.cleaned_data["start"], self.cleaned_data["end"]
+        end = timezone.localdate()
+        return end - dt.timedelta(days=13), end
+
+
+class StatsForm(RangeForm):
+    MEASURES = [("states", _l("Cases per state now")), ("moves", _l("Work done in the period"))]
+    DIMENSIONS = [
+        ("child", _l("Unit")),
+        ("event_type", _l("Event type")),
+        ("phase", _l("Phase")),
+        ("year", _l("Year of the book")),
+        ("day", _l("Day")),
+        ("person", _l("Person")),
+    ]
+    measure = forms.ChoiceField(label=_l("Show"), choices=MEASURES, required=False)
+    by = forms.ChoiceField(label=_l("Group by"), choices=DIMENSIONS, required=False)
+
+    def clean(self):
+        data = super().clean()
+        data["measure"] = data.get("measure") or "states"
+        data["by"] = data.get("by") or "child"
+        if data["measure"] == "states" and data["by"] in ("day", "person"):
+            raise forms.ValidationError(
+                _l(
+                    "Cases per state are counted as they are now, not per day or person: "
+                    "choose “Work done in the period”."
+                )
+            )
+        if data["measure"] == "moves" and data["by"] == "year":
+            raise forms.ValidationError(
+                _l("Work done is counted by unit, event type, phase, day or person, not by year of the book.")
+            )
+        return data
+
+
+class QuotaForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_l("Unit"), queryset=AdministrativeUnit.objects.none())
+    action = forms.ChoiceField(
+        label=_l("What is counted"), choices=[(a.value, a.label) for a in QUOTA_ACTIONS]
+    )
+    per = forms.ChoiceField(label=_l("Target"), choices=Quota.Per.choices)
+    target = forms.IntegerField(label=_l("Number of cases"), min_value=1)
+    start = forms.DateField(label=_l("From"), input_formats=DATE_INPUT, help_text=_l("dd/mm/yyyy"))
+    end = forms.DateField(label=_l("To"), input_formats=DATE_INPUT, help_text=_l("dd/mm/yyyy"))
+    note = forms.CharField(label=_l("Note"), max_length=255, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A target is set by the level above: units whose parent the user manages.
+        self.fields["unit"].queryset = AdministrativeUnit.objects.filter(
+            scope_q(user, "manage_unit", path_field="parent__path")
+        ).order_by("path")
+
+
+ACTION_LABELS = dict(Action.choices)

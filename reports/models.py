@@ -1,0 +1,299 @@
+"""Progress: aggregate counters kept up to date by the transition services, quotas, and frozen daily reports.
+
+The counters are what every progress page reads, so that no page scans the
+records or the audit trail:
+
+- `BookStateCount`: how many cases of a book are in each state now (one row per
+  book and state; a province of 10,000 books has at most 90,000 rows), and
+  `UnitStateCount` the same per unit, event type and phase (what dashboards read).
+- `DailyCount`: how many transitions of each kind happened per unit, day, event
+  type and phase; `UnitDailyCount` the same without event type and phase (15 times
+  fewer rows for the per-day charts and targets).
+- `ActorDailyCount`: the same per person, for productivity and return rates.
+
+They are changed only by `reports.services` (from the transition hook and the
+slot-creation hook, inside the transaction of the change), with
+`INSERT … ON CONFLICT DO UPDATE`, and can be rebuilt from the records and the
+audit trail with `manage.py progress_rebuild`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import AdministrativeUnit, EventType, RecordState, RegisterBook
+
+
+class Action(models.TextChoices):
+    """What is counted per day: the transitions, plus slot creation and returned work."""
+
+    COLLECT = "collect", _("Slots collected")
+    SCAN = "scan", _("Scanned")
+    ENTER = "enter", _("Entered")
+    ATTACH = "attach", _("Attached")
+    REVIEW = "review", _("Reviewed")
+    APPROVE = "approve", _("Approved")
+    TRANSFER = "transfer", _("Transferred")
+    RETURN = "return", _("Returned for rework")
+    REJECT = "reject", _("Rejected")
+    MARK_DUPLICATE = "mark_duplicate", _("Closed as duplicate")
+    AMEND = "amend", _("Edited after approval")
+    TRANSFER_REFUSED = "transfer_refused", _("Refused by the national database")
+    # Per person only: this person's work was returned by a reviewer or approver.
+    WORK_RETURNED = "work_returned", _("Own work returned")
+
+
+class BookStateCount(models.Model):
+    book = models.ForeignKey(RegisterBook, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=16, choices=RecordState.choices)
+    n = models.IntegerField(default=0)
+    # Copied from the book so that subtree sums need no join.
+    unit = models.ForeignKey(AdministrativeUnit, on_delete=models.CASCADE, related_name="+")
+    unit_path = models.CharField(max_length=255)
+    event_type = models.CharField(max_length=32, choices=EventType.choices)
+    phase = models.PositiveSmallIntegerField(null=True)
+    year = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["book", "state"], name="bookstate_unique")]
+        indexes = [
+            models.Index(fields=["unit_path"], name="bookstate_path", opclasses=["varchar_pattern_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"book {self.book_id} {self.state}={self.n}"
+
+
+class UnitStateCount(models.Model):
+    """`BookStateCount` summed per unit, event type and phase: what the dashboards read."""
+
+    unit = models.ForeignKey(AdministrativeUnit, on_delete=models.CASCADE, related_name="+")
+    unit_path = models.CharField(max_length=255)
+    event_type = models.CharField(max_length=32, choices=EventType.choices)
+    phase = models.PositiveSmallIntegerField(null=True)
+    state = models.CharField(max_length=16, choices=RecordState.choices)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "event_type", "phase", "state"], name="unitstate_unique", nulls_distinct=False
+            )
+        ]
+        indexes = [
+            models.Index(fields=["unit_path"], name="unitstate_path", opclasses=["varchar_pattern_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"unit {self.unit_id} {self.event_type} {self.phase} {self.state}={self.n}"
+
+
+class DailyCount(models.Model):
+    day = models.DateField()
+    unit = models.ForeignKey(AdministrativeUnit, on_delete=models.CASCADE, related_name="+")
+    unit_path = models.CharField(max_length=255)
+    event_type = models.CharField(max_length=32, choices=EventType.choices)
+    phase = models.PositiveSmallIntegerField(null=True)
+    action = models.CharField(max_length=24, choices=Action.choices)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "unit", "event_type", "phase", "action"],
+                name="dailycount_unique",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["unit_path", "day"],
+                name="dailycount_path_day",
+                opclasses=["varchar_pattern_ops", "date_ops"],
+            ),
+            models.Index(fields=["day"], name="dailycount_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} unit {self.unit_id} {self.action}={self.n}"
+
+
+class UnitDailyCount(models.Model):
+    """`DailyCount` summed over event types and phases: what dashboards and targets read per day."""
+
+    day = models.DateField()
+    unit = models.ForeignKey(AdministrativeUnit, on_delete=models.CASCADE, related_name="+")
+    unit_path = models.CharField(max_length=255)
+    action = models.CharField(max_length=24, choices=Action.choices)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "unit", "action"], name="unitdailycount_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["unit_path", "day"],
+                name="unitdaily_path_day",
+                opclasses=["varchar_pattern_ops", "date_ops"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} unit {self.unit_id} {self.action}={self.n}"
+
+
+class ActorDailyCount(models.Model):
+    day = models.DateField()
+    unit = models.ForeignKey(AdministrativeUnit, on_delete=models.CASCADE, related_name="+")
+    unit_path = models.CharField(max_length=255)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=24, choices=Action.choices)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "unit", "actor", "action"], name="actordailycount_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["unit_path", "day"],
+                name="actorcount_path_day",
+                opclasses=["varchar_pattern_ops", "date_ops"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.actor_id} {self.action}={self.n}"
+
+
+QUOTA_ACTIONS = [Action.SCAN, Action.ENTER, Action.REVIEW, Action.APPROVE, Action.TRANSFER]
+
+
+class Quota(models.Model):
+    """A target for a unit (its whole subtree): so many cases per day, or in total over a period."""
+
+    class Per(models.TextChoices):
+        DAY = "day", _("per day")
+        PERIOD = "period", _("over the whole period")
+
+    unit = models.ForeignKey(
+        AdministrativeUnit, on_delete=models.CASCADE, related_name="quotas", verbose_name=_("unit")
+    )
+    action = models.CharField(_("what is counted"), max_length=24, choices=Action.choices)
+    per = models.CharField(_("target"), max_length=8, choices=Per.choices, default=Per.DAY)
+    target = models.PositiveIntegerField(_("number of cases"))
+    start = models.DateField(_("from"))
+    end = models.DateField(_("to"))
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("quota")
+        verbose_name_plural = _("quotas")
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="quota_end_after_start")
+        ]
+        indexes = [models.Index(fields=["unit", "action", "start"], name="quota_unit_action")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.action} {self.target} {self.per}"
+
+
+class DailyReport(models.Model):
+    """The progress report of one unit for one day, frozen at the unit level's cut-off time.
+
+    Its lines are written once, when it is frozen, and never changed.
+    """
+
+    unit = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT, related_name="daily_reports")
+    unit_path = models.CharField(max_length=255)
+    day = models.DateField(_("day"))
+    period_start = models.DateTimeField(_("period from"))
+    cutoff_at = models.DateTimeField(_("as of"))
+    generated_at = models.DateTimeField(auto_now_add=True)
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("daily report")
+        verbose_name_plural = _("daily reports")
+        constraints = [models.UniqueConstraint(fields=["unit", "day"], name="dailyreport_unit_day")]
+        indexes = [
+            models.Index(
+                fields=["unit_path", "day"],
+                name="dailyreport_path_day",
+                opclasses=["varchar_pattern_ops", "date_ops"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit.name} {self.day:%d/%m/%Y}"
+
+
+# Report columns: state counts as of the cut-off ("st_"), and moves in the period ("d_").
+REPORT_STATES = [s.value for s in RecordState]
+REPORT_ACTIONS = ["collect", "scan", "enter", "attach", "review", "approve", "transfer", "return", "reject"]
+
+
+class DailyReportLine(models.Model):
+    """Figures of one unit (own books only), event type and phase, in a frozen report.
+
+    `child` is the direct child of the report's unit the line rolls up into (or the
+    report's unit itself for its own books).
+    """
+
+    report = models.ForeignKey(DailyReport, on_delete=models.CASCADE, related_name="lines")
+    unit = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT, related_name="+")
+    child = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT, related_name="+")
+    event_type = models.CharField(max_length=32, choices=EventType.choices)
+    phase = models.PositiveSmallIntegerField(null=True)
+    books = models.IntegerField(default=0)
+    declared_cases = models.IntegerField(default=0)
+    st_collected = models.IntegerField(default=0)
+    st_scanned = models.IntegerField(default=0)
+    st_entered = models.IntegerField(default=0)
+    st_attached = models.IntegerField(default=0)
+    st_reviewed = models.IntegerField(default=0)
+    st_approved = models.IntegerField(default=0)
+    st_transferred = models.IntegerField(default=0)
+    st_rejected = models.IntegerField(default=0)
+    st_duplicate = models.IntegerField(default=0)
+    d_collect = models.IntegerField(default=0)
+    d_scan = models.IntegerField(default=0)
+    d_enter = models.IntegerField(default=0)
+    d_attach = models.IntegerField(default=0)
+    d_review = models.IntegerField(default=0)
+    d_approve = models.IntegerField(default=0)
+    d_transfer = models.IntegerField(default=0)
+    d_return = models.IntegerField(default=0)
+    d_reject = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["report", "child"], name="reportline_report_child")]
+
+    def __str__(self) -> str:
+        return f"report {self.report_id} unit {self.unit_id} {self.event_type} {self.phase}"
+
+
+class DailyReportTarget(models.Model):
+    """A quota as it stood at the cut-off: target for the day and what was done."""
+
+    report = models.ForeignKey(DailyReport, on_delete=models.CASCADE, related_name="targets")
+    unit = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=24, choices=Action.choices)
+    per = models.CharField(max_length=8, choices=Quota.Per.choices)
+    # Per day: the day's target and the day's count. Per period: the share of the
+    # target due by this day, and the count since the period began.
+    target = models.IntegerField()
+    done = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.action} {self.done}/{self.target}"

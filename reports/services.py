@@ -1,0 +1,566 @@
+"""Keeping the progress counters, quotas and frozen daily reports.
+
+The counters (`BookStateCount`, `DailyCount`, `ActorDailyCount`) change inside
+the transaction of the change they count: the transition hook and the
+slot-creation hook below are registered by `ReportsConfig.ready()`. Each
+upsert touches its rows in a fixed order (sorted keys), so two transactions
+never wait on each other's counter rows in opposite orders. Transitions of one
+unit are already serialized by the unit's audit-stream head, so these hot rows
+add no new waiting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import audit_change
+from permissions.scoping import can
+from registry.models import AdministrativeUnit, CivilRecord, RegisterBook, UnitLevel
+from reports.models import (
+    QUOTA_ACTIONS,
+    REPORT_ACTIONS,
+    Action,
+    BookStateCount,
+    DailyReport,
+    DailyReportLine,
+    DailyReportTarget,
+    Quota,
+)
+
+# --- counters ----------------------------------------------------------------------------
+
+_BOOK_STATE_UPSERT = """
+INSERT INTO reports_bookstatecount (book_id, state, n, unit_id, unit_path, event_type, phase, year)
+VALUES {values}
+ON CONFLICT (book_id, state) DO UPDATE SET n = reports_bookstatecount.n + EXCLUDED.n
+"""
+_UNIT_STATE_UPSERT = """
+INSERT INTO reports_unitstatecount (unit_id, unit_path, event_type, phase, state, n)
+VALUES {values}
+ON CONFLICT ON CONSTRAINT unitstate_unique DO UPDATE SET n = reports_unitstatecount.n + EXCLUDED.n
+"""
+_DAILY_UPSERT = """
+INSERT INTO reports_dailycount (day, unit_id, unit_path, event_type, phase, action, n)
+VALUES {values}
+ON CONFLICT ON CONSTRAINT dailycount_unique DO UPDATE SET n = reports_dailycount.n + EXCLUDED.n
+"""
+_UNIT_DAILY_UPSERT = """
+INSERT INTO reports_unitdailycount (day, unit_id, unit_path, action, n)
+VALUES {values}
+ON CONFLICT ON CONSTRAINT unitdailycount_unique DO UPDATE SET n = reports_unitdailycount.n + EXCLUDED.n
+"""
+_ACTOR_UPSERT = """
+INSERT INTO reports_actordailycount (day, unit_id, unit_path, actor_id, action, n)
+VALUES {values}
+ON CONFLICT ON CONSTRAINT actordailycount_unique DO UPDATE SET n = reports_actordailycount.n + EXCLUDED.n
+"""
+# The transition's own audit row (just written, and the last of the record: the
+# unit's audit head is locked until this transaction ends) gives the state before
+# and the time; the book gives phase and year.
+_TRANSITION_LOOKUP = """
+SELECT b.phase, b.year, e.old_state, e.at
+FROM registry_registerbook b
+LEFT JOIN LATERAL (
+    SELECT changes -> 'state' ->> 0 AS old_state, at
+    FROM audit_auditevent
+    WHERE record_id = %s AND kind = 'change' AND action = %s
+    ORDER BY seq DESC LIMIT 1
+) e ON true
+WHERE b.id = %s
+"""
+
+
+def _upsert(cursor, sql: str, rows: list[tuple]) -> None:
+    if not rows:
+        return
+    width = len(rows[0])
+    values = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(rows))
+    cursor.execute(sql.format(values=values), [v for row in rows for v in row])
+
+
+def progress_count_transition(record: CivilRecord, event: str, actor: Any) -> None:
+    """Transition hook: move one case between state counts and count the move for the day and person.
+
+    Runs inside the transition's transaction, after its audit row is written.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_TRANSITION_LOOKUP, [record.pk, event, record.book_id])
+        phase, year, old_state, at = cursor.fetchone()
+        day = timezone.localdate(at or timezone.now())
+        if old_state and old_state != record.state:
+            book_rows = sorted(
+                [
+                    (
+                        record.book_id,
+                        old_state,
+                        -1,
+                        record.unit_id,
+                        record.unit_path,
+                        record.event_type,
+                        phase,
+                        year,
+                    ),
+                    (
+                        record.book_id,
+                        record.state,
+                        1,
+                        record.unit_id,
+                        record.unit_path,
+                        record.event_type,
+                        phase,
+                        year,
+                    ),
+                ],
+                key=lambda row: row[1],
+            )
+            _upsert(cursor, _BOOK_STATE_UPSERT, book_rows)
+            _upsert(
+                cursor,
+                _UNIT_STATE_UPSERT,
+                [
+                    (unit_id, path, etype, phase_, state, n)
+                    for _b, state, n, unit_id, path, etype, phase_, _y in book_rows
+                ],
+            )
+        _upsert(
+            cursor,
+            _DAILY_UPSERT,
+            [(day, record.unit_id, record.unit_path, record.event_type, phase, event, 1)],
+        )
+        _upsert(cursor, _UNIT_DAILY_UPSERT, [(day, record.unit_id, record.unit_path, event, 1)])
+        people: dict[tuple[int, str], int] = {}
+        actor_id = getattr(actor, "pk", None)
+        if actor_id:
+            people[(actor_id, event)] = 1
+        if event == "return":
+            # The person whose work went back: the scanner if it goes back to scanning, else the enterer.
+            author = record.scanned_by_id if record.state == "collected" else record.entered_by_id
+            if author:
+                key = (author, Action.WORK_RETURNED.value)
+                people[key] = people.get(key, 0) + 1
+        _upsert(
+            cursor,
+            _ACTOR_UPSERT,
+            [
+                (day, record.unit_id, record.unit_path, who, what, n)
+                for (who, what), n in sorted(people.items())
+            ],
+        )
+    _push_after_commit(record.unit_path)
+
+
+def progress_count_slots(book: RegisterBook, slots: list[CivilRecord]) -> None:
+    """Slot-creation hook: new slots are cases in state collected, counted as collected today."""
+    if not slots:
+        return
+    unit = book.custodian
+    day = timezone.localdate()
+    n = len(slots)
+    with connection.cursor() as cursor:
+        _upsert(
+            cursor,
+            _BOOK_STATE_UPSERT,
+            [(book.pk, "collected", n, unit.pk, unit.path, book.event_type, book.phase, book.year)],
+        )
+        _upsert(
+            cursor, _UNIT_STATE_UPSERT, [(unit.pk, unit.path, book.event_type, book.phase, "collected", n)]
+        )
+        _upsert(cursor, _DAILY_UPSERT, [(day, unit.pk, unit.path, book.event_type, book.phase, "collect", n)])
+        _upsert(cursor, _UNIT_DAILY_UPSERT, [(day, unit.pk, unit.path, "collect", n)])
+        if book.created_by_id:
+            _upsert(cursor, _ACTOR_UPSERT, [(day, unit.pk, unit.path, book.created_by_id, "collect", n)])
+    _push_after_commit(unit.path)
+
+
+def _push_after_commit(unit_path: str) -> None:
+    from reports.live import progress_push
+
+    transaction.on_commit(lambda: progress_push(unit_path=unit_path))
+
+
+_REBUILD_SQL = [
+    "DELETE FROM reports_bookstatecount",
+    "DELETE FROM reports_unitstatecount",
+    "DELETE FROM reports_dailycount",
+    "DELETE FROM reports_unitdailycount",
+    "DELETE FROM reports_actordailycount",
+    """
+    INSERT INTO reports_bookstatecount (book_id, state, n, unit_id, unit_path, event_type, phase, year)
+    SELECT b.id, r.state, count(*), b.custodian_id, u.path, b.event_type, b.phase, b.year
+    FROM registry_civilrecord r
+    JOIN registry_registerbook b ON b.id = r.book_id
+    JOIN registry_administrativeunit u ON u.id = b.custodian_id
+    GROUP BY b.id, r.state, b.custodian_id, u.path, b.event_type, b.phase, b.year
+    """,
+    """
+    INSERT INTO reports_unitstatecount (unit_id, unit_path, event_type, phase, state, n)
+    SELECT unit_id, unit_path, event_type, phase, state, sum(n)
+    FROM reports_bookstatecount GROUP BY 1, 2, 3, 4, 5
+    """,
+    """
+    INSERT INTO reports_dailycount (day, unit_id, unit_path, event_type, phase, action, n)
+    SELECT day, unit_id, unit_path, event_type, phase, action, sum(n) FROM (
+        SELECT (e.at AT TIME ZONE %(tz)s)::date AS day, r.unit_id, r.unit_path, b.event_type, b.phase,
+               e.action, count(*) AS n
+        FROM audit_auditevent e
+        JOIN registry_civilrecord r ON r.id = e.record_id
+        JOIN registry_registerbook b ON b.id = r.book_id
+        WHERE e.kind = 'change' AND e.changes ? 'state'
+        GROUP BY 1, 2, 3, 4, 5, 6
+        UNION ALL
+        SELECT (b.created_at AT TIME ZONE %(tz)s)::date, b.custodian_id, u.path, b.event_type, b.phase,
+               'collect', count(*)
+        FROM registry_civilrecord r
+        JOIN registry_registerbook b ON b.id = r.book_id
+        JOIN registry_administrativeunit u ON u.id = b.custodian_id
+        GROUP BY 1, 2, 3, 4, 5
+    ) t GROUP BY 1, 2, 3, 4, 5, 6
+    """,
+    """
+    INSERT INTO reports_unitdailycount (day, unit_id, unit_path, action, n)
+    SELECT day, unit_id, unit_path, action, sum(n) FROM reports_dailycount GROUP BY 1, 2, 3, 4
+    """,
+    """
+    INSERT INTO reports_actordailycount (day, unit_id, unit_path, actor_id, action, n)
+    SELECT day, unit_id, unit_path, actor_id, action, sum(n) FROM (
+        SELECT (e.at AT TIME ZONE %(tz)s)::date AS day, r.unit_id, r.unit_path, e.actor_id, e.action,
+               count(*) AS n
+        FROM audit_auditevent e
+        JOIN registry_civilrecord r ON r.id = e.record_id
+        WHERE e.kind = 'change' AND e.changes ? 'state' AND e.actor_id IS NOT NULL
+        GROUP BY 1, 2, 3, 4, 5
+        UNION ALL
+        SELECT (e.at AT TIME ZONE %(tz)s)::date, r.unit_id, r.unit_path, w.actor_id, 'work_returned', count(*)
+        FROM audit_auditevent e
+        JOIN registry_civilrecord r ON r.id = e.record_id
+        JOIN LATERAL (
+            SELECT p.actor_id FROM audit_auditevent p
+            WHERE p.record_id = e.record_id AND p.seq < e.seq AND p.kind = 'change'
+              AND ((e.changes ->> 'stage' = 'scan' AND p.action = 'scan')
+                   OR (coalesce(e.changes ->> 'stage', 'entry') <> 'scan' AND p.action IN ('enter', 'amend')))
+            ORDER BY p.seq DESC LIMIT 1
+        ) w ON true
+        WHERE e.kind = 'change' AND e.action = 'return' AND w.actor_id IS NOT NULL
+        GROUP BY 1, 2, 3, 4
+        UNION ALL
+        SELECT (b.created_at AT TIME ZONE %(tz)s)::date, b.custodian_id, u.path, b.created_by_id, 'collect',
+               count(*)
+        FROM registry_civilrecord r
+        JOIN registry_registerbook b ON b.id = r.book_id
+        JOIN registry_administrativeunit u ON u.id = b.custodian_id
+        WHERE b.created_by_id IS NOT NULL
+        GROUP BY 1, 2, 3, 4
+    ) t GROUP BY 1, 2, 3, 4, 5
+    """,
+]
+
+
+@transaction.atomic
+def progress_rebuild() -> dict[str, int]:
+    """Recompute every counter from the records and the audit trail (after a bulk load or a restore).
+
+    Locks the three counter tables for the duration, so transitions wait rather than
+    being counted twice. Returns the rows written per table.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "LOCK TABLE reports_bookstatecount, reports_unitstatecount, reports_dailycount, "
+            "reports_unitdailycount, reports_actordailycount IN EXCLUSIVE MODE"
+        )
+        for sql in _REBUILD_SQL:
+            cursor.execute(sql, {"tz": settings.TIME_ZONE})
+        result = {}
+        for table in ("bookstatecount", "unitstatecount", "dailycount", "unitdailycount", "actordailycount"):
+            cursor.execute(f"SELECT count(*) FROM reports_{table}")  # noqa: S608 - fixed table names
+            result[table] = cursor.fetchone()[0]
+    return result
+
+
+# --- quotas ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def quota_set(
+    *,
+    unit: AdministrativeUnit,
+    action: str,
+    target: int,
+    start: dt.date,
+    end: dt.date,
+    per: str = Quota.Per.DAY,
+    note: str = "",
+    actor: Any,
+) -> Quota:
+    """Set a target for a unit, replacing the same kind of target for the same dates.
+
+    Refused unless the actor manages the level above the unit (a unit does not set its
+    own targets), and for an unknown measure, a non-positive target or dates out of order.
+    """
+    errors: dict[str, str] = {}
+    parent = unit.parent
+    if parent is None or not can(actor, "manage_unit", parent.path):
+        errors["unit"] = _(
+            "Targets for %(unit)s are set by the level above it; your roles do not manage that level."
+        ) % {"unit": unit.name}
+    if action not in QUOTA_ACTIONS:
+        errors["action"] = _("Choose what is counted: scanned, entered, reviewed, approved or transferred.")
+    if target is None or target <= 0:
+        errors["target"] = _("The target must be a whole number of cases greater than zero.")
+    if start and end and end < start:
+        errors["end"] = _("The end date is before the start date: swap them or correct one.")
+    if per not in Quota.Per.values:
+        errors["per"] = _("Say whether the target is per day or for the whole period.")
+    if errors:
+        raise ValidationError(errors)
+    replaced = Quota.objects.select_for_update().filter(
+        unit=unit, action=action, start=start, end=end, per=per
+    )
+    old = [q.target for q in replaced]
+    replaced.delete()
+    quota = Quota.objects.create(
+        unit=unit, action=action, target=target, start=start, end=end, per=per, note=note, set_by=actor
+    )
+    audit_change(
+        action="quota_set",
+        actor=actor,
+        unit_id=unit.pk,
+        obj=quota,
+        changes={
+            "action": action,
+            "target": [old[0] if old else None, target],
+            "per": per,
+            "start": start,
+            "end": end,
+        },
+    )
+    return quota
+
+
+def quota_due(quota: Quota, day: dt.date) -> int:
+    """What should be done by `day`: the day's target, or the elapsed share of the period's target."""
+    if quota.per == Quota.Per.DAY:
+        return quota.target
+    days = (quota.end - quota.start).days + 1
+    elapsed = min(max((day - quota.start).days + 1, 0), days)
+    return math.ceil(quota.target * elapsed / days)
+
+
+# --- daily reports -----------------------------------------------------------------------
+
+
+def cutoff_for(level: str, day: dt.date) -> dt.datetime:
+    """The aware local time at which the reports of `level` for `day` are frozen."""
+    hh, mm = (int(x) for x in settings.REPORT_CUTOFFS[level].split(":"))
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hh, mm)))
+
+
+def units_with_books() -> set[int]:
+    """Ids of the units that hold books or have a unit holding books below them."""
+    paths = BookStateCount.objects.values_list("unit_path", flat=True).distinct()
+    return {int(part) for path in paths for part in path.strip("/").split("/") if part}
+
+
+def report_units(level: str) -> Iterable[AdministrativeUnit]:
+    """Units whose reports are frozen at the cut-off of `level`: those with books in their subtree."""
+    return AdministrativeUnit.objects.filter(level=level, pk__in=units_with_books()).order_by("path")
+
+
+_EVENTS_SINCE = """
+SELECT e.at, e.action, e.changes -> 'state' ->> 0, e.changes -> 'state' ->> 1,
+       coalesce(b1.event_type, b2.event_type), coalesce(b1.phase, b2.phase),
+       (e.changes ->> 'declared_cases')::int
+FROM audit_auditevent e
+LEFT JOIN registry_civilrecord r ON r.id = e.record_id
+LEFT JOIN registry_registerbook b1 ON b1.id = r.book_id
+LEFT JOIN registry_registerbook b2
+       ON b2.id = CASE WHEN e.action = 'book_register' THEN e.object_id::bigint END
+WHERE e.stream = %(unit)s
+  AND e.seq > (SELECT coalesce(max(seq), 0) FROM audit_auditevent WHERE stream = %(unit)s AND at <= %(since)s)
+  AND e.kind = 'change'
+  AND (e.action = 'book_register' OR (e.record_id IS NOT NULL AND e.changes ? 'state'))
+"""
+
+
+def _own_figures(unit: AdministrativeUnit, start: dt.datetime, cutoff: dt.datetime) -> dict[tuple, dict]:
+    """Figures of the unit's own books as they stood at `cutoff`, and the moves in (start, cutoff].
+
+    Current counts come from `BookStateCount`; what happened after the cut-off is taken
+    back out using the unit's audit stream, read from `start` on (within a stream, `at`
+    grows with `seq`, so the stream's index finds that point without scanning history).
+    A late or repeated run therefore gives the same numbers as one on the dot.
+    """
+    figures: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
+    for row in (
+        RegisterBook.objects.filter(custodian=unit, created_at__lte=cutoff)
+        .values("event_type", "phase")
+        .annotate(books=Count("id"), declared=Sum("declared_cases"))
+        .order_by()
+    ):
+        line = figures[(row["event_type"], row["phase"])]
+        line["books"] += row["books"]
+        line["declared_cases"] += row["declared"] or 0
+    for row in (
+        BookStateCount.objects.filter(unit=unit)
+        .values("event_type", "phase", "state")
+        .annotate(n=Sum("n"))
+        .order_by()
+    ):
+        figures[(row["event_type"], row["phase"])][f"st_{row['state']}"] += row["n"]
+    with connection.cursor() as cursor:
+        cursor.execute(_EVENTS_SINCE, {"unit": unit.pk, "since": start})
+        for at, action, old, new, event_type, phase, declared in cursor.fetchall():
+            line = figures[(event_type, phase)]
+            if action == "book_register":
+                if at > cutoff:
+                    line["st_collected"] -= declared or 0
+                elif at > start:
+                    line["d_collect"] += declared or 0
+                continue
+            if at > cutoff:
+                line[f"st_{old}"] += 1
+                line[f"st_{new}"] -= 1
+            elif at > start and action in REPORT_ACTIONS:
+                line[f"d_{action}"] += 1
+    return figures
+
+
+def _repeatable_read() -> None:
+    """Read counters and audit rows in one snapshot when this is the outermost transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+
+def report_freeze(*, unit: AdministrativeUnit, day: dt.date, actor: Any = None) -> DailyReport:
+    """Freeze the unit's report for `day` as of its level's cut-off; return the existing one if frozen.
+
+    The report holds the unit's own books plus, for each child unit, the lines of the
+    child's own frozen report of that day (frozen now if missing), so that each level
+    reports exactly what the levels below reported. Refused before the cut-off.
+    """
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost:
+            _repeatable_read()
+        return _report_freeze(unit=unit, day=day, actor=actor, active=units_with_books())
+
+
+def _report_freeze(*, unit: AdministrativeUnit, day: dt.date, actor: Any, active: set[int]) -> DailyReport:
+    existing = DailyReport.objects.filter(unit=unit, day=day).first()
+    if existing:
+        return existing
+    cutoff = cutoff_for(unit.level, day)
+    if timezone.now() < cutoff:
+        raise ValidationError(
+            _("The report of %(unit)s for %(day)s can be frozen only after its cut-off at %(time)s.")
+            % {
+                "unit": unit.name,
+                "day": day.strftime("%d/%m/%Y"),
+                "time": settings.REPORT_CUTOFFS[unit.level],
+            }
+        )
+    children = list(AdministrativeUnit.objects.filter(parent=unit, pk__in=active).order_by("name"))
+    child_reports = [_report_freeze(unit=child, day=day, actor=actor, active=active) for child in children]
+    start = cutoff_for(unit.level, day - dt.timedelta(days=1))
+    own = _own_figures(unit, start, cutoff)
+    try:
+        with transaction.atomic():
+            report = DailyReport.objects.create(
+                unit=unit,
+                unit_path=unit.path,
+                day=day,
+                period_start=start,
+                cutoff_at=cutoff,
+                generated_by=actor,
+            )
+    except IntegrityError:  # frozen meanwhile by another run
+        return DailyReport.objects.get(unit=unit, day=day)
+    lines = [
+        DailyReportLine(
+            report=report, unit=unit, child=unit, event_type=event_type, phase=phase, **dict(values)
+        )
+        for (event_type, phase), values in sorted(own.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0))
+        if any(values.values())
+    ]
+    copied = [
+        field.attname
+        for field in DailyReportLine._meta.concrete_fields
+        if field.name not in ("id", "report", "child")
+    ]
+    for child, child_report in zip(children, child_reports, strict=True):
+        for line in child_report.lines.all():
+            values = {name: getattr(line, name) for name in copied}
+            lines.append(DailyReportLine(report=report, child=child, **values))
+    DailyReportLine.objects.bulk_create(lines)
+    _freeze_targets(report, [unit, *children], lines)
+    return report
+
+
+def _freeze_targets(
+    report: DailyReport, units: list[AdministrativeUnit], lines: list[DailyReportLine]
+) -> None:
+    day = report.day
+    quotas = Quota.objects.filter(unit__in=units, start__lte=day, end__gte=day).order_by(
+        "unit__path", "action"
+    )
+    rows = []
+    for quota in quotas:
+        field = f"d_{quota.action}"
+        today = sum(
+            getattr(line, field, 0)
+            for line in lines
+            if line.child_id == quota.unit_id or (quota.unit_id == report.unit_id)
+        )
+        if quota.per == Quota.Per.DAY:
+            done = today
+        else:
+            earlier = (
+                DailyReportLine.objects.filter(
+                    report__unit=quota.unit, report__day__gte=quota.start, report__day__lt=day
+                ).aggregate(n=Sum(field))["n"]
+                or 0
+            )
+            done = earlier + today
+        rows.append(
+            DailyReportTarget(
+                report=report,
+                unit=quota.unit,
+                action=quota.action,
+                per=quota.per,
+                target=quota_due(quota, day),
+                done=done,
+            )
+        )
+    DailyReportTarget.objects.bulk_create(rows)
+
+
+def reports_freeze_due(*, now: dt.datetime | None = None, days_back: int = 3) -> list[DailyReport]:
+    """Freeze every report whose cut-off has passed (today and `days_back` days before) and is missing.
+
+    What the scheduler runs; safe to run again and again (frozen reports are left alone).
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    made = []
+    for back in range(days_back, -1, -1):
+        day = today - dt.timedelta(days=back)
+        for level in (UnitLevel.COMMUNE, UnitLevel.DISTRICT, UnitLevel.PROVINCE):
+            if cutoff_for(level, day) > now:
+                continue
+            done = set(
+                DailyReport.objects.filter(day=day, unit__level=level).values_list("unit_id", flat=True)
+            )
+            for unit in report_units(level):
+                if unit.pk not in done:
+                    made.append(report_freeze(unit=unit, day=day))
+    return made
