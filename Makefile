@@ -90,10 +90,10 @@ lint: deps
 	exit $$rc
 
 bench: setup
-	$(PY) -m bench --records 1000000
+	$(PY) -m bench --records 1000000 --output bench/results/latest.json
 
 bench-quick: setup
-	$(PY) -m bench --records 50000
+	$(PY) -m bench --quick --output bench/results/quick.json
 
 # --- Maintenance ------------------------------------------------------------------------
 

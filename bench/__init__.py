@@ -1,0 +1,1 @@
+"""Benchmark harness: `python -m bench --records N` (see bench/README.md)."""

@@ -1,0 +1,32 @@
+"""The scenarios, in the order they run (reads first, then writes).
+
+Each module has NAME, KEYS (the result keys it fills) and run(bench) -> dict.
+A scenario whose capability is not built yet raises bench.capabilities.NotBuilt:
+its keys stay null. To add one: write a module here and list it below.
+"""
+
+from bench.scenarios import (
+    claim,
+    duplicates,
+    extract,
+    http_inbox,
+    inbox,
+    legacy_import,
+    province_report,
+    search,
+    transitions,
+    viewflow_queue,
+)
+
+SCENARIOS = [
+    inbox,
+    viewflow_queue,
+    search,
+    duplicates,
+    province_report,
+    extract,
+    http_inbox,
+    claim,
+    transitions,
+    legacy_import,
+]
