@@ -59,25 +59,13 @@ def idempotency_key(record: CivilRecord) -> str:
 
 
 def scan_name(record: CivilRecord, scan: ScanFile | None) -> str:
-    """The scan's file name: the canonical name set at attach, else our fallback rule.
-
-    Fallback: <type code>.<year>.<book>.<entry no, 4 digits>.<subject without diacritics>.pdf,
-    e.g. "KS.2020.01.0005.NguyenVanAn.pdf" (findable by name, registration number and year).
-    """
+    """The scan's file name: the canonical name set at attach, else the same naming rule applied now."""
     if scan is not None and scan.canonical_name:
         name = scan.canonical_name
         return name if name.lower().endswith(".pdf") else f"{name}.pdf"
-    from registry.names import name_key
+    from registry.scans import scan_canonical_name
 
-    codes = {"birth": "KS", "marriage": "KH", "death": "KT"}
-    subject = record.subject()
-    who = "".join(w.capitalize() for w in name_key(subject.full_name).split()) if subject else ""
-    book_no = "".join(ch if ch.isalnum() else "-" for ch in record.book.book_no)
-    parts = [codes.get(record.event_type, record.event_type.upper()), str(record.book.year), book_no]
-    parts.append(f"{record.entry_no:04d}")
-    if who:
-        parts.append(who)
-    return ".".join(parts) + ".pdf"
+    return scan_canonical_name(record)
 
 
 def record_payload(record: CivilRecord) -> dict[str, Any]:

@@ -106,8 +106,7 @@ def test_the_zip_holds_one_pdf_per_case_named_by_the_rule(world):
     assert "KS.2020.01.2020-03-10.01.pdf" in names
     third = book.records.get(entry_no=3)
     ascii_name = name_key(third.subject().full_name).title().replace(" ", "")
-    fallback = f"KS.2020.{book.book_no}.0003.{ascii_name}.pdf"
-    assert fallback in names
+    assert f"KS.2020.{book.book_no}.0003.{ascii_name}.Nam.pdf" in names  # the naming rule of attach
     for name in names:
         assert archive.read(name).startswith(b"%PDF-")
 
