@@ -184,6 +184,11 @@ SCAN_MAX_KB_PER_PAGE = env.int("SCAN_MAX_KB_PER_PAGE", default=100)
 # Approved records not transferred within this many hours are flagged.
 TRANSFER_DEADLINE_HOURS = env.int("TRANSFER_DEADLINE_HOURS", default=12)
 NATIONAL_DB_URL = env.str("NATIONAL_DB_URL", default="http://127.0.0.1:8765")
+# Certified extracts: signing keys (PKCS#12 per unit, never in git), their passphrase,
+# and how many verification checks one address may make per minute.
+EXTRACT_KEYS_DIR = Path(env.str("EXTRACT_KEYS_DIR", default=str(DATA_DIR / "keys")))
+EXTRACT_KEY_PASSPHRASE = env.str("EXTRACT_KEY_PASSPHRASE", default="")
+EXTRACT_VERIFY_PER_MINUTE = env.int("EXTRACT_VERIFY_PER_MINUTE", default=20)
 
 # --- Security (production) ----------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
