@@ -133,3 +133,38 @@ def verify_issue(issue_id: int) -> Verification:
         current = extract_content(record, notes=amendment_notes(record))
         changed = current.fingerprint() != issue.content_sha256
     return Verification(genuine=True, issue=issue, superseded=changed, superseded_on=amended)
+
+
+def get_issue_for(user, pk, *, request=None) -> ExtractIssue:
+    """An issue log row of a record the user may print; otherwise 404 (and the refusal is logged)."""
+    from django.http import Http404
+
+    from permissions.scoping import can
+
+    issue = ExtractIssue.objects.filter(pk=pk).select_related("record__book", "issuing_unit", "clerk").first()
+    if issue is None or not can(user, "print_extract", issue.unit_path):
+        if issue is not None:
+            from audit.services import audit_access
+
+            audit_access(
+                request=request,
+                actor=user,
+                action="denied",
+                unit_id=issue.record.unit_id,
+                obj=issue,
+                record_id=issue.record_id,
+                changes={"permission": "print_extract"},
+            )
+        raise Http404("No such extract.")
+    return issue
+
+
+def last_signer(unit_ids: list[int]) -> tuple[str, str]:
+    """The (title, name) of the last signer of the given issuing units, to prefill the next issue."""
+    row = (
+        ExtractIssue.objects.filter(issuing_unit_id__in=unit_ids)
+        .order_by("-issued_at", "-id")
+        .values_list("signer_title", "signer_name")
+        .first()
+    )
+    return row or ("", "")

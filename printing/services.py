@@ -57,6 +57,12 @@ def issuing_unit_for(actor: Any, record: CivilRecord) -> AdministrativeUnit:
     return AdministrativeUnit.objects.get(pk=deepest.unit_id)
 
 
+def _get_record(record: CivilRecord | int) -> CivilRecord:
+    if isinstance(record, CivilRecord):
+        return record
+    return CivilRecord.objects.select_related("unit").get(pk=record)
+
+
 def _lock_record(record: CivilRecord | int) -> CivilRecord:
     pk = record.pk if isinstance(record, CivilRecord) else record
     return CivilRecord.objects.select_for_update(of=("self",)).select_related("book", "unit").get(pk=pk)
@@ -143,7 +149,6 @@ def _render_issue(issue: ExtractIssue, record: CivilRecord, facts: IssueFacts, n
     return repeat_pdf(pdf, issue.copies) if issue.copies > 1 else pdf
 
 
-@transaction.atomic
 def extract_issue(
     *,
     record: CivilRecord | int,
@@ -165,6 +170,36 @@ def extract_issue(
     refused (ValidationError by field) when the requester or signer is missing
     or the copies are not 1–20.
     """
+    # The scope check and its audit row come before the transaction, so that a refusal stays logged.
+    _require_print(actor, _get_record(record))
+    with transaction.atomic():
+        return _extract_issue(
+            record=record,
+            actor=actor,
+            requester_name=requester_name,
+            requester_document=requester_document,
+            relationship=relationship,
+            signer_name=signer_name,
+            signer_title=signer_title,
+            copies=copies,
+            electronic=electronic,
+            ip=ip,
+        )
+
+
+def _extract_issue(
+    *,
+    record: CivilRecord | int,
+    actor: Any,
+    requester_name: str,
+    requester_document: str,
+    relationship: str,
+    signer_name: str,
+    signer_title: str,
+    copies: int,
+    electronic: bool,
+    ip: str,
+) -> ExtractIssue:
     record = _lock_record(record)
     _require_print(actor, record)
     refusal = print_refusal(record)
@@ -227,14 +262,19 @@ def extract_issue(
     return issue
 
 
-@transaction.atomic
 def extract_reprint(*, issue: ExtractIssue | int, actor: Any, copies: int = 1, ip: str = "") -> ExtractIssue:
     """Print an issued extract again (same serial, same date of issue), marked “BẢN IN LẠI” on the paper.
 
-    Refused outside the actor's print scope, when the record is no longer printable,
-    and when the record changed after the original issue (then issue a new extract).
+    Refused outside the actor's print scope (audited), when the record is no longer
+    printable, and when the record changed after the original issue (then issue a new extract).
     """
     pk = issue.pk if isinstance(issue, ExtractIssue) else issue
+    _require_print(actor, _get_record(ExtractIssue.objects.values_list("record_id", flat=True).get(pk=pk)))
+    with transaction.atomic():
+        return _extract_reprint(pk=pk, actor=actor, copies=copies, ip=ip)
+
+
+def _extract_reprint(*, pk: int, actor: Any, copies: int, ip: str) -> ExtractIssue:
     original = ExtractIssue.objects.select_related("issuing_unit").get(pk=pk)
     if original.reprint_of_id:
         original = ExtractIssue.objects.select_related("issuing_unit").get(pk=original.reprint_of_id)
@@ -299,7 +339,6 @@ def extract_reprint(*, issue: ExtractIssue | int, actor: Any, copies: int = 1, i
     return reprint
 
 
-@transaction.atomic
 def extract_batch_create(
     *,
     actor: Any,
@@ -317,6 +356,45 @@ def extract_batch_create(
     for an empty list or more than 500 records.
     """
     ids = list(dict.fromkeys(int(i) for i in record_ids))
+    # Records outside the scope are refused before the transaction, so that each refusal stays logged.
+    visible_ids = set(records_visible_to(actor, "print_extract").filter(pk__in=ids).values_list("pk", flat=True))
+    outside = [i for i in ids if i not in visible_ids]
+    for other in CivilRecord.objects.filter(pk__in=outside).only("pk", "unit_id"):
+        audit_access(
+            actor=actor,
+            action="denied",
+            unit_id=other.unit_id,
+            obj=other,
+            record_id=other.pk,
+            changes={"permission": "print_extract", "batch": True},
+        )
+    if outside:
+        raise PrintRefused(
+            _("Nothing was printed: records %(ids)s are not among the records you may print. Untick them.")
+            % {"ids": ", ".join(str(i) for i in outside)}
+        )
+    with transaction.atomic():
+        return _extract_batch_create(
+            actor=actor,
+            ids=ids,
+            requester_name=requester_name,
+            requester_document=requester_document,
+            relationship=relationship,
+            signer_name=signer_name,
+            signer_title=signer_title,
+        )
+
+
+def _extract_batch_create(
+    *,
+    actor: Any,
+    ids: list[int],
+    requester_name: str,
+    requester_document: str,
+    relationship: str,
+    signer_name: str,
+    signer_title: str,
+) -> ExtractBatch:
     if not ids:
         raise PrintRefused(_("Tick at least one record to print."))
     if len(ids) > MAX_BATCH:
@@ -336,19 +414,9 @@ def extract_batch_create(
         .select_for_update(of=("self",))
         .select_related("book", "unit")
     }
-    problems = []
-    for missing in [i for i in ids if i not in visible]:
-        other = CivilRecord.objects.filter(pk=missing).only("pk", "unit_id").first()
-        if other is not None:
-            audit_access(
-                actor=actor,
-                action="denied",
-                unit_id=other.unit_id,
-                obj=other,
-                record_id=other.pk,
-                changes={"permission": "print_extract", "batch": True},
-            )
-        problems.append(_("record %(id)d: not found among the records you may print") % {"id": missing})
+    problems = [
+        _("record %(id)d: not found among the records you may print") % {"id": i} for i in ids if i not in visible
+    ]
     for pk in ids:
         if pk in visible:
             refusal = print_refusal(visible[pk])

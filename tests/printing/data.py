@@ -97,3 +97,13 @@ def extract_input(event_type: str, *, reg: str = "10/01/2021", note: str = "") -
         details=dict(DETAILS.get(event_type, {})),
         parties=parties,
     )
+
+
+# What the counter clerk types for an issue.
+ISSUE = {
+    "requester_name": "Trần Thị Hương",
+    "requester_document": "CCCD 035195000111",
+    "relationship": "Mẹ",
+    "signer_title": "Phó Chủ tịch",
+    "signer_name": "Trịnh Thị Ngọc Ánh",
+}
