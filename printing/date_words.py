@@ -36,7 +36,7 @@ def _below_thousand(n: int, *, padded: bool) -> str:
 
 
 def number_in_words(n: int) -> str:
-    """A non-negative integer below one million in Vietnamese words: 2005 → 'hai nghìn không trăm linh năm'."""
+    """An integer 0–999,999 in Vietnamese words: 2005 → 'hai nghìn không trăm linh năm'."""
     if not 0 <= n < 1_000_000:
         raise ValueError(f"{n} is outside 0–999,999")
     if n == 0:
@@ -51,7 +51,7 @@ def number_in_words(n: int) -> str:
 
 
 def date_in_words(value: PartialDate) -> str:
-    """'Ngày hai, tháng ba, năm hai nghìn không trăm hai mươi'; partial dates give what they know; '' if empty."""
+    """'Ngày hai, tháng ba, năm hai nghìn không trăm hai mươi'; a partial date gives what it knows."""
     if value.is_empty:
         return ""
     parts = []

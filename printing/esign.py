@@ -16,13 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 
-from printing.rendering import FONT_DIR, issuing_authority
+from printing.rendering import issuing_authority, render_stamp
 from registry.models import AdministrativeUnit
 
 SIGNATURE_FIELD = "ChuKySo"
@@ -65,6 +67,7 @@ def trust_root_pem() -> bytes:
 
 @dataclass(frozen=True)
 class SignatureCheck:
+    ok: bool  # pyhanko's bottom line: intact, valid and trusted
     intact: bool
     valid: bool
     trusted: bool
@@ -72,13 +75,14 @@ class SignatureCheck:
     summary: str
 
 
-def sign_pdf(pdf: bytes, *, unit: AdministrativeUnit, reason: str = "Trích lục hộ tịch (bản điện tử)") -> bytes:
+def sign_pdf(
+    pdf: bytes, *, unit: AdministrativeUnit, reason: str = "Trích lục hộ tịch (bản điện tử)"
+) -> bytes:
     """Sign the PDF with the unit's certificate (PAdES B-B), stamped where “(Đã ký số)” is printed."""
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+    from pyhanko.pdf_utils import layout
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.pdf_utils.text import TextBoxStyle
     from pyhanko.sign import fields, signers
-    from pyhanko.stamp import TextStampStyle
+    from pyhanko.stamp import StaticStampStyle
 
     path = credentials_path_for(unit)
     if path is None:
@@ -89,8 +93,6 @@ def sign_pdf(pdf: bytes, *, unit: AdministrativeUnit, reason: str = "Trích lụ
     signer = signers.SimpleSigner.load_pkcs12(str(path), passphrase=_passphrase())
     if signer is None:
         raise ImproperlyConfigured(f"Cannot open {path}: check EXTRACT_KEY_PASSPHRASE.")
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    box = _stamp_box(pdf)
     meta = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,
         subfilter=fields.SigSeedSubFilter.PADES,
@@ -98,23 +100,39 @@ def sign_pdf(pdf: bytes, *, unit: AdministrativeUnit, reason: str = "Trích lụ
         location=issuing_authority(unit)[1],
         md_algorithm="sha256",
     )
-    style = TextStampStyle(
-        stamp_text="Ký số bởi: %(signer)s\nThời gian: %(ts)s",
-        timestamp_format="%d/%m/%Y %H:%M:%S %z",
-        text_box_style=TextBoxStyle(
-            font=GlyphAccumulatorFactory(str(FONT_DIR / "LiberationSerif-Regular.ttf"), font_size=8)
-        ),
-        border_width=1,
-        background=None,
-    )
-    pdf_signer = signers.PdfSigner(
-        meta,
-        signer,
-        stamp_style=style,
-        new_field_spec=fields.SigFieldSpec(SIGNATURE_FIELD, on_page=0, box=box) if box else None,
-    )
-    out = pdf_signer.sign_pdf(writer)
-    return out.getvalue()
+    box = _stamp_box(pdf)
+    with tempfile.TemporaryDirectory() as tmp:
+        style = None
+        if box:
+            # The visible appearance is drawn by weasyprint with the shipped font (Vietnamese).
+            signer_name = signer.signing_cert.subject.native.get("common_name", "")
+            when = timezone.localtime()
+            stamp = Path(tmp) / "stamp.pdf"
+            stamp.write_bytes(
+                render_stamp(
+                    [f"Ký số bởi: {signer_name}", f"Thời gian: {when:%d/%m/%Y %H:%M:%S} (GMT{when:%z})"],
+                    width_pt=box[2] - box[0],
+                    height_pt=box[3] - box[1],
+                )
+            )
+            style = StaticStampStyle.from_pdf_file(
+                str(stamp),
+                border_width=0,
+                background_layout=layout.SimpleBoxLayoutRule(
+                    x_align=layout.AxisAlignment.ALIGN_MID,
+                    y_align=layout.AxisAlignment.ALIGN_MID,
+                    margins=layout.Margins.uniform(0),
+                    inner_content_scaling=layout.InnerScaling.STRETCH_TO_FIT,
+                ),
+            )
+        pdf_signer = signers.PdfSigner(
+            meta,
+            signer,
+            stamp_style=style,
+            new_field_spec=fields.SigFieldSpec(SIGNATURE_FIELD, on_page=0, box=box) if box else None,
+        )
+        out = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)))
+        return out.getvalue()
 
 
 def _stamp_box(pdf: bytes) -> tuple[int, int, int, int] | None:
@@ -132,11 +150,12 @@ def _stamp_box(pdf: bytes) -> tuple[int, int, int, int] | None:
         return None
     y = found[0]
     centre = SIGN_COLUMN_CENTRE_PT
-    return (int(centre - 95), int(y - 40), int(centre + 95), int(y + 14))
+    return (int(centre - 95), int(y - 43), int(centre + 95), int(y - 4))
 
 
 def signature_check(pdf: bytes, *, trust_roots_pem: bytes | None = None) -> SignatureCheck:
-    """Validate the PDF's signature: intact (bytes unchanged), valid (crypto) and trusted (chain to our root)."""
+    """Validate the PDF's signature: intact (signed bytes unchanged), valid (the signature itself),
+    trusted (chains to the given root), and `ok` only when all three hold."""
     from asn1crypto import pem as asn1_pem
     from asn1crypto import x509 as asn1_x509
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -149,11 +168,12 @@ def signature_check(pdf: bytes, *, trust_roots_pem: bytes | None = None) -> Sign
         roots.append(asn1_x509.Certificate.load(der))
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     if not reader.embedded_signatures:
-        return SignatureCheck(False, False, False, "", "The PDF carries no signature.")
+        return SignatureCheck(False, False, False, False, "", "The PDF carries no signature.")
     sig = reader.embedded_signatures[0]
     status = validate_pdf_signature(sig, ValidationContext(trust_roots=roots, allow_fetching=False))
     signer = status.signing_cert.subject.human_friendly if status.signing_cert else ""
     return SignatureCheck(
+        ok=bool(status.bottom_line),
         intact=bool(status.intact),
         valid=bool(status.valid),
         trusted=bool(status.trusted),
@@ -278,7 +298,11 @@ def signing_keys_ensure(*, units: list[AdministrativeUnit]) -> int:
         _write_private(
             path,
             pkcs12.serialize_key_and_certificates(
-                name=f"unit-{unit.pk}".encode(), key=key, cert=cert, cas=[ca_cert], encryption_algorithm=encryption
+                name=f"unit-{unit.pk}".encode(),
+                key=key,
+                cert=cert,
+                cas=[ca_cert],
+                encryption_algorithm=encryption,
             ),
         )
         made += 1

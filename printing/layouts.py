@@ -14,10 +14,9 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from printing.date_words import date_in_words
 from registry.models import CivilRecord, EventType, Party, PartyRole, Sex
 from registry.partial_dates import PartialDate
-
-from printing.date_words import date_in_words
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,9 @@ class ExtractKind:
 
 
 KINDS: dict[str, ExtractKind] = {
-    EventType.BIRTH: ExtractKind("TRÍCH LỤC KHAI SINH", "TLKS", "Sổ đăng ký khai sinh", "Nơi đăng ký khai sinh"),
+    EventType.BIRTH: ExtractKind(
+        "TRÍCH LỤC KHAI SINH", "TLKS", "Sổ đăng ký khai sinh", "Nơi đăng ký khai sinh"
+    ),
     EventType.MARRIAGE: ExtractKind("TRÍCH LỤC KẾT HÔN", "TLKH", "Sổ đăng ký kết hôn", "Nơi đăng ký kết hôn"),
     EventType.DEATH: ExtractKind("TRÍCH LỤC KHAI TỬ", "TLKT", "Sổ đăng ký khai tử", "Nơi đăng ký khai tử"),
     EventType.PARENTAGE: ExtractKind(
@@ -132,7 +133,9 @@ def _origin_line(p: Party, *, sex: bool = False) -> Line:
     return Line(tuple(cells))
 
 
-def _person(p: Party, name_label: str, *, sex: bool = False, pin: bool = True, document: bool = False) -> list[Line]:
+def _person(
+    p: Party, name_label: str, *, sex: bool = False, pin: bool = True, document: bool = False
+) -> list[Line]:
     lines = [Line(((name_label, p.full_name),), strong=True), _birth_line(p), _origin_line(p, sex=sex)]
     if pin:
         lines.append(Line((("Số định danh cá nhân", p.pin),)))
@@ -162,7 +165,11 @@ def _registration(record: CivilRecord, kind: ExtractKind, *, in_words: bool = Fa
 
 
 def _birth(record: CivilRecord, people: _People) -> tuple[list[Line], Party, str, str]:
-    child, mother, father = people.get(PartyRole.SUBJECT), people.get(PartyRole.MOTHER), people.get(PartyRole.FATHER)
+    child, mother, father = (
+        people.get(PartyRole.SUBJECT),
+        people.get(PartyRole.MOTHER),
+        people.get(PartyRole.FATHER),
+    )
     lines = [
         Line((("Họ, chữ đệm, tên", child.full_name),), strong=True),
         _birth_line(child, in_words=True),
@@ -255,7 +262,9 @@ def _divorce(record: CivilRecord, people: _People) -> tuple[list[Line], Party, s
         *_person(wife, "Họ, chữ đệm, tên người vợ", document=True),
         Line((("Đã ly hôn theo bản án/quyết định", details.get("court_decision", "")),)),
         Line((("Cơ quan giải quyết", record.event_place),)),
-        Line((("Ngày có hiệu lực", _d(record.event_date)), ("ghi bằng chữ", date_in_words(record.event_date)))),
+        Line(
+            (("Ngày có hiệu lực", _d(record.event_date)), ("ghi bằng chữ", date_in_words(record.event_date)))
+        ),
     ]
     return lines, husband, "Ngày có hiệu lực", _d(record.event_date)
 
@@ -275,7 +284,9 @@ def _adoption(record: CivilRecord, people: _People) -> tuple[list[Line], Party, 
     child = people.get(PartyRole.ADOPTEE)
     lines = [
         *_person(child, "Họ, chữ đệm, tên người được nhận làm con nuôi", sex=True),
-        *_person(people.get(PartyRole.ADOPTIVE_FATHER), "Họ, chữ đệm, tên cha nuôi", pin=False, document=True),
+        *_person(
+            people.get(PartyRole.ADOPTIVE_FATHER), "Họ, chữ đệm, tên cha nuôi", pin=False, document=True
+        ),
         *_person(people.get(PartyRole.ADOPTIVE_MOTHER), "Họ, chữ đệm, tên mẹ nuôi", pin=False, document=True),
     ]
     return lines, child, "Ngày đăng ký", _d(record.registration_date)
@@ -286,16 +297,25 @@ BUILDERS: dict[str, Callable[[CivilRecord, _People], tuple[list[Line], Party, st
     EventType.MARRIAGE: _marriage,
     EventType.DEATH: _death,
     EventType.PARENTAGE: _two_people(
-        PartyRole.PARENT, "Họ, chữ đệm, tên người nhận", PartyRole.CHILD, "Họ, chữ đệm, tên người được nhận",
+        PartyRole.PARENT,
+        "Họ, chữ đệm, tên người nhận",
+        PartyRole.CHILD,
+        "Họ, chữ đệm, tên người được nhận",
         "Quan hệ",
     ),
     EventType.GUARDIANSHIP: _two_people(
-        PartyRole.GUARDIAN, "Họ, chữ đệm, tên người giám hộ", PartyRole.WARD,
-        "Họ, chữ đệm, tên người được giám hộ", "",
+        PartyRole.GUARDIAN,
+        "Họ, chữ đệm, tên người giám hộ",
+        PartyRole.WARD,
+        "Họ, chữ đệm, tên người được giám hộ",
+        "",
     ),
     EventType.GUARDIANSHIP_END: _two_people(
-        PartyRole.GUARDIAN, "Họ, chữ đệm, tên người giám hộ", PartyRole.WARD,
-        "Họ, chữ đệm, tên người được giám hộ", "Lý do chấm dứt giám hộ",
+        PartyRole.GUARDIAN,
+        "Họ, chữ đệm, tên người giám hộ",
+        PartyRole.WARD,
+        "Họ, chữ đệm, tên người được giám hộ",
+        "Lý do chấm dứt giám hộ",
     ),
     EventType.AMENDMENT: _amendment,
     EventType.DIVORCE_NOTE: _divorce,

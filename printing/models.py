@@ -112,7 +112,9 @@ class ExtractIssue(models.Model):
         indexes = [
             models.Index(fields=["record", "issued_at"], name="extract_record_issued"),
             models.Index(
-                fields=["unit_path", "issued_at"], name="extract_path_issued", opclasses=["varchar_pattern_ops", "timestamptz_ops"]
+                fields=["unit_path", "issued_at"],
+                name="extract_path_issued",
+                opclasses=["varchar_pattern_ops", "timestamptz_ops"],
             ),
         ]
 

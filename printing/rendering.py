@@ -9,6 +9,7 @@ the page margin boxes name the same family, so no system font is ever used.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import io
 from collections.abc import Sequence
@@ -59,7 +60,7 @@ class IssueFacts:
 
 
 def issuing_authority(unit: AdministrativeUnit) -> tuple[str, str]:
-    """The two header lines naming who issues: the commune or district committee, or the province's Sở Tư pháp."""
+    """The two header lines naming the issuer: the commune or district committee, or the Sở Tư pháp."""
     if unit.level == UnitLevel.PROVINCE:
         return f"ỦY BAN NHÂN DÂN {unit.name}".upper(), "SỞ TƯ PHÁP"
     return "ỦY BAN NHÂN DÂN", unit.name.upper()
@@ -77,19 +78,58 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=4, border=0)
 
 
-@lru_cache(maxsize=1)
-def _stylesheet():
-    from weasyprint import CSS
-    from weasyprint.text.fonts import FontConfiguration
-
-    fonts = FontConfiguration()
-    faces = "\n".join(
+def _font_faces() -> str:
+    return "\n".join(
         f'@font-face {{ font-family: "{FONT_FAMILY}"; src: url("{(FONT_DIR / name).as_uri()}"); '
         f"font-weight: {weight}; font-style: {style}; }}"
         for (weight, style), name in FONT_FACES.items()
     )
-    css = CSS(string=faces + "\n" + (HERE / "extract.css").read_text(encoding="utf-8"), font_config=fonts)
+
+
+@lru_cache(maxsize=1)
+def _font_config():
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+@lru_cache(maxsize=1)
+def _stylesheet():
+    from weasyprint import CSS
+
+    fonts = _font_config()
+    css = CSS(
+        string=_font_faces() + "\n" + (HERE / "extract.css").read_text(encoding="utf-8"), font_config=fonts
+    )
     return css, fonts
+
+
+@atexit.register
+def _release_fonts() -> None:
+    # weasyprint's FontConfiguration cleans up in __del__, which fails if it runs at interpreter teardown.
+    _stylesheet.cache_clear()
+    _font_config.cache_clear()
+
+
+def render_stamp(lines: Sequence[str], *, width_pt: float, height_pt: float) -> bytes:
+    """A one-page PDF the size of a signature box, with the lines in the shipped font (its appearance)."""
+    from django.utils.html import escape
+    from weasyprint import CSS, HTML
+
+    fonts = _font_config()
+    css = CSS(
+        string=_font_faces()
+        + f"""
+        @page {{ size: {width_pt}pt {height_pt}pt; margin: 0; }}
+        html {{ font-family: "{FONT_FAMILY}"; font-size: 9pt; line-height: 1.3; }}
+        body {{ margin: 0; }}
+        div.box {{ border: 0.8pt solid #1d3f8f; color: #1d3f8f; height: {height_pt}pt; box-sizing: border-box;
+                  padding: 4pt 6pt; }}
+        """,
+        font_config=fonts,
+    )
+    html = '<div class="box">' + "".join(f"<div>{escape(line)}</div>" for line in lines) + "</div>"
+    return HTML(string=html).write_pdf(stylesheets=[css], font_config=fonts)
 
 
 @dataclass(frozen=True)

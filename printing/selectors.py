@@ -20,7 +20,9 @@ PRINTABLE_STATES = (RecordState.APPROVED, RecordState.TRANSFERRED)
 
 def amendment_notes(record: CivilRecord) -> list[str]:
     """The record's later amendments, as printed under “Ghi chú” (from the audit trail)."""
-    events = AuditEvent.objects.filter(record_id_value=record.pk, kind="change", action="amend").order_by("seq")
+    events = AuditEvent.objects.filter(record_id_value=record.pk, kind="change", action="amend").order_by(
+        "seq"
+    )
     return [
         f"Ngày {timezone.localtime(e.at):%d/%m/%Y} đã điều chỉnh thông tin hộ tịch"
         + (f"; lý do: {e.reason.strip()}" if e.reason.strip() else "")
@@ -70,13 +72,17 @@ def print_refusal(record: CivilRecord) -> str | None:
 
 
 def counter_search(
-    user, *, name: str = "", birth_year: int | None = None, pin: str = "", book_no: str = "",
-    entry_no: int | None = None, event_type: str = "",
+    user,
+    *,
+    name: str = "",
+    birth_year: int | None = None,
+    pin: str = "",
+    book_no: str = "",
+    entry_no: int | None = None,
+    event_type: str = "",
 ) -> QuerySet[CivilRecord]:
     """Records the user may print, matched by name (without diacritics, prefix), PIN, year, book and entry."""
-    records = records_visible_to(user, "print_extract").filter(
-        state__in=[s.value for s in PRINTABLE_STATES]
-    )
+    records = records_visible_to(user, "print_extract").filter(state__in=[s.value for s in PRINTABLE_STATES])
     if name:
         records = records.filter(parties__name_key__startswith=name_key(name))
     if pin:

@@ -79,7 +79,8 @@ def _require_print(actor: Any, record: CivilRecord) -> None:
             changes={"permission": "print_extract"},
         )
         raise PrintRefused(
-            _("Your roles do not allow printing extracts of records of %(unit)s.") % {"unit": record.unit.name}
+            _("Your roles do not allow printing extracts of records of %(unit)s.")
+            % {"unit": record.unit.name}
         )
 
 
@@ -92,7 +93,12 @@ def _next_serial(unit: AdministrativeUnit, year: int) -> int:
 
 
 def _clean_request(
-    *, requester_name: str, requester_document: str, relationship: str, copies: int, signer_name: str,
+    *,
+    requester_name: str,
+    requester_document: str,
+    relationship: str,
+    copies: int,
+    signer_name: str,
     signer_title: str,
 ) -> dict[str, Any]:
     values = {
@@ -106,7 +112,9 @@ def _clean_request(
     messages = {
         "requester_name": _("Give the requester's full name as on their identity document."),
         "requester_document": _("Give the type and number of the requester's identity document."),
-        "relationship": _("Say how the requester is related to the person registered (e.g. “self”, “mother”)."),
+        "relationship": _(
+            "Say how the requester is related to the person registered (e.g. “self”, “mother”)."
+        ),
         "signer_name": _("Give the name of the official who signs the extract."),
         "signer_title": _("Give the signer's title (e.g. “Chủ tịch”)."),
     }
@@ -357,7 +365,9 @@ def extract_batch_create(
     """
     ids = list(dict.fromkeys(int(i) for i in record_ids))
     # Records outside the scope are refused before the transaction, so that each refusal stays logged.
-    visible_ids = set(records_visible_to(actor, "print_extract").filter(pk__in=ids).values_list("pk", flat=True))
+    visible_ids = set(
+        records_visible_to(actor, "print_extract").filter(pk__in=ids).values_list("pk", flat=True)
+    )
     outside = [i for i in ids if i not in visible_ids]
     for other in CivilRecord.objects.filter(pk__in=outside).only("pk", "unit_id"):
         audit_access(
@@ -415,7 +425,9 @@ def _extract_batch_create(
         .select_related("book", "unit")
     }
     problems = [
-        _("record %(id)d: not found among the records you may print") % {"id": i} for i in ids if i not in visible
+        _("record %(id)d: not found among the records you may print") % {"id": i}
+        for i in ids
+        if i not in visible
     ]
     for pk in ids:
         if pk in visible:
@@ -459,7 +471,12 @@ def _extract_batch_create(
             unit_id=record.unit_id,
             obj=issue,
             record_id=record.pk,
-            changes={"serial": issue.serial, "copies": 1, "batch": batch.pk, "requester": issue.requester_name},
+            changes={
+                "serial": issue.serial,
+                "copies": 1,
+                "batch": batch.pk,
+                "requester": issue.requester_name,
+            },
         )
     from printing.tasks import extract_batch_render
 

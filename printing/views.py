@@ -83,7 +83,9 @@ def counter_record(request: HttpRequest, pk: int) -> HttpResponse:
         form = IssueForm(request.POST)
         if form.is_valid() and not refusal:
             try:
-                issue = services.extract_issue(record=record, actor=request.user, ip=client_ip(request), **form.cleaned_data)
+                issue = services.extract_issue(
+                    record=record, actor=request.user, ip=client_ip(request), **form.cleaned_data
+                )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     for error in errors:
@@ -135,7 +137,9 @@ def counter_preview(request: HttpRequest, pk: int) -> HttpResponse:
         preview=True,
     )
     pdf = render_extract(record=record, issue=facts)
-    audit_access(request=request, action="preview_extract", unit_id=record.unit_id, obj=record, record_id=record.pk)
+    audit_access(
+        request=request, action="preview_extract", unit_id=record.unit_id, obj=record, record_id=record.pk
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="xem-truoc-{record.pk}.pdf"'
     return response
@@ -147,7 +151,11 @@ def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "printing/issue.html",
-        {"issue": issue, "reprint_form": ReprintForm(initial={"copies": 1}), "check": verify_issue(issue.original_id)},
+        {
+            "issue": issue,
+            "reprint_form": ReprintForm(initial={"copies": 1}),
+            "check": verify_issue(issue.original_id),
+        },
     )
 
 
@@ -158,7 +166,11 @@ def issue_pdf(request: HttpRequest, pk: int) -> FileResponse:
     if not issue.file:
         raise Http404("This extract has no stored PDF (part of a batch: download the batch).")
     audit_access(
-        request=request, action="download_extract", unit_id=issue.record.unit_id, obj=issue, record_id=issue.record_id
+        request=request,
+        action="download_extract",
+        unit_id=issue.record.unit_id,
+        obj=issue,
+        record_id=issue.record_id,
     )
     kind = "dien-tu" if issue.electronic else "ban-sao"
     return _pdf_response(issue.file.open("rb"), f"trich-luc-{kind}-{issue.pk}.pdf")
@@ -179,7 +191,10 @@ def issue_reprint(request: HttpRequest, pk: int) -> HttpResponse:
     except (services.PrintRefused, ValidationError) as exc:
         messages.error(request, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
         return redirect("extract_issue_detail", pk=issue.pk)
-    messages.success(request, _("Reprint no. %(n)d of %(serial)s logged.") % {"n": reprint.reprint_no, "serial": reprint.serial})
+    messages.success(
+        request,
+        _("Reprint no. %(n)d of %(serial)s logged.") % {"n": reprint.reprint_no, "serial": reprint.serial},
+    )
     return redirect("extract_issue_detail", pk=reprint.pk)
 
 
@@ -242,7 +257,9 @@ def batch_pdf(request: HttpRequest, pk: int) -> FileResponse:
     batch = _get_batch_for(request, pk)
     if batch.status != ExtractBatch.Status.DONE or not batch.file:
         raise Http404("The batch is not ready yet.")
-    audit_access(request=request, action="download_extract_batch", obj=batch, changes={"extracts": batch.total})
+    audit_access(
+        request=request, action="download_extract_batch", obj=batch, changes={"extracts": batch.total}
+    )
     return _pdf_response(batch.file.open("rb"), f"trich-luc-lo-{batch.pk}.pdf")
 
 

@@ -25,4 +25,3 @@ def unit_keys(world, settings):
     """Demo certificates for the world's units (as seed_demo makes them)."""
     signing_keys_ensure(units=[world.province, world.district1, world.commune_a])
     return settings.EXTRACT_KEYS_DIR
-

@@ -28,7 +28,11 @@ def test_an_issue_logs_who_printed_what_for_whom_and_stores_the_pdf(world):
     # then one log row says record, requester, document, relationship, copies, clerk and time
     row = ExtractIssue.objects.get()
     assert (row.record_id, row.requester_name, row.requester_document, row.relationship, row.copies) == (
-        record.pk, "Trần Thị Hương", "CCCD 035195000111", "Mẹ", 2,
+        record.pk,
+        "Trần Thị Hương",
+        "CCCD 035195000111",
+        "Mẹ",
+        2,
     )
     assert row.clerk == world.counter and row.issued_at is not None and not row.is_reprint
     assert row.serial.endswith("/TLKS-BS") and row.serial.startswith("1/")
@@ -74,7 +78,10 @@ def test_an_approval_check_such_as_an_unresolved_duplicate_blocks_printing(world
     record = world.record("approved")
     monkeypatch.setattr(
         "workflows.services.APPROVAL_CHECKS",
-        [*APPROVAL_CHECKS, lambda r: "a likely duplicate awaits a supervisor's decision." if r.pk == record.pk else None],
+        [
+            *APPROVAL_CHECKS,
+            lambda r: "a likely duplicate awaits a supervisor's decision." if r.pk == record.pk else None,
+        ],
     )
     with pytest.raises(PrintRefused, match="likely duplicate awaits"):
         issue(record, world.counter)
