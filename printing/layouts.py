@@ -118,13 +118,14 @@ def _d(value: PartialDate) -> str:
     return str(value)
 
 
-def _birth_line(p: Party, *, in_words: bool = False) -> Line:
+def _in_words(date: PartialDate) -> Line:
+    return Line((("Ghi bằng chữ", date_in_words(date)),))
+
+
+def _birth_line(p: Party) -> Line:
     date = p.birth_date
     label = "Ngày, tháng, năm sinh" if date.month is not None or date.is_empty else "Năm sinh"
-    cells = [(label, _d(date))]
-    if in_words:
-        cells.append(("ghi bằng chữ", date_in_words(date)))
-    return Line(tuple(cells))
+    return Line(((label, _d(date)),))
 
 
 def _origin_line(p: Party, *, sex: bool = False) -> Line:
@@ -148,12 +149,10 @@ def _person(
 def _registration(record: CivilRecord, kind: ExtractKind, *, in_words: bool = False) -> list[Line]:
     place = record.registration_place or record.book.authority_as_written
     reg = record.registration_date
-    date_cells = [("Ngày, tháng, năm đăng ký", _d(reg))]
-    if in_words:
-        date_cells.append(("ghi bằng chữ", date_in_words(reg)))
     return [
         Line(((kind.registration_label, place),)),
-        Line(tuple(date_cells)),
+        Line((("Ngày, tháng, năm đăng ký", _d(reg)),)),
+        *([_in_words(reg)] if in_words else []),
         Line(
             (
                 ("Số đăng ký", str(record.entry_no)),
@@ -172,7 +171,8 @@ def _birth(record: CivilRecord, people: _People) -> tuple[list[Line], Party, str
     )
     lines = [
         Line((("Họ, chữ đệm, tên", child.full_name),), strong=True),
-        _birth_line(child, in_words=True),
+        _birth_line(child),
+        _in_words(child.birth_date),
         _origin_line(child, sex=True),
         Line((("Nơi sinh", child.birth_place),)),
         Line((("Quê quán", child.hometown),)),
@@ -216,7 +216,7 @@ def _death(record: CivilRecord, people: _People) -> tuple[list[Line], Party, str
         Line((("Số định danh cá nhân", dead.pin),)),
         Line((("Nơi cư trú cuối cùng", dead.residence),)),
         Line((("Đã chết vào lúc", time), ("ngày", _d(record.event_date)))),
-        Line((("Ghi bằng chữ", date_in_words(record.event_date)),)),
+        _in_words(record.event_date),
         Line((("Nơi chết", record.event_place),)),
         Line((("Nguyên nhân chết", record.event_cause),)),
         Line((("Giấy báo tử/Giấy tờ thay thế Giấy báo tử", notice),)),
@@ -262,9 +262,8 @@ def _divorce(record: CivilRecord, people: _People) -> tuple[list[Line], Party, s
         *_person(wife, "Họ, chữ đệm, tên người vợ", document=True),
         Line((("Đã ly hôn theo bản án/quyết định", details.get("court_decision", "")),)),
         Line((("Cơ quan giải quyết", record.event_place),)),
-        Line(
-            (("Ngày có hiệu lực", _d(record.event_date)), ("ghi bằng chữ", date_in_words(record.event_date)))
-        ),
+        Line((("Ngày có hiệu lực", _d(record.event_date)),)),
+        _in_words(record.event_date),
     ]
     return lines, husband, "Ngày có hiệu lực", _d(record.event_date)
 

@@ -62,7 +62,7 @@ class IssueFacts:
 def issuing_authority(unit: AdministrativeUnit) -> tuple[str, str]:
     """The two header lines naming the issuer: the commune or district committee, or the Sở Tư pháp."""
     if unit.level == UnitLevel.PROVINCE:
-        return f"ỦY BAN NHÂN DÂN {unit.name}".upper(), "SỞ TƯ PHÁP"
+        return f"UBND {unit.name}".upper(), "SỞ TƯ PHÁP"
     return "ỦY BAN NHÂN DÂN", unit.name.upper()
 
 

@@ -19,6 +19,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryD
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from audit.services import audit_access, client_ip
@@ -116,6 +117,7 @@ def counter_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@xframe_options_sameorigin  # shown in an iframe of the counter page
 def counter_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The extract as it would print, watermarked, with no serial and no QR: not a valid paper."""
     record = get_record_for(request.user, pk, "print_extract", request=request)
@@ -160,6 +162,7 @@ def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@xframe_options_sameorigin
 def issue_pdf(request: HttpRequest, pk: int) -> FileResponse:
     """The PDF exactly as it was issued (each opening is logged)."""
     issue = get_issue_for(request.user, pk, request=request)

@@ -89,7 +89,7 @@ def test_the_birth_extract_spells_the_date_of_birth_in_words(world):
     record = world.record("approved", data=extract_input(EventType.BIRTH), event_type=EventType.BIRTH)
     text = pdf_text(render_extract(record=record, issue=FACTS))
     assert "Ngày, tháng, năm sinh: 15/04/2020" in text
-    assert "ghi bằng chữ: Ngày mười lăm, tháng tư, năm hai nghìn không trăm hai mươi" in text
+    assert "Ghi bằng chữ: Ngày mười lăm, tháng tư, năm hai nghìn không trăm hai mươi" in text
     assert "Họ, chữ đệm, tên: Nguyễn Thị Thuỷ Tiên" in text
     assert "Họ, chữ đệm, tên người mẹ: Trần Thị Hương" in text
     assert "Số đăng ký: " in text and "Quyển số: " in text
@@ -138,3 +138,12 @@ def test_partial_dates_in_words():
     assert date_in_words(PartialDate(1998, 11)) == "Tháng mười một, năm một nghìn chín trăm chín mươi tám"
     assert date_in_words(PartialDate(1960)) == "Năm một nghìn chín trăm sáu mươi"
     assert date_in_words(PartialDate()) == ""
+
+
+def test_the_issuer_heading_and_place_follow_the_unit_level(world):
+    from printing.rendering import issuing_authority, place_name
+
+    assert issuing_authority(world.commune_a) == ("ỦY BAN NHÂN DÂN", "XÃ AN")
+    assert issuing_authority(world.district1) == ("ỦY BAN NHÂN DÂN", "HUYỆN MỘT")
+    assert issuing_authority(world.province) == ("UBND TỈNH THỬ", "SỞ TƯ PHÁP")
+    assert (place_name(world.commune_a), place_name(world.province)) == ("An", "Thử")
