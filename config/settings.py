@@ -243,6 +243,11 @@ REPORT_CUTOFFS = {
 }
 # At most one live dashboard push per unit in this many seconds.
 PROGRESS_PUSH_SECONDS = env.int("PROGRESS_PUSH_SECONDS", default=5)
+# Certified extracts: signing keys (PKCS#12 per unit, never in git), their passphrase,
+# and how many verification checks one address may make per minute.
+EXTRACT_KEYS_DIR = Path(env.str("EXTRACT_KEYS_DIR", default=str(DATA_DIR / "keys")))
+EXTRACT_KEY_PASSPHRASE = env.str("EXTRACT_KEY_PASSPHRASE", default="")
+EXTRACT_VERIFY_PER_MINUTE = env.int("EXTRACT_VERIFY_PER_MINUTE", default=20)
 
 # --- Security (production) ----------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("audit.urls")),
     path("transfer/", include("transfer.urls")),
     path("progress/", include("reports.urls")),
+    path("", include("printing.urls")),
 ]

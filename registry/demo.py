@@ -263,6 +263,9 @@ def demo_seed(*, stdout=None) -> dict[str, int]:
     User = get_user_model()
     units = _units()
     created = {"users": 0, "books": 0, "records_moved": 0}
+    from printing.esign import signing_keys_ensure  # demo certificates for signed extracts (issue 6)
+
+    signing_keys_ensure(units=list(units.values()))
     users: dict[str, object] = {}
     for spec in DEMO_USERS:
         first, *rest = spec.name.split(" ", 1)

@@ -1,0 +1,189 @@
+"""Entry data for one case of every event type, full of Vietnamese diacritics."""
+
+from __future__ import annotations
+
+from registry.models import EventType
+from registry.record_data import RecordInput
+
+COMMON = {
+    "registration_place": "Ủy ban nhân dân xã An, huyện Một, tỉnh Thử",
+    "signer_name": "Lê Văn Cường",
+    "signer_title": "Chủ tịch",
+    "performer_name": "Đỗ Thị Hạnh",
+}
+
+
+def _p(name, sex, birth, **more):
+    return {"full_name": name, "sex": sex, "birth_date": birth, **more}
+
+
+PEOPLE = {
+    "subject": _p(
+        "Nguyễn Thị Thuỷ Tiên",
+        2,
+        "15/04/2020",
+        birth_place="Trạm y tế xã An, huyện Một, tỉnh Thử",
+        hometown="Xã Hòa Mạc, huyện Duy Tiên, tỉnh Hà Nam",
+        ethnicity="Kinh",
+        nationality="Việt Nam",
+        pin="035320001234",
+        residence="Thôn Đông, xã An",
+    ),
+    "mother": _p(
+        "Trần Thị Hương", 2, "1995", ethnicity="Tày", nationality="Việt Nam", residence="Thôn Đông, xã An"
+    ),
+    "father": _p(
+        "Nguyễn Đức Khoa", 1, "1990", ethnicity="Kinh", nationality="Việt Nam", residence="Thôn Đông, xã An"
+    ),
+    "husband": _p(
+        "Phạm Quang Dũng",
+        1,
+        "12/09/1985",
+        ethnicity="Kinh",
+        nationality="Việt Nam",
+        residence="Số 5 phố Lê Lợi, phường Quang Trung",
+        id_document="CCCD 035085001111",
+    ),
+    "wife": _p(
+        "Vũ Ngọc Hoà",
+        2,
+        "01/01/1988",
+        ethnicity="Mường",
+        nationality="Việt Nam",
+        residence="Xóm Thượng, xã Mộc Hoàn",
+        id_document="CCCD 035188002222",
+    ),
+    "deceased": _p(
+        "Hoàng Văn Được",
+        1,
+        "1931",
+        ethnicity="Kinh",
+        nationality="Việt Nam",
+        pin="035031009876",
+        residence="Xóm Giữa, xã An",
+    ),
+    "declarant": _p("Hoàng Thị Nguyệt", 2, "1960", id_document="CCCD 035160003333"),
+    "guardian": _p(
+        "Bùi Thị Lựu",
+        2,
+        "1970",
+        ethnicity="Kinh",
+        nationality="Việt Nam",
+        residence="Thôn Bắc, xã An",
+        id_document="CCCD 035170004444",
+    ),
+    "ward": _p(
+        "Bùi Minh Đức", 1, "03/03/2015", ethnicity="Kinh", nationality="Việt Nam", residence="Thôn Bắc, xã An"
+    ),
+    "parent": _p(
+        "Đặng Hữu Phúc",
+        1,
+        "1980",
+        ethnicity="Kinh",
+        nationality="Việt Nam",
+        residence="Thôn Nam, xã An",
+        id_document="CCCD 035080005555",
+    ),
+    "child": _p(
+        "Đặng Thu Hằng",
+        2,
+        "20/10/2010",
+        ethnicity="Kinh",
+        nationality="Việt Nam",
+        residence="Thôn Nam, xã An",
+    ),
+    "requester": _p("Ngô Thị Kim", 2, "1975", id_document="CCCD 035175006666"),
+    "adoptee": _p(
+        "Lý Gia Bảo", 1, "25/12/2019", ethnicity="Kinh", nationality="Việt Nam", residence="Thôn Tây, xã An"
+    ),
+    "adoptive_father": _p(
+        "Lý Văn Tuấn",
+        1,
+        "1982",
+        ethnicity="Kinh",
+        nationality="Việt Nam",
+        residence="Thôn Tây, xã An",
+        id_document="CCCD 035082007777",
+    ),
+    "adoptive_mother": _p(
+        "Mai Thị Lan",
+        2,
+        "1984",
+        ethnicity="Kinh",
+        nationality="Việt Nam",
+        residence="Thôn Tây, xã An",
+        id_document="CCCD 035184008888",
+    ),
+}
+
+ROLES = {
+    EventType.BIRTH: ("subject", "mother", "father"),
+    EventType.MARRIAGE: ("husband", "wife"),
+    EventType.DEATH: ("deceased", "declarant"),
+    EventType.PARENTAGE: ("parent", "child"),
+    EventType.GUARDIANSHIP: ("guardian", "ward"),
+    EventType.GUARDIANSHIP_END: ("guardian", "ward"),
+    EventType.AMENDMENT: ("subject", "requester"),
+    EventType.DIVORCE_NOTE: ("husband", "wife"),
+    EventType.MARITAL_STATUS: ("subject",),
+    EventType.ADOPTION: ("adoptee", "adoptive_father", "adoptive_mother"),
+}
+
+DETAILS = {
+    EventType.DEATH: {
+        "gbtLoai": "Giấy báo tử",
+        "gbtSo": "12/GBT",
+        "gbtNgay": "05/01/2021",
+        "gbtCoQuanCap": "Trạm y tế xã An",
+    },
+    EventType.PARENTAGE: {"relationship": "Cha - con"},
+    EventType.AMENDMENT: {"content": "Cải chính họ từ “Ngô” thành “Ngô Thị”"},
+    EventType.DIVORCE_NOTE: {"court_decision": "Quyết định số 45/2021/QĐST-HNGĐ"},
+    EventType.MARITAL_STATUS: {"marital_status": "Chưa đăng ký kết hôn với ai", "purpose": "Đăng ký kết hôn"},
+}
+
+EVENTS = {
+    EventType.DEATH: {
+        "event_date": "04/01/2021",
+        "event_time": "07:30",
+        "event_place": "Tại nhà, xóm Giữa, xã An",
+        "event_cause": "Tuổi già",
+    },
+    EventType.GUARDIANSHIP_END: {"event_cause": "Người được giám hộ đã thành niên"},
+    EventType.AMENDMENT: {"event_cause": "Sai sót khi đăng ký"},
+    EventType.DIVORCE_NOTE: {"event_date": "30/06/2021", "event_place": "Tòa án nhân dân huyện Một"},
+}
+
+
+def extract_input(
+    event_type: str, *, reg: str = "10/01/2021", note: str = "", given_name: str = ""
+) -> RecordInput:
+    """A complete case of `event_type` as a clerk would key it; `given_name` makes another person (no PIN)."""
+    event = dict(EVENTS.get(event_type, {}))
+    event_date = event.pop("event_date", "")
+    parties = {}
+    for role in ROLES[event_type]:
+        person = dict(PEOPLE[role])
+        if given_name and role == ROLES[event_type][0]:
+            person["full_name"] = person["full_name"].rsplit(" ", 1)[0] + " " + given_name
+            person["pin"] = ""
+        parties[role] = person
+    return RecordInput(
+        registration_date=reg,
+        registration_type=1,
+        page_no=3,
+        event_date=event_date,
+        text={**COMMON, **event, "note": note},
+        details=dict(DETAILS.get(event_type, {})),
+        parties=parties,
+    )
+
+
+# What the counter clerk types for an issue.
+ISSUE = {
+    "requester_name": "Trần Thị Hương",
+    "requester_document": "CCCD 035195000111",
+    "relationship": "Mẹ",
+    "signer_title": "Phó Chủ tịch",
+    "signer_name": "Trịnh Thị Ngọc Ánh",
+}
