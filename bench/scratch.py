@@ -69,5 +69,10 @@ def scratch_cleanup() -> int:
             table = rel.related_model._meta.db_table
             cur.execute(f'DELETE FROM "{table}" WHERE "{rel.field.column}" IN (SELECT id FROM bench_gone)')
         cur.execute("DELETE FROM registry_civilrecord WHERE id IN (SELECT id FROM bench_gone)")
+        for rel in RegisterBook._meta.related_objects:
+            if rel.related_model is CivilRecord or rel.many_to_many:
+                continue
+            table = rel.related_model._meta.db_table
+            cur.execute(f'DELETE FROM "{table}" WHERE "{rel.field.column}" = ANY(%s)', [books])
         cur.execute("DELETE FROM registry_registerbook WHERE id = ANY(%s)", [books])
     return len(ids)
