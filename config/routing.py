@@ -1,3 +1,9 @@
 """WebSocket routes. Apps add their consumers here."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from workflows.consumers import InboxConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/inbox/", InboxConsumer.as_asgi()),
+]

@@ -167,4 +167,8 @@ def record_slots_create(*, book: RegisterBook, entry_numbers) -> list[CivilRecor
         )
         for n in entry_numbers
     ]
-    return CivilRecord.objects.bulk_create(slots, batch_size=2000)
+    created = CivilRecord.objects.bulk_create(slots, batch_size=2000)
+    from workflows.flows import processes_start_for  # each slot's work items (a viewflow process)
+
+    processes_start_for(created)
+    return created
