@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from audit.models import AuditEvent
 from audit.services import audit_access
@@ -119,6 +120,7 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@xframe_options_sameorigin  # shown beside the data-entry and review forms
 def scan_download(request: HttpRequest, pk: int) -> FileResponse:
     scan = ScanFile.objects.filter(pk=pk).select_related("record").first()
     if scan is None:

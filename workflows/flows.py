@@ -268,8 +268,8 @@ def processes_start_for(records: Iterable[CivilRecord]) -> int:
         )
         node = node_for(STATE_STAGE[record.state])
         human = RecordTask(flow_task=node, status=STATUS.NEW, owner_permission=node._owner_permission, **base)
-        _permission_object(human)
         task_fill(human, record=record, stage=node.stage, now=now)
+        _permission_object(human)
         owner = node.calc_owner(SimpleNamespace(process=process, flow_task=node))
         if owner:
             human.owner, human.status, human.assigned, human.last_activity = owner, STATUS.ASSIGNED, now, now

@@ -28,7 +28,7 @@ from viewflow.workflow.status import STATUS
 from audit.services import audit_change
 from forms.entry import RecordForm
 from permissions.scoping import can, get_book_for, get_record_for, records_visible_to
-from registry.models import CivilRecord
+from registry.models import CivilRecord, PartyRole
 from registry.record_data import record_input_from
 from registry.scans import scan_store
 from workflows import claims, inbox, services
@@ -65,6 +65,9 @@ def inbox_list(request: HttpRequest, which: str) -> HttpResponse:
     page = inbox.page_of(
         tasks, sort="done" if which == "done" else form.sort_order, after=request.GET.get("after", "")
     )
+    if which == "returned":
+        for task in page.items:
+            task.remark_rows = remark_rows(task.event_type, task.data.get("return", {}).get("remarks", {}))
     query = request.GET.copy()
     query.pop("after", None)
     context = {
@@ -193,6 +196,21 @@ def _record_rows(record: CivilRecord, remarks: dict[str, str]) -> list[tuple[str
     return result
 
 
+def remark_rows(event_type: str, remarks: dict[str, str]) -> list[tuple[str, str]]:
+    """Remarks keyed by field ("subject.birth_date") as (“Person registered › Date of birth”, remark)."""
+    form = RecordForm(event_type=event_type)
+    rows = []
+    for key, text in remarks.items():
+        name = key.replace(".", "__")
+        field = form.fields.get(name)
+        label = str(field.label) if field else key
+        if field and "__" in name:
+            role = name.split("__", 1)[0]
+            label = f"{PartyRole(role).label} › {label}" if role in PartyRole.values else label
+        rows.append((label, text))
+    return rows
+
+
 def _entry_sections(form: RecordForm, remarks: dict[str, str]) -> list[tuple[str, list[tuple[Any, str]]]]:
     sections: list[tuple[str, list[Any]]] = [(_("Registration"), form.common_fields())]
     sections += form.party_blocks()
@@ -240,6 +258,7 @@ def task_work(request: HttpRequest, pk: int) -> HttpResponse:
         "why_not": claims.may_take(user, task) if task.status in (STATUS.NEW, STATUS.ASSIGNED) else None,
         "supervisor": claims.may_supervise(user, task),
         "returned": (task.data or {}).get("return") if task.is_return else None,
+        "returned_rows": remark_rows(record.event_type, remarks),
         "version": request.POST.get("version", record.version),
         "reclaim_checked": bool(request.POST.get("reclaim")),
     }
