@@ -299,14 +299,14 @@ def claim_for_action(*, task: RecordTask, actor: Any, reclaim: bool = False) -> 
         raise ClaimRefused(
             _(
                 "Your claim on this work item expired after %(minutes)d minutes without activity. "
-                "Your input is kept below: tick “Claim it again” and submit."
+                "Your input is kept below: tick “Claim it for me and save” and submit."
             )
             % {"minutes": settings.CLAIM_IDLE_MINUTES}
         )
     raise ClaimRefused(
         _(
             "You have not claimed this work item (or your claim expired). Your input is kept below: "
-            "tick “Claim it again” and submit."
+            "tick “Claim it for me and save” and submit."
         )
     )
 

@@ -1,6 +1,7 @@
 """In a real browser: a clerk claims, scans, enters and attaches; a reviewer passes; an approver approves."""
 
 import pytest
+from django.db import connections
 
 from registry.demo import demo_scan_pdf
 from registry.models import CivilRecord
@@ -26,6 +27,8 @@ def browser(monkeypatch):
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield browser
+        # ORM calls made while Playwright's loop runs get their own connection: close it here.
+        connections.close_all()
         browser.close()
 
 
@@ -55,7 +58,13 @@ def test_a_case_goes_from_slot_to_approved_through_the_inboxes(world, live_serve
     claim_first(clerk, live_server)
     clerk.set_input_files(
         "input[name=file]",
-        files=[{"name": "so-1.pdf", "mimeType": "application/pdf", "buffer": demo_scan_pdf(title="T", lines=["1"])}],
+        files=[
+            {
+                "name": "so-1.pdf",
+                "mimeType": "application/pdf",
+                "buffer": demo_scan_pdf(title="T", lines=["1"]),
+            }
+        ],
     )
     clerk.click("form.card button[type=submit]")
     clerk.wait_for_load_state()
@@ -92,7 +101,9 @@ def test_a_case_goes_from_slot_to_approved_through_the_inboxes(world, live_serve
     steps = [a for a in actions if a in ("scan_upload", "scan", "enter", "attach", "review", "approve")]
     assert steps == ["scan_upload", "scan", "enter", "attach", "review", "approve"]
     assert actions.count("task_claim") == 4  # scan, enter, review, approve were claimed; attach came assigned
-    who = {history.nth(i).locator("td").nth(2).inner_text(): history.nth(i).locator("td").nth(1).inner_text()
-           for i in range(history.count())}
+    who = {
+        history.nth(i).locator("td").nth(2).inner_text(): history.nth(i).locator("td").nth(1).inner_text()
+        for i in range(history.count())
+    }
     assert (who["enter"], who["review"], who["approve"]) == ("clerk_a", "reviewer_a", "approver_a")
     assert CivilRecord.objects.get(pk=record.pk).subject().full_name == "Nguyễn Văn Trình Duyệt"

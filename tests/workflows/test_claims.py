@@ -88,7 +88,11 @@ def test_a_supervisor_reassigns_to_someone_who_may_do_it(world):
     assert task.owner == world.clerk2
     event = AuditEvent.objects.get(action="task_reassign")
     assert event.changes["holder"] == "clerk_a" and event.changes["to"] == "clerk2_a"
-    assert set(claims.eligible_users(task).values_list("username", flat=True)) >= {"clerk_a", "clerk2_a", "clerk_d1"}
+    assert set(claims.eligible_users(task).values_list("username", flat=True)) >= {
+        "clerk_a",
+        "clerk2_a",
+        "clerk_d1",
+    }
     assert "clerk_b" not in set(claims.eligible_users(task).values_list("username", flat=True))
 
 

@@ -43,7 +43,13 @@ def test_a_claim_by_b_reaches_as_open_queue_and_not_another_commune(world):
         outsider = await connect(world.outsider)
         await database_sync_to_async(claims.task_claim)(task=task.pk, actor=world.clerk2)
         message = await next_event(a, "claimed")
-        assert message == {"event": "claimed", "task": task.pk, "stage": "scan", "record": task.record_id, "by": "Bình"}
+        assert message == {
+            "event": "claimed",
+            "task": task.pk,
+            "stage": "scan",
+            "record": task.record_id,
+            "by": "Bình",
+        }
         assert await outsider.receive_nothing(timeout=0.3)
         await a.disconnect()
         await outsider.disconnect()
@@ -57,7 +63,10 @@ def test_a_return_reaches_the_clerk_who_entered(world):
     async def scenario():
         clerk = await connect(world.clerk)
         await database_sync_to_async(wf.record_return)(
-            record=record.pk, actor=world.reviewer, reason="Sai tên mẹ", remarks={"mother.full_name": "Xem dòng 4"}
+            record=record.pk,
+            actor=world.reviewer,
+            reason="Sai tên mẹ",
+            remarks={"mother.full_name": "Xem dòng 4"},
         )
         message = await next_event(clerk, "returned")
         assert message["reason"] == "Sai tên mẹ"

@@ -122,8 +122,12 @@ def test_an_amendment_after_approval_starts_a_new_pass_at_review(world):
 
     role_grant(user=world.clerk2, unit=world.commune_a, role="reviewer")
     record = world.record("approved")
-    wf.record_amend(record=record, actor=world.clerk2, data=birth_input(name="Nguyễn Văn Sửa"), reason="QĐ số 5")
-    processes = list(RecordProcess.objects.filter(record=record).order_by("id").values_list("status", flat=True))
+    wf.record_amend(
+        record=record, actor=world.clerk2, data=birth_input(name="Nguyễn Văn Sửa"), reason="QĐ số 5"
+    )
+    processes = list(
+        RecordProcess.objects.filter(record=record).order_by("id").values_list("status", flat=True)
+    )
     assert processes == ["DONE", "NEW"]
     task = open_task(record)
     assert (task.stage, task.excluded_user) == ("review", world.clerk2)

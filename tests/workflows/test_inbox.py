@@ -41,7 +41,9 @@ def test_approval_work_reaches_only_approvers_at_the_records_level(world):
     commune_record = world.record("reviewed")
     approve_district = RecordTask.objects.get(record=district_record, stage="approve")
     approve_commune = RecordTask.objects.get(record=commune_record, stage="approve")
-    role_grant(user=world.approver, unit=world.district1, role="reviewer")  # sees the district, approves at commune level
+    role_grant(
+        user=world.approver, unit=world.district1, role="reviewer"
+    )  # sees the district, approves at commune level
     assert approve_district not in queue_for(world.approver)
     assert approve_commune in queue_for(world.approver)
     assert {approve_district, approve_commune} <= set(queue_for(world.approver_d1))

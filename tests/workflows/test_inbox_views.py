@@ -43,6 +43,17 @@ def test_claiming_a_task_already_taken_says_by_whom_on_the_queue(world, client):
     assert "Already taken by clerk2_a" in response.content.decode()
 
 
+def test_the_ui_speaks_vietnamese_by_default(world, client):
+    task = RecordTask.objects.get(book=world.book(cases=1), stage="scan")
+    claims.task_claim(task=task, actor=world.clerk2)
+    client.force_login(world.clerk)
+    client.defaults.pop("HTTP_ACCEPT_LANGUAGE")
+    html = client.get("/work/queue/").content.decode()
+    assert "Hàng chờ: việc tôi có thể nhận" in html and "Nhận các trường hợp tiếp theo" in html
+    response = client.post(f"/work/tasks/{task.pk}/claim/", {"next": "/work/queue/"}, follow=True)
+    assert "clerk2_a đã nhận việc này" in response.content.decode()
+
+
 def test_claim_then_enter_then_the_attach_task_opens_for_the_same_clerk(world, client):
     record, task = enter_task(world)
     client.force_login(world.clerk)
@@ -162,7 +173,9 @@ def test_an_approver_approves_a_reviewed_book_page_by_page(world, client):
     assert "Page 1: 3 cases approved." in response.content.decode()
     states = dict(CivilRecord.objects.filter(book=book).values_list("entry_no", "state"))
     assert states == {1: "approved", 2: "approved", 3: "approved", 4: "reviewed"}
-    assert AuditEvent.objects.filter(action="approve", record_id_value__in=[r.pk for r in records]).count() == 3
+    assert (
+        AuditEvent.objects.filter(action="approve", record_id_value__in=[r.pk for r in records]).count() == 3
+    )
     assert AuditEvent.objects.get(action="approve_page").changes["approved"] == [1, 2, 3]
 
 
