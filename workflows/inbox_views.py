@@ -282,6 +282,8 @@ def _act(request: HttpRequest, task: RecordTask, action) -> str | None:
     except (ClaimRefused, TransitionRefused, services.ConflictError) as exc:
         return str(exc)
     except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            raise  # data errors go onto the form's fields
         return " ".join(exc.messages)
     return None
 
@@ -317,16 +319,16 @@ def _work_enter(request, task, record, context, remarks) -> HttpResponse:
                         record=record, actor=request.user, data=data, expected_version=_version(request)
                     )
                 else:
-                    saved = services.record_data_save(
+                    services.record_data_save(
                         record=record, actor=request.user, data=data, expected_version=_version(request)
                     )
                     claims.task_touch(task=task, actor=request.user)
-                    context["version"] = saved.version
 
             try:
                 error = _act(request, task, action)
-            except ValidationError as exc:  # pragma: no cover - _act catches it
-                error = " ".join(exc.messages)
+            except ValidationError as exc:  # field by field, on the fields they name
+                form.add_service_errors(exc.message_dict)
+                error = ""
             if error is None:
                 if submit:
                     messages.success(request, _("Entered. Check the scan against the data and attach it."))

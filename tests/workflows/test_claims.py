@@ -138,3 +138,24 @@ def test_a_finished_task_cannot_be_claimed(world):
     scan = RecordTask.objects.get(record=record, stage="scan")
     with pytest.raises(ClaimRefused, match="already done"):
         claims.task_claim(task=scan, actor=make_user("late_clerk", "clerk", world.commune_a))
+
+
+def test_the_commands_expire_claims_and_give_orphan_records_their_work(world, settings):
+    from django.core.management import call_command
+
+    from workflows.models import RecordProcess
+
+    settings.CLAIM_IDLE_MINUTES = 30
+    book = world.book(cases=2)
+    first, _second = scan_tasks(book)
+    claims.task_claim(task=first, actor=world.clerk)
+    RecordTask.objects.filter(pk=first.pk).update(last_activity=timezone.now() - dt.timedelta(hours=1))
+    call_command("expire_claims")
+    first.refresh_from_db()
+    assert first.owner is None
+    RecordTask.objects.filter(process__record__book=book).delete()
+    RecordProcess.objects.filter(record__book=book).delete()  # records that predate the workflow
+    call_command("sync_workflows")
+    assert RecordTask.objects.filter(book=book, stage="scan", status="NEW").count() == 2
+    call_command("sync_workflows")  # idempotent
+    assert RecordTask.objects.filter(book=book, stage="scan").count() == 2

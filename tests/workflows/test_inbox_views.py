@@ -192,3 +192,16 @@ def test_approval_by_page_names_what_it_left(world, client):
     response = client.post(f"/work/books/{book.pk}/approve/", {"page": "", "record": seen}, follow=True)
     assert "four eyes" in response.content.decode()
     assert not CivilRecord.objects.filter(book=book, state="approved").exists()
+
+
+def test_bad_data_is_shown_on_its_field_and_kept(world, client):
+    record, task = enter_task(world)
+    claims.task_claim(task=task, actor=world.clerk)
+    client.force_login(world.clerk)
+    response = client.post(f"/work/tasks/{task.pk}/", entry_post(record, subject__pin="12345"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'value="12345"' in html and 'value="Nguyễn Văn Giữ Lại"' in html
+    assert 'class="invalid' in html
+    record.refresh_from_db()
+    assert record.state == "scanned"
