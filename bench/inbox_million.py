@@ -263,4 +263,5 @@ if __name__ == "__main__":
     if "--cost-only" not in sys.argv:
         fill()
         report()
-    creation_cost()
+    if "--report-only" not in sys.argv:
+        creation_cost()

@@ -139,9 +139,14 @@ def _after(tasks: QuerySet[RecordTask], order: tuple[str, str], cursor: str) -> 
     if value is None or not pk.isdigit():
         return tasks
     field = order[0].lstrip("-")
+    # The plain bound (>=, <=) lets the index start at the cursor; the OR settles ties by id.
     if order[0].startswith("-"):
-        return tasks.filter(Q(**{f"{field}__lt": value}) | Q(**{field: value, "id__lt": int(pk)}))
-    return tasks.filter(Q(**{f"{field}__gt": value}) | Q(**{field: value, "id__gt": int(pk)}))
+        return tasks.filter(**{f"{field}__lte": value}).filter(
+            Q(**{f"{field}__lt": value}) | Q(**{field: value, "id__lt": int(pk)})
+        )
+    return tasks.filter(**{f"{field}__gte": value}).filter(
+        Q(**{f"{field}__gt": value}) | Q(**{field: value, "id__gt": int(pk)})
+    )
 
 
 def page_of(

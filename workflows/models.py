@@ -115,11 +115,12 @@ class RecordTask(AbstractTask):
             # The queue: claimable tasks, by age or deadline, whole scope or one unit's subtree or one book.
             models.Index(fields=["created", "id"], name="task_queue_age", condition=QUEUE_Q),
             models.Index(fields=["due_at", "id"], name="task_queue_due", condition=QUEUE_Q),
+            # A stage in one unit's subtree: a few ranges, then a sort of what they hold.
             models.Index(
-                fields=["unit_path", "created", "id"],
+                fields=["stage", "unit_path", "created", "id"],
                 name="task_queue_unit",
                 condition=QUEUE_Q,
-                opclasses=["varchar_pattern_ops", "timestamptz_ops", "int8_ops"],
+                opclasses=["varchar_ops", "varchar_pattern_ops", "timestamptz_ops", "int8_ops"],
             ),
             models.Index(fields=["book", "entry_no"], name="task_queue_book", condition=QUEUE_Q),
             # My work and returned to me.
