@@ -1,9 +1,11 @@
-"""WebSocket routes. Apps add their consumers here."""
+"""WebSocket routes: live inboxes and live progress dashboards."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
 
-from django.urls import path  # noqa: E402
+from reports.consumers import ProgressConsumer
+from workflows.consumers import InboxConsumer
 
-from reports.consumers import ProgressConsumer  # noqa: E402
-
-websocket_urlpatterns += [path("ws/progress/<int:unit_id>/", ProgressConsumer.as_asgi())]
+websocket_urlpatterns: list = [
+    path("ws/inbox/", InboxConsumer.as_asgi()),
+    path("ws/progress/<int:unit_id>/", ProgressConsumer.as_asgi()),
+]

@@ -135,6 +135,7 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @xframe_options_sameorigin
 @login_required
+@xframe_options_sameorigin  # shown beside the data-entry and review forms
 def scan_download(request: HttpRequest, pk: int) -> FileResponse:
     scan = ScanFile.objects.filter(pk=pk).select_related("record").first()
     if scan is None:

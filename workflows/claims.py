@@ -1,0 +1,326 @@
+"""Claiming work items: claim one, claim the next N, release, reassign, expire idle claims.
+
+Every change takes the process row FOR UPDATE (the row viewflow's
+`select_for_update_lock` locks), re-reads the task under that lock and only then
+decides, so two people never hold the same task: whoever comes second is told
+who has it. Claims expire after settings.CLAIM_IDLE_MINUTES without activity
+and go back to the queue. Each claim, release, reassignment and expiry is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow.workflow.status import STATUS
+
+from audit.services import audit_change
+from permissions.models import UnitRole
+from permissions.roles import roles_with
+from permissions.scoping import can, scopes_with
+from registry.models import LEVEL_RANK, UnitLevel
+from workflows import live
+from workflows.flows import claim_is_live
+from workflows.models import STAGE_PERMISSION, RecordProcess, RecordTask
+
+MAX_CLAIM_NEXT = 50
+
+
+class ClaimRefused(Exception):
+    """The work item cannot be claimed or acted on by this person now; the message says why and what to do."""
+
+
+def display_name(user: Any) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def idle_limit() -> dt.timedelta:
+    return dt.timedelta(minutes=settings.CLAIM_IDLE_MINUTES)
+
+
+def may_take(user: Any, task: RecordTask) -> str | None:
+    """Why `user` may not work on `task` (roles, unit, competence, four eyes), or None if they may."""
+    if getattr(user, "is_superuser", False):
+        return None
+    permission = STAGE_PERMISSION[task.stage]
+    if not can(user, permission, task.unit_path):
+        return _("Your roles do not include this stage (%(stage)s) for this unit.") % {
+            "stage": task.get_stage_display()
+        }
+    if task.min_rank and not any(
+        s.covers(task.unit_path) and s.rank >= task.min_rank for s in scopes_with(user, permission)
+    ):
+        return _("This record is approved at a higher level than your approval role.")
+    if task.excluded_user_id == user.pk:
+        return (
+            _("You entered this record, so someone else must review it (four eyes).")
+            if task.stage == "review"
+            else _("You reviewed this record, so someone else must approve it (four eyes).")
+        )
+    return None
+
+
+def may_supervise(user: Any, task: RecordTask) -> bool:
+    """Supervisors (unit managers and approvers over the task's unit) release and reassign others' work."""
+    return can(user, "manage_unit", task.unit_path) or can(user, "approve_record", task.unit_path)
+
+
+def _locked(task: RecordTask | int) -> RecordTask:
+    """The task re-read after locking its process row."""
+    pk = task.pk if isinstance(task, RecordTask) else task
+    process_id = RecordTask.objects.filter(pk=pk).values_list("process_id", flat=True).first()
+    if process_id is None:
+        raise ClaimRefused(_("This work item no longer exists. Reload the list."))
+    process = RecordProcess.objects.select_for_update().get(pk=process_id)
+    locked = RecordTask.objects.select_related("owner").get(pk=pk)
+    locked.process = process
+    return locked
+
+
+def _finished_message(task: RecordTask) -> str:
+    if task.status == STATUS.CANCELED:
+        return _("This work item was cancelled (the record was closed). Reload the list.")
+    who = display_name(task.owner) if task.owner_id else _("someone else")
+    return _("This work item is already done (by %(name)s). Reload the list.") % {"name": who}
+
+
+def _taken_message(task: RecordTask) -> str:
+    return _("Already taken by %(name)s (claimed %(when)s). Choose another case.") % {
+        "name": display_name(task.owner),
+        "when": timezone.localtime(task.assigned).strftime("%d/%m/%Y %H:%M") if task.assigned else "",
+    }
+
+
+def _audit(task: RecordTask, action: str, actor: Any, **changes: Any) -> None:
+    audit_change(
+        action=action,
+        actor=actor,
+        unit_id=task.unit_id,
+        obj=task,
+        record_id=task.record_id,
+        changes={"stage": task.stage, **changes},
+    )
+
+
+@transaction.atomic
+def task_claim(*, task: RecordTask | int, actor: Any) -> RecordTask:
+    """Take a work item from the queue (or one whose claim expired).
+
+    Refused when it is done or cancelled, held by someone whose claim is live (the
+    message names them), or not open to the actor (roles, unit, competence, four eyes).
+    Claiming one's own live claim again just renews it.
+    """
+    task = _locked(task)
+    now = timezone.now()
+    if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
+        raise ClaimRefused(_finished_message(task))
+    if task.owner_id == actor.pk and claim_is_live(task, now):
+        task.last_activity = now
+        task.save(update_fields=["last_activity"])
+        return task
+    if task.owner_id and claim_is_live(task, now):
+        raise ClaimRefused(_taken_message(task))
+    problem = may_take(actor, task)
+    if problem:
+        raise ClaimRefused(problem)
+    previous = task.owner
+    activation = task.flow_task.activation_class(task)
+    task.assigned = task.last_activity = now
+    if task.status == STATUS.NEW:
+        activation.assign(actor)
+    else:  # an expired claim, taken over
+        activation.reassign(actor)
+    _audit(task, "task_claim", actor, **({"expired_claim_of": previous.get_username()} if previous else {}))
+    live.task_event(task, "claimed", by=actor)
+    return task
+
+
+@transaction.atomic
+def tasks_claim_next(*, actor: Any, queue: QuerySet[RecordTask], count: int) -> list[RecordTask]:
+    """Claim up to `count` of the oldest items of `queue` (a scoped queue of the actor, with filters),
+    skipping those another person is claiming at this very moment. Returns what was claimed."""
+    count = max(1, min(int(count), MAX_CLAIM_NEXT))
+    claimed: list[RecordTask] = []
+    seen: set[int] = set()
+    now = timezone.now()
+    for _round in range(3):
+        candidates = list(
+            queue.exclude(pk__in=seen)
+            .order_by("book_id", "entry_no", "id")
+            .values_list("pk", "process_id")[: count * 2]
+        )
+        if not candidates:
+            break
+        seen.update(pk for pk, _ in candidates)
+        locked = set(
+            RecordProcess.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=[p for _, p in candidates])
+            .values_list("pk", flat=True)
+        )
+        free = RecordTask.objects.filter(
+            pk__in=[pk for pk, p in candidates if p in locked], status=STATUS.NEW, owner__isnull=True
+        ).order_by("book_id", "entry_no", "id")
+        for task in free[: count - len(claimed)]:
+            if may_take(actor, task):
+                continue
+            task.owner = actor
+            task.status = STATUS.ASSIGNED
+            task.assigned = task.last_activity = now
+            task.save(update_fields=["owner", "status", "assigned", "last_activity"])
+            _audit(task, "task_claim", actor)
+            live.task_event(task, "claimed", by=actor)
+            claimed.append(task)
+        if len(claimed) >= count:
+            break
+    return claimed
+
+
+@transaction.atomic
+def task_release(*, task: RecordTask | int, actor: Any) -> RecordTask:
+    """Put a claimed work item back into the queue. Its holder or a supervisor may."""
+    task = _locked(task)
+    if task.status != STATUS.ASSIGNED:
+        raise ClaimRefused(
+            _finished_message(task)
+            if task.status not in (STATUS.NEW,)
+            else _("This work item is not claimed: it is already in the queue.")
+        )
+    if task.owner_id != actor.pk and not may_supervise(actor, task):
+        raise ClaimRefused(
+            _("Only %(name)s or a supervisor can release this.") % {"name": display_name(task.owner)}
+        )
+    holder = task.owner
+    activation = task.flow_task.activation_class(task)
+    task.assigned = task.last_activity = None
+    activation.unassign()
+    _audit(task, "task_release", actor, holder=holder.get_username())
+    live.task_event(task, "released", by=actor)
+    return task
+
+
+@transaction.atomic
+def task_reassign(*, task: RecordTask | int, actor: Any, to_user: Any) -> RecordTask:
+    """A supervisor gives a work item (claimed or not) to someone who may do it."""
+    task = _locked(task)
+    if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
+        raise ClaimRefused(_finished_message(task))
+    if not may_supervise(actor, task):
+        raise ClaimRefused(_("Only a supervisor of %(unit)s can reassign work.") % {"unit": task.unit_path})
+    if not to_user.is_active:
+        raise ClaimRefused(_("%(name)s is not active.") % {"name": display_name(to_user)})
+    problem = may_take(to_user, task)
+    if problem:
+        raise ClaimRefused(
+            _("%(name)s cannot take it: %(why)s") % {"name": display_name(to_user), "why": problem}
+        )
+    holder = task.owner
+    now = timezone.now()
+    activation = task.flow_task.activation_class(task)
+    task.assigned = task.last_activity = now
+    if task.status == STATUS.NEW:
+        activation.assign(to_user)
+    else:
+        activation.reassign(to_user)
+    _audit(
+        task,
+        "task_reassign",
+        actor,
+        holder=holder.get_username() if holder else None,
+        to=to_user.get_username(),
+    )
+    live.task_event(task, "claimed", by=to_user)
+    live.user_event(to_user.pk, "assigned", task=task.pk, record=task.record_id, by=display_name(actor))
+    return task
+
+
+def task_touch(*, task: RecordTask, actor: Any) -> None:
+    """Renew the actor's live claim (they opened or saved the work)."""
+    if task.owner_id == actor.pk and claim_is_live(task):
+        task.last_activity = timezone.now()
+        RecordTask.objects.filter(pk=task.pk, owner=actor).update(last_activity=task.last_activity)
+
+
+@transaction.atomic
+def claims_expire(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Send claims idle for longer than CLAIM_IDLE_MINUTES back to the queue. Returns how many."""
+    now = now or timezone.now()
+    expired = list(
+        RecordTask.objects.filter(status=STATUS.ASSIGNED, last_activity__lt=now - idle_limit()).values_list(
+            "pk", "process_id"
+        )[:limit]
+    )
+    if not expired:
+        return 0
+    locked = set(
+        RecordProcess.objects.select_for_update(skip_locked=True)
+        .filter(pk__in=[p for _, p in expired])
+        .values_list("pk", flat=True)
+    )
+    tasks = list(
+        RecordTask.objects.filter(
+            pk__in=[pk for pk, p in expired if p in locked],
+            status=STATUS.ASSIGNED,
+            last_activity__lt=now - idle_limit(),
+        ).select_related("owner")
+    )
+    for task in tasks:
+        holder = task.owner
+        RecordTask.objects.filter(pk=task.pk).update(
+            owner=None, status=STATUS.NEW, assigned=None, last_activity=None
+        )
+        _audit(task, "task_claim_expired", None, holder=holder.get_username() if holder else None)
+        live.task_event(task, "released")
+    return len(tasks)
+
+
+def claim_for_action(*, task: RecordTask, actor: Any, reclaim: bool = False) -> None:
+    """Make sure the actor holds a live claim before acting; with `reclaim`, claim a free item again.
+
+    Refused (message for the form, the user's input is kept) when the item is done, held by
+    someone else, or the actor's own claim expired and they did not ask to claim it again.
+    """
+    task.refresh_from_db()
+    if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
+        raise ClaimRefused(_finished_message(task))
+    if task.owner_id == actor.pk and claim_is_live(task):
+        return
+    if task.owner_id and task.owner_id != actor.pk and claim_is_live(task):
+        raise ClaimRefused(_taken_message(task))
+    if reclaim:
+        task_claim(task=task, actor=actor)
+        return
+    if task.owner_id == actor.pk:
+        raise ClaimRefused(
+            _(
+                "Your claim on this work item expired after %(minutes)d minutes without activity. "
+                "Your input is kept below: tick “Claim it for me and save” and submit."
+            )
+            % {"minutes": settings.CLAIM_IDLE_MINUTES}
+        )
+    raise ClaimRefused(
+        _(
+            "You have not claimed this work item (or your claim expired). Your input is kept below: "
+            "tick “Claim it for me and save” and submit."
+        )
+    )
+
+
+def eligible_users(task: RecordTask) -> QuerySet:
+    """Active people who may take the task: a role with the stage's permission on an ancestor unit."""
+    ids = [int(p) for p in task.unit_path.strip("/").split("/") if p]
+    roles = UnitRole.objects.filter(unit_id__in=ids, role__in=roles_with(STAGE_PERMISSION[task.stage]))
+    if task.min_rank:
+        roles = roles.filter(
+            unit__level__in=[lvl for lvl, rank in LEVEL_RANK.items() if rank >= task.min_rank]
+            or [UnitLevel.PROVINCE]
+        )
+    users = get_user_model().objects.filter(is_active=True, groups__unit_role__in=roles).distinct()
+    if task.excluded_user_id:
+        users = users.exclude(pk=task.excluded_user_id)
+    return users.order_by("username")

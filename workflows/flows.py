@@ -1,0 +1,414 @@
+"""The viewflow flow that hands out the human work on a record, and how it follows the record.
+
+    start ─► route ─┬─ collected ─► scan ────┐
+                    ├─ scanned ───► enter ───┤
+                    ├─ entered ───► attach ──┤   every human node goes back to `route`
+                    ├─ attached ──► review ──┤
+                    ├─ reviewed ──► approve ─┘
+                    └─ otherwise ─► end
+
+The record's state machine (`workflows.machine`) is the truth, and only the
+transition services (`workflows.services`) call it. This flow follows: the
+services run `process_follow` inside their transaction (a TRANSITION_HOOK), which
+completes the open task of the stage that was just done and lets `route`
+create the next one from the record's new state. So a pass, a return (the state
+goes back, `route` sends the work back to the stage that must redo it) and a
+refusal end up in the same place whichever page or script called the service,
+in the same transaction as the state change. Returned work goes to whoever did
+the stage before, when that person is still active and still holds the role.
+Rejection and closing as duplicate cancel the process.
+
+A record comes back after approval (a return, an amendment, a refusal by the
+national database) with a new process: at most one per record is active.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from types import SimpleNamespace
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow import this
+from viewflow.workflow import lock
+from viewflow.workflow.base import Flow
+from viewflow.workflow.nodes import End, StartHandle, Switch, View, ViewActivation
+from viewflow.workflow.status import PROCESS, STATUS
+from viewflow.workflow.token import Token
+
+from permissions.scoping import can
+from registry.models import LEVEL_RANK, AdministrativeUnit, CivilRecord, UnitLevel
+from workflows import live
+from workflows.models import OPEN_Q, STAGE_PERMISSION, RecordProcess, RecordTask, Stage
+
+logger = logging.getLogger(__name__)
+
+# The stage that has work for a record in each state.
+STATE_STAGE = {
+    "collected": Stage.SCAN,
+    "scanned": Stage.ENTER,
+    "entered": Stage.ATTACH,
+    "attached": Stage.REVIEW,
+    "reviewed": Stage.APPROVE,
+}
+# The stage a transition completes.
+EVENT_STAGE = {
+    "scan": Stage.SCAN,
+    "enter": Stage.ENTER,
+    "attach": Stage.ATTACH,
+    "review": Stage.REVIEW,
+    "approve": Stage.APPROVE,
+}
+CLOSING_EVENTS = ("reject", "mark_duplicate")
+# How long a stage may take before its work item is overdue; returned work is due sooner.
+DUE_HOURS = {Stage.SCAN: 72, Stage.ENTER: 72, Stage.ATTACH: 24, Stage.REVIEW: 48, Stage.APPROVE: 48}
+RETURN_DUE_HOURS = 24
+# Who did a stage before, for sending returned work back to them.
+DONE_BY = {Stage.SCAN: "scanned_by", Stage.ENTER: "entered_by", Stage.APPROVE: "approved_by"}
+
+
+class WorkRefused(Exception):
+    """Someone else holds the work item; the message names them and says what to do."""
+
+
+def _in_state(state: str):
+    def condition(activation: Any) -> bool:
+        return activation.process.record.state == state
+
+    return condition
+
+
+def task_fill(task: RecordTask, *, record: CivilRecord, stage: str, now: dt.datetime) -> None:
+    """Copy onto a human task what the inboxes filter by, and the four-eyes exclusion."""
+    book = record.book
+    task.record = record
+    task.stage = stage
+    task.unit_id = record.unit_id
+    task.unit_path = record.unit_path
+    task.book_id = record.book_id
+    task.entry_no = record.entry_no
+    task.event_type = record.event_type
+    task.book_year = book.year
+    task.phase = book.phase
+    task.min_rank = LEVEL_RANK[UnitLevel(record.competence)] if stage == Stage.APPROVE else 0
+    task.excluded_user_id = {Stage.REVIEW: record.entered_by_id, Stage.APPROVE: record.reviewed_by_id}.get(
+        stage
+    )
+    done_by = DONE_BY.get(stage)
+    task.is_return = bool(done_by and getattr(record, f"{done_by}_id"))
+    hours = RETURN_DUE_HOURS if task.is_return else DUE_HOURS[stage]
+    task.due_at = now + dt.timedelta(hours=hours)
+    if task.is_return:
+        task.data = {
+            **(task.data or {}),
+            "return": {
+                "reason": record.last_reason,
+                "remarks": record.return_remarks or {},
+                "by": _display(record.returned_by) if record.returned_by_id else _("national database"),
+                "at": record.returned_at.isoformat() if record.returned_at else None,
+            },
+        }
+
+
+def _permission_object(task: RecordTask) -> None:
+    """The node permission's object is the record's unit (guardian permissions live on units);
+    set by id so that no unit is loaded."""
+    task.owner_permission_content_type = ContentType.objects.get_for_model(AdministrativeUnit)
+    task.owner_permission_obj_pk = str(task.unit_id)
+
+
+def _display(user: Any) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else ""
+
+
+class RecordViewActivation(ViewActivation):
+    """A human task that carries the record's columns from the moment it is inserted."""
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        flow_class = flow_task.flow_class
+        task = flow_class.task_class(process=prev_activation.process, flow_task=flow_task, token=token)
+        task.data = data if data is not None else {}
+        activation = cls(task)
+        now = timezone.now()
+        task_fill(task, record=activation.process.record, stage=flow_task.stage, now=now)
+        task.owner_permission = flow_task.calc_owner_permission(activation)
+        _permission_object(task)
+        owner = flow_task.calc_owner(activation)
+        if owner:
+            task.owner = owner
+            task.status = STATUS.ASSIGNED
+            task.assigned = task.last_activity = now
+        task.save()
+        task.previous.add(prev_activation.task)
+        live.task_event(task, "created")
+        if owner and task.is_return:
+            live.user_event(
+                owner.pk,
+                "returned",
+                task=task.pk,
+                record=task.record_id,
+                label=str(activation.process.record),
+                reason=task.data["return"]["reason"],
+            )
+        return activation
+
+
+class RecordView(View):
+    """A stage done by a person, open to holders of the stage's permission on the record's unit."""
+
+    activation_class = RecordViewActivation
+
+    def __init__(self, stage: str, **kwargs: Any):
+        super().__init__(view=None, **kwargs)
+        self.stage = stage
+        self.Permission(f"registry.{STAGE_PERMISSION[stage]}", obj=lambda process: process.record.unit)
+        self.Annotation(title=Stage(stage).label)
+
+
+class RecordFlow(Flow):
+    """Digitizing one case
+
+    Scan, enter, attach, review, approve: the stages of a civil record that people do,
+    handed out as claimable tasks scoped by the record's unit.
+    """
+
+    process_class = RecordProcess
+    task_class = RecordTask
+    lock_impl = lock.select_for_update_lock
+
+    start = StartHandle(this.start_process).Next(this.route)
+    route = (
+        Switch()
+        .Case(this.scan, _in_state("collected"))
+        .Case(this.enter, _in_state("scanned"))
+        .Case(this.attach, _in_state("entered"))
+        .Case(this.review, _in_state("attached"))
+        .Case(this.approve, _in_state("reviewed"))
+        .Default(this.end)
+    )
+    scan = RecordView(Stage.SCAN).Assign(this.previous_owner).Next(this.route)
+    enter = RecordView(Stage.ENTER).Assign(this.previous_owner).Next(this.route)
+    attach = RecordView(Stage.ATTACH).Assign(this.previous_owner).Next(this.route)
+    review = RecordView(Stage.REVIEW).Next(this.route)
+    approve = RecordView(Stage.APPROVE).Assign(this.previous_owner).Next(this.route)
+    end = End()
+
+    def start_process(self, activation: Any, record: CivilRecord) -> RecordProcess:
+        activation.process.record = record
+        activation.task.record = record
+        return activation.process
+
+    def previous_owner(self, activation: Any) -> Any:
+        """Who gets the task without claiming it: returned work goes back to whoever did the stage,
+        and attaching stays with whoever entered the data; only if that person is still active
+        and still holds the stage's role on the record's unit."""
+        record = activation.process.record
+        stage = activation.flow_task.stage
+        if stage == Stage.ATTACH:
+            user = record.entered_by
+        elif stage in DONE_BY and getattr(record, f"{DONE_BY[stage]}_id"):
+            user = getattr(record, DONE_BY[stage])
+        else:
+            return None
+        if user is None or not user.is_active or not can(user, STAGE_PERMISSION[stage], record.unit_path):
+            return None
+        return user
+
+
+def node_for(stage: str) -> RecordView:
+    return getattr(RecordFlow, stage)
+
+
+# --- starting processes ------------------------------------------------------------------
+
+
+def process_start(record: CivilRecord) -> RecordProcess:
+    """Start a pass for one record through viewflow's StartHandle (about 10 queries)."""
+    return RecordFlow.start.run(record=record)
+
+
+def processes_start_for_slots(book, records: list[CivilRecord]) -> None:
+    """Hook for `registry.services.SLOTS_CREATED_HOOKS`: new slots get their process."""
+    processes_start_for(records)
+
+
+def processes_start_for(records: Iterable[CivilRecord]) -> int:
+    """Start a pass for each record with human work and no active pass, in a few bulk inserts.
+
+    Writes the same rows viewflow's `StartHandle.run` writes (a process; a done start task,
+    a done route task and the open task of the record's stage, linked as `previous`) with
+    five statements per 2,000 records instead of ten per record. Returns the number started.
+    Records must come with their book loaded (as `record_slots_create` returns them).
+    """
+    records = [r for r in records if r.state in STATE_STAGE]
+    if not records:
+        return 0
+    active = set(
+        RecordProcess.objects.filter(record__in=[r.pk for r in records], status=PROCESS.NEW).values_list(
+            "record_id", flat=True
+        )
+    )
+    records = [r for r in records if r.pk not in active]
+    now = timezone.now()
+    processes = RecordProcess.objects.bulk_create(
+        [RecordProcess(flow_class=RecordFlow, record=r, created=now) for r in records], batch_size=2000
+    )
+    starts, routes, humans = [], [], []
+    for record, process in zip(records, processes, strict=True):
+        process.record = record
+        base = {"process": process, "token": Token("start"), "created": now, "record": record}
+        starts.append(
+            RecordTask(flow_task=RecordFlow.start, status=STATUS.DONE, started=now, finished=now, **base)
+        )
+        routes.append(
+            RecordTask(
+                flow_task=RecordFlow.route, status=STATUS.DONE, finished=now, **{**base, "record": None}
+            )
+        )
+        node = node_for(STATE_STAGE[record.state])
+        human = RecordTask(flow_task=node, status=STATUS.NEW, owner_permission=node._owner_permission, **base)
+        task_fill(human, record=record, stage=node.stage, now=now)
+        _permission_object(human)
+        owner = node.calc_owner(SimpleNamespace(process=process, flow_task=node))
+        if owner:
+            human.owner, human.status, human.assigned, human.last_activity = owner, STATUS.ASSIGNED, now, now
+        humans.append(human)
+    for task in [*starts, *routes, *humans]:
+        task.flow_task_type = task.flow_task.task_type
+    RecordTask.objects.bulk_create([*starts, *routes, *humans], batch_size=2000)
+    through = RecordTask.previous.through
+    links = [
+        through(from_recordtask_id=r.pk, to_recordtask_id=s.pk) for s, r in zip(starts, routes, strict=True)
+    ]
+    links += [
+        through(from_recordtask_id=h.pk, to_recordtask_id=r.pk) for r, h in zip(routes, humans, strict=True)
+    ]
+    through.objects.bulk_create(links, batch_size=4000)
+    if humans:
+        live.push_after_commit(
+            sorted({g for h in humans for g in live.path_groups(h.unit_path)}),
+            {"event": "created", "count": len(humans)},
+        )
+    return len(humans)
+
+
+# --- following the record ------------------------------------------------------------------
+
+
+def claim_is_live(task: RecordTask, now: dt.datetime | None = None) -> bool:
+    """Is the task held by someone whose claim has not expired?"""
+    from django.conf import settings
+
+    if task.owner_id is None or task.status != STATUS.ASSIGNED:
+        return False
+    idle = dt.timedelta(minutes=settings.CLAIM_IDLE_MINUTES)
+    return task.last_activity is None or task.last_activity >= (now or timezone.now()) - idle
+
+
+def open_task_of(record: CivilRecord | int, *, lock_process: bool = True) -> RecordTask | None:
+    """The open human task of the record's active process (the process row locked, if asked)."""
+    record_id = record.pk if isinstance(record, CivilRecord) else record
+    processes = RecordProcess.objects.filter(record_id=record_id, status=PROCESS.NEW)
+    if lock_process:
+        processes = processes.select_for_update()
+    process = processes.first()
+    if process is None:
+        return None
+    task = (
+        RecordTask.objects.filter(OPEN_Q, process=process).exclude(stage="").select_related("owner").first()
+    )
+    if task is not None:
+        task.process = process
+    return task
+
+
+def process_follow(record: CivilRecord, event: str, actor: Any) -> None:
+    """TRANSITION_HOOK: move the record's process along with the transition just saved.
+
+    Refuses (raising `TransitionRefused`, which rolls the transition back) when someone
+    else holds a live claim on the task the transition would complete.
+    """
+    from workflows.machine import TransitionRefused
+
+    if event == "transfer":
+        return
+    if event in CLOSING_EVENTS:
+        process_cancel(record=record, actor=actor)
+        return
+    task = open_task_of(record)
+    if task is not None:
+        task.process.record = record
+    if task is not None and (
+        task.stage == EVENT_STAGE.get(event) or (event == "return" and task.stage in ("review", "approve"))
+    ):
+        if actor is not None and claim_is_live(task) and task.owner_id != actor.pk:
+            raise TransitionRefused(
+                _("%(name)s is working on this (claimed %(when)s). Ask them, or a supervisor, to release it.")
+                % {
+                    "name": _display(task.owner),
+                    "when": timezone.localtime(task.assigned).strftime("%d/%m/%Y %H:%M")
+                    if task.assigned
+                    else "",
+                }
+            )
+        task_complete(task, actor=actor, outcome="returned" if event == "return" else "done")
+        return
+    if task is not None:
+        # The open task is not the one this transition finishes: the process fell out of step
+        # (a record moved before this workflow existed). Start again from the record's state.
+        logger.warning("process of record %s realigned on %s (open task %s)", record.pk, event, task.stage)
+        process_cancel(record=record, actor=actor)
+    if record.state in STATE_STAGE:
+        process_start(record)
+
+
+def task_complete(task: RecordTask, *, actor: Any, outcome: str) -> None:
+    """Finish a human task through viewflow (assign, start, execute) and let `route` go on."""
+    activation = task.flow_task.activation_class(task)
+    now = timezone.now()
+    if task.status == STATUS.NEW:
+        task.assigned = now
+        activation.assign(actor)
+    elif actor is not None and task.owner_id != actor.pk:
+        activation.reassign(actor)
+    task.data = {**(task.data or {}), "outcome": outcome}
+    task.last_activity = now
+    activation.start(None)
+    activation.execute()
+    live.task_event(task, "done", by=actor, outcome=outcome)
+
+
+def process_cancel(*, record: CivilRecord, actor: Any = None) -> None:
+    """Cancel the record's active process and its open task (rejection, duplicate)."""
+    processes = RecordProcess.objects.select_for_update().filter(record=record, status=PROCESS.NEW)
+    for process in processes:
+        open_tasks = list(RecordTask.objects.filter(OPEN_Q, process=process).exclude(stage=""))
+        RecordFlow.instance.cancel(process)
+        for task in open_tasks:
+            live.task_event(task, "cancelled", by=actor)
+
+
+@transaction.atomic
+def processes_sync() -> int:
+    """Start a pass for every open record that has work and no active pass (after an import,
+    or for records moved before this workflow existed). Returns the number started."""
+    started = 0
+    pending = (
+        CivilRecord.objects.filter(state__in=list(STATE_STAGE))
+        .exclude(processes__status=PROCESS.NEW)
+        .select_related("book", "unit")
+        .order_by("pk")
+    )
+    batch: list[CivilRecord] = []
+    for record in pending.iterator(chunk_size=2000):
+        batch.append(record)
+        if len(batch) == 2000:
+            started += processes_start_for(batch)
+            batch = []
+    return started + processes_start_for(batch)

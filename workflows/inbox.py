@@ -1,0 +1,184 @@
+"""Inbox selectors: the queue, my work, returned to me, done; scoped, filtered, one page at a time.
+
+Scoping is the project's own (permissions.scoping), not viewflow's: a task is in
+someone's queue when one of their roles carries the stage's permission on a unit
+whose subtree holds the task's unit, the approval role is high enough for the
+record's competence, and four eyes do not exclude them. Every list reads only
+`RecordTask` columns (partial indexes in this app's migrations), pages by keyset
+(never OFFSET, never COUNT over a province), then loads the records of that one
+page in a second query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.dateparse import parse_datetime
+from viewflow.workflow.status import STATUS
+
+from permissions.scoping import _minimal_prefixes, scopes_with
+from registry.models import AdministrativeUnit, CivilRecord
+from workflows.models import STAGE_PERMISSION, RecordTask, Stage
+
+PAGE_SIZE = 50
+# The queue counter stops counting here ("1000+"): a province's queue is never counted in full.
+COUNT_CAP = 1000
+
+
+@dataclass
+class InboxFilters:
+    unit: AdministrativeUnit | None = None
+    book_id: int | None = None
+    event_type: str = ""
+    year: int | None = None
+    phase: int | None = None
+    stage: str = ""
+
+    def apply(self, tasks: QuerySet[RecordTask]) -> QuerySet[RecordTask]:
+        if self.unit is not None:
+            tasks = tasks.filter(unit_path__startswith=self.unit.path)
+        if self.book_id:
+            tasks = tasks.filter(book_id=self.book_id)
+        if self.event_type:
+            tasks = tasks.filter(event_type=self.event_type)
+        if self.year:
+            tasks = tasks.filter(book_year=self.year)
+        if self.phase:
+            tasks = tasks.filter(phase=self.phase)
+        if self.stage:
+            tasks = tasks.filter(stage=self.stage)
+        return tasks
+
+
+def stages_of(user: Any) -> list[str]:
+    """The stages the user holds a role for, anywhere."""
+    if getattr(user, "is_superuser", False):
+        return list(Stage.values)
+    return [stage for stage, perm in STAGE_PERMISSION.items() if scopes_with(user, perm)]
+
+
+def queue_scope_q(user: Any) -> Q:
+    """Tasks whose stage and unit one of the user's roles covers (approval also by level)."""
+    if getattr(user, "is_superuser", False):
+        return Q(stage__in=Stage.values)
+    by_prefix: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for stage, perm in STAGE_PERMISSION.items():
+        scopes = scopes_with(user, perm)
+        if stage == Stage.APPROVE:
+            for scope in scopes:
+                by_prefix[(scope.unit_path, scope.rank)].append(stage)
+        else:
+            for prefix in _minimal_prefixes(s.unit_path for s in scopes):
+                by_prefix[(prefix, 0)].append(stage)
+    q = Q(pk__in=[])
+    for (prefix, rank), stages in by_prefix.items():
+        part = Q(unit_path__startswith=prefix, stage__in=sorted(set(stages)))
+        if rank:
+            part &= Q(min_rank__lte=rank)
+        q |= part
+    return q
+
+
+def queue_for(user: Any, filters: InboxFilters | None = None) -> QuerySet[RecordTask]:
+    """Claimable by the user: in the queue, in their scope, not excluded by four eyes."""
+    tasks = RecordTask.objects.filter(status=STATUS.NEW, owner__isnull=True).filter(queue_scope_q(user))
+    tasks = tasks.exclude(excluded_user=user)
+    return (filters or InboxFilters()).apply(tasks)
+
+
+def mine_for(user: Any, filters: InboxFilters | None = None) -> QuerySet[RecordTask]:
+    """Claimed by the user and not returned work."""
+    tasks = RecordTask.objects.filter(
+        owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED], is_return=False
+    ).exclude(stage="")
+    return (filters or InboxFilters()).apply(tasks)
+
+
+def returned_for(user: Any, filters: InboxFilters | None = None) -> QuerySet[RecordTask]:
+    """Work sent back to the user for rework, still open."""
+    tasks = RecordTask.objects.filter(
+        owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED], is_return=True
+    )
+    return (filters or InboxFilters()).apply(tasks)
+
+
+def done_for(user: Any, filters: InboxFilters | None = None) -> QuerySet[RecordTask]:
+    """What the user finished (the archive)."""
+    tasks = RecordTask.objects.filter(owner=user, status=STATUS.DONE).exclude(stage="")
+    return (filters or InboxFilters()).apply(tasks)
+
+
+# --- pages ------------------------------------------------------------------------------
+
+ORDERINGS = {
+    "age": ("created", "id"),
+    "due": ("due_at", "id"),
+    "done": ("-finished", "-id"),
+}
+
+
+@dataclass
+class Page:
+    items: list[RecordTask]
+    next_cursor: str | None
+    is_first: bool
+
+
+def _cursor_of(task: RecordTask, order: tuple[str, str]) -> str:
+    value = getattr(task, order[0].lstrip("-"))
+    return f"{value.isoformat() if value else ''}|{task.pk}"
+
+
+def _after(tasks: QuerySet[RecordTask], order: tuple[str, str], cursor: str) -> QuerySet[RecordTask]:
+    raw, _, pk = cursor.partition("|")
+    value = parse_datetime(raw) if raw else None
+    if value is None or not pk.isdigit():
+        return tasks
+    field = order[0].lstrip("-")
+    # The plain bound (>=, <=) lets the index start at the cursor; the OR settles ties by id.
+    if order[0].startswith("-"):
+        return tasks.filter(**{f"{field}__lte": value}).filter(
+            Q(**{f"{field}__lt": value}) | Q(**{field: value, "id__lt": int(pk)})
+        )
+    return tasks.filter(**{f"{field}__gte": value}).filter(
+        Q(**{f"{field}__gt": value}) | Q(**{field: value, "id__gt": int(pk)})
+    )
+
+
+def page_of(
+    tasks: QuerySet[RecordTask], *, sort: str = "age", after: str = "", size: int = PAGE_SIZE
+) -> Page:
+    """One page by keyset, with the records (book and unit) of that page only: two queries."""
+    order = ORDERINGS.get(sort, ORDERINGS["age"])
+    if after:
+        tasks = _after(tasks, order, after)
+    items = list(tasks.order_by(*order)[: size + 1])
+    more = len(items) > size
+    items = items[:size]
+    records = CivilRecord.objects.select_related("book", "unit").in_bulk([t.record_id for t in items])
+    for task in items:
+        task.record = records.get(task.record_id)
+    return Page(items=items, next_cursor=_cursor_of(items[-1], order) if more else None, is_first=not after)
+
+
+def counts_for(user: Any) -> dict[str, Any]:
+    """Menu counters: the queue up to COUNT_CAP, my work and returned exactly (two queries)."""
+    queue = queue_for(user).order_by()[:COUNT_CAP].count()
+    own = RecordTask.objects.filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED]).aggregate(
+        mine=Count("pk", filter=Q(is_return=False) & ~Q(stage="")),
+        returned=Count("pk", filter=Q(is_return=True)),
+    )
+    return {
+        "queue": queue,
+        "queue_more": queue >= COUNT_CAP,
+        "mine": own["mine"],
+        "returned": own["returned"],
+    }
+
+
+def overdue(task: RecordTask, now: dt.datetime) -> bool:
+    return bool(task.due_at and task.due_at < now)

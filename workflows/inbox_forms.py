@@ -1,0 +1,85 @@
+"""Forms of the inbox pages: filters (choices limited to the user's scope) and the review remarks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from permissions.scoping import books_visible_to, units_visible_to, user_scopes
+from registry.models import DigitizationPhase, EventType
+from workflows.inbox import InboxFilters, stages_of
+from workflows.models import Stage
+
+# A filter dropdown never lists a whole province: the user's units and one level below,
+# and the books of the chosen unit, newest first, up to this many.
+MAX_CHOICES = 300
+
+
+class InboxFilterForm(forms.Form):
+    unit = forms.TypedChoiceField(label=_("Unit"), coerce=int, required=False, empty_value=None)
+    book = forms.TypedChoiceField(label=_("Book"), coerce=int, required=False, empty_value=None)
+    event_type = forms.ChoiceField(label=_("Event type"), required=False)
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=1800, max_value=2100)
+    phase = forms.TypedChoiceField(label=_("Phase"), coerce=int, required=False, empty_value=None)
+    stage = forms.ChoiceField(label=_("Stage"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[("age", _("Oldest first")), ("due", _("Deadline"))],
+    )
+
+    def __init__(self, data: Any = None, *, user: Any):
+        super().__init__(data)
+        scopes = user_scopes(user)
+        chosen = self._raw_int("unit")
+        top = min((s.unit_path.count("/") for s in scopes), default=1)
+        units = units_visible_to(user).filter(Q(depth__lte=top) | Q(parent_id=chosen or 0))
+        units = list(units.order_by("path").values_list("pk", "name", "depth", "path")[:MAX_CHOICES])
+        self.units_by_id = {pk: path for pk, _name, _depth, path in units}
+        self.fields["unit"].choices = [("", "—")] + [
+            (pk, "\u2003" * max(depth - top + 1, 0) + name) for pk, name, depth, _path in units
+        ]
+        books = books_visible_to(user).select_related("custodian")
+        if chosen and chosen in self.units_by_id:
+            books = books.filter(custodian__path__startswith=self.units_by_id[chosen])
+        books = list(books.order_by("-year", "custodian__name", "book_no")[:MAX_CHOICES])
+        self.fields["book"].choices = [("", "—")] + [
+            (b.pk, f"{b.custodian.name} · {b.get_event_type_display()} {b.year} · {_('book')} {b.book_no}")
+            for b in books
+        ]
+        self.fields["event_type"].choices = [("", "—"), *EventType.choices]
+        self.fields["phase"].choices = [("", "—")] + [
+            (p.number, p.name) for p in DigitizationPhase.objects.order_by("number")
+        ]
+        self.fields["stage"].choices = [("", "—")] + [(s, Stage(s).label) for s in stages_of(user)]
+
+    def _raw_int(self, name: str) -> int | None:
+        value = (self.data or {}).get(name)
+        return int(value) if value and str(value).isdigit() else None
+
+    def filters(self) -> InboxFilters:
+        if not self.is_bound or not self.is_valid():
+            return InboxFilters()
+        data = self.cleaned_data
+        unit = None
+        if data["unit"]:
+            from registry.models import AdministrativeUnit
+
+            unit = AdministrativeUnit(pk=data["unit"], path=self.units_by_id[data["unit"]])
+        return InboxFilters(
+            unit=unit,
+            book_id=data["book"],
+            event_type=data["event_type"],
+            year=data["year"],
+            phase=data["phase"],
+            stage=data["stage"],
+        )
+
+    @property
+    def sort_order(self) -> str:
+        if self.is_bound and self.is_valid() and self.cleaned_data["sort"]:
+            return self.cleaned_data["sort"]
+        return "age"

@@ -1,0 +1,62 @@
+"""Live inbox messages over channels, sent after the transaction that caused them commits.
+
+A browser joins one group per unit it holds a role on (`inbox.unit.<id>`) and one
+for its user (`inbox.user.<id>`). A task event goes to the groups of every unit
+on the task's path, so a role on a district hears its communes and a commune
+hears nothing of its neighbours. Messages carry ids and a display name, never
+record data: the browser reloads what it shows through the scoped pages.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def unit_group(unit_id: int | str) -> str:
+    return f"inbox.unit.{unit_id}"
+
+
+def user_group(user_id: int | str) -> str:
+    return f"inbox.user.{user_id}"
+
+
+def path_groups(unit_path: str) -> list[str]:
+    return [unit_group(part) for part in unit_path.strip("/").split("/") if part]
+
+
+def _send(groups: list[str], payload: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        for group in groups:
+            async_to_sync(layer.group_send)(group, {"type": "inbox.event", "payload": payload})
+    except Exception:  # a push must never break the request that caused it
+        logger.exception("live inbox push failed: %s", payload)
+
+
+def push_after_commit(groups: list[str], payload: dict[str, Any]) -> None:
+    """Send `payload` to `groups` once the current transaction commits (at once outside one)."""
+    transaction.on_commit(lambda: _send(groups, payload))
+
+
+def task_event(task: Any, event: str, *, by: Any = None, **extra: Any) -> None:
+    """Tell everyone whose scope covers the task's unit: created, claimed, released, done, cancelled."""
+    if not task.unit_path:
+        return
+    payload = {"event": event, "task": task.pk, "stage": task.stage, "record": task.record_id, **extra}
+    if by is not None:
+        payload["by"] = by.get_full_name() or by.get_username()
+    push_after_commit(path_groups(task.unit_path), payload)
+
+
+def user_event(user_id: int, event: str, **extra: Any) -> None:
+    """Tell one user something about their own work (a task returned or assigned to them)."""
+    push_after_commit([user_group(user_id)], {"event": event, **extra})
