@@ -16,6 +16,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k approve -x"`.
 PYTEST_ARGS ?=
+# Two workers (the machine has two cores); a test file stays on one worker, so module fixtures run once.
+PYTEST_PARALLEL ?= -n 2 --dist loadfile
 
 # The interpreter that creates .venv: the first working python3.11 on PATH or under pyenv.
 PYTHON311 ?= $(shell for p in python3.11 $(HOME)/.pyenv/versions/3.11*/bin/python3.11 \
@@ -75,8 +77,8 @@ run: setup
 # Fails when pytest fails, including when it collects no test (exit 5). CIVREG_TESTING selects the test settings
 # (fast hasher, in-memory email/cache/channel layer, jobs run inline) even before pytest loads.
 test: setup
-	@echo "DEBUG=0 CIVREG_TESTING=1 $(PY) -m pytest $(PYTEST_ARGS)"; rc=0; \
-	DEBUG=0 CIVREG_TESTING=1 $(PY) -m pytest $(PYTEST_ARGS) || rc=$$?; \
+	@echo "DEBUG=0 CIVREG_TESTING=1 $(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)"; rc=0; \
+	DEBUG=0 CIVREG_TESTING=1 $(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc = 5 ]; then echo "make test: pytest collected no test (exit 5), counted as a failure" >&2; fi; \
 	exit $$rc
 

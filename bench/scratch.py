@@ -45,6 +45,35 @@ def scratch_book(*, commune, label: str, cases: int, actor, scans_by=None) -> li
     return ids
 
 
+def _purge(cur, model, where: str, params: list, depth: int = 0) -> None:
+    """Delete the rows of `model` matching `where`, after every row that points at them (any depth)."""
+    if depth > 6:
+        raise RuntimeError(f"bench scratch cleanup: references too deep at {model._meta.label}")
+    table = model._meta.db_table
+    ids = f'SELECT id FROM "{table}" WHERE {where}'
+    # Hidden relations (related_name="+") count too: counters and logs of other apps use them.
+    related = [
+        f
+        for f in model._meta.get_fields(include_hidden=True)
+        if f.auto_created and not f.concrete and f.is_relation
+    ]
+    for field in [*model._meta.many_to_many, *(r.field for r in related if r.many_to_many)]:
+        through = field.remote_field.through
+        for fk in through._meta.get_fields():
+            if getattr(fk, "related_model", None) is model and fk.concrete:
+                cur.execute(f'DELETE FROM "{through._meta.db_table}" WHERE "{fk.column}" IN ({ids})', params)
+    for rel in related:
+        if rel.many_to_many:
+            continue
+        column = rel.field.column
+        if rel.related_model is model:
+            cur.execute(f'UPDATE "{table}" SET "{column}" = NULL WHERE "{column}" IN ({ids})', params)
+            continue
+        child_where = f'"{column}" IN ({ids})'
+        _purge(cur, rel.related_model, child_where, params, depth + 1)
+    cur.execute(f'DELETE FROM "{table}" WHERE {where}', params)
+
+
 @transaction.atomic
 def scratch_cleanup() -> int:
     """Delete every scratch book with its records and what points at them; return records deleted."""
@@ -53,26 +82,7 @@ def scratch_cleanup() -> int:
     books = list(RegisterBook.objects.filter(book_no__startswith=SCRATCH_PREFIX).values_list("id", flat=True))
     if not books:
         return 0
-    ids = list(CivilRecord.objects.filter(book_id__in=books).values_list("id", flat=True))
+    count = CivilRecord.objects.filter(book_id__in=books).count()
     with connection.cursor() as cur:
-        cur.execute("CREATE TEMP TABLE IF NOT EXISTS bench_gone (id bigint PRIMARY KEY) ON COMMIT DROP")
-        cur.execute("INSERT INTO bench_gone SELECT unnest(%s::bigint[])", [ids])
-        for rel in CivilRecord._meta.related_objects:
-            if rel.related_model is CivilRecord:
-                cur.execute(
-                    f'UPDATE registry_civilrecord SET "{rel.field.column}" = NULL '
-                    f'WHERE "{rel.field.column}" IN (SELECT id FROM bench_gone)'
-                )
-                continue
-            if rel.many_to_many:
-                continue
-            table = rel.related_model._meta.db_table
-            cur.execute(f'DELETE FROM "{table}" WHERE "{rel.field.column}" IN (SELECT id FROM bench_gone)')
-        cur.execute("DELETE FROM registry_civilrecord WHERE id IN (SELECT id FROM bench_gone)")
-        for rel in RegisterBook._meta.related_objects:
-            if rel.related_model is CivilRecord or rel.many_to_many:
-                continue
-            table = rel.related_model._meta.db_table
-            cur.execute(f'DELETE FROM "{table}" WHERE "{rel.field.column}" = ANY(%s)', [books])
-        cur.execute("DELETE FROM registry_registerbook WHERE id = ANY(%s)", [books])
-    return len(ids)
+        _purge(cur, RegisterBook, "id = ANY(%s)", [books])
+    return count

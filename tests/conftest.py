@@ -12,6 +12,16 @@ def _files_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "files")
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Tests assert the English source texts; tests of the Vietnamese UI activate "vi" themselves."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def world(db) -> World:
     return make_world()

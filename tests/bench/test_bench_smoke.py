@@ -68,7 +68,8 @@ def results(tmp_path_factory) -> dict:
             "--workers",
             "2",
             "--database",
-            "civreg_bench_smoke",
+            # one database per xdist worker: two workers may each run this module
+            f"civreg_bench_smoke_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}",
             "--reseed",
             "--output",
             str(output),
