@@ -33,6 +33,9 @@ def ensure_running(data_dir: Path) -> str:
     runtime.mkdir(mode=0o700, exist_ok=True)
     runtime.chmod(0o700)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
+    import logging
+
+    logging.getLogger("pgserver").setLevel(logging.WARNING)  # it reports every start at INFO
     import pgserver  # imported lazily: only the embedded mode needs it
 
     server = pgserver.get_server(data_dir, cleanup_mode=None)

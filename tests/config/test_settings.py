@@ -56,3 +56,12 @@ def test_bad_values_stop_the_start_naming_the_variable(env, message):
     result = manage("check", **env)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_every_variable_the_settings_read_is_documented_in_env_example():
+    import re
+
+    settings_text = (ROOT / "config" / "settings.py").read_text()
+    read = set(re.findall(r'env(?:\.\w+|_bool)\("([A-Z][A-Z0-9_]+)"', settings_text))
+    documented = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert read - documented == set()
