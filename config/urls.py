@@ -7,4 +7,5 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("registry.urls")),
     path("", include("workflows.urls")),
+    path("", include("forms.urls")),
 ]
