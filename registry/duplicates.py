@@ -32,6 +32,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 from registry.models import (
     ACTIVE_Q,
@@ -48,6 +49,8 @@ from registry.partial_dates import PartialDate, parse_partial_date
 
 # Score (0–100) from which a candidate is shown as a likely duplicate and blocks approval.
 THRESHOLD = 80
+# Given names more than one slip apart are different people: the score stays below the threshold.
+GIVEN_NAME_CAP = 60
 # Most candidates a probe scores; a block larger than this means a very common name with no year.
 MAX_BLOCK = 400
 
@@ -223,7 +226,11 @@ def _birth_similarity(a: PartialDate, b: PartialDate) -> tuple[int, str]:
             return 100, _("same date of birth")
         return 55, _("same birth year, other day")
     if gap == 1:
-        return (80, _("same birth day, year one apart")) if same_day else (45, _("birth year one apart"))
+        if same_day:
+            return 80, _("same birth day, year one apart")
+        if a.month is None or b.month is None:
+            return 65, _("birth year one apart")
+        return 45, _("birth year one apart, other day")
     return 0, _("birth years %(a)d and %(b)d") % {"a": a.year, "b": b.year}
 
 
@@ -241,6 +248,9 @@ def score(probe: DedupPerson, other: DedupPerson) -> tuple[int, list[str]]:
         else fuzz.ratio(probe.name_key, other.name_key)
     )
     reasons = [_("name %(n)d%% alike") % {"n": round(name)}]
+    if OSA.distance(probe.name_key.rsplit(" ", 1)[-1], other.name_key.rsplit(" ", 1)[-1]) > 1:
+        # One slip changes a given name by one letter at most: "Lan" and "Anh" are two people (siblings).
+        return min(GIVEN_NAME_CAP, round(name)), [*reasons, _("other given name")]
     birth, birth_reason = _birth_similarity(probe.birth, other.birth)
     reasons.append(birth_reason)
     pairs = [(probe.others[r], other.others[r]) for r in probe.others if r in other.others]
@@ -249,7 +259,7 @@ def score(probe: DedupPerson, other: DedupPerson) -> tuple[int, list[str]]:
         total = 0.45 * name + 0.25 * birth + 0.30 * kin
         reasons.append(_("other people %(n)d%% alike") % {"n": round(kin)})
     else:
-        total = 0.6 * name + 0.4 * birth
+        total = 0.5 * name + 0.5 * birth
     if probe.sex in (Sex.MALE, Sex.FEMALE) and other.sex in (Sex.MALE, Sex.FEMALE) and probe.sex != other.sex:
         total -= 25
         reasons.append(_("different sex"))

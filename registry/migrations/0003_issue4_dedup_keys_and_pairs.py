@@ -7,6 +7,25 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def fill_dedup_keys(apps, schema_editor):
+    """Blocking keys for records entered before the likely-duplicate check existed."""
+    from registry.duplicates import dedup_keys, person_from_rows
+    from registry.partial_dates import PartialDate
+
+    CivilRecord = apps.get_model("registry", "CivilRecord")
+    Party = apps.get_model("registry", "Party")
+    rows = {}
+    for row in Party.objects.values(
+        "record_id", "role", "name_key", "name_exact_key", "sex", "birth_year", "birth_month", "birth_day", "pin"
+    ).iterator():
+        row["birth"] = PartialDate(row["birth_year"], row["birth_month"], row["birth_day"])
+        rows.setdefault(row["record_id"], []).append(row)
+    for record in CivilRecord.objects.filter(pk__in=list(rows)).only("pk", "event_type", "reg_year").iterator():
+        keys = dedup_keys(person_from_rows(record.event_type, rows[record.pk], PartialDate(record.reg_year)))
+        if keys:
+            CivilRecord.objects.filter(pk=record.pk).update(dedup_keys=keys)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -71,4 +90,5 @@ class Migration(migrations.Migration):
             model_name='duplicatepair',
             constraint=models.CheckConstraint(condition=models.Q(('record_low__lt', models.F('record_high'))), name='duplicate_pair_ordered'),
         ),
+        migrations.RunPython(fill_dedup_keys, migrations.RunPython.noop),
     ]
