@@ -103,23 +103,69 @@ def to_unicode(text: str, encoding: str) -> str:
 _ONSET = "ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|b|c|d|đ|g|h|k|l|m|n|p|r|s|t|v|x"
 _NUCLEUS = (
     "uyê|uya|uyu|iêu|yêu|oai|oay|oeo|uây|uôi|ươi|ươu|"
-    "ai|ao|au|ay|âu|ây|eo|êu|ia|iê|iu|oa|oă|oe|oi|ôi|ơi|oo|ua|uâ|uê|ui|uô|uơ|ưa|ưi|ươ|ưu|uy|yê|"
+    "ai|ao|au|ay|âu|ây|eo|êu|ia|iê|iu|oa|oă|oe|oi|ôi|ơi|ua|uâ|uê|ui|uô|uơ|ưa|ưi|ươ|ưu|uy|yê|"
     "a|ă|â|e|ê|i|y|o|ô|ơ|u|ư"
 )
 _CODA = "ch|ng|nh|c|m|n|p|t"
-_SYLLABLE = re.compile(rf"^(?:{_ONSET})?(?:{_NUCLEUS})(?:{_CODA})?$")
+_SYLLABLE = re.compile(rf"^(?P<onset>{_ONSET})?(?P<nucleus>{_NUCLEUS})(?P<coda>{_CODA})?$")
+# Vowel clusters ending in a glide take no final consonant; these others need one.
+_OPEN_ONLY = {
+    "ai", "ao", "au", "ay", "âu", "ây", "eo", "êu", "ia", "iu", "oi", "ôi", "ơi", "ui", "ưi", "ưu", "ua", "ưa",
+    "iêu", "yêu", "oai", "oay", "oeo", "uây", "uôi", "ươi", "ươu", "uyu", "uya",
+}  # fmt: skip
+_CLOSED_ONLY = {"ă", "â", "iê", "yê", "uô", "ươ", "uâ", "oă", "uyê"}
 _TONE_MARKS = set(_TONES)
+_TCVN3_RANGE = re.compile("[\xa1-\xbf]")
 _WORD = re.compile(r"[^\s\-'’.,;:()/]+")
 
 
+def _tone_places(nucleus: str, closed: bool) -> set[int]:
+    """Where the tone mark may sit in a vowel cluster (old and new placement both allowed)."""
+    marked = [i for i, ch in enumerate(nucleus) if ch in "ăâêôơư"]
+    if marked:
+        return {marked[-1]}
+    if len(nucleus) == 1:
+        return {0}
+    if nucleus in ("oa", "oe", "uy"):
+        return {1} if closed else {0, 1}
+    if closed:
+        return {len(nucleus) - 1}
+    return {1} if len(nucleus) == 3 else {0}
+
+
 def is_vietnamese_syllable(word: str) -> bool:
-    """A well-formed Vietnamese syllable (onset, vowel cluster, coda, at most one tone mark)."""
+    """A well-formed Vietnamese syllable: onset, vowel cluster, final consonant, one tone on the right vowel."""
     decomposed = unicodedata.normalize("NFD", word.lower())
-    tones = sum(1 for ch in decomposed if ch in _TONE_MARKS)
-    if tones > 1:
-        return False
+    tone_at = None
+    letters = -1
+    for ch in decomposed:
+        if ch in _TONE_MARKS:
+            if tone_at is not None:
+                return False
+            tone_at = letters
+        elif not unicodedata.combining(ch):
+            letters += 1
     bare = unicodedata.normalize("NFC", "".join(ch for ch in decomposed if ch not in _TONE_MARKS))
-    return bool(_SYLLABLE.match(bare))
+    match = _SYLLABLE.match(bare)
+    if not match:
+        return False
+    nucleus, closed = match["nucleus"], bool(match["coda"])
+    onset = match["onset"] or ""
+    front = nucleus[0] in "ieêy"
+    if (onset in ("ngh", "gh", "k") and not front) or (onset in ("c", "ng") and front):
+        return False  # spelling: k/gh/ngh only before i, e, ê; c/ng never
+    if onset == "qu" and nucleus[0] in "ou":
+        return False
+    if (closed and nucleus in _OPEN_ONLY) or (not closed and nucleus in _CLOSED_ONLY):
+        return False
+    if closed and match["coda"] in ("c", "ch", "p", "t") and tone_at is not None:
+        # Syllables ending in a stop take only the rising or the heavy tone (sắc, nặng).
+        tone = next(ch for ch in decomposed if ch in _TONE_MARKS)
+        if tone not in ("\u0301", "\u0323"):
+            return False
+    if tone_at is None:
+        return True
+    return tone_at - len(onset) in _tone_places(nucleus, closed)
 
 
 def _score(text: str, original: str) -> int:
@@ -127,7 +173,8 @@ def _score(text: str, original: str) -> int:
     score = 0
     for word, before in zip(_WORD.findall(text), _WORD.findall(original), strict=False):
         case_changed = before[:1].isalpha() and word[:1].isupper() != before[:1].isupper()
-        score += 2 * is_vietnamese_syllable(word) - case_changed
+        usual_case = word in (word.lower(), word.upper(), word.capitalize())
+        score += 2 * (usual_case and is_vietnamese_syllable(word)) - case_changed
     return score
 
 
@@ -143,7 +190,9 @@ def _best_conversion(text: str) -> tuple[str, str | None]:
     if all(ord(ch) < 0x80 for ch in text) or not _cp1252_only(text):
         return text, None
     best, best_encoding, best_score = text, None, _score(text, text)
-    for encoding in (TCVN3, VNI):
+    # On a tie the likelier table goes first: only TCVN3 uses the ¡…¿ range.
+    order = (TCVN3, VNI) if _TCVN3_RANGE.search(text) else (VNI, TCVN3)
+    for encoding in order:
         converted = to_unicode(text, encoding)
         score = _score(converted, text)
         if score > best_score:
@@ -177,3 +226,20 @@ def from_unicode(text: str, encoding: str) -> str:
             reverse.get(ch, reverse.get(ch.lower(), ch)) for ch in unicodedata.normalize("NFC", text)
         )
     return "".join(reverse.get(ch, ch) for ch in unicodedata.normalize("NFC", text))
+
+
+def detect_column(values: list[str]) -> str | None:
+    """The legacy encoding of a whole column or file, judged on all its values together.
+
+    One short name can read as Vietnamese in two encodings ("Hoà" is "Hồ" in VNI); a
+    column rarely can. Importers should decide per column, then convert every value.
+    """
+    totals = {None: 0, TCVN3: 0, VNI: 0}
+    for text in values:
+        if not text or all(ord(ch) < 0x80 for ch in text) or not _cp1252_only(text):
+            continue
+        totals[None] += _score(text, text)
+        for encoding in (TCVN3, VNI):
+            totals[encoding] += _score(to_unicode(text, encoding), text)
+    best = max((TCVN3, VNI), key=lambda e: totals[e])
+    return best if totals[best] > totals[None] else None
