@@ -110,9 +110,36 @@ _CODA = "ch|ng|nh|c|m|n|p|t"
 _SYLLABLE = re.compile(rf"^(?P<onset>{_ONSET})?(?P<nucleus>{_NUCLEUS})(?P<coda>{_CODA})?$")
 # Vowel clusters ending in a glide take no final consonant; these others need one.
 _OPEN_ONLY = {
-    "ai", "ao", "au", "ay", "âu", "ây", "eo", "êu", "ia", "iu", "oi", "ôi", "ơi", "ui", "ưi", "ưu", "ua", "ưa",
-    "iêu", "yêu", "oai", "oay", "oeo", "uây", "uôi", "ươi", "ươu", "uyu", "uya",
-}  # fmt: skip
+    "ai",
+    "ao",
+    "au",
+    "ay",
+    "âu",
+    "ây",
+    "eo",
+    "êu",
+    "ia",
+    "iu",
+    "oi",
+    "ôi",
+    "ơi",
+    "ui",
+    "ưi",
+    "ưu",
+    "ua",
+    "ưa",
+    "iêu",
+    "yêu",
+    "oai",
+    "oay",
+    "oeo",
+    "uây",
+    "uôi",
+    "ươi",
+    "ươu",
+    "uyu",
+    "uya",
+}
 _CLOSED_ONLY = {"ă", "â", "iê", "yê", "uô", "ươ", "uâ", "oă", "uyê"}
 _TONE_MARKS = set(_TONES)
 _TCVN3_RANGE = re.compile("[\xa1-\xbf]")
@@ -134,7 +161,7 @@ def _tone_places(nucleus: str, closed: bool) -> set[int]:
 
 
 def is_vietnamese_syllable(word: str) -> bool:
-    """A well-formed Vietnamese syllable: onset, vowel cluster, final consonant, one tone on the right vowel."""
+    """A well-formed Vietnamese syllable: onset, vowels, final consonant, one tone on the right vowel."""
     decomposed = unicodedata.normalize("NFD", word.lower())
     tone_at = None
     letters = -1
