@@ -479,6 +479,7 @@ def duplicate_confirm(
     """
     from workflows.services import record_mark_duplicate
 
+    original = CivilRecord.objects.select_for_update().select_related("book", "unit").get(pk=original.pk)
     if original.is_closed:
         raise ValidationError(
             _("The original is itself closed (%(state)s): choose the record that stays.")
