@@ -29,7 +29,8 @@ def draft_save(*, user: Any, record: CivilRecord, data: dict[str, Any], allowed:
         raise PermissionDenied(
             _("You may not enter data for records of %(unit)s.") % {"unit": record.unit.name}
         )
-    clean = {k: str(v) for k, v in data.items() if k in allowed}
+    # PostgreSQL cannot store NUL in JSON text; a draft keeps the rest of what was typed.
+    clean = {k: str(v).replace("\x00", "") for k, v in data.items() if k in allowed}
     if len(clean) > MAX_FIELDS or any(len(v) > MAX_VALUE for v in clean.values()):
         raise ValidationError(_("The draft is too large to keep; shorten the longest field."))
     draft, _created = Draft.objects.update_or_create(

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -38,9 +39,12 @@ DETAIL_PREFIX = "d__"
 
 def _text(label: Any, *, textarea: bool = False, help_text: Any = "") -> forms.CharField:
     widget = forms.Textarea(attrs={"rows": 2}) if textarea else forms.TextInput()
-    return forms.CharField(
+    field = forms.CharField(
         label=label, required=False, max_length=RAW_MAX, strip=False, widget=widget, help_text=help_text
     )
+    # Control characters (NUL included) are refused by the validation service, with every other problem.
+    field.validators = [v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+    return field
 
 
 class RecordForm(forms.Form):

@@ -45,8 +45,10 @@ def test_two_concurrent_saves_of_one_persons_birth_one_wins_the_other_is_told_wh
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=enter, args=(first, world.clerk)),
-               threading.Thread(target=enter, args=(second, world.clerk2))]
+    threads = [
+        threading.Thread(target=enter, args=(first, world.clerk)),
+        threading.Thread(target=enter, args=(second, world.clerk2)),
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -68,8 +70,11 @@ def test_the_same_birth_by_pin_is_refused_even_with_another_spelling(world):
     world.record("entered", data=birth_input(pin="001320001234", **HOA))
     other = world.record("scanned")
     with pytest.raises(ValidationError, match="already registered"):
-        wf.record_enter(record=other, actor=world.clerk,
-                        data=birth_input(name="Nguyen Thi Hoa", birth="02/03/2020", pin="001320001234", sex=2))
+        wf.record_enter(
+            record=other,
+            actor=world.clerk,
+            data=birth_input(name="Nguyen Thi Hoa", birth="02/03/2020", pin="001320001234", sex=2),
+        )
 
 
 def test_a_closed_record_does_not_block_entering_the_person_again(world):
@@ -125,8 +130,12 @@ def test_the_check_touches_few_rows_and_two_queries(world, django_assert_num_que
 
 def _likely_pair(world):
     original = world.record("approved", data=birth_input(**HOA))
-    suspect = world.record("reviewed", data=birth_input(
-        name="Nguyen Thi Hoa", birth="02/03/2019", reg="10/05/2020", mother="Tran Thi Binh", sex=2))
+    suspect = world.record(
+        "reviewed",
+        data=birth_input(
+            name="Nguyen Thi Hoa", birth="02/03/2019", reg="10/05/2020", mother="Tran Thi Binh", sex=2
+        ),
+    )
     return original, suspect
 
 
@@ -147,7 +156,9 @@ def test_not_a_duplicate_needs_a_reason_is_audited_and_is_not_asked_again(world)
     with pytest.raises(ValidationError, match="do not allow"):
         duplicate_dismiss(record=suspect, other=original, actor=world.clerk, reason="khác người")
 
-    duplicate_dismiss(record=suspect, other=original, actor=world.approver, reason="Hai trẻ sinh đôi, đã xác minh")
+    duplicate_dismiss(
+        record=suspect, other=original, actor=world.approver, reason="Hai trẻ sinh đôi, đã xác minh"
+    )
 
     assert open_candidates(suspect) == []
     audit = AuditEvent.objects.get(record_id_value=suspect.pk, action="duplicate_decision")
@@ -157,8 +168,14 @@ def test_not_a_duplicate_needs_a_reason_is_audited_and_is_not_asked_again(world)
     suspect.refresh_from_db()
     assert suspect.state == "approved"
     # Editing it again later does not raise the decided pair again.
-    wf.record_amend(record=suspect, actor=world.clerk, reason="Sửa nơi sinh", data=birth_input(
-        name="Nguyen Thi Hoa", birth="02/03/2019", reg="10/05/2020", mother="Tran Thi Binh", sex=2))
+    wf.record_amend(
+        record=suspect,
+        actor=world.clerk,
+        reason="Sửa nơi sinh",
+        data=birth_input(
+            name="Nguyen Thi Hoa", birth="02/03/2019", reg="10/05/2020", mother="Tran Thi Binh", sex=2
+        ),
+    )
     assert DuplicatePair.objects.get().status == "not_duplicate"
 
 
