@@ -46,28 +46,15 @@ def make_user(username: str, role: str | None = None, unit: AdministrativeUnit |
     return user
 
 
-def birth_input(
-    name: str = "Nguyễn Văn An",
-    *,
-    birth: str = "02/03/2020",
-    reg: str = "10/03/2020",
-    mother: str = "Trần Thị Bình",
-    pin: str = "",
-    sex: int = 1,
-) -> RecordInput:
+def birth_input(name: str = "Nguyễn Văn An", *, birth: str = "02/03/2020", reg: str = "10/03/2020",
+                mother: str = "Trần Thị Bình", pin: str = "", sex: int = 1) -> RecordInput:
     return RecordInput(
         registration_date=reg,
         registration_type=1,
         text={"registration_place": "UBND xã", "signer_name": "Lê Văn Cường", "signer_title": "Chủ tịch"},
         parties={
-            "subject": {
-                "full_name": name,
-                "sex": sex,
-                "birth_date": birth,
-                "pin": pin,
-                "ethnicity": "Kinh",
-                "nationality": "Việt Nam",
-            },
+            "subject": {"full_name": name, "sex": sex, "birth_date": birth, "pin": pin, "ethnicity": "Kinh",
+                        "nationality": "Việt Nam"},
             "mother": {"full_name": mother, "sex": 2, "birth_date": "1995"},
             "father": {"full_name": "Nguyễn Văn Dũng", "sex": 1, "birth_date": "1990"},
         },
@@ -92,32 +79,13 @@ class World:
             return users[name]
         raise AttributeError(name)
 
-    def book(
-        self,
-        unit: AdministrativeUnit | None = None,
-        *,
-        event_type: str = EventType.BIRTH,
-        year: int = 2020,
-        cases: int = 3,
-        book_no: str | None = None,
-    ) -> RegisterBook:
-        return book_register(
-            custodian=unit or self.commune_a,
-            event_type=event_type,
-            year=year,
-            book_no=book_no or str(next(_codes)),
-            declared_cases=cases,
-            actor=self.admin,
-        )
+    def book(self, unit: AdministrativeUnit | None = None, *, event_type: str = EventType.BIRTH, year: int = 2020,
+             cases: int = 3, book_no: str | None = None) -> RegisterBook:
+        return book_register(custodian=unit or self.commune_a, event_type=event_type, year=year,
+                             book_no=book_no or str(next(_codes)), declared_cases=cases, actor=self.admin)
 
-    def record(
-        self,
-        state: str = "collected",
-        unit: AdministrativeUnit | None = None,
-        *,
-        data: RecordInput | None = None,
-        event_type: str = EventType.BIRTH,
-    ) -> CivilRecord:
+    def record(self, state: str = "collected", unit: AdministrativeUnit | None = None, *,
+               data: RecordInput | None = None, event_type: str = EventType.BIRTH) -> CivilRecord:
         """A record walked to `state` by the usual people of its commune."""
         book = self.book(unit, event_type=event_type, cases=1)
         record = book.records.get()
@@ -132,9 +100,8 @@ class World:
             scan_store(record=record, actor=clerk, content=demo_scan_pdf(title="TEST", lines=["1"]))
             wf.record_scan(record=record, actor=clerk)
         if target >= 2:
-            wf.record_enter(
-                record=record, actor=clerk, data=data or birth_input(name=f"Nguyễn Văn {letters(record.pk)}")
-            )
+            wf.record_enter(record=record, actor=clerk, data=data or birth_input(
+                name=f"Nguyễn Văn {letters(record.pk)}"))
         if target >= 3:
             wf.record_attach(record=record, actor=clerk)
         if target >= 4:
