@@ -286,7 +286,7 @@ def find_likely_duplicates(
     threshold: int = THRESHOLD,
     limit: int = 10,
 ) -> list[Candidate]:
-    """Active records that are likely the same case as `probe`, best first (two queries).
+    """Active records that are likely the same case as `probe`, best first (one query).
 
     Looks across all units: a person registered in two communes is the case that matters
     most. Callers showing the result to a user must scope what they display.
@@ -306,18 +306,15 @@ def find_likely_duplicates(
         )
     if exclude_record_id:
         records = records.exclude(pk=exclude_record_id)
-    heads = {
-        pk: PartialDate(y, m, d)
-        for pk, y, m, d in records.values_list("pk", "reg_year", "reg_month", "reg_day").distinct()[
-            :MAX_BLOCK
-        ]
-    }
-    if not heads:
-        return []
     roles = [PRIMARY_ROLE[probe.event_type], *OTHER_ROLES.get(probe.event_type, ())]
     rows: dict[int, list[dict[str, Any]]] = {}
-    for row in Party.objects.filter(record_id__in=list(heads), role__in=roles).values(
+    heads: dict[int, PartialDate] = {}
+    # One round trip: the block (GIN index, at most MAX_BLOCK records) as a subquery, with its people.
+    for row in Party.objects.filter(record_id__in=records.values("pk")[:MAX_BLOCK], role__in=roles).values(
         "record_id",
+        "record__reg_year",
+        "record__reg_month",
+        "record__reg_day",
         "role",
         "name_key",
         "name_exact_key",
@@ -329,6 +326,9 @@ def find_likely_duplicates(
     ):
         row["birth"] = PartialDate(row["birth_year"], row["birth_month"], row["birth_day"])
         rows.setdefault(row["record_id"], []).append(row)
+        heads[row["record_id"]] = PartialDate(
+            row["record__reg_year"], row["record__reg_month"], row["record__reg_day"]
+        )
     people = [
         person
         for pk, party_rows in rows.items()
