@@ -200,3 +200,10 @@ def test_the_duplicates_page_lets_a_supervisor_decide(world):
     approver.post(reverse("record_action", args=[suspect.pk, "approve"]), {"version": suspect.version})
     suspect.refresh_from_db()
     assert suspect.state == "approved"
+
+
+def test_the_record_page_shows_the_types_own_fields_with_their_labels(world):
+    record = world.record("entered", event_type="death", data=event_input("death"))
+    page = login(world.clerk).get(reverse("record_detail", args=[record.pk])).content.decode()
+    assert "Death notice: number" in page and "12/GBT" in page
+    assert "Death notice: kind of paper" in page and "Death notice</dd>" in page
