@@ -121,18 +121,49 @@ def _keys(event_type: str, key: str, years: Iterable[str]) -> list[str]:
     return sorted(f"{event_type}|{f}|{g}|{y}"[:200] for f, g in name_blocks(key) for y in years)
 
 
+def _day_tag(birth: PartialDate) -> str:
+    # Day and month in either order: "03/02" typed for "02/03" lands in the same block.
+    low, high = sorted((birth.month or 0, birth.day or 0))
+    return f"{low:02d}{high:02d}"
+
+
 def dedup_keys(person: DedupPerson | None) -> list[str]:
-    """The keys stored on a record (its own birth year, or "x" when unknown)."""
+    """The keys stored on a record.
+
+    Every record has "<year>" keys; one with a full birth date also has "<year>-<day>"
+    keys, one with a partial date "<year>p" keys, one with no date "x" keys. A probe
+    with a full date then only meets records born on the same day (year ± 1) or whose
+    date is partial, which keeps blocks to a handful of rows even for "Nguyễn ... Anh".
+    """
     if person is None or not person.name_key:
         return []
-    return _keys(person.event_type, person.name_key, [str(person.birth.year or "x")])
+    birth = person.birth
+    if birth.year is None:
+        tags = ["x"]
+    elif birth.is_complete:
+        tags = [str(birth.year), f"{birth.year}-{_day_tag(birth)}"]
+    else:
+        tags = [str(birth.year), f"{birth.year}p"]
+    return _keys(person.event_type, person.name_key, tags)
 
 
 def probe_keys(person: DedupPerson) -> list[str]:
-    """The keys a probe looks up: birth year ± 1 and records whose year is unknown."""
-    year = person.birth.year
-    years = [str(year - 1), str(year), str(year + 1), "x"] if year else ["x"]
-    return _keys(person.event_type, person.name_key, years)
+    """The keys a probe looks up (birth year ± 1).
+
+    Full date: records born the same day, or with a partial date or none. Partial date:
+    every record of those years. No date: records without one (plus exact namesakes, in
+    `find_likely_duplicates`).
+    """
+    birth = person.birth
+    if birth.year is None:
+        tags = ["x"]
+    else:
+        years = (birth.year - 1, birth.year, birth.year + 1)
+        if birth.is_complete:
+            tags = [f"{y}-{_day_tag(birth)}" for y in years] + [f"{y}p" for y in years] + ["x"]
+        else:
+            tags = [str(y) for y in years] + ["x"]
+    return _keys(person.event_type, person.name_key, tags)
 
 
 # --- people -----------------------------------------------------------------------------
@@ -219,6 +250,8 @@ def _birth_similarity(a: PartialDate, b: PartialDate) -> tuple[int, str]:
         return 50, _("birth date missing on one side")
     gap = abs(a.year - b.year)
     same_day = a.month and b.month and a.month == b.month and (a.day == b.day or not (a.day and b.day))
+    if gap == 0 and a.is_complete and b.is_complete and (a.month, a.day) == (b.day, b.month):
+        return 85, _("same birth year, day and month swapped")
     if gap == 0:
         if a.month is None or b.month is None:
             return 85, _("same birth year")
@@ -489,3 +522,48 @@ def duplicate_confirm(
     return record_mark_duplicate(
         record=record, actor=actor, original=original, reason=reason, expected_version=expected_version
     )
+
+
+def dedup_keys_rebuild(*, batch: int = 5000, progress: Any = None) -> int:
+    """Recompute every record's blocking keys from its people (after the key scheme changes).
+
+    Runs in batches by id, one transaction per batch; returns the number of records whose
+    keys changed. The check stays usable meanwhile (a record is at worst briefly unmatched).
+    """
+    changed = 0
+    last = 0
+    fields = (
+        "record_id",
+        "role",
+        "name_key",
+        "name_exact_key",
+        "sex",
+        "birth_year",
+        "birth_month",
+        "birth_day",
+        "pin",
+    )
+    while True:
+        records = list(
+            CivilRecord.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .only("pk", "event_type", "dedup_keys")[:batch]
+        )
+        if not records:
+            return changed
+        last = records[-1].pk
+        rows: dict[int, list[dict[str, Any]]] = {}
+        for row in Party.objects.filter(record_id__in=[r.pk for r in records]).values(*fields):
+            row["birth"] = PartialDate(row["birth_year"], row["birth_month"], row["birth_day"])
+            rows.setdefault(row["record_id"], []).append(row)
+        dirty = []
+        for record in records:
+            keys = dedup_keys(person_from_rows(record.event_type, rows.get(record.pk, []), PartialDate()))
+            if keys != record.dedup_keys:
+                record.dedup_keys = keys
+                dirty.append(record)
+        with transaction.atomic():
+            CivilRecord.objects.bulk_update(dirty, ["dedup_keys"], batch_size=1000)
+        changed += len(dirty)
+        if progress:
+            progress(last, changed)

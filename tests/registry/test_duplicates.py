@@ -98,6 +98,8 @@ def test_a_closed_record_does_not_block_entering_the_person_again(world):
         ("Nguyễn Thị Hoằ", "02/03/2020"),  # a slip on the keyboard
         ("Ngyễn Thị Hoà", "02/03/2020"),  # a letter dropped from the family name
         ("Nguyễn Thị Hoà", "02/03/2021"),  # year one off (a separate, later registration)
+        ("Nguyễn Thị Hoà", "03/02/2020"),  # day and month swapped
+        ("Nguyen Thi Hoa", "2020"),  # an old book with the year only
     ],
 )
 def test_variants_of_a_name_are_found_while_typing(world, typed, birth):
@@ -205,3 +207,15 @@ def test_recall_and_precision_on_a_generated_set_meet_the_targets():
     assert report.probes == 400
     assert report.recall >= 0.99, report.lines()
     assert report.precision >= 0.95, report.lines()
+
+
+def test_keys_can_be_rebuilt_after_the_scheme_changes(world):
+    record = world.record("entered", data=birth_input(**HOA))
+    keys = list(record.dedup_keys)
+    CivilRecord.objects.filter(pk=record.pk).update(dedup_keys=[])
+    from registry.duplicates import dedup_keys_rebuild
+
+    assert dedup_keys_rebuild() >= 1
+    record.refresh_from_db()
+    assert record.dedup_keys == keys
+    assert "birth|nguyen|hoa|2020-0203" in keys and "birth|nguyen|hoa|2020" in keys
