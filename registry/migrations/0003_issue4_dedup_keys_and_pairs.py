@@ -90,5 +90,13 @@ class Migration(migrations.Migration):
             model_name='duplicatepair',
             constraint=models.CheckConstraint(condition=models.Q(('record_low__lt', models.F('record_high'))), name='duplicate_pair_ordered'),
         ),
+        # The planner's estimate for `dedup_keys && ARRAY[...]` comes from the column's
+        # most-common-elements statistics; with the default target it guesses ~20 % of the
+        # table for a 40-key probe and picks a sequential scan (3 s at 200k rows instead of
+        # 0.5 ms). A larger target keeps the estimate near the truth and the GIN index in use.
+        migrations.RunSQL(
+            "ALTER TABLE registry_civilrecord ALTER COLUMN dedup_keys SET STATISTICS 1000",
+            "ALTER TABLE registry_civilrecord ALTER COLUMN dedup_keys SET STATISTICS -1",
+        ),
         migrations.RunPython(fill_dedup_keys, migrations.RunPython.noop),
     ]
