@@ -219,3 +219,11 @@ def test_keys_can_be_rebuilt_after_the_scheme_changes(world):
     record.refresh_from_db()
     assert record.dedup_keys == keys
     assert "birth|nguyen|hoa|2020-0203" in keys and "birth|nguyen|hoa|2020" in keys
+
+
+def test_a_probe_without_birth_date_still_finds_an_exact_namesake(world):
+    original = world.record("entered", data=birth_input(**HOA))
+    probe = person_from_input(
+        "birth", birth_input(name="Nguyen Thi Hoa", birth="", mother="Tran Thi Binh", sex=2)
+    )
+    assert [c.record_id for c in find_likely_duplicates(probe)] == [original.pk]
