@@ -7,11 +7,14 @@ off).
 
 Blocking. pgserver has no pg_trgm, so candidates are found through the record's own
 `dedup_keys` (GIN index, built-in array ops): for the main person of the case,
-"<event>|<family>|<given>|<birth year>" plus the same with one letter deleted from the
+"<event>|<family>|<given>|<birth tag>" plus the same with one letter deleted from the
 family name or from the given name (diacritic-free keys). Any single-letter edit of
 either name leaves the two spellings with a key in common; middle names may differ
-freely. A probe asks for its keys over birth years y-1, y, y+1 and "unknown year", so a
-check touches only the few records that share a name block and a birth-year window.
+freely. The birth tag is the year, and for a full date also year + day (day and month
+in either order), see `dedup_keys`. A probe with a full date asks for the same day in
+years y-1..y+1 (and records whose date is partial or unknown), so even "Nguyễn ... Anh"
+touches a handful of rows; the column's statistics target (migration 0003) keeps the
+planner on the GIN index.
 
 Scoring (rapidfuzz, in the app): name similarity, birth-date agreement, the other people
 of the case (parents, spouse, guardian...), sex and PIN. `THRESHOLD` is where a
