@@ -12,4 +12,5 @@ urlpatterns = [
     path("transfer/", include("transfer.urls")),
     path("progress/", include("reports.urls")),
     path("", include("printing.urls")),
+    path("", include("forms.urls")),
 ]

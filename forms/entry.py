@@ -1,7 +1,12 @@
-"""The data-entry form: the record's common fields and one block per person of the event type.
+"""The data-entry form of each event type, built from `registry.event_fields`.
 
-The form only shapes input; `registry.record_data.clean_record_input` validates it
-(the same rules serve the API and imports) and the services save it.
+Fields come in the order of the paper page, so that Tab follows the book: the case's
+number and date, the people, the event's own items, then what closes every page
+(registration place, signer and title, carried forward from the previous case).
+
+The form only shapes input and converts text pasted in an old Vietnamese encoding;
+`registry.record_data.clean_record_input` validates it (the same rules serve the API
+and imports) and the services save it.
 """
 
 from __future__ import annotations
@@ -9,59 +14,100 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext_lazy as _
+from django.core.validators import ProhibitNullCharactersValidator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
-from registry.models import EVENT_PARTY_ROLES, PartyRole, RegistrationType, Sex
-from registry.record_data import PARTY_TEXT_FIELDS, RECORD_TEXT_FIELDS, RecordInput
+from registry.event_fields import (
+    CHOICE,
+    CLOSING_FIELDS,
+    COMMON_LABELS,
+    PARTY_FIELD_LABELS,
+    ROLE_SEX,
+    field_label,
+    spec_for,
+)
+from registry.legacy_encodings import ENCODING_LABELS, fix_legacy
+from registry.models import PartyRole, RegistrationType, Sex
+from registry.record_data import RECORD_TEXT_FIELDS, RecordInput
 
-DATE_HELP = _("dd/mm/yyyy, mm/yyyy or yyyy; empty if the book has no information")
+DATE_HELP = _l("dd/mm/yyyy, mm/yyyy or yyyy; empty if the book has no information")
+# Generous limits: the validation service reports overlong text with its own message.
+RAW_MAX = 10000
+DETAIL_PREFIX = "d__"
+
+
+def _text(label: Any, *, textarea: bool = False, help_text: Any = "") -> forms.CharField:
+    widget = forms.Textarea(attrs={"rows": 2}) if textarea else forms.TextInput()
+    field = forms.CharField(
+        label=label, required=False, max_length=RAW_MAX, strip=False, widget=widget, help_text=help_text
+    )
+    # Control characters (NUL included) are refused by the validation service, with every other problem.
+    field.validators = [v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+    return field
 
 
 class RecordForm(forms.Form):
-    registration_date = forms.CharField(label=_("Registration date"), required=False, help_text=DATE_HELP)
-    registration_type = forms.TypedChoiceField(
-        label=_("Registration type"),
-        choices=RegistrationType.choices,
-        coerce=int,
-        initial=RegistrationType.ON_TIME,
-    )
-    page_no = forms.IntegerField(label=_("Page"), required=False, min_value=1, max_value=10000)
-    event_date = forms.CharField(label=_("Date of the event"), required=False, help_text=DATE_HELP)
-    event_time = forms.CharField(label=_("Time of the event"), required=False, max_length=16)
-    event_place = forms.CharField(label=_("Place of the event"), required=False, max_length=255)
-    event_cause = forms.CharField(label=_("Cause"), required=False, max_length=255)
-    registration_place = forms.CharField(label=_("Place of registration"), required=False, max_length=255)
-    signer_name = forms.CharField(label=_("Signer"), required=False, max_length=120)
-    signer_title = forms.CharField(label=_("Signer's title"), required=False, max_length=120)
-    performer_name = forms.CharField(label=_("Officer who performed it"), required=False, max_length=120)
-    note = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
-    )
+    """One case of one event type. Field names: "registration_date", "mother__full_name", "d__notice_no"."""
 
     def __init__(self, *args: Any, event_type: str, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.event_type = event_type
-        self.roles = EVENT_PARTY_ROLES[event_type]
-        for role in self.roles:
-            label = PartyRole(role).label
-            self.fields[f"{role}__full_name"] = forms.CharField(
-                label=_("Full name"), required=False, max_length=10000
-            )
-            self.fields[f"{role}__sex"] = forms.TypedChoiceField(
-                label=_("Sex"), choices=Sex.choices, coerce=int, required=False, initial=Sex.UNKNOWN
-            )
-            self.fields[f"{role}__birth_date"] = forms.CharField(
-                label=_("Date of birth"), required=False, help_text=DATE_HELP
-            )
-            self.fields[f"{role}__pin"] = forms.CharField(
-                label=_("PIN (12 digits)"), required=False, max_length=20
-            )
-            for name in PARTY_TEXT_FIELDS:
-                self.fields[f"{role}__{name}"] = forms.CharField(
-                    label=_(name.replace("_", " ").capitalize()), required=False, max_length=10000
+        self.spec = spec_for(event_type)
+        self.roles = tuple(self.spec.parties)
+        self.conversions: list[str] = []
+        self.fields["page_no"] = forms.IntegerField(
+            label=COMMON_LABELS["page_no"], required=False, min_value=1, max_value=10000
+        )
+        self.fields["registration_date"] = _text(COMMON_LABELS["registration_date"], help_text=DATE_HELP)
+        self.fields["registration_type"] = forms.TypedChoiceField(
+            label=COMMON_LABELS["registration_type"],
+            choices=RegistrationType.choices,
+            coerce=int,
+            initial=RegistrationType.ON_TIME,
+        )
+        for role, names in self.spec.parties.items():
+            for name in names:
+                key = f"{role}__{name}"
+                label = PARTY_FIELD_LABELS[name]
+                if name == "sex":
+                    self.fields[key] = forms.TypedChoiceField(
+                        label=label, choices=Sex.choices, coerce=int, required=False, initial=Sex.UNKNOWN
+                    )
+                elif name == "birth_date":
+                    self.fields[key] = _text(label, help_text=DATE_HELP)
+                else:
+                    self.fields[key] = _text(label)
+                self.fields[key].widget.attrs["data-party"] = str(PartyRole(role).label)
+        for key, label in self.spec.event_fields.items():
+            self.fields[key] = _text(label, help_text=DATE_HELP if key == "event_date" else "")
+        for detail in self.spec.details:
+            key = DETAIL_PREFIX + detail.key
+            if detail.kind == CHOICE:
+                self.fields[key] = forms.ChoiceField(
+                    label=detail.label, choices=detail.choices, required=False
                 )
-            for name in [n for n in self.fields if n.startswith(f"{role}__")]:
-                self.fields[name].widget.attrs["data-party"] = str(label)
+            else:
+                self.fields[key] = _text(
+                    detail.label,
+                    textarea=detail.max_length > 255,
+                    help_text=DATE_HELP if detail.kind == "date" else "",
+                )
+        for key in CLOSING_FIELDS:
+            self.fields[key] = _text(COMMON_LABELS[key], textarea=key == "note")
+        for name, bound in self.fields.items():
+            bound.widget.attrs.setdefault("autocomplete", "off")
+            if (
+                name.endswith("birth_date")
+                or name.endswith("_date")
+                or name.startswith(DETAIL_PREFIX + "valid")
+            ):
+                bound.widget.attrs.setdefault("inputmode", "numeric")
+        self.fields["page_no"].widget.attrs["autofocus"] = True
+
+    # --- layout --------------------------------------------------------------------------
+    def opening_fields(self) -> list[forms.BoundField]:
+        return [self[n] for n in ("page_no", "registration_date", "registration_type")]
 
     def party_blocks(self) -> list[tuple[str, list[forms.BoundField]]]:
         return [
@@ -69,23 +115,56 @@ class RecordForm(forms.Form):
             for role in self.roles
         ]
 
+    def event_fields(self) -> list[forms.BoundField]:
+        return [self[n] for n in self.spec.event_fields] + [
+            self[DETAIL_PREFIX + d.key] for d in self.spec.details
+        ]
+
+    def closing_fields(self) -> list[forms.BoundField]:
+        return [self[n] for n in CLOSING_FIELDS]
+
     def common_fields(self) -> list[forms.BoundField]:
-        return [self[n] for n in self.fields if "__" not in n]
+        return self.opening_fields() + [self[n] for n in self.spec.event_fields] + self.closing_fields()
+
+    # --- data ----------------------------------------------------------------------------
+    def clean(self) -> dict[str, Any]:
+        """Convert text typed in TCVN3 or VNI to Unicode, and say so."""
+        data = super().clean()
+        for name, value in list(data.items()):
+            if isinstance(value, str) and value and any(ord(ch) > 0x7F for ch in value):
+                converted, encoding = fix_legacy(value)
+                if encoding:
+                    data[name] = converted
+                    self.conversions.append(
+                        _("“%(field)s” was in %(encoding)s and is now “%(text)s”.")
+                        % {
+                            "field": self.fields[name].label,
+                            "encoding": ENCODING_LABELS[encoding],
+                            "text": converted,
+                        }
+                    )
+        return data
 
     def to_input(self) -> RecordInput:
         data = self.cleaned_data
+        parties: dict[str, dict[str, Any]] = {}
+        for role in self.roles:
+            values = {
+                key.split("__", 1)[1]: value for key, value in data.items() if key.startswith(f"{role}__")
+            }
+            if "sex" not in values and role in ROLE_SEX:
+                values["sex"] = ROLE_SEX[role]
+            parties[role] = values
         return RecordInput(
             registration_date=data.get("registration_date") or "",
             registration_type=data.get("registration_type") or 0,
             page_no=data.get("page_no"),
             event_date=data.get("event_date") or "",
             text={k: data.get(k) or "" for k in RECORD_TEXT_FIELDS},
-            parties={
-                role: {
-                    key.split("__", 1)[1]: value for key, value in data.items() if key.startswith(f"{role}__")
-                }
-                for role in self.roles
+            details={
+                k[len(DETAIL_PREFIX) :]: v for k, v in data.items() if k.startswith(DETAIL_PREFIX) and v
             },
+            parties=parties,
         )
 
     @classmethod
@@ -96,16 +175,26 @@ class RecordForm(forms.Form):
             "page_no": data.page_no,
             "event_date": data.event_date,
             **data.text,
+            **{DETAIL_PREFIX + k: v for k, v in (data.details or {}).items()},
         }
         for role, values in data.parties.items():
             for key, value in values.items():
                 initial[f"{role}__{key}"] = value
         return initial
 
+    @staticmethod
+    def field_name(key: str) -> str:
+        """Service error key → form field name ("party.mother.pin" → "mother__pin", "details.x" → "d__x")."""
+        if key.startswith("details."):
+            return DETAIL_PREFIX + key.split(".", 1)[1]
+        return key.replace("party.", "").replace(".", "__")
+
     def add_service_errors(self, message_dict: dict[str, list[str]]) -> None:
-        """Show the validation service's errors on the fields they name."""
+        """Show the validation service's errors on the fields they name (or on top, naming the field)."""
         for key, messages in message_dict.items():
-            name = key.replace("party.", "").replace(".", "__")
-            target = name if name in self.fields else None
+            name = self.field_name(key)
             for message in messages:
-                self.add_error(target, message)
+                if name in self.fields:
+                    self.add_error(name, message)
+                else:
+                    self.add_error(None, f"{field_label(self.event_type, key)}: {message}")

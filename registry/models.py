@@ -8,6 +8,8 @@ services in `workflows.services`, through the state machine in
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -262,6 +264,9 @@ class CivilRecord(models.Model):
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
+    # Blocking keys of the likely-duplicate check ("birth|nguyen|an|2020" and one-letter
+    # deletions of family and given name): see registry.duplicates.
+    dedup_keys = ArrayField(models.CharField(max_length=200), default=list, blank=True, editable=False)
 
     scanned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -326,6 +331,7 @@ class CivilRecord(models.Model):
                 opclasses=["varchar_pattern_ops", "varchar_ops"],
             ),
             models.Index(fields=["state", "approved_at"], name="record_state_approved"),
+            GinIndex(fields=["dedup_keys"], name="record_dedup_keys", condition=ACTIVE_Q),
         ]
 
     def __str__(self) -> str:
@@ -600,3 +606,50 @@ class ScanBatchItem(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+class DuplicateStatus(models.TextChoices):
+    OPEN = "open", _("Not decided")
+    NOT_DUPLICATE = "not_duplicate", _("Not a duplicate")
+    DUPLICATE = "duplicate", _("Duplicate")
+
+
+class DuplicatePair(models.Model):
+    """Two records the likely-duplicate check matched, and what a supervisor decided about them.
+
+    One row per unordered pair (`record_low` has the smaller id), so a decision is
+    remembered and the same pair is not asked about again. Open rows are the
+    supervisors' queue; decided rows are kept for good.
+    """
+
+    record_low = models.ForeignKey(CivilRecord, on_delete=models.CASCADE, related_name="+")
+    record_high = models.ForeignKey(CivilRecord, on_delete=models.CASCADE, related_name="+")
+    score = models.PositiveSmallIntegerField(_("score"))
+    reasons = models.JSONField(default=list, blank=True)
+    status = models.CharField(
+        _("decision"), max_length=16, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    found_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("likely duplicate")
+        verbose_name_plural = _("likely duplicates")
+        constraints = [
+            models.UniqueConstraint(fields=["record_low", "record_high"], name="duplicate_pair_unique"),
+            models.CheckConstraint(
+                condition=Q(record_low__lt=models.F("record_high")), name="duplicate_pair_ordered"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["record_high"], name="duplicate_pair_high"),
+            models.Index(fields=["status", "found_at"], name="duplicate_pair_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_low_id} ~ {self.record_high_id} ({self.score})"
+
+    def other(self, record_id: int) -> int:
+        return self.record_high_id if record_id == self.record_low_id else self.record_low_id

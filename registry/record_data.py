@@ -9,15 +9,20 @@ keyed by role. Every problem is reported at once, keyed by field
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from registry.duplicates import dedup_keys, person_from_clean
+from registry.event_fields import CHOICE, COMMON_LABELS, DATE, EVENT_SPECS, ROLE_SEX, EventSpec
+from registry.legacy_encodings import ENCODING_LABELS, fix_legacy, mixed_encoding
 from registry.models import CivilRecord, EventType, Party, PartyRole, RegistrationType, Sex
 from registry.names import clean_name, name_exact_key, name_key
 from registry.partial_dates import PartialDate, parse_partial_date
+from registry.record_checks import check_consistency
 
 RECORD_TEXT_FIELDS = (
     "registration_place",
@@ -30,9 +35,13 @@ RECORD_TEXT_FIELDS = (
     "event_cause",
 )
 PARTY_TEXT_FIELDS = ("birth_place", "hometown", "id_document", "ethnicity", "nationality", "residence")
+PARTY_INPUT_FIELDS = ("full_name", "sex", "birth_date", "pin", *PARTY_TEXT_FIELDS)
+# Common fields that only some event types have (see registry.event_fields).
+EVENT_TEXT_FIELDS = ("event_time", "event_place", "event_cause")
 MAX_TEXT = 255
+MAX_NOTE = 2000
 _HTML = re.compile(r"<\s*/?\s*[a-zA-Z!]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _PIN = re.compile(r"^\d{12}$")
 
 
@@ -96,82 +105,228 @@ def _date(value: str, key: str, errors: dict[str, list[str]]) -> PartialDate:
 
 
 def pin_problems(pin: str, *, sex: int, birth_year: int | None) -> list[str]:
-    """Check a 12-digit PIN against sex and birth year (digit 4 = century and sex, 5–6 = year)."""
+    """Check a PIN: 12 digits, a province code, then digit 4 = century and sex, digits 5–6 = year."""
     if not _PIN.match(pin):
         return [
-            _("The personal identification number has 12 digits; “%(pin)s” has %(n)d.")
+            _(
+                "The personal identification number is exactly 12 digits; “%(pin)s” is not "
+                "(%(n)d characters). Type the 12 digits without spaces or letters."
+            )
             % {"pin": pin, "n": len(pin)}
         ]
     problems = []
+    if not 1 <= int(pin[:3]) <= 96:
+        problems.append(
+            _(
+                "The identification number starts with %(code)s, which is not a province code (001–096): "
+                "check the first three digits."
+            )
+            % {"code": pin[:3]}
+        )
     code = int(pin[3])
     century = 1900 + 100 * (code // 2)
     pin_sex = Sex.MALE if code % 2 == 0 else Sex.FEMALE
-    if code > 9:
-        problems.append(_("Digit 4 of the identification number must be 0–9."))
     if sex in (Sex.MALE, Sex.FEMALE) and sex != pin_sex:
         problems.append(
-            _("The identification number says %(pin_sex)s but the sex entered is %(sex)s.")
-            % {"pin_sex": Sex(pin_sex).label, "sex": Sex(sex).label}
+            _(
+                "The identification number says %(pin_sex)s (digit 4 is %(code)d) but the sex entered is "
+                "%(sex)s: check the sex or the number."
+            )
+            % {"pin_sex": Sex(pin_sex).label, "sex": Sex(sex).label, "code": code}
         )
     if birth_year is not None:
         pin_year = century + int(pin[4:6])
         if pin_year != birth_year:
             problems.append(
-                _("The identification number says born in %(pin_year)d, the birth date says %(year)d.")
+                _(
+                    "The identification number says born in %(pin_year)d (digits 4–6), the date of birth "
+                    "says %(year)d: check the number or the date."
+                )
                 % {"pin_year": pin_year, "year": birth_year}
             )
     return problems
 
 
-def clean_record_input(data: RecordInput, *, event_type: str) -> CleanRecord:
-    """Validate everything; raise one ValidationError listing every problem by field."""
+def _limit(model: type, name: str) -> int:
+    return model._meta.get_field(name).max_length or MAX_NOTE
+
+
+def _legacy_problem(value: str) -> str | None:
+    """A message if `value` is (partly) typed in an old Vietnamese encoding; None if it is Unicode."""
+    if mixed_encoding(value):
+        return _(
+            "Part of this text is in an old Vietnamese encoding (TCVN3 or VNI) and part in Unicode. "
+            "Retype it, or paste it again from the original document."
+        )
+    converted, encoding = fix_legacy(value)
+    if encoding:
+        return _(
+            "This text looks typed in the old %(encoding)s encoding; in Unicode it reads “%(converted)s”. "
+            "Enter it in Unicode (the form converts pasted text for you)."
+        ) % {"encoding": ENCODING_LABELS[encoding], "converted": converted}
+    return None
+
+
+def _clean_checked_text(
+    value: Any, key: str, errors: dict[str, list[str]], max_length: int = MAX_TEXT
+) -> str:
+    text = _clean_text(value, key, errors, max_length)
+    problem = _legacy_problem(text) if text else None
+    if problem:
+        errors.setdefault(key, []).append(problem)
+    return unicodedata.normalize("NFC", text)
+
+
+def _clean_details(
+    details: dict[str, Any], spec: EventSpec | None, errors: dict[str, list[str]]
+) -> dict[str, Any]:
+    known = {d.key: d for d in spec.details} if spec else {}
+    clean: dict[str, Any] = {}
+    for key in sorted(set(details) - set(known)):
+        if str(details[key] or "").strip():
+            errors.setdefault(f"details.{key}", []).append(
+                _("This event type has no field “%(field)s”.") % {"field": key}
+            )
+    for key, detail in known.items():
+        raw = details.get(key)
+        error_key = f"details.{key}"
+        if detail.kind == DATE:
+            value = _date(str(raw or ""), error_key, errors)
+            if not value.is_empty:
+                clean[key] = str(value)
+        elif detail.kind == CHOICE:
+            value = str(raw or "")
+            if value not in {c for c, _label in detail.choices}:
+                errors.setdefault(error_key, []).append(
+                    _("Choose “%(field)s” from the list.") % {"field": detail.label}
+                )
+            elif value:
+                clean[key] = value
+        else:
+            value = _clean_checked_text(raw, error_key, errors, detail.max_length)
+            if value:
+                clean[key] = value
+    return clean
+
+
+def _clean_sex(values: dict[str, Any], role: str, prefix: str, errors: dict[str, list[str]]) -> int:
+    sex = values.get("sex") or Sex.UNKNOWN
+    try:
+        sex = int(sex)
+        if sex not in Sex.values:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors.setdefault(f"{prefix}.sex", []).append(_("Choose the sex from the list."))
+        return Sex.UNKNOWN
+    implied = ROLE_SEX.get(role)
+    if implied is not None:
+        if sex in (Sex.MALE, Sex.FEMALE) and sex != implied:
+            errors.setdefault(f"{prefix}.sex", []).append(
+                _("The %(role)s is entered as %(sex)s: check the sex or whether the person belongs here.")
+                % {"role": PartyRole(role).label.lower(), "sex": Sex(sex).label.lower()}
+            )
+        return implied
+    return sex
+
+
+def clean_record_input(data: RecordInput, *, event_type: str, book_year: int | None = None) -> CleanRecord:
+    """Validate everything; raise one ValidationError listing every problem by field.
+
+    The same rules serve the entry form, the API and imports. Each field is checked on
+    its own (format, length, control characters, HTML, old encodings, PIN), then the case
+    as a whole (`registry.record_checks`: dates in order, plausible ages, and, given
+    `book_year`, a registration date in the book's year). Nothing is written here.
+    """
     errors: dict[str, list[str]] = {}
-    if event_type not in EventType.values:
+    spec = EVENT_SPECS.get(event_type)
+    if spec is None:
         errors["event_type"] = [_("“%(value)s” is not an event type.") % {"value": event_type}]
     unknown = set(data.text) - set(RECORD_TEXT_FIELDS)
     for key in sorted(unknown):
         errors[key] = [_("There is no field “%(field)s”.") % {"field": key}]
     reg_date = _date(data.registration_date, "registration_date", errors)
     event_date = _date(data.event_date, "event_date", errors)
-    if data.registration_type not in RegistrationType.values:
+    if spec is not None and not event_date.is_empty and "event_date" not in spec.event_fields:
+        errors.setdefault("event_date", []).append(
+            _("This event type has no separate event date: leave it empty.")
+        )
+    try:
+        registration_type = int(data.registration_type)
+    except (TypeError, ValueError):
+        registration_type = -1
+    if registration_type not in RegistrationType.values:
         errors["registration_type"] = [_("Choose a registration type from the list.")]
-    text = {k: _clean_text(data.text.get(k), k, errors) for k in RECORD_TEXT_FIELDS}
+    if data.page_no is not None and not (isinstance(data.page_no, int) and 1 <= data.page_no <= 10000):
+        errors["page_no"] = [_("The page is a number from 1 to 10,000.")]
+    text = {
+        k: _clean_checked_text(data.text.get(k), k, errors, _limit(CivilRecord, k))
+        for k in RECORD_TEXT_FIELDS
+    }
+    if spec is not None:
+        for key in EVENT_TEXT_FIELDS:
+            if text[key] and key not in spec.event_fields:
+                errors.setdefault(key, []).append(
+                    _("This event type has no field “%(field)s”: leave it empty.")
+                    % {"field": COMMON_LABELS[key]}
+                )
     parties: list[CleanParty] = []
+    allowed_roles = spec.parties if spec else {}
     for role, values in data.parties.items():
         prefix = f"party.{role}"
         if role not in PartyRole.values:
             errors[prefix] = [_("“%(role)s” is not a role of a person in a record.") % {"role": role}]
             continue
+        if role not in allowed_roles:
+            if any(str(v or "").strip() for k, v in values.items() if k != "sex"):
+                errors[prefix] = [
+                    _("A %(event)s has no “%(role)s”.")
+                    % {"event": EventType(event_type).label.lower(), "role": PartyRole(role).label}
+                ]
+            continue
+        for key in sorted(set(values) - set(PARTY_INPUT_FIELDS)):
+            errors.setdefault(f"{prefix}.{key}", []).append(
+                _("There is no field “%(field)s” for a person.") % {"field": key}
+            )
         full_name = ""
+        raw_name = str(values.get("full_name") or "")
         try:
-            full_name = clean_name(str(values.get("full_name") or ""))
+            full_name = clean_name(raw_name)
         except ValidationError as exc:
             errors.setdefault(f"{prefix}.full_name", []).extend(exc.messages)
-        sex = values.get("sex") or Sex.UNKNOWN
-        try:
-            sex = int(sex)
-            if sex not in Sex.values:
-                raise ValueError
-        except (TypeError, ValueError):
-            errors.setdefault(f"{prefix}.sex", []).append(_("Choose the sex from the list."))
-            sex = Sex.UNKNOWN
+        else:
+            problem = _legacy_problem(full_name) if full_name else None
+            if problem:
+                errors.setdefault(f"{prefix}.full_name", []).append(problem)
+        sex = _clean_sex(values, role, prefix, errors)
         birth = _date(str(values.get("birth_date") or ""), f"{prefix}.birth_date", errors)
         pin = re.sub(r"\s", "", str(values.get("pin") or ""))
         if pin:
             for problem in pin_problems(pin, sex=sex, birth_year=birth.year):
                 errors.setdefault(f"{prefix}.pin", []).append(problem)
-        party_text = {k: _clean_text(values.get(k), f"{prefix}.{k}", errors) for k in PARTY_TEXT_FIELDS}
+        party_text = {
+            k: _clean_checked_text(values.get(k), f"{prefix}.{k}", errors, _limit(Party, k))
+            for k in PARTY_TEXT_FIELDS
+        }
         if full_name or pin or not birth.is_empty or any(party_text.values()):
             parties.append(CleanParty(role, full_name, sex, birth, pin, party_text))
+    details = _clean_details(dict(data.details or {}), spec, errors)
+    if not errors and spec is not None:
+        errors = check_consistency(
+            event_type=event_type,
+            registration_date=reg_date,
+            event_date=event_date,
+            parties=parties,
+            book_year=book_year,
+        )
     if errors:
         raise ValidationError(errors)
     return CleanRecord(
         registration_date=reg_date,
-        registration_type=int(data.registration_type),
+        registration_type=registration_type,
         page_no=data.page_no,
         event_date=event_date,
         text=text,
-        details=dict(data.details),
+        details=details,
         parties=parties,
     )
 
@@ -195,8 +350,13 @@ def identity_key(event_type: str, parties: list[CleanParty]) -> str | None:
 
 
 def apply_record_data(record: CivilRecord, clean: CleanRecord) -> dict[str, list[Any]]:
-    """Write clean data onto the record and replace its parties; return old → new of what changed."""
+    """Write clean data onto the record and replace its parties; return old → new of what changed.
+
+    Also sets `record.dedup_keys` (the likely-duplicate blocking keys), which is not
+    reported as a change: save it with the changed fields.
+    """
     changes: dict[str, list[Any]] = {}
+    record.dedup_keys = dedup_keys(person_from_clean(record.event_type, clean))
 
     def put(attr: str, value: Any) -> None:
         old = getattr(record, attr)

@@ -145,3 +145,130 @@ def make_world() -> World:
         "nobody": make_user("nobody"),
     }
     return world
+
+
+# --- one valid case per event type (registered 10/03/2020, a book of 2020) -------------------------
+
+_PEOPLE = {
+    "husband": {
+        "full_name": "Trần Văn Hùng",
+        "birth_date": "12/05/1990",
+        "ethnicity": "Kinh",
+        "nationality": "Việt Nam",
+        "residence": "Xã An",
+    },
+    "wife": {
+        "full_name": "Lê Thị Hoà",
+        "birth_date": "1993",
+        "ethnicity": "Kinh",
+        "nationality": "Việt Nam",
+        "residence": "Xã An",
+    },
+    "adult_m": {"full_name": "Phạm Văn Minh", "sex": 1, "birth_date": "1980", "residence": "Xã An"},
+    "adult_f": {"full_name": "Đỗ Thị Lan", "sex": 2, "birth_date": "03/1982", "residence": "Xã An"},
+    "child": {"full_name": "Phạm Ngọc Ánh", "sex": 2, "birth_date": "14/07/2012", "birth_place": "Xã An"},
+}
+
+EVENT_CASES: dict[str, dict[str, Any]] = {
+    "birth": {},
+    "marriage": {"parties": {"husband": _PEOPLE["husband"], "wife": _PEOPLE["wife"]}},
+    "death": {
+        "event_date": "01/03/2020",
+        "text": {"event_time": "07:30", "event_place": "Tại nhà", "event_cause": "Tuổi già"},
+        "details": {
+            "notice_type": "notice",
+            "notice_no": "12/GBT",
+            "notice_date": "02/03/2020",
+            "notice_issuer": "Trạm y tế xã An",
+            "declarant_relationship": "Con",
+        },
+        "parties": {
+            "deceased": {"full_name": "Nguyễn Văn Lực", "sex": 1, "birth_date": "1940", "residence": "Xã An"},
+            "declarant": {"full_name": "Nguyễn Văn Tài", "residence": "Xã An"},
+        },
+    },
+    "parentage": {
+        "details": {"kind": "father_child"},
+        "parties": {"parent": _PEOPLE["adult_m"], "child": _PEOPLE["child"]},
+    },
+    "guardianship": {
+        "event_date": "10/03/2020",
+        "details": {"kind": "appointed", "reason": "Mồ côi"},
+        "parties": {"guardian": _PEOPLE["adult_m"], "ward": _PEOPLE["child"]},
+    },
+    "guardianship_end": {
+        "event_date": "10/03/2020",
+        "details": {"reason": "Người được giám hộ đủ 18 tuổi"},
+        "parties": {"guardian": _PEOPLE["adult_m"], "ward": _PEOPLE["child"]},
+    },
+    "amendment": {
+        "details": {
+            "kind": "correction",
+            "content_before": "Ngày sinh 12/05/1982",
+            "content_after": "Ngày sinh 03/1982",
+        },
+        "parties": {"subject": _PEOPLE["adult_f"], "requester": {"full_name": "Đỗ Thị Lan"}},
+    },
+    "divorce_note": {
+        "details": {
+            "judgment_no": "45/2019/HNGĐ",
+            "judgment_date": "20/12/2019",
+            "judgment_authority": "Tòa án nhân dân huyện Một",
+        },
+        "parties": {"husband": _PEOPLE["husband"], "wife": _PEOPLE["wife"]},
+    },
+    "marital_status": {
+        "details": {
+            "marital_status": "Chưa đăng ký kết hôn với ai",
+            "purpose": "Kết hôn",
+            "valid_until": "10/09/2020",
+        },
+        "parties": {"subject": _PEOPLE["adult_f"]},
+    },
+    "adoption": {
+        "event_date": "10/03/2020",
+        "details": {"birth_parents": "Trung tâm bảo trợ xã hội"},
+        "parties": {
+            "adoptee": _PEOPLE["child"],
+            "adoptive_father": {"full_name": "Phạm Văn Minh", "birth_date": "1980"},
+            "adoptive_mother": {"full_name": "Đỗ Thị Lan", "birth_date": "1982"},
+        },
+    },
+}
+
+# The main person of each event type (whose birth date the generic rules test).
+MAIN_ROLE = {
+    "birth": "subject",
+    "marriage": "husband",
+    "death": "deceased",
+    "parentage": "child",
+    "guardianship": "ward",
+    "guardianship_end": "ward",
+    "amendment": "subject",
+    "divorce_note": "husband",
+    "marital_status": "subject",
+    "adoption": "adoptee",
+}
+
+
+def event_input(event_type: str, *, reg: str = "10/03/2020", **changes: Any) -> RecordInput:
+    """A valid case of `event_type`; `changes` replace top-level parts (parties, details, text, ...)."""
+    if event_type == "birth" and not changes:
+        return birth_input(reg=reg)
+    case = {
+        key: (dict(value) if isinstance(value, dict) else value)
+        for key, value in EVENT_CASES[event_type].items()
+    }
+    if event_type == "birth":
+        case = {"parties": birth_input().parties}
+    parties = {role: dict(values) for role, values in case.pop("parties").items()}
+    text = {
+        "registration_place": "UBND xã An",
+        "signer_name": "Lê Văn Cường",
+        "signer_title": "Chủ tịch",
+        **case.pop("text", {}),
+    }
+    data = RecordInput(registration_date=reg, registration_type=1, text=text, parties=parties, **case)
+    for key, value in changes.items():
+        setattr(data, key, value)
+    return data

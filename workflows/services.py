@@ -96,11 +96,12 @@ def _finish(
 
 
 def _save_data(record: CivilRecord, data: RecordInput) -> dict[str, Any]:
-    clean = clean_record_input(data, event_type=record.event_type)
+    clean = clean_record_input(data, event_type=record.event_type, book_year=record.book.year)
     try:
         with transaction.atomic():  # a savepoint: a refused duplicate leaves the transaction usable
             changes = apply_record_data(record, clean)
-            record.save(update_fields=[c for c in changes if not c.startswith("party.")] or ["updated_at"])
+            fields = [c for c in changes if not c.startswith("party.")]
+            record.save(update_fields=[*fields, "dedup_keys", "updated_at"])
     except IntegrityError as exc:
         raise _duplicate_error(record, exc) from exc
     return changes

@@ -11,9 +11,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from forms.drafts import draft_discard, draft_for
 from forms.entry import RecordForm
+from forms.selectors import candidates_for_display, carried_forward, next_case_for
 from permissions.scoping import get_record_for, records_visible_to
 from registry import scans
+from registry.duplicates import open_candidates
 from registry.record_data import record_input_from
 from registry.scan_views import file_too_large, guarded_upload
 from workflows import services
@@ -29,9 +32,16 @@ def _version(request: HttpRequest) -> int | None:
 
 @login_required
 def record_enter(request: HttpRequest, pk: int) -> HttpResponse:
-    """Enter or correct the data of a scanned case, with the scan beside the form."""
+    """Enter or correct the data of a scanned case, with the scan beside the form.
+
+    Enter (the first button) saves and opens the next case of the book; what the user
+    types is autosaved as a server-side draft (forms.views.draft_autosave) and restored
+    here; registration place, signer and title carry forward from the previous case.
+    After approval the same page edits with a warning and a required reason.
+    """
     record = get_record_for(request.user, pk, "enter_record", request=request)
     amending = record.state in ("approved", "transferred")
+    draft = None
     if request.method == "POST":
         form = RecordForm(request.POST, event_type=record.event_type)
         reason = request.POST.get("reason", "")
@@ -43,7 +53,7 @@ def record_enter(request: HttpRequest, pk: int) -> HttpResponse:
                     services.record_amend(
                         record=record, actor=request.user, data=data, reason=reason, expected_version=version
                     )
-                elif record.state == "scanned" and "submit" in request.POST:
+                elif record.state == "scanned" and ("submit" in request.POST or "next" in request.POST):
                     services.record_enter(
                         record=record, actor=request.user, data=data, expected_version=version
                     )
@@ -59,12 +69,32 @@ def record_enter(request: HttpRequest, pk: int) -> HttpResponse:
             except (TransitionRefused, services.ConflictError) as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, _("Saved."))
+                draft_discard(user=request.user, record=record)
+                for note in form.conversions:
+                    messages.info(request, note)
+                messages.success(
+                    request,
+                    _("Saved %(book)s, entry no. %(no)d.") % {"book": record.book, "no": record.entry_no},
+                )
+                if "next" in request.POST and not amending:
+                    following = next_case_for(request.user, record)
+                    if following is not None:
+                        return redirect("record_enter", pk=following.pk)
+                    messages.info(request, _("That was the last case of this book waiting for data entry."))
+                    return redirect("book_detail", pk=record.book_id)
                 return redirect("record_detail", pk=record.pk)
     else:
-        form = RecordForm(
-            initial=RecordForm.initial_from(record_input_from(record)), event_type=record.event_type
-        )
+        initial = RecordForm.initial_from(record_input_from(record))
+        initial.update(carried_forward(record))
+        draft = draft_for(user=request.user, record=record)
+        if draft is not None:
+            initial.update(draft.data)
+        form = RecordForm(initial=initial, event_type=record.event_type)
+    candidates = (
+        candidates_for_display(request.user, open_candidates(record))
+        if record.state not in ("collected", "scanned")
+        else []
+    )
     return render(
         request,
         "workflows/record_enter.html",
@@ -72,6 +102,8 @@ def record_enter(request: HttpRequest, pk: int) -> HttpResponse:
             "record": record,
             "form": form,
             "amending": amending,
+            "draft": draft,
+            "candidates": candidates,
             "scan": record.scans.first(),
             "version": request.POST.get("version", record.version),
         },

@@ -116,7 +116,7 @@ def test_return_without_reason_is_refused_and_changes_nothing(world):
 
 def test_reject_and_mark_duplicate_close_the_record(world):
     original = world.record("approved")
-    copy = world.record("entered", data=birth_input(name="Lê Thị Khác", birth="05/05/2020"))
+    copy = world.record("entered", data=birth_input(name="Lê Thị Khác", birth="05/02/2020"))
     wf.record_mark_duplicate(record=copy, actor=world.approver, original=original, reason="Trùng với số 1")
     copy.refresh_from_db()
     assert copy.state == "duplicate" and copy.duplicate_of == original

@@ -1,0 +1,27 @@
+"""Showing a record's type-specific fields (`CivilRecord.details`) with their labels."""
+
+from __future__ import annotations
+
+from django import template
+
+from registry.event_fields import CHOICE, EVENT_SPECS
+
+register = template.Library()
+
+
+@register.filter
+def detail_items(record) -> list[tuple[str, str]]:
+    """[(label, value)] of the record's own fields, in paper order, choices shown by their label."""
+    spec = EVENT_SPECS.get(record.event_type)
+    details = record.details or {}
+    if spec is None:
+        return [(key, str(value)) for key, value in details.items()]
+    items = []
+    for field in spec.details:
+        value = details.get(field.key)
+        if value in (None, ""):
+            continue
+        if field.kind == CHOICE:
+            value = dict(field.choices).get(value, value)
+        items.append((str(field.label), str(value)))
+    return items

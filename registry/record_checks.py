@@ -1,0 +1,181 @@
+"""Plausibility of a case as a whole: dates in order, ages possible, the book's year.
+
+Called by `registry.record_data.clean_record_input` once each field is valid on its own.
+Dates may be partial, so a rule fires only when it is certainly broken: "born after
+registration" means the earliest possible birth day is later than the latest possible
+registration day. Every message names the fields and says what to check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext as _
+
+from registry.models import EventType, PartyRole
+from registry.partial_dates import PartialDate
+
+if TYPE_CHECKING:
+    from registry.record_data import CleanParty
+
+# Ages that are possible at all, even in old books (the book prevails, but a typo is likelier).
+MARRIAGE_AGE = (15, 100)
+MOTHER_AGE = (12, 60)
+FATHER_AGE = (12, 90)
+MAX_AGE = 120
+# Parent and child in recognition and adoption: at least this many years apart.
+PARENT_CHILD_GAP = 12
+
+_PARENTS_OF_CHILD = {
+    EventType.BIRTH: (PartyRole.SUBJECT, {PartyRole.MOTHER: MOTHER_AGE, PartyRole.FATHER: FATHER_AGE}),
+    EventType.ADOPTION: (
+        PartyRole.ADOPTEE,
+        {
+            PartyRole.ADOPTIVE_MOTHER: (PARENT_CHILD_GAP, 90),
+            PartyRole.ADOPTIVE_FATHER: (PARENT_CHILD_GAP, 90),
+        },
+    ),
+    EventType.PARENTAGE: (PartyRole.CHILD, {PartyRole.PARENT: (PARENT_CHILD_GAP, 90)}),
+}
+
+
+def _age_range(birth: PartialDate, at: PartialDate) -> tuple[int, int] | None:
+    """The least and the most someone born on `birth` can be on `at` (whole years)."""
+    if birth.is_empty or at.is_empty:
+        return None
+    return _years(birth.latest(), at.earliest()), _years(birth.earliest(), at.latest())
+
+
+def _years(start: dt.date, end: dt.date) -> int:
+    return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
+
+
+def _after(a: PartialDate, b: PartialDate) -> bool:
+    """`a` is certainly later than `b`."""
+    return not a.is_empty and not b.is_empty and a.earliest() > b.latest()
+
+
+def check_consistency(
+    *,
+    event_type: str,
+    registration_date: PartialDate,
+    event_date: PartialDate,
+    parties: list[CleanParty],
+    book_year: int | None,
+    today: dt.date | None = None,
+) -> dict[str, list[str]]:
+    """Every cross-field problem of one case, keyed like `clean_record_input`'s errors."""
+    errors: dict[str, list[str]] = {}
+    today = today or dt.date.today()
+    by_role = {p.role: p for p in parties}
+
+    def add(key: str, message: str) -> None:
+        errors.setdefault(key, []).append(message)
+
+    reg = registration_date
+    if book_year and not reg.is_empty and reg.year != book_year:
+        add(
+            "registration_date",
+            _(
+                "The registration date %(date)s is not in %(year)d, the year of this book. "
+                "Check the date, or whether this case belongs to another book."
+            )
+            % {"date": reg, "year": book_year},
+        )
+    if _after(reg, PartialDate.from_date(today)):
+        add("registration_date", _("The registration date %(date)s is in the future.") % {"date": reg})
+    if _after(event_date, PartialDate.from_date(today)):
+        add("event_date", _("The date %(date)s is in the future.") % {"date": event_date})
+
+    for party in parties:
+        key = f"party.{party.role}.birth_date"
+        label = PartyRole(party.role).label
+        if _after(party.birth_date, PartialDate.from_date(today)):
+            add(
+                key,
+                _("%(who)s: the date of birth %(date)s is in the future.")
+                % {"who": label, "date": party.birth_date},
+            )
+        elif _after(party.birth_date, reg):
+            add(
+                key,
+                _(
+                    "%(who)s: the date of birth %(birth)s is after the registration date %(reg)s. "
+                    "A case is registered after the person is born: check both dates."
+                )
+                % {"who": label, "birth": party.birth_date, "reg": reg},
+            )
+        ages = _age_range(party.birth_date, reg)
+        if ages and ages[0] > MAX_AGE:
+            add(
+                key,
+                _("%(who)s would be %(age)d years old at registration; check the year of birth.")
+                % {"who": label, "age": ages[0]},
+            )
+
+    if event_type == EventType.DEATH:
+        deceased = by_role.get(PartyRole.DECEASED)
+        if deceased and _after(deceased.birth_date, event_date):
+            add(
+                "event_date",
+                _(
+                    "The date of death %(death)s is before the date of birth %(birth)s of the deceased. "
+                    "Check both dates."
+                )
+                % {"death": event_date, "birth": deceased.birth_date},
+            )
+        if _after(event_date, reg):
+            add(
+                "event_date",
+                _(
+                    "The date of death %(death)s is after the registration date %(reg)s: "
+                    "a death is registered after it happens. Check both dates."
+                )
+                % {"death": event_date, "reg": reg},
+            )
+
+    if event_type in (EventType.MARRIAGE,):
+        at = event_date if not event_date.is_empty else reg
+        for role in (PartyRole.HUSBAND, PartyRole.WIFE):
+            party = by_role.get(role)
+            ages = _age_range(party.birth_date, at) if party else None
+            low, high = MARRIAGE_AGE
+            if ages and (ages[1] < low or ages[0] > high):
+                add(
+                    f"party.{role}.birth_date",
+                    _(
+                        "%(who)s would be %(age)d years old at the marriage (%(date)s); a plausible age is "
+                        "%(low)d to %(high)d. Check the date of birth and the registration date."
+                    )
+                    % {
+                        "who": PartyRole(role).label,
+                        "age": ages[1] if ages[1] < low else ages[0],
+                        "date": at,
+                        "low": low,
+                        "high": high,
+                    },
+                )
+
+    if event_type in _PARENTS_OF_CHILD:
+        child_role, parent_ages = _PARENTS_OF_CHILD[event_type]
+        child = by_role.get(child_role)
+        for role, (low, high) in parent_ages.items():
+            parent = by_role.get(role)
+            ages = _age_range(parent.birth_date, child.birth_date) if parent and child else None
+            if ages and (ages[1] < low or ages[0] > high):
+                add(
+                    f"party.{role}.birth_date",
+                    _(
+                        "%(who)s would be %(age)d years old when the child was born (%(child)s); a plausible "
+                        "age is %(low)d to %(high)d. Check both dates of birth."
+                    )
+                    % {
+                        "who": PartyRole(role).label,
+                        "age": ages[1] if ages[1] < low else ages[0],
+                        "child": child.birth_date,
+                        "low": low,
+                        "high": high,
+                    },
+                )
+    return errors

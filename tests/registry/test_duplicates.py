@@ -1,0 +1,229 @@
+"""Duplicates: the hard key holds under concurrency; likely duplicates block approval until decided."""
+
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from audit.models import AuditEvent
+from registry.dedup_eval import evaluate
+from registry.duplicates import (
+    THRESHOLD,
+    duplicate_confirm,
+    duplicate_dismiss,
+    find_likely_duplicates,
+    open_candidates,
+    person_from_input,
+)
+from registry.models import CivilRecord, DuplicatePair
+from tests.factories import birth_input
+from workflows import services as wf
+from workflows.machine import TransitionRefused
+
+HOA = dict(name="Nguyễn Thị Hoà", birth="02/03/2020", mother="Trần Thị Bình", sex=2)
+
+
+# --- hard: one birth per person, enforced by the database ----------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_saves_of_one_persons_birth_one_wins_the_other_is_told_which_record(world):
+    first = world.record("scanned")
+    second = world.record("scanned")
+    barrier = threading.Barrier(2)
+    outcomes: dict[int, object] = {}
+
+    def enter(record, actor):
+        try:
+            barrier.wait()
+            wf.record_enter(record=record.pk, actor=actor, data=birth_input(**HOA))
+            outcomes[record.pk] = "ok"
+        except ValidationError as exc:
+            outcomes[record.pk] = exc
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=enter, args=(first, world.clerk)),
+        threading.Thread(target=enter, args=(second, world.clerk2)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sorted(map(str, outcomes.values())).count("ok") == 1
+    winner_pk = next(pk for pk, o in outcomes.items() if o == "ok")
+    loser_pk = next(pk for pk, o in outcomes.items() if o != "ok")
+    winner = CivilRecord.objects.select_related("book").get(pk=winner_pk)
+    message = outcomes[loser_pk].messages[0]
+    assert "This person's birth is already registered" in message
+    assert f"{winner.book}, entry no. {winner.entry_no}" in message
+    loser = CivilRecord.objects.get(pk=loser_pk)
+    assert (loser.state, loser.identity_key) == ("scanned", None)  # nothing half-saved
+    assert not loser.parties.exists()
+
+
+def test_the_same_birth_by_pin_is_refused_even_with_another_spelling(world):
+    world.record("entered", data=birth_input(pin="001320001234", **HOA))
+    other = world.record("scanned")
+    with pytest.raises(ValidationError, match="already registered"):
+        wf.record_enter(
+            record=other,
+            actor=world.clerk,
+            data=birth_input(name="Nguyen Thi Hoa", birth="02/03/2020", pin="001320001234", sex=2),
+        )
+
+
+def test_a_closed_record_does_not_block_entering_the_person_again(world):
+    first = world.record("entered", data=birth_input(**HOA))
+    wf.record_reject(record=first, actor=world.approver, reason="Nhập nhầm sổ")
+    again = world.record("scanned")
+    wf.record_enter(record=again, actor=world.clerk, data=birth_input(**HOA))
+    again.refresh_from_db()
+    assert again.state == "entered"
+
+
+# --- soft: likely duplicates --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "birth"),
+    [
+        ("Nguyen Thi Hoa", "02/03/2020"),  # no diacritics
+        ("Nguyễn Thị Hòa", "02/03/2020"),  # new tone placement
+        ("Nguye\u0302\u0303n Thi\u0323 Hoa\u0300", "02/03/2020"),  # NFD
+        ("Nguyễn Thị Hoằ", "02/03/2020"),  # a slip on the keyboard
+        ("Ngyễn Thị Hoà", "02/03/2020"),  # a letter dropped from the family name
+        ("Nguyễn Thị Hoà", "02/03/2021"),  # year one off (a separate, later registration)
+        ("Nguyễn Thị Hoà", "03/02/2020"),  # day and month swapped
+        ("Nguyen Thi Hoa", "2020"),  # an old book with the year only
+    ],
+)
+def test_variants_of_a_name_are_found_while_typing(world, typed, birth):
+    original = world.record("entered", data=birth_input(**HOA))
+    probe = person_from_input("birth", birth_input(name=typed, birth=birth, mother="Tran Thi Binh", sex=2))
+    found = find_likely_duplicates(probe)
+    assert [c.record_id for c in found] == [original.pk]
+    assert found[0].score >= THRESHOLD
+
+
+def test_a_namesake_with_other_parents_and_another_birthday_is_not_flagged(world):
+    world.record("entered", data=birth_input(**HOA))
+    data = birth_input(name="Nguyễn Thị Hoà", birth="19/11/2020", mother="Lê Thị Mai", sex=2)
+    data.parties["father"]["full_name"] = "Phạm Văn Tám"
+    assert find_likely_duplicates(person_from_input("birth", data)) == []
+
+
+def test_siblings_are_not_flagged(world):
+    world.record("entered", data=birth_input(**HOA))
+    probe = person_from_input("birth", birth_input(name="Nguyễn Thị Lan", birth="02/03/2020", sex=2))
+    assert find_likely_duplicates(probe) == []
+
+
+def test_the_check_is_one_query(world, django_assert_num_queries):
+    world.record("entered", data=birth_input(**HOA))
+    probe = person_from_input("birth", birth_input(name="Nguyen Thi Hoa", birth="02/03/2020", sex=2))
+    with django_assert_num_queries(1):
+        assert len(find_likely_duplicates(probe)) == 1
+
+
+def _likely_pair(world):
+    original = world.record("approved", data=birth_input(**HOA))
+    suspect = world.record(
+        "reviewed",
+        data=birth_input(
+            name="Nguyen Thi Hoa", birth="02/03/2019", reg="10/05/2020", mother="Tran Thi Binh", sex=2
+        ),
+    )
+    return original, suspect
+
+
+def test_an_undecided_likely_duplicate_blocks_approval_and_appears_in_the_queue(world):
+    original, suspect = _likely_pair(world)
+    pair = DuplicatePair.objects.get()
+    assert {pair.record_low_id, pair.record_high_id} == {original.pk, suspect.pk}
+    with pytest.raises(TransitionRefused, match=r"may duplicate .* entry no\. 1 .* supervisor must decide"):
+        wf.record_approve(record=suspect, actor=world.approver)
+    suspect.refresh_from_db()
+    assert suspect.state == "reviewed"
+
+
+def test_not_a_duplicate_needs_a_reason_is_audited_and_is_not_asked_again(world):
+    original, suspect = _likely_pair(world)
+    with pytest.raises(ValidationError, match="Give the reason"):
+        duplicate_dismiss(record=suspect, other=original, actor=world.approver, reason="  ")
+    with pytest.raises(ValidationError, match="do not allow"):
+        duplicate_dismiss(record=suspect, other=original, actor=world.clerk, reason="khác người")
+
+    duplicate_dismiss(
+        record=suspect, other=original, actor=world.approver, reason="Hai trẻ sinh đôi, đã xác minh"
+    )
+
+    assert open_candidates(suspect) == []
+    audit = AuditEvent.objects.get(record_id_value=suspect.pk, action="duplicate_decision")
+    assert audit.changes["status"] == ["open", "not_duplicate"]
+    assert audit.reason == "Hai trẻ sinh đôi, đã xác minh"
+    wf.record_approve(record=suspect, actor=world.approver)
+    suspect.refresh_from_db()
+    assert suspect.state == "approved"
+    # Editing it again later does not raise the decided pair again.
+    wf.record_amend(
+        record=suspect,
+        actor=world.clerk,
+        reason="Sửa nơi sinh",
+        data=birth_input(
+            name="Nguyen Thi Hoa", birth="02/03/2019", reg="10/05/2020", mother="Tran Thi Binh", sex=2
+        ),
+    )
+    assert DuplicatePair.objects.get().status == "not_duplicate"
+
+
+def test_duplicate_of_x_closes_the_record_as_a_duplicate(world):
+    original, suspect = _likely_pair(world)
+    duplicate_confirm(record=suspect, original=original, actor=world.approver, reason="Đăng ký hai lần")
+    suspect.refresh_from_db()
+    assert (suspect.state, suspect.duplicate_of_id) == ("duplicate", original.pk)
+    actions = list(AuditEvent.objects.filter(record_id_value=suspect.pk).values_list("action", flat=True))
+    assert actions[-2:] == ["duplicate_decision", "mark_duplicate"]
+    assert DuplicatePair.objects.get().status == "duplicate"
+
+
+def test_a_refused_duplicate_decision_writes_nothing(world):
+    original, suspect = _likely_pair(world)
+    wf.record_reject(record=original, actor=world.approver, reason="Sai")
+    with pytest.raises(ValidationError, match="original is itself closed"):
+        duplicate_confirm(record=suspect, original=original, actor=world.approver, reason="x")
+    assert not DuplicatePair.objects.exclude(status="open").exists()
+
+
+# --- the measured figures (the full run: manage.py dedup_eval) ------------------------------------------
+
+
+def test_recall_and_precision_on_a_generated_set_meet_the_targets():
+    report = evaluate(variants=400, seed=3)
+    assert report.probes == 400
+    assert report.recall >= 0.99, report.lines()
+    assert report.precision >= 0.95, report.lines()
+
+
+def test_keys_can_be_rebuilt_after_the_scheme_changes(world):
+    record = world.record("entered", data=birth_input(**HOA))
+    keys = list(record.dedup_keys)
+    CivilRecord.objects.filter(pk=record.pk).update(dedup_keys=[])
+    from registry.duplicates import dedup_keys_rebuild
+
+    assert dedup_keys_rebuild() >= 1
+    record.refresh_from_db()
+    assert record.dedup_keys == keys
+    assert "birth|nguyen|hoa|2020-0203" in keys and "birth|nguyen|hoa|2020" in keys
+
+
+def test_a_probe_without_birth_date_still_finds_an_exact_namesake(world):
+    original = world.record("entered", data=birth_input(**HOA))
+    probe = person_from_input(
+        "birth", birth_input(name="Nguyen Thi Hoa", birth="", mother="Tran Thi Binh", sex=2)
+    )
+    assert [c.record_id for c in find_likely_duplicates(probe)] == [original.pk]
