@@ -61,6 +61,20 @@ def birth_input(name: str = "Nguyễn Văn An", *, birth: str = "02/03/2020", re
     )
 
 
+_FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Dương", "Lý", "Hồ"]
+_GIVEN = ["Khang", "Bảo", "Minh", "Phúc", "Thịnh", "Quân", "Tùng", "Hiếu", "Lộc", "Sơn", "Toàn", "Vinh", "Duy"]
+_MOTHER = ["Mai", "Lan", "Hương", "Thảo", "Ngọc", "Yến", "Trang", "Nhung", "Oanh", "Quyên", "Vân"]
+
+
+def distinct_birth_input(n: int) -> RecordInput:
+    """A birth unlike any other the factories make (name, birth date and mother differ), so that
+    records made for tests are not likely duplicates of each other."""
+    family, given = _FAMILY[n % len(_FAMILY)], _GIVEN[(n // len(_FAMILY)) % len(_GIVEN)]
+    mother = f"{_FAMILY[(n + 5) % len(_FAMILY)]} Thị {_MOTHER[n % len(_MOTHER)]}"
+    born = f"{1 + n % 28:02d}/{1 + (n // 28) % 2:02d}/2020"
+    return birth_input(f"{family} {letters(n)} {given}", birth=born, mother=mother)
+
+
 @dataclass
 class World:
     """A province with two districts; commune A and B under district 1, C under district 2."""
@@ -93,8 +107,11 @@ class World:
 
     def record(self, state: str = "collected", unit: AdministrativeUnit | None = None, *,
                data: RecordInput | None = None, event_type: str = EventType.BIRTH) -> CivilRecord:
-        """A record walked to `state` by the usual people of its commune."""
-        book = self.book(unit, event_type=event_type, cases=1)
+        """A record walked to `state` by the usual people of its commune, in a book of its registration year."""
+        from registry.partial_dates import parse_partial_date
+
+        year = (parse_partial_date(data.registration_date).year if data else None) or 2020
+        book = self.book(unit, event_type=event_type, cases=1, year=year)
         record = book.records.get()
         return self.walk(record, state, data=data)
 
@@ -107,8 +124,7 @@ class World:
             scan_store(record=record, actor=clerk, content=demo_scan_pdf(title="TEST", lines=["1"]))
             wf.record_scan(record=record, actor=clerk)
         if target >= 2:
-            wf.record_enter(record=record, actor=clerk, data=data or birth_input(
-                name=f"Nguyễn Văn {letters(record.pk)}"))
+            wf.record_enter(record=record, actor=clerk, data=data or distinct_birth_input(record.pk))
         if target >= 3:
             wf.record_attach(record=record, actor=clerk)
         if target >= 4:

@@ -111,7 +111,7 @@ def test_rejection_and_duplicate_closing_cancel_the_process(world):
     assert RecordProcess.objects.get(record=blank).status == "CANCELED"
     assert RecordTask.objects.get(record=blank, stage="scan").status == "CANCELED"
     original = world.record("approved")
-    copy = world.record("attached", data=birth_input(name="Lê Thị Khác", birth="05/05/2020"))
+    copy = world.record("attached", data=birth_input(name="Lê Thị Khác", birth="05/02/2020"))
     wf.record_mark_duplicate(record=copy, actor=world.approver, original=original, reason="Trùng")
     assert RecordProcess.objects.get(record=copy).status == "CANCELED"
     assert RecordTask.objects.get(record=copy, stage="review").status == "CANCELED"
