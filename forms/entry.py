@@ -10,11 +10,22 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from registry.models import EVENT_PARTY_ROLES, PartyRole, RegistrationType, Sex
 from registry.record_data import PARTY_TEXT_FIELDS, RECORD_TEXT_FIELDS, RecordInput
 
 DATE_HELP = _("dd/mm/yyyy, mm/yyyy or yyyy; empty if the book has no information")
+# The person blocks label these fields with _(name.replace("_", " ").capitalize()); the markers put
+# those msgids into the catalog, which cannot read a computed string.
+PARTY_TEXT_LABELS = (
+    gettext_noop("Birth place"),
+    gettext_noop("Hometown"),
+    gettext_noop("Id document"),
+    gettext_noop("Ethnicity"),
+    gettext_noop("Nationality"),
+    gettext_noop("Residence"),
+)
 
 
 class RecordForm(forms.Form):
