@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
-    CLERK = "clerk", _("Clerk")
+    CLERK = "clerk", pgettext_lazy("role", "Clerk")
     REVIEWER = "reviewer", _("Reviewer")
     APPROVER = "approver", _("Approver")
     COUNTER_CLERK = "counter_clerk", _("Counter clerk")

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from permissions.models import UnitRole
-from permissions.roles import ROLE_PERMISSIONS
+from permissions.roles import ROLE_PERMISSIONS, Role
 from registry.models import LEVEL_RANK, AdministrativeUnit, CivilRecord, RegisterBook, UnitLevel
 
 
@@ -24,6 +24,11 @@ class Scope:
     unit_path: str
     unit_level: str
     unit_name: str
+
+    @property
+    def role_label(self) -> str:
+        """The role's name in the active language (the code stays in `role`)."""
+        return str(Role(self.role).label)
 
     @property
     def rank(self) -> int:

@@ -131,7 +131,7 @@ def test_write_scenarios_leave_no_scratch_records_behind(results):
         cwd=ROOT,
         env={
             **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
-            "BENCH_DATABASE": "civreg_bench_smoke",
+            "BENCH_DATABASE": f"civreg_bench_smoke_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}",
             "DJANGO_SETTINGS_MODULE": "bench.settings",
         },
         capture_output=True,
