@@ -387,7 +387,7 @@ def _commit_batch(
                 low, high = _pair_key(record.pk, other_id)
                 pairs.append(DuplicatePair(record_low_id=low, record_high_id=high, score=value, reasons=[]))
     DuplicatePair.objects.bulk_create(pairs, ignore_conflicts=True)
-    for book_id, items in by_book.items():
+    for _book_id, items in by_book.items():
         book = books.find(items[0][0].book_no, items[0][0].book_year)
         created = [r for _o, r in items]
         for r in created:
