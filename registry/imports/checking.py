@@ -310,7 +310,8 @@ def check_against_database(
                 o.problem(
                     "so",
                     _(
-                        "Entry no. %(no)s of book %(book)s is an empty slot already being digitized (%(state)s)."
+                        "Entry no. %(no)s of book %(book)s is an empty slot already being digitized "
+                        "(%(state)s)."
                     )
                     % {"no": o.entry_no, "book": o.book_ref, "state": existing.get_state_display()},
                     _("Enter this case through the entry form beside its scan, or remove the row."),

@@ -124,6 +124,9 @@ class ImportRow(models.Model):
             GinIndex(fields=["dedup_keys"], name="import_row_dedup"),
         ]
 
+    def __str__(self) -> str:
+        return f"row {self.row_no}: {self.status}"
+
 
 class ImportBook(models.Model):
     """The books a job found or created (for the audit trail and the job page)."""
@@ -134,3 +137,6 @@ class ImportBook(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["job", "book"], name="import_book_once")]
+
+    def __str__(self) -> str:
+        return str(self.book_id)

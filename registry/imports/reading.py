@@ -155,7 +155,8 @@ def _check_header(header: list[str]) -> list[str]:
     if len(names) > MAX_COLUMNS:
         raise ImportFileError(
             _(
-                "The header has %(n)d columns, at most %(max)d are expected: check the file is a register export."
+                "The header has %(n)d columns, at most %(max)d are expected: "
+                "check the file is a register export."
             )
             % {"n": len(names), "max": MAX_COLUMNS}
         )
@@ -268,7 +269,7 @@ _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
 
 
 def normalize_date(value: Any) -> Any:
-    """Dates written as older software does: ISO yyyy-mm-dd becomes dd/mm/yyyy; the rest is left to the parser."""
+    """Dates as older software writes them: ISO yyyy-mm-dd becomes dd/mm/yyyy; the parser judges the rest."""
     if isinstance(value, dt.datetime | dt.date):
         return value
     text = str(value or "").strip()

@@ -37,7 +37,8 @@ def birth_rows(names=NAMES, *, year=2005, start=1):
             "so": i, "quyenSo": f"01/{year}", "trangSo": i, "ngayDangKy": f"{10 + i % 15:02d}.03.{year}",
             "loaiDangKy": 1, "noiDangKy": "UBND xã Hòa Bình", "nguoiKy": "Lê Văn Cường",
             "chucVuNguoiKy": "Chủ tịch", "nksHoTen": name, "nksGioiTinh": 2 if "Thị" in name else 1,
-            "nksNgaySinh": f"{1 + i % 28:02d}.{1 + (i // 28) % 12:02d}.{year - 1}", "nksDanToc": "Kinh", "nksQuocTich": "Việt Nam",
+            "nksNgaySinh": f"{1 + i % 28:02d}.{1 + (i // 28) % 12:02d}.{year - 1}",
+            "nksDanToc": "Kinh", "nksQuocTich": "Việt Nam",
             "meHoTen": f"Hoàng Thị Lan {chr(64 + i % 26 + 1)}", "meNgaySinh": "1980",
         })  # fmt: skip
         rows.append(row)
@@ -75,7 +76,9 @@ class TestRoundTrip:
     ):
         # Given an approved book exported as the Ministry sheet
         book = world.book(cases=2, year=2020)
-        for record, name in zip(book.records.order_by("entry_no"), ["Nguyễn Văn Hùng", "Trần Thị Thuỷ"], strict=False):
+        for record, name in zip(
+            book.records.order_by("entry_no"), ["Nguyễn Văn Hùng", "Trần Thị Thuỷ"], strict=False
+        ):
             world.walk(record, "approved", data=birth_input(name=name))
         records = list(ministry_records(book))
         before = [record_row(r) for r in records]
