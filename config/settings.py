@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "printing",
     "transfer",
     "reports",
+    "registry.imports.apps.ImportsConfig",
 ]
 
 MIDDLEWARE = [

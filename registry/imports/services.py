@@ -1,0 +1,517 @@
+"""Import jobs: upload, dry run, commit (resumable), and the entry point the benchmark calls.
+
+- `import_job_create` stores the file and reads its start (format, encodings, header):
+  refused with a message for a file that cannot be read.
+- `import_job_check` (the dry run) validates every row and checks duplicates, writing one
+  `ImportRow` per row; nothing else is written.
+- `import_job_commit` writes the rows that passed, a batch per transaction: records with
+  their people (bulk inserts), the viewflow process and counters (the slot hooks), open
+  duplicate pairs for likely duplicates, and ONE audit row per batch and book listing the
+  record ids. Each batch re-checks its rows against the database first, so the hard rules
+  hold even if data changed since the dry run, and a row committed in an earlier run (or an
+  earlier file) is skipped: killed mid-way and run again, every row lands exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import audit_change
+from permissions.scoping import can
+from registry.duplicates import _pair_key
+from registry.imports import reading
+from registry.imports.checking import (
+    ALREADY,
+    INVALID,
+    LIKELY,
+    VALID,
+    BookFinder,
+    RowOutcome,
+    check_against_database,
+    check_row,
+    person_json,
+)
+from registry.imports.models import (
+    ImportBook,
+    ImportJob,
+    ImportProfile,
+    ImportRow,
+    ImportStatus,
+    RowStatus,
+    TargetState,
+)
+from registry.models import CivilRecord, DuplicatePair, Party, RegisterBook
+from registry.names import name_exact_key, name_key
+from registry.services import SLOTS_CREATED_HOOKS, book_register, competence_for
+
+BATCH = 1000
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _require_state_permission(actor: Any, unit: Any, target_state: str) -> None:
+    if target_state == TargetState.APPROVED:
+        if not can(actor, "manage_unit", unit.path):
+            raise PermissionDenied(
+                _("Only a province administrator may import records as approved; import them as entered.")
+            )
+    elif not can(actor, "enter_record", unit.path):
+        raise PermissionDenied(
+            _("Your roles do not allow entering records of %(unit)s.") % {"unit": unit.name}
+        )
+
+
+def import_job_create(
+    *,
+    actor: Any,
+    unit: Any,
+    event_type: str,
+    upload: Any,
+    original_name: str,
+    target_state: str = TargetState.ENTERED,
+    profile: ImportProfile | None = None,
+    book_no: str = "",
+    book_year: int | None = None,
+    text_encoding: str | None = None,
+) -> ImportJob:
+    """Store the uploaded file and read its start. Raises `reading.ImportFileError` (nothing stored)
+    for a file that cannot be read, `PermissionDenied` for a state the actor may not import into.
+
+    An `EncodingUnknown` file is stored with status "uploaded" and the message asking for the
+    encoding: the user chooses it on the preview screen.
+    """
+    _require_state_permission(actor, unit, target_state)
+    reading.kind_of(original_name)
+    job = ImportJob(
+        unit=unit,
+        event_type=event_type,
+        target_state=target_state,
+        profile=profile,
+        mapping=dict(profile.mapping) if profile else {},
+        book_no=book_no.strip(),
+        book_year=book_year,
+        original_name=original_name[:255],
+        created_by=actor,
+    )
+    job.file.save(Path(original_name).name, File(upload), save=False)
+    path = Path(job.file.path)
+    job.sha256 = _sha256(path)
+    try:
+        source = reading.inspect_file(path, original_name=original_name, text_encoding=text_encoding)
+    except reading.EncodingUnknown as exc:
+        job.message = str(exc)
+        job.save()
+        return job
+    except reading.ImportFileError:
+        job.file.delete(save=False)
+        raise
+    job.text_encoding = source.text_encoding
+    job.column_encodings = source.column_encodings
+    job.total_rows = 0
+    job.save()
+    audit_change(
+        action="import_upload",
+        actor=actor,
+        unit_id=unit.pk,
+        obj=job,
+        changes={"file": job.original_name, "sha256": job.sha256, "target_state": target_state},
+    )
+    return job
+
+
+def import_job_source(job: ImportJob) -> reading.SourceFile:
+    return reading.inspect_file(
+        Path(job.file.path),
+        original_name=job.original_name,
+        text_encoding=job.text_encoding or None,
+        column_encodings=job.column_encodings,
+    )
+
+
+@transaction.atomic
+def import_job_configure(
+    *,
+    job: ImportJob,
+    actor: Any,
+    text_encoding: str,
+    column_encodings: dict[str, str],
+    mapping: dict[str, str],
+    save_profile_as: str = "",
+) -> ImportJob:
+    """Save the user's choices of encodings and column mapping (optionally as a named profile).
+
+    Refused once the job is importing or done.
+    """
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status in (ImportStatus.COMMITTING, ImportStatus.DONE):
+        raise ValidationError(_("This import has started: upload the file again to change its settings."))
+    if text_encoding and text_encoding not in reading.TEXT_ENCODINGS:
+        raise ValidationError(_("Choose the file's encoding from the list."))
+    job.text_encoding = text_encoding
+    job.column_encodings = {k: v for k, v in column_encodings.items() if v in (reading.TCVN3, reading.VNI)}
+    job.mapping = {k: v for k, v in mapping.items() if v}
+    job.message = ""
+    job.status = ImportStatus.UPLOADED
+    if save_profile_as.strip():
+        profile, _created = ImportProfile.objects.update_or_create(
+            name=save_profile_as.strip(),
+            defaults={"event_type": job.event_type, "mapping": job.mapping, "target_state": job.target_state,
+                      "created_by": actor},
+        )  # fmt: skip
+        job.profile = profile
+    job.save()
+    return job
+
+
+def _mark(job: ImportJob, **fields: Any) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(**fields)
+    for key, value in fields.items():
+        setattr(job, key, value)
+
+
+def _batches(source: reading.SourceFile) -> Any:
+    rows = reading.iter_rows(source)
+    while batch := list(itertools.islice(rows, BATCH)):
+        yield batch
+
+
+def _row_model(
+    job: ImportJob, o: RowOutcome, status: str | None = None, record_id: int | None = None
+) -> ImportRow:
+    return ImportRow(
+        job=job,
+        row_no=o.row_no,
+        status=status or o.status,
+        book_ref=o.book_ref[:64],
+        entry_no=o.entry_no,
+        identity_key=o.identity_key,
+        dedup_keys=o.dedup_keys,
+        name=o.name[:160],
+        person=person_json(o.person) if o.status in (VALID, LIKELY) else None,
+        problems=o.problems,
+        candidates=o.candidates,
+        record_id=record_id or o.existing_id,
+    )
+
+
+def import_job_check(job_id: int, *, progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    """The dry run: validate and duplicate-check every row; write only the row outcomes.
+
+    A file-level problem (a broken row structure, a change of encoding) fails the job with
+    its message and keeps no row outcomes.
+    """
+    job = ImportJob.objects.select_related("unit").get(pk=job_id)
+    _mark(job, status=ImportStatus.CHECKING, started_at=timezone.now(), message="")
+    ImportRow.objects.filter(job=job).delete()
+    books = BookFinder(job.unit, job.event_type)
+    counts = {"rows": 0, VALID: 0, LIKELY: 0, INVALID: 0, ALREADY: 0}
+    try:
+        source = import_job_source(job)
+        for batch in _batches(source):
+            outcomes = [_check(job, raw) for raw in batch]
+            check_against_database(
+                outcomes, event_type=job.event_type, books=books, job_id=job.pk, in_file=True
+            )
+            ImportRow.objects.bulk_create([_row_model(job, o) for o in outcomes])
+            for o in outcomes:
+                counts[o.status] += 1
+            counts["rows"] += len(outcomes)
+            _mark(job, checked_rows=counts["rows"])
+            if progress:
+                progress(counts["rows"])
+    except reading.ImportFileError as exc:
+        ImportRow.objects.filter(job=job).delete()
+        _mark(job, status=ImportStatus.FAILED, message=str(exc), finished_at=timezone.now(), checked_rows=0)
+        return counts
+    _mark(
+        job,
+        status=ImportStatus.CHECKED,
+        total_rows=counts["rows"],
+        error_rows=counts[INVALID],
+        duplicate_rows=counts[LIKELY],
+        skipped_rows=counts[ALREADY],
+        finished_at=timezone.now(),
+    )
+    return counts
+
+
+def _check(job: ImportJob, raw: reading.RawRow) -> RowOutcome:
+    return check_row(
+        raw, event_type=job.event_type, mapping=job.mapping, default_book=(job.book_no, job.book_year)
+    )
+
+
+@transaction.atomic
+def import_job_start_commit(*, job: ImportJob, actor: Any, skip_invalid: bool = False) -> ImportJob:
+    """Queue the commit of a checked job. Refused before the dry run, while rows have problems
+    (unless `skip_invalid`: the valid rows are imported and the report keeps the rest), and to
+    an actor who may not import into the job's state."""
+    job = ImportJob.objects.select_for_update().select_related("unit").get(pk=job.pk)
+    _require_state_permission(actor, job.unit, job.target_state)
+    if job.status not in (ImportStatus.CHECKED, ImportStatus.COMMITTING, ImportStatus.FAILED) or (
+        job.status == ImportStatus.FAILED and not job.rows.exists()
+    ):
+        raise ValidationError(_("Run the check (dry run) of this file first and read its report."))
+    if job.error_rows and not skip_invalid:
+        raise ValidationError(
+            _(
+                "%(n)d rows have problems: correct them in the file and upload it again, or choose to import "
+                "the valid rows only (the report keeps the others)."
+            )
+            % {"n": job.error_rows}
+        )
+    job.skip_invalid = skip_invalid
+    job.status = ImportStatus.COMMITTING
+    job.save(update_fields=["skip_invalid", "status"])
+    from registry.imports.tasks import import_commit_task
+
+    transaction.on_commit(lambda: import_commit_task.enqueue(job.pk))
+    return job
+
+
+def import_job_commit(job_id: int, *, progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    """Write the job's rows as records, a batch per transaction; resumable (see the module doc)."""
+    job = ImportJob.objects.select_related("unit", "created_by").get(pk=job_id)
+    if job.status == ImportStatus.DONE:
+        return {"skipped": 1}
+    _mark(job, status=ImportStatus.COMMITTING, started_at=timezone.now())
+    books = BookFinder(job.unit, job.event_type)
+    counts = {"committed": 0, "already": 0, "invalid": 0, "likely": 0}
+    source = import_job_source(job)
+    for batch in _batches(source):
+        done = set(
+            ImportRow.objects.filter(
+                job=job,
+                row_no__in=[r.row_no for r in batch],
+                status__in=[RowStatus.COMMITTED, RowStatus.ALREADY],
+            ).values_list("row_no", flat=True)
+        )
+        todo = [raw for raw in batch if raw.row_no not in done]
+        counts["already"] += len(done)
+        if todo:
+            for attempt in range(2):
+                try:
+                    _commit_batch(job, todo, books, counts)
+                    break
+                except ValidationError as exc:
+                    _mark(job, status=ImportStatus.FAILED, message=" ".join(exc.messages))
+                    return counts
+                except IntegrityError:
+                    if attempt:  # raced twice with another writer: let the job fail and be resumed
+                        raise
+                    books = BookFinder(job.unit, job.event_type)
+        ImportJob.objects.filter(pk=job.pk).update(
+            committed_rows=ImportRow.objects.filter(job=job, status=RowStatus.COMMITTED).count()
+        )
+        if progress:
+            progress(batch[-1].row_no)
+    _mark(job, status=ImportStatus.DONE, finished_at=timezone.now())
+    job.committed_rows = ImportRow.objects.filter(job=job, status=RowStatus.COMMITTED).count()
+    ImportJob.objects.filter(pk=job.pk).update(committed_rows=job.committed_rows)
+    _refresh_counts()
+    return counts
+
+
+def _refresh_counts() -> None:
+    """The progress counters count new slots as collected: rebuild them so imported states show right."""
+    try:
+        from reports.services import progress_rebuild
+    except ImportError:  # reports not installed
+        return
+    progress_rebuild()
+
+
+def _book_for(job: ImportJob, books: BookFinder, o: RowOutcome) -> RegisterBook:
+    book = books.find(o.book_no, o.book_year)
+    if book is None:
+        book = book_register(
+            custodian=job.unit,
+            event_type=job.event_type,
+            year=o.book_year,
+            book_no=o.book_no,
+            actor=job.created_by,
+            note=_("Created by the import of %(file)s.") % {"file": job.original_name},
+        )
+        books.remember(book)
+        ImportBook.objects.get_or_create(job=job, book=book, defaults={"created": True})
+    return book
+
+
+@transaction.atomic
+def _commit_batch(
+    job: ImportJob, raws: list[reading.RawRow], books: BookFinder, counts: dict[str, int]
+) -> None:
+    outcomes = [_check(job, raw) for raw in raws]
+    check_against_database(outcomes, event_type=job.event_type, books=books, job_id=job.pk, in_file=False)
+    now = timezone.now()
+    actor = job.created_by
+    writable = [o for o in outcomes if o.status in (VALID, LIKELY)]
+    if not job.skip_invalid and any(o.status == INVALID for o in outcomes):
+        bad = next(o for o in outcomes if o.status == INVALID)
+        raise ValidationError(
+            _("Row %(row)d no longer passes the checks (%(problem)s): run the check again.")
+            % {"row": bad.row_no, "problem": bad.problems[0][1]}
+        )
+    by_book: dict[int, list[tuple[RowOutcome, CivilRecord]]] = {}
+    records: list[CivilRecord] = []
+    for o in writable:
+        book = _book_for(job, books, o)
+        record = _record(book, o, job, now)
+        records.append(record)
+        by_book.setdefault(book.pk, []).append((o, record))
+    with transaction.atomic():  # a savepoint, so a refused duplicate shows as IntegrityError to the caller
+        CivilRecord.objects.bulk_create(records, batch_size=BATCH)
+    Party.objects.bulk_create([p for r in records for p in _parties(r)], batch_size=4 * BATCH)
+    row_record = {o.row_no: r.pk for o, r in zip(writable, records, strict=True)}
+    pairs = []
+    for o, record in zip(writable, records, strict=True):
+        for kind, other, value in o.candidates:
+            other_id = other if kind == "record" else row_record.get(other)
+            if other_id and other_id != record.pk:
+                low, high = _pair_key(record.pk, other_id)
+                pairs.append(DuplicatePair(record_low_id=low, record_high_id=high, score=value, reasons=[]))
+    DuplicatePair.objects.bulk_create(pairs, ignore_conflicts=True)
+    for _book_id, items in by_book.items():
+        book = books.find(items[0][0].book_no, items[0][0].book_year)
+        created = [r for _o, r in items]
+        for r in created:
+            r.book = book
+        for hook in SLOTS_CREATED_HOOKS:
+            hook(book, created)
+        approved = [r.pk for r in created if r.state == TargetState.APPROVED]
+        if approved:
+            from transfer.services import transfer_enqueue
+
+            for r in created:
+                if r.state == TargetState.APPROVED:
+                    transfer_enqueue(record=r)
+        audit_change(
+            action="import",
+            actor=actor,
+            unit_id=book.custodian_id,
+            obj=book,
+            changes={
+                "job": job.pk,
+                "file": job.original_name,
+                "records": [r.pk for r in created],
+                "rows": [o.row_no for o, _r in items],
+                "state": {"entered": [r.pk for r in created if r.state == "entered"], "approved": approved},
+            },
+            reason=(
+                _("Imported as approved from an official, already-approved source.")
+                if approved
+                else _("Imported; goes through attach, review and approval.")
+            ),
+        )
+    rows = [_row_model(job, o, RowStatus.COMMITTED, row_record[o.row_no]) for o in writable]
+    rows += [_row_model(job, o) for o in outcomes if o.status in (ALREADY, INVALID)]
+    ImportRow.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["job", "row_no"],
+        update_fields=["status", "record", "problems", "candidates", "identity_key", "dedup_keys", "person"],
+    )
+    counts["committed"] += len(writable)
+    counts["likely"] += sum(1 for o in writable if o.status == LIKELY)
+    counts["already"] += sum(1 for o in outcomes if o.status == ALREADY)
+    counts["invalid"] += sum(1 for o in outcomes if o.status == INVALID)
+
+
+def _record(book: RegisterBook, o: RowOutcome, job: ImportJob, now: Any) -> CivilRecord:
+    clean = o.clean
+    unit = book.custodian
+    # Likely duplicates are never approved straight away: a supervisor decides first.
+    state = job.target_state if o.status == VALID else TargetState.ENTERED
+    record = CivilRecord(
+        book=book,
+        unit=unit,
+        unit_path=unit.path,
+        event_type=book.event_type,
+        entry_no=o.entry_no,
+        competence=competence_for(book.authority_unit or unit, book.event_type),
+        reg_year=clean.registration_date.year,
+        reg_month=clean.registration_date.month,
+        reg_day=clean.registration_date.day,
+        registration_type=clean.registration_type,
+        page_no=clean.page_no,
+        event_year=clean.event_date.year,
+        event_month=clean.event_date.month,
+        event_day=clean.event_date.day,
+        details=clean.details,
+        identity_key=o.identity_key,
+        dedup_keys=o.dedup_keys,
+        state=state,
+        entered_by=job.created_by,
+        **clean.text,
+    )
+    if state == TargetState.APPROVED:
+        record.approved_by = job.created_by
+        record.approved_at = now
+    record._clean_parties = clean.parties
+    return record
+
+
+def _parties(record: CivilRecord) -> list[Party]:
+    return [
+        Party(
+            record=record,
+            role=cp.role,
+            full_name=cp.full_name,
+            name_key=name_key(cp.full_name),
+            name_exact_key=name_exact_key(cp.full_name),
+            sex=cp.sex,
+            birth_year=cp.birth_date.year,
+            birth_month=cp.birth_date.month,
+            birth_day=cp.birth_date.day,
+            pin=cp.pin,
+            **cp.text,
+        )
+        for cp in record._clean_parties
+    ]
+
+
+def legacy_import(
+    path: str | Path,
+    *,
+    unit: Any,
+    event_type: str,
+    actor: Any,
+    original_name: str | None = None,
+    target_state: str = TargetState.ENTERED,
+) -> ImportJob:
+    """Import a file end to end (create, dry run, commit) in this process; the benchmark's entry point.
+
+    Rows with problems are skipped (and listed on the job), as with "import the valid rows only".
+    """
+    path = Path(path)
+    with path.open("rb") as handle:
+        job = import_job_create(
+            actor=actor, unit=unit, event_type=event_type, upload=handle,
+            original_name=original_name or path.name, target_state=target_state,
+        )  # fmt: skip
+    if job.message:
+        raise reading.EncodingUnknown(job.message)
+    import_job_check(job.pk)
+    job.refresh_from_db()
+    if job.status == ImportStatus.FAILED:
+        raise reading.ImportFileError(job.message)
+    ImportJob.objects.filter(pk=job.pk).update(skip_invalid=True, status=ImportStatus.COMMITTING)
+    import_job_commit(job.pk)
+    job.refresh_from_db()
+    return job
