@@ -72,8 +72,8 @@ def audit_write(
         )
         event.hash = row_hash(prev_hash=prev_hash, fields={f: getattr(event, f) for f in HASHED_FIELDS})
         insert_sql, insert_params = _insert_sql(event)
-        cursor.execute(
-            f"WITH inserted AS ({insert_sql}) "
+        cursor.execute(  # the ORM's own INSERT (values bound as parameters) inside a CTE
+            f"WITH inserted AS ({insert_sql}) "  # noqa: S608
             "UPDATE audit_audithead SET last_hash = %s WHERE stream = %s RETURNING (SELECT id FROM inserted)",
             [*insert_params, event.hash, stream],
         )
