@@ -7,10 +7,11 @@ import json
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
-from audit.chain import HASHED_FIELDS, row_hash
-from audit.models import AuditEvent, AuditHead, AuditKind
+from audit.chain import GENESIS, HASHED_FIELDS, row_hash
+from audit.models import AuditEvent, AuditKind
 
 GLOBAL_STREAM = 0
 
@@ -40,20 +41,21 @@ def audit_write(
     reason: str = "",
     ip: str = "",
 ) -> AuditEvent:
-    """Append one row to the stream of `unit_id` (or the global stream) and move its head."""
+    """Append one row to the stream of `unit_id` (or the global stream) and move its head.
+
+    Two statements: the head is created or advanced (and locked until the transaction ends)
+    in one upsert that returns the new sequence number and the previous hash; the row is
+    inserted and the head takes its hash in a second. Call inside the transaction of the
+    change it records: an error here fails that transaction (no savepoint of its own).
+    """
     stream = unit_id or GLOBAL_STREAM
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO audit_audithead (stream, last_seq, last_hash) VALUES (%s, 0, %s) "
-                "ON CONFLICT (stream) DO NOTHING",
-                [stream, "0" * 64],
-            )
-        head = AuditHead.objects.select_for_update().get(stream=stream)
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(_HEAD_ADVANCE, [stream, GENESIS])
+        seq, prev_hash = cursor.fetchone()
         actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
         event = AuditEvent(
             stream=stream,
-            seq=head.last_seq + 1,
+            seq=seq,
             at=timezone.now(),
             kind=kind,
             action=action,
@@ -66,12 +68,39 @@ def audit_write(
             changes=_jsonable(changes or {}),
             reason=reason,
             ip=ip[:64],
-            prev_hash=head.last_hash,
+            prev_hash=prev_hash,
         )
-        event.hash = row_hash(prev_hash=head.last_hash, fields={f: getattr(event, f) for f in HASHED_FIELDS})
-        event.save(force_insert=True)
-        AuditHead.objects.filter(stream=stream).update(last_seq=event.seq, last_hash=event.hash)
+        event.hash = row_hash(prev_hash=prev_hash, fields={f: getattr(event, f) for f in HASHED_FIELDS})
+        insert_sql, insert_params = _insert_sql(event)
+        cursor.execute(  # the ORM's own INSERT (values bound as parameters) inside a CTE
+            f"WITH inserted AS ({insert_sql}) "  # noqa: S608
+            "UPDATE audit_audithead SET last_hash = %s WHERE stream = %s RETURNING (SELECT id FROM inserted)",
+            [*insert_params, event.hash, stream],
+        )
+        event.pk = cursor.fetchone()[0]
+        event._state.adding = False
+        event._state.db = connection.alias
     return event
+
+
+# Creates the stream's head (sequence 1 after the genesis hash) or advances it, locking it until
+# the transaction ends; returns the new row's sequence number and the hash it chains on.
+_HEAD_ADVANCE = (
+    "INSERT INTO audit_audithead (stream, last_seq, last_hash) VALUES (%s, 1, %s) "
+    "ON CONFLICT (stream) DO UPDATE SET last_seq = audit_audithead.last_seq + 1 "
+    "RETURNING last_seq, last_hash"
+)
+
+
+def _insert_sql(event: AuditEvent) -> tuple[str, tuple[Any, ...]]:
+    """The ORM's own INSERT … RETURNING id of `event` (field conversions included)."""
+    fields = [f for f in AuditEvent._meta.concrete_fields if f is not AuditEvent._meta.pk]
+    query = InsertQuery(AuditEvent)
+    query.insert_values(fields, [event])
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [AuditEvent._meta.pk]
+    (sql, params), *_rest = compiler.as_sql()
+    return sql, params
 
 
 def audit_change(**kwargs: Any) -> AuditEvent:

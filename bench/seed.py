@@ -36,7 +36,7 @@ from django.utils import timezone
 from bench import db
 from bench import names_data as nd
 
-SEED_VERSION = "1"
+SEED_VERSION = "2"  # 2: the project's own workflow processes and tasks (issue 3)
 BENCH_PASSWORD = "bench12345"
 PROVINCE_CODE = "B35"
 DISTRICTS = 10
@@ -243,7 +243,48 @@ TASK_COLUMNS = (
     "owner_id",
     "data",
 )
-BULK_TABLES = ("registry_civilrecord", "registry_party", "viewflow_process", "viewflow_task")
+WF_PROCESS_COLUMNS = ("id", "flow_class", "status", "created", "finished", "record_id", "data")
+WF_TASK_COLUMNS = (
+    "id",
+    "flow_task",
+    "flow_task_type",
+    "status",
+    "created",
+    "assigned",
+    "started",
+    "finished",
+    "token",
+    "owner_id",
+    "owner_permission",
+    "owner_permission_content_type_id",
+    "owner_permission_obj_pk",
+    "process_id",
+    "data",
+    "record_id",
+    "stage",
+    "unit_id",
+    "unit_path",
+    "book_id",
+    "entry_no",
+    "event_type",
+    "book_year",
+    "phase",
+    "min_rank",
+    "excluded_user_id",
+    "is_return",
+    "due_at",
+    "last_activity",
+)
+WF_LINK_COLUMNS = ("from_recordtask_id", "to_recordtask_id")
+BULK_TABLES = (
+    "registry_civilrecord",
+    "registry_party",
+    "viewflow_process",
+    "viewflow_task",
+    "workflows_recordprocess",
+    "workflows_recordtask",
+    "workflows_recordtask_previous",
+)
 
 
 @dataclass(frozen=True)
@@ -451,6 +492,9 @@ class CommuneRows:
         self.parties = io.StringIO()
         self.processes = io.StringIO()
         self.tasks = io.StringIO()
+        self.wf_processes = io.StringIO()
+        self.wf_tasks = io.StringIO()
+        self.wf_links = io.StringIO()
         self.state_mix = {p: _weighted(m) for p, m in STATE_MIX.items()}
         self.ethnic = _weighted(nd.ETHNICITIES)
 
@@ -550,6 +594,7 @@ class CommuneRows:
         self.records.write("\t".join(_n(v) for v in row))
         self.records.write("\n")
         self.viewflow(rid, state, created, updated)
+        self.workflow(book, rid, entry_no, state, updated, by)
 
     def people(self, book: BookPlan, rid: int, reg: dt.date, event: list[Any]) -> str | None:
         """Write the parties of an entered record; return its identity key (births and deaths)."""
@@ -663,6 +708,112 @@ class CommuneRows:
                 c.unit_id,
             )
 
+    def workflow(
+        self, book: BookPlan, rid: int, entry_no: int, state: str, updated: dt.datetime, by: dict[str, Any]
+    ) -> None:
+        """The project's own work items (issue 3), as `workflows.flows.processes_start_for` writes them.
+
+        An open record: an active process (id = record id), a done start task and a done route
+        task (ids 4·rid, 4·rid + 1) and the open task of its stage (4·rid + 2) with the record's
+        columns, linked as `previous`; 10 % of the open tasks claimed by the commune's person of
+        that stage. A finished record: a done process with its last stage's task done by whoever
+        did it (the "Done" archive); a closed one (rejected, duplicate): a cancelled process.
+        """
+        ctx, c = self.ctx, self.c
+        wf = ctx["wf"]
+        stage = OPEN_STAGE.get(state)
+        if stage is None:
+            status = "CANCELED" if state in ("rejected", "duplicate") else "DONE"
+            self.wf_processes.write(
+                f"{rid}\t{wf['flow']}\t{status}\t{_ts(updated)}\t{_ts(updated)}\t{rid}\t{{}}\n"
+            )
+            if status == "DONE":
+                self._wf_task(
+                    4 * rid + 2,
+                    rid,
+                    "approve",
+                    "DONE",
+                    updated,
+                    by["approved"] or c.approver_id,
+                    updated,
+                    book,
+                    entry_no,
+                    None,
+                    updated,
+                )
+            return
+        now = ctx["now"]
+        self.wf_processes.write(f"{rid}\t{wf['flow']}\tNEW\t{_ts(updated)}\t\\N\t{rid}\t{{}}\n")
+        for k, node in ((0, "start"), (1, "route")):
+            # Done, empty of the record's columns (the start task names the record, as the flow's does).
+            row = [4 * rid + k, wf["refs"][node], wf["types"][node], "DONE", _ts(updated), None]
+            row += [_ts(updated) if node == "start" else None, _ts(updated), "start", None, None, None, None]
+            row += [rid, "{}", rid if node == "start" else None, "", None, "", None, None, ""]
+            row += [None, None, 0, None, "f", None, None]
+            self.wf_tasks.write("\t".join(_n(v) for v in row) + "\n")
+        claimed = self.rng.random() < 0.10
+        owner = None
+        if claimed:
+            owner = {"review": c.reviewer_id, "approve": c.approver_id}.get(stage, c.clerk_id)
+        excluded = {"review": by["entered"], "approve": by["reviewed"]}.get(stage)
+        if excluded == owner:
+            owner = None  # four eyes: the seeded claimer may not be the excluded person
+        self._wf_task(
+            4 * rid + 2,
+            rid,
+            stage,
+            "ASSIGNED" if owner else "NEW",
+            updated,
+            owner,
+            None,
+            book,
+            entry_no,
+            excluded,
+            now + dt.timedelta(hours=wf["due_hours"][stage]),
+        )
+        self.wf_links.write(f"{4 * rid + 1}\t{4 * rid}\n{4 * rid + 2}\t{4 * rid + 1}\n")
+
+    def _wf_task(
+        self, tid, rid, stage, status, created, owner, finished, book, entry_no, excluded, due_or_activity
+    ) -> None:
+        ctx, c = self.ctx, self.c
+        wf = ctx["wf"]
+        assigned = created if owner else None
+        # A claim is live CLAIM_IDLE_MINUTES after the seed (then `claims_expire` may send it back).
+        row = (
+            tid,
+            wf["refs"][stage],
+            "HUMAN",
+            status,
+            _ts(created),
+            _ts(assigned),
+            _ts(finished),
+            _ts(finished),
+            "start",
+            owner,
+            wf["perms"][stage],
+            ctx["unit_ct"],
+            c.unit_id,
+            rid,
+            "{}",
+            rid,
+            stage,
+            c.unit_id,
+            c.path,
+            book.id,
+            entry_no,
+            book.event_type,
+            book.year,
+            phase_of(book.year),
+            1 if stage == "approve" else 0,  # the seeded records are of commune competence
+            excluded,
+            "f",
+            _ts(due_or_activity),
+            _ts(ctx["now"]) if owner and status == "ASSIGNED" else None,
+        )
+        self.wf_tasks.write("\t".join(_n(v) for v in row))
+        self.wf_tasks.write("\n")
+
     def _task(self, rid, stage, status, created, assigned, finished, owner, unit_id) -> None:
         ctx = self.ctx
         self.tasks.write(
@@ -670,6 +821,22 @@ class CommuneRows:
             f"\t{_ts(finished)}\tstart\t{STAGE_PERMISSION[stage]}\t{ctx['unit_ct']}\t{unit_id}\t{_n(owner)}"
             "\t{}\n"
         )
+
+
+def _workflow_refs() -> dict[str, Any]:
+    """What the project's flow writes in its rows: flow and node references, task types, permissions."""
+    from viewflow.workflow.fields import get_flow_ref, get_task_ref
+
+    from workflows.flows import DUE_HOURS, RecordFlow
+
+    nodes = ("start", "route", *OPEN_STAGE.values())
+    return {
+        "flow": get_flow_ref(RecordFlow),
+        "refs": {n: get_task_ref(getattr(RecordFlow, n)) for n in nodes},
+        "types": {n: getattr(RecordFlow, n).task_type for n in nodes},
+        "perms": {s: getattr(RecordFlow, s)._owner_permission for s in OPEN_STAGE.values()},
+        "due_hours": {str(k): v for k, v in DUE_HOURS.items()},
+    }
 
 
 def _copy(cur, table: str, columns: tuple[str, ...], buffer: io.StringIO) -> None:
@@ -708,6 +875,9 @@ def _seed_communes(args: tuple[int, list[tuple[Commune, list[BookPlan]]], dict[s
                 _copy(cur, "registry_party", PARTY_COLUMNS, rows.parties)
                 _copy(cur, "viewflow_process", PROCESS_COLUMNS, rows.processes)
                 _copy(cur, "viewflow_task", TASK_COLUMNS, rows.tasks)
+                _copy(cur, "workflows_recordprocess", WF_PROCESS_COLUMNS, rows.wf_processes)
+                _copy(cur, "workflows_recordtask", WF_TASK_COLUMNS, rows.wf_tasks)
+                _copy(cur, "workflows_recordtask_previous", WF_LINK_COLUMNS, rows.wf_links)
                 conn.commit()
                 written += sum(b.cases for b in books)
     finally:
@@ -787,6 +957,7 @@ def seed(n: int, *, database: str, workers: int, log=print) -> dict[str, Any]:
         "task_refs": {s: get_task_ref(getattr(BaselineRecordFlow, s)) for s in STAGE_PERMISSION},
         "record_ct": ContentType.objects.get_for_model(CivilRecord).pk,
         "unit_ct": ContentType.objects.get_for_model(AdministrativeUnit).pk,
+        "wf": _workflow_refs(),
     }
     books_by_commune: dict[int, list[BookPlan]] = {}
     for b in books:
@@ -825,6 +996,8 @@ def seed(n: int, *, database: str, workers: int, log=print) -> dict[str, Any]:
             ("registry_civilrecord", "id"),
             ("registry_registerbook", "id"),
             ("viewflow_process", "id"),
+            ("workflows_recordprocess", "id"),
+            ("workflows_recordtask", "id"),
         ):
             cur.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "

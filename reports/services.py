@@ -89,6 +89,22 @@ def _upsert(cursor, sql: str, rows: list[tuple]) -> None:
     cursor.execute(sql.format(values=values), [v for row in rows for v in row])
 
 
+class _Batch:
+    """Upserts collected and sent as one round trip (statements joined by ";", run in order)."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+        self.params: list[Any] = []
+
+    def execute(self, sql: str, params: list[Any]) -> None:
+        self.statements.append(sql.strip())
+        self.params.extend(params)
+
+    def flush(self, cursor) -> None:
+        if self.statements:
+            cursor.execute(";\n".join(self.statements), self.params)
+
+
 def progress_count_transition(record: CivilRecord, event: str, actor: Any) -> None:
     """Transition hook: move one case between state counts and count the move for the day and person.
 
@@ -97,6 +113,7 @@ def progress_count_transition(record: CivilRecord, event: str, actor: Any) -> No
     with connection.cursor() as cursor:
         cursor.execute(_TRANSITION_LOOKUP, [record.pk, event, record.book_id])
         phase, year, old_state, at = cursor.fetchone()
+        batch = _Batch()
         day = timezone.localdate(at or timezone.now())
         if old_state and old_state != record.state:
             book_rows = sorted(
@@ -124,9 +141,9 @@ def progress_count_transition(record: CivilRecord, event: str, actor: Any) -> No
                 ],
                 key=lambda row: row[1],
             )
-            _upsert(cursor, _BOOK_STATE_UPSERT, book_rows)
+            _upsert(batch, _BOOK_STATE_UPSERT, book_rows)
             _upsert(
-                cursor,
+                batch,
                 _UNIT_STATE_UPSERT,
                 [
                     (unit_id, path, etype, phase_, state, n)
@@ -134,11 +151,11 @@ def progress_count_transition(record: CivilRecord, event: str, actor: Any) -> No
                 ],
             )
         _upsert(
-            cursor,
+            batch,
             _DAILY_UPSERT,
             [(day, record.unit_id, record.unit_path, record.event_type, phase, event, 1)],
         )
-        _upsert(cursor, _UNIT_DAILY_UPSERT, [(day, record.unit_id, record.unit_path, event, 1)])
+        _upsert(batch, _UNIT_DAILY_UPSERT, [(day, record.unit_id, record.unit_path, event, 1)])
         people: dict[tuple[int, str], int] = {}
         actor_id = getattr(actor, "pk", None)
         if actor_id:
@@ -150,13 +167,14 @@ def progress_count_transition(record: CivilRecord, event: str, actor: Any) -> No
                 key = (author, Action.WORK_RETURNED.value)
                 people[key] = people.get(key, 0) + 1
         _upsert(
-            cursor,
+            batch,
             _ACTOR_UPSERT,
             [
                 (day, record.unit_id, record.unit_path, who, what, n)
                 for (who, what), n in sorted(people.items())
             ],
         )
+        batch.flush(cursor)
     _push_after_commit(record.unit_path)
 
 

@@ -372,11 +372,14 @@ def task_complete(task: RecordTask, *, actor: Any, outcome: str) -> None:
     """Finish a human task through viewflow (assign, start, execute) and let `route` go on."""
     activation = task.flow_task.activation_class(task)
     now = timezone.now()
+    # Assigned in memory, saved once with the completion below (viewflow's assign/reassign would
+    # each save the row first: one more UPDATE per transition for nothing anyone sees).
     if task.status == STATUS.NEW:
         task.assigned = now
-        activation.assign(actor)
+        task.owner = actor
+        task.status = STATUS.ASSIGNED
     elif actor is not None and task.owner_id != actor.pk:
-        activation.reassign(actor)
+        task.owner = actor
     task.data = {**(task.data or {}), "outcome": outcome}
     task.last_activity = now
     activation.start(None)

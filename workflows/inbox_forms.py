@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from permissions.scoping import books_visible_to, units_visible_to, user_scopes
@@ -18,9 +20,37 @@ from workflows.models import Stage
 MAX_CHOICES = 300
 
 
+class QuickSelect(forms.Select):
+    """A <select> written in Python, same HTML as Django's templates: rendering each of
+    300 book options through the template engine cost more than the rest of the page."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> str:
+        widget = self.get_context(name, value, attrs)["widget"]
+        groups = []
+        for group_name, options, _index in widget["optgroups"]:
+            rows = format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                ((str(o["value"]), flatatt(o["attrs"]), o["label"]) for o in options),
+            )
+            groups.append(
+                format_html('<optgroup label="{}">{}</optgroup>', group_name, rows) if group_name else rows
+            )
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            widget["name"],
+            flatatt(widget["attrs"]),
+            format_html_join("", "{}", ((g,) for g in groups)),
+        )
+
+
 class InboxFilterForm(forms.Form):
-    unit = forms.TypedChoiceField(label=_("Unit"), coerce=int, required=False, empty_value=None)
-    book = forms.TypedChoiceField(label=_("Book"), coerce=int, required=False, empty_value=None)
+    unit = forms.TypedChoiceField(
+        label=_("Unit"), coerce=int, required=False, empty_value=None, widget=QuickSelect
+    )
+    book = forms.TypedChoiceField(
+        label=_("Book"), coerce=int, required=False, empty_value=None, widget=QuickSelect
+    )
     event_type = forms.ChoiceField(label=_("Event type"), required=False)
     year = forms.IntegerField(label=_("Year"), required=False, min_value=1800, max_value=2100)
     phase = forms.TypedChoiceField(label=_("Phase"), coerce=int, required=False, empty_value=None)
@@ -46,8 +76,14 @@ class InboxFilterForm(forms.Form):
         if chosen and chosen in self.units_by_id:
             books = books.filter(custodian__path__startswith=self.units_by_id[chosen])
         books = list(books.order_by("-year", "custodian__name", "book_no")[:MAX_CHOICES])
+        # Labels looked up once: get_event_type_display() translates every choice on each call.
+        labels = {value: str(label) for value, label in EventType.choices}
+        word = str(_("book"))
         self.fields["book"].choices = [("", "—")] + [
-            (b.pk, f"{b.custodian.name} · {b.get_event_type_display()} {b.year} · {_('book')} {b.book_no}")
+            (
+                b.pk,
+                f"{b.custodian.name} · {labels.get(b.event_type, '')} {b.year} · {word} {b.book_no}",
+            )
             for b in books
         ]
         self.fields["event_type"].choices = [("", "—"), *EventType.choices]

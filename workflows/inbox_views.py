@@ -28,7 +28,7 @@ from viewflow.workflow.status import STATUS
 from audit.services import audit_change
 from forms.entry import RecordForm
 from permissions.scoping import can, get_book_for, get_record_for, records_visible_to
-from registry.models import CivilRecord, PartyRole
+from registry.models import CivilRecord, EventType, PartyRole
 from registry.record_data import record_input_from
 from registry.scans import scan_store
 from workflows import claims, inbox, services
@@ -36,7 +36,7 @@ from workflows.claims import ClaimRefused
 from workflows.flows import claim_is_live
 from workflows.inbox_forms import InboxFilterForm
 from workflows.machine import TransitionRefused
-from workflows.models import RecordTask
+from workflows.models import RecordTask, Stage
 
 LISTS = {
     "queue": inbox.queue_for,
@@ -65,6 +65,12 @@ def inbox_list(request: HttpRequest, which: str) -> HttpResponse:
     page = inbox.page_of(
         tasks, sort="done" if which == "done" else form.sort_order, after=request.GET.get("after", "")
     )
+    # Labels looked up once per page: get_*_display() translates every choice on each call.
+    event_labels = {value: str(label) for value, label in EventType.choices}
+    stage_labels = {value: str(label) for value, label in Stage.choices}
+    for task in page.items:
+        task.event_label = event_labels.get(task.event_type, task.event_type)
+        task.stage_label = stage_labels.get(task.stage, task.stage)
     if which == "returned":
         for task in page.items:
             task.remark_rows = remark_rows(task.event_type, task.data.get("return", {}).get("remarks", {}))

@@ -31,20 +31,53 @@ def path_groups(unit_path: str) -> list[str]:
     return [unit_group(part) for part in unit_path.strip("/").split("/") if part]
 
 
-def _send(groups: list[str], payload: dict[str, Any]) -> None:
+async def _group_send_all(layer: Any, messages: list[tuple[list[str], dict[str, Any]]]) -> None:
+    for groups, payload in messages:
+        try:
+            for group in groups:
+                await layer.group_send(group, {"type": "inbox.event", "payload": payload})
+        except Exception:  # a push must never break the request that caused it
+            logger.exception("live inbox push failed: %s", payload)
+
+
+def _send_all(messages: list[tuple[list[str], dict[str, Any]]]) -> None:
+    """All messages in one event loop: `async_to_sync` starts a thread and a loop per call (~1 ms)."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not messages:
         return
     try:
-        for group in groups:
-            async_to_sync(layer.group_send)(group, {"type": "inbox.event", "payload": payload})
+        async_to_sync(_group_send_all)(layer, messages)
     except Exception:  # a push must never break the request that caused it
-        logger.exception("live inbox push failed: %s", payload)
+        logger.exception("live inbox push failed: %s", messages)
+
+
+def _send(groups: list[str], payload: dict[str, Any]) -> None:
+    _send_all([(groups, payload)])
+
+
+class _Pushes(list):
+    """The messages of one transaction (at one savepoint level), sent together after it commits."""
+
+    def __call__(self) -> None:
+        _send_all(list(self))
 
 
 def push_after_commit(groups: list[str], payload: dict[str, Any]) -> None:
-    """Send `payload` to `groups` once the current transaction commits (at once outside one)."""
-    transaction.on_commit(lambda: _send(groups, payload))
+    """Send `payload` to `groups` once the current transaction commits (at once outside one).
+
+    Messages registered at the same savepoint level share one callback, so a transition's
+    pushes cost one event loop; a rolled-back savepoint still drops its own messages.
+    """
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        level = set(connection.savepoint_ids)
+        for savepoints, callback, _robust in reversed(connection.run_on_commit):
+            if isinstance(callback, _Pushes) and savepoints == level:
+                callback.append((groups, payload))
+                return
+        transaction.on_commit(_Pushes([(groups, payload)]))
+        return
+    _send(groups, payload)
 
 
 def task_event(task: Any, event: str, *, by: Any = None, **extra: Any) -> None:

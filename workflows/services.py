@@ -48,7 +48,8 @@ AFTER_COMMIT_HOOKS: list[Callable[[int, str, int | None], None]] = []
 
 def _lock(record: CivilRecord | int, expected_version: int | None) -> CivilRecord:
     pk = record.pk if isinstance(record, CivilRecord) else record
-    locked = CivilRecord.objects.select_for_update().get(pk=pk)
+    # The book comes along (its row not locked): the workflow and the hooks read it on every transition.
+    locked = CivilRecord.objects.select_for_update(of=("self",)).select_related("book").get(pk=pk)
     if expected_version is not None and locked.version != expected_version:
         raise ConflictError(
             _(

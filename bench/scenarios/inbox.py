@@ -1,12 +1,15 @@
 """Inbox: the first queue page of a commune clerk and of a province admin (service level).
 
-Needs the project's queue selector (issue 3, workflows/inbox.py). It is called as
-`selector(user)` (or `selector(user=user)`) and its first page materialized.
+Needs the project's queue selector (issue 3, `workflows.inbox.queue_for`). It is called
+as `selector(user)` and its first page taken the way the inbox page takes it:
+`workflows.inbox.page_of` (keyset, newest work last, the page's records loaded in a
+second query), over the seeded `RecordTask` rows (bench/seed.py writes them as
+`workflows.flows.processes_start_for` does).
 """
 
 from __future__ import annotations
 
-from bench.capabilities import call_with, first_page, require
+from bench.capabilities import call_with, find, first_page, require
 from bench.stats import profiled, summary, time_calls
 
 NAME = "inbox"
@@ -14,10 +17,10 @@ KEYS = ["inbox_clerk_p95_ms", "inbox_province_p95_ms", "inbox_clerk_p50_ms", "in
 PAGE = 25
 CANDIDATES = [
     ("workflows.inbox", "queue_for"),
-    ("workflows.inbox", "inbox_queue"),
-    ("workflows.inbox", "inbox_for"),
-    ("workflows.selectors", "queue_for"),
-    ("workflows.selectors", "inbox_for"),
+]
+# How a list page takes one page of a selector's queryset (the records of the page included).
+PAGERS = [
+    ("workflows.inbox", "page_of"),
 ]
 
 
@@ -26,7 +29,11 @@ def queue_selector():
 
 
 def queue_page(selector, user) -> list:
-    return first_page(call_with(selector, [((user,), {}), ((), {"user": user})]), PAGE)
+    result = call_with(selector, [((user,), {}), ((), {"user": user})])
+    pager = find(PAGERS)
+    if pager is not None:
+        return list(pager[0](result, size=PAGE).items)
+    return first_page(result, PAGE)
 
 
 def run(bench) -> dict:
