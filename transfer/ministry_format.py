@@ -11,8 +11,8 @@ Dates are written as the Ministry tools write them, ``dd.mm.yyyy`` (partial:
 `*GioiTinh`) are the Ministry's integers. The death notice (`gbt*`) and the
 declarant's relationship (`nycQuanHe`) live in `CivilRecord.details` under the
 keys `registry.event_fields` gives a death (`DETAILS_KEYS`); `gbtLoai` is written in
-the paper's words ("Giấy báo tử") and read back from words or our code. Event types the public template does not cover
-(parentage, guardianship, …) get the common columns plus one block per person
+the paper's words ("Giấy báo tử") and read back from words or our code. Event
+types the public template does not cover (parentage, guardianship, …) get the common columns plus one block per person
 named `<role>HoTen`, `<role>NgaySinh`, … — our own extension, marked as such.
 """
 

@@ -101,7 +101,11 @@ def test_a_death_row_carries_the_notice_and_reads_back(world):
     assert again.details == record.details
     clean = clean_record_input(again, event_type="death")
     original = clean_record_input(record_input_from(record), event_type="death")
-    assert (clean.event_date, clean.text, clean.details) == (original.event_date, original.text, original.details)
+    assert (clean.event_date, clean.text, clean.details) == (
+        original.event_date,
+        original.text,
+        original.details,
+    )
     assert clean.parties[0] == original.parties[0]  # the deceased; the sheet has only the declarant's name
 
 
