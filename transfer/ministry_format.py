@@ -12,8 +12,9 @@ Dates are written as the Ministry tools write them, ``dd.mm.yyyy`` (partial:
 declarant's relationship (`nycQuanHe`) live in `CivilRecord.details` under the
 keys `registry.event_fields` gives a death (`DETAILS_KEYS`); `gbtLoai` is written in
 the paper's words ("Giấy báo tử") and read back from words or our code. Event
-types the public template does not cover (parentage, guardianship, …) get the common columns plus one block per person
-named `<role>HoTen`, `<role>NgaySinh`, … — our own extension, marked as such.
+types the public template does not cover (parentage, guardianship, …) get the
+common columns plus one block per person named `<role>HoTen`, `<role>NgaySinh`, …
+— our own extension, marked as such.
 """
 
 from __future__ import annotations
