@@ -47,6 +47,10 @@ MEASURED_NOW = [
 ]
 
 
+# One database per xdist worker: two workers may each run this module.
+SMOKE_DATABASE = f"civreg_bench_smoke_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+
+
 @pytest.fixture(scope="module")
 def results(tmp_path_factory) -> dict:
     output = tmp_path_factory.mktemp("bench") / "smoke.json"
@@ -68,8 +72,7 @@ def results(tmp_path_factory) -> dict:
             "--workers",
             "2",
             "--database",
-            # one database per xdist worker: two workers may each run this module
-            f"civreg_bench_smoke_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}",
+            SMOKE_DATABASE,
             "--reseed",
             "--output",
             str(output),
@@ -131,7 +134,7 @@ def test_write_scenarios_leave_no_scratch_records_behind(results):
         cwd=ROOT,
         env={
             **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
-            "BENCH_DATABASE": "civreg_bench_smoke",
+            "BENCH_DATABASE": SMOKE_DATABASE,
             "DJANGO_SETTINGS_MODULE": "bench.settings",
         },
         capture_output=True,
