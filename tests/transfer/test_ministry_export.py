@@ -5,6 +5,7 @@ import zipfile
 
 import openpyxl
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -107,6 +108,23 @@ def test_a_death_row_carries_the_notice_and_reads_back(world):
         original.details,
     )
     assert clean.parties[0] == original.parties[0]  # the deceased; the sheet has only the declarant's name
+
+
+@pytest.mark.parametrize(
+    ("written", "kind"),
+    [("Giấy báo tử", "notice"), ("GIAY BAO TU", "notice"), ("replacement", "replacement")],
+)
+def test_the_kind_of_death_notice_is_read_from_words_or_code(written, kind):
+    row = {"ngayDangKy": "10.03.2020", "nktHoTen": "Nguyễn Văn Lực", "gbtLoai": written}
+    assert row_to_input(row, "death").data.details == {"notice_type": kind}
+
+
+def test_an_unknown_kind_of_death_notice_is_reported_not_guessed():
+    row = {"ngayDangKy": "10.03.2020", "nktHoTen": "Nguyễn Văn Lực", "gbtLoai": "Giấy khác"}
+    data = row_to_input(row, "death").data
+    with pytest.raises(ValidationError) as refused:
+        clean_record_input(data, event_type="death")
+    assert "details.notice_type" in refused.value.message_dict
 
 
 def test_the_sheet_itself_reads_back(world):
