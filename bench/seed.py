@@ -35,6 +35,8 @@ from django.utils import timezone
 
 from bench import db
 from bench import names_data as nd
+from registry.duplicates import PRIMARY_ROLE, DedupPerson, dedup_keys
+from registry.partial_dates import PartialDate
 
 SEED_VERSION = "2"  # 2: the project's own workflow processes and tasks (issue 3)
 BENCH_PASSWORD = "bench12345"
@@ -169,6 +171,7 @@ RECORD_COLUMNS = (
     "version",
     "competence",
     "identity_key",
+    "dedup_keys",
     "duplicate_of_id",
     "scanned_by_id",
     "entered_by_id",
@@ -514,12 +517,13 @@ class CommuneRows:
         text = ["", "", "", "", ""]  # place, signer, title, performer, note
         event = [None, None, None, "", "", ""]  # y, m, d, time, place, cause
         identity = None
+        keys: list[str] = []  # the likely-duplicate blocking keys (registry.duplicates)
         approved_at = transferred_at = None
         if entered:
             reg = dt.date(book.year, rng.randint(1, 12), rng.randint(1, 28))
             reg_month, reg_day = reg.month, reg.day
             text = [f"UBND {c.name}", rng.choice(nd.SIGNERS), rng.choice(nd.SIGNER_TITLES), "", ""]
-            identity = self.people(book, rid, reg, event)
+            identity, keys = self.people(book, rid, reg, event)
             updated = created + dt.timedelta(days=rng.randint(1, 30))
         if state in ("approved", "transferred"):
             # 2 % approved today: the daily report has something to count.
@@ -576,6 +580,7 @@ class CommuneRows:
             version,
             "commune",
             identity,
+            "{" + ",".join(f'"{k}"' for k in keys) + "}",
             duplicate_of,
             by["scanned"],
             by["entered"],
@@ -596,13 +601,17 @@ class CommuneRows:
         self.viewflow(rid, state, created, updated)
         self.workflow(book, rid, entry_no, state, updated, by)
 
-    def people(self, book: BookPlan, rid: int, reg: dt.date, event: list[Any]) -> str | None:
-        """Write the parties of an entered record; return its identity key (births and deaths)."""
+    def people(
+        self, book: BookPlan, rid: int, reg: dt.date, event: list[Any]
+    ) -> tuple[str | None, list[str]]:
+        """Write the parties of an entered record; return its identity key (births and deaths)
+        and its dedup keys (those `registry.record_data.apply_record_data` would store)."""
         rng, names = self.rng, self.names
         et = book.event_type
         roles = PARTY_ROLES[et]
         family = names.family_name()
         identity = None
+        keys: list[str] = []
         for role in roles:
             sex = {
                 "mother": 2,
@@ -645,6 +654,8 @@ class CommuneRows:
                     identity = f"pin:{pin}"
                 elif bd is not None:
                     identity = ("pending", exact, f"{bd:02d}/{bm:02d}/{by:04d}")
+            if role == PRIMARY_ROLE.get(et):
+                keys = dedup_keys(DedupPerson(et, key, exact, sex, PartialDate(by, bm, bd)))
             if role == "mother" and isinstance(identity, tuple):
                 identity = (*identity, exact)
             row = (
@@ -669,8 +680,8 @@ class CommuneRows:
             self.parties.write("\n")
         if isinstance(identity, tuple):
             mother = identity[3] if len(identity) > 3 else ""
-            return f"id:{identity[1]}|{identity[2]}|{mother}"
-        return identity
+            return f"id:{identity[1]}|{identity[2]}|{mother}", keys
+        return identity, keys
 
     def viewflow(self, rid: int, state: str, created: dt.datetime, updated: dt.datetime) -> None:
         ctx, c = self.ctx, self.c

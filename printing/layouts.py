@@ -15,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from printing.date_words import date_in_words
+from registry.event_fields import paper_words
 from registry.models import CivilRecord, EventType, Party, PartyRole, Sex
-from registry.partial_dates import PartialDate
+from registry.partial_dates import PartialDate, parse_partial_date
 
 
 @dataclass(frozen=True)
@@ -199,13 +200,14 @@ def _death(record: CivilRecord, people: _People) -> tuple[list[Line], Party, str
     if time and ":" in time:
         hours, minutes = time.split(":", 1)
         time = f"{hours} giờ {minutes} phút"
+    notice_date = details.get("notice_date", "")
     notice = ", ".join(
         part
         for part in (
-            details.get("gbtLoai", ""),
-            f"số {details['gbtSo']}" if details.get("gbtSo") else "",
-            f"ngày {details['gbtNgay']}" if details.get("gbtNgay") else "",
-            f"do {details['gbtCoQuanCap']} cấp" if details.get("gbtCoQuanCap") else "",
+            paper_words(EventType.DEATH, "notice_type", details.get("notice_type", "")),
+            f"số {details['notice_no']}" if details.get("notice_no") else "",
+            f"ngày {notice_date}" if notice_date else "",
+            f"do {details['notice_issuer']} cấp" if details.get("notice_issuer") else "",
         )
         if part
     )
@@ -221,21 +223,27 @@ def _death(record: CivilRecord, people: _People) -> tuple[list[Line], Party, str
         Line((("Nguyên nhân chết", record.event_cause),)),
         Line((("Giấy báo tử/Giấy tờ thay thế Giấy báo tử", notice),)),
         Line((("Họ, chữ đệm, tên người đi khai tử", declarant.full_name),)),
+        Line((("Quan hệ với người đã chết", details.get("declarant_relationship", "")),)),
         Line((("Giấy tờ tùy thân", declarant.id_document),)),
     ]
     return lines, dead, "Ngày chết", _d(record.event_date)
 
 
-def _two_people(first_role: str, first_label: str, second_role: str, second_label: str, relation_label: str):
+def _two_people(
+    first_role: str, first_label: str, second_role: str, second_label: str, relation: tuple[str, str] | None
+):
+    """Two people's blocks, then `relation` = (label, details key) printed in the paper's words."""
+
     def build(record: CivilRecord, people: _People) -> tuple[list[Line], Party, str, str]:
         first, second = people.get(first_role), people.get(second_role)
         lines = [
             *_person(first, first_label, document=True),
             *_person(second, second_label, sex=True),
         ]
-        relation = (record.details or {}).get("relationship", "") or record.event_cause
-        if relation_label:
-            lines.append(Line(((relation_label, relation),)))
+        if relation:
+            label, key = relation
+            value = (record.details or {}).get(key, "")
+            lines.append(Line(((label, paper_words(record.event_type, key, value)),)))
         return lines, second, "Ngày đăng ký", _d(record.registration_date)
 
     return build
@@ -246,8 +254,10 @@ def _amendment(record: CivilRecord, people: _People) -> tuple[list[Line], Party,
     details = record.details or {}
     lines = [
         *_person(subject, "Họ, chữ đệm, tên người được thay đổi, cải chính, bổ sung", sex=True),
-        Line((("Nội dung thay đổi, cải chính, bổ sung", details.get("content", "")),)),
-        Line((("Lý do", record.event_cause),)),
+        Line((("Nội dung", paper_words(EventType.AMENDMENT, "kind", details.get("kind", ""))),)),
+        Line((("Việc hộ tịch được thay đổi, cải chính, bổ sung", details.get("amended_registration", "")),)),
+        Line((("Từ", details.get("content_before", "")), ("thành", details.get("content_after", "")))),
+        Line((("Căn cứ", details.get("basis", "")),)),
         Line((("Họ, chữ đệm, tên người yêu cầu", requester.full_name),)),
         Line((("Giấy tờ tùy thân", requester.id_document),)),
     ]
@@ -257,15 +267,21 @@ def _amendment(record: CivilRecord, people: _People) -> tuple[list[Line], Party,
 def _divorce(record: CivilRecord, people: _People) -> tuple[list[Line], Party, str, str]:
     husband, wife = people.get(PartyRole.HUSBAND), people.get(PartyRole.WIFE)
     details = record.details or {}
+    judgment_date = parse_partial_date(details.get("judgment_date", ""))
     lines = [
         *_person(husband, "Họ, chữ đệm, tên người chồng", document=True),
         *_person(wife, "Họ, chữ đệm, tên người vợ", document=True),
-        Line((("Đã ly hôn theo bản án/quyết định", details.get("court_decision", "")),)),
-        Line((("Cơ quan giải quyết", record.event_place),)),
-        Line((("Ngày có hiệu lực", _d(record.event_date)),)),
-        _in_words(record.event_date),
+        Line(
+            (
+                ("Đã ly hôn theo bản án/quyết định số", details.get("judgment_no", "")),
+                ("ngày", _d(judgment_date)),
+            )
+        ),
+        _in_words(judgment_date),
+        Line((("Cơ quan giải quyết", details.get("judgment_authority", "")),)),
+        Line((("Quốc gia", details.get("judgment_country", "")),)),
     ]
-    return lines, husband, "Ngày có hiệu lực", _d(record.event_date)
+    return lines, husband, "Ngày bản án/quyết định", _d(judgment_date)
 
 
 def _marital_status(record: CivilRecord, people: _People) -> tuple[list[Line], Party, str, str]:
@@ -275,6 +291,7 @@ def _marital_status(record: CivilRecord, people: _People) -> tuple[list[Line], P
         *_person(subject, "Họ, chữ đệm, tên", sex=True, document=True),
         Line((("Tình trạng hôn nhân", details.get("marital_status", "")),)),
         Line((("Mục đích sử dụng", details.get("purpose", "")),)),
+        Line((("Có giá trị đến ngày", details.get("valid_until", "")),)),
     ]
     return lines, subject, "Ngày cấp", _d(record.registration_date)
 
@@ -300,21 +317,21 @@ BUILDERS: dict[str, Callable[[CivilRecord, _People], tuple[list[Line], Party, st
         "Họ, chữ đệm, tên người nhận",
         PartyRole.CHILD,
         "Họ, chữ đệm, tên người được nhận",
-        "Quan hệ",
+        ("Nội dung", "kind"),
     ),
     EventType.GUARDIANSHIP: _two_people(
         PartyRole.GUARDIAN,
         "Họ, chữ đệm, tên người giám hộ",
         PartyRole.WARD,
         "Họ, chữ đệm, tên người được giám hộ",
-        "",
+        ("Hình thức giám hộ", "kind"),
     ),
     EventType.GUARDIANSHIP_END: _two_people(
         PartyRole.GUARDIAN,
         "Họ, chữ đệm, tên người giám hộ",
         PartyRole.WARD,
         "Họ, chữ đệm, tên người được giám hộ",
-        "Lý do chấm dứt giám hộ",
+        ("Lý do chấm dứt giám hộ", "reason"),
     ),
     EventType.AMENDMENT: _amendment,
     EventType.DIVORCE_NOTE: _divorce,

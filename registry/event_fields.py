@@ -19,6 +19,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import EventType, PartyRole, Sex
+from registry.names import name_key
 
 TEXT = "text"
 DATE = "date"
@@ -196,6 +197,45 @@ EVENT_SPECS: dict[str, EventSpec] = {
         ),
     ),
 }
+
+# How papers (certified extracts, the Ministry sheet) write a choice: in Vietnamese, not translated.
+PAPER_WORDS: dict[tuple[str, str], dict[str, str]] = {
+    (EventType.DEATH, "notice_type"): {
+        "notice": "Giấy báo tử",
+        "replacement": "Giấy tờ thay thế Giấy báo tử",
+        "court": "Quyết định của Tòa án tuyên bố chết",
+    },
+    (EventType.PARENTAGE, "kind"): {
+        "father_child": "Cha nhận con",
+        "mother_child": "Mẹ nhận con",
+        "child_father": "Con nhận cha",
+        "child_mother": "Con nhận mẹ",
+    },
+    (EventType.GUARDIANSHIP, "kind"): {"appointed": "Giám hộ cử", "by_law": "Giám hộ đương nhiên"},
+    (EventType.AMENDMENT, "kind"): {
+        "change": "Thay đổi hộ tịch",
+        "correction": "Cải chính hộ tịch",
+        "supplement": "Bổ sung thông tin hộ tịch",
+        "ethnicity": "Xác định lại dân tộc",
+    },
+}
+
+
+def paper_words(event_type: str, key: str, value: str) -> str:
+    """The Vietnamese words a paper prints for a detail's value ("notice" → "Giấy báo tử")."""
+    return PAPER_WORDS.get((event_type, key), {}).get(value, value or "")
+
+
+def choice_from_words(event_type: str, key: str, text: str) -> str:
+    """The choice code for a value as a paper or an old sheet writes it (code or words, any
+    diacritics or case); the text itself when it matches none, for validation to report."""
+    words = PAPER_WORDS.get((event_type, key), {})
+    wanted = name_key(text or "")
+    for code, written in words.items():
+        if wanted in (name_key(code), name_key(written)):
+            return code
+    return text or ""
+
 
 PARTY_FIELD_LABELS = {
     "full_name": _("Full name"),

@@ -10,9 +10,11 @@ Dates are written as the Ministry tools write them, ``dd.mm.yyyy`` (partial:
 ``mm.yyyy`` or ``yyyy``; empty for "no information"); codes (`loaiDangKy`,
 `*GioiTinh`) are the Ministry's integers. The death notice (`gbt*`) and the
 declarant's relationship (`nycQuanHe`) live in `CivilRecord.details` under the
-keys of `DETAILS_KEYS`. Event types the public template does not cover
-(parentage, guardianship, …) get the common columns plus one block per person
-named `<role>HoTen`, `<role>NgaySinh`, … — our own extension, marked as such.
+keys `registry.event_fields` gives a death (`DETAILS_KEYS`); `gbtLoai` is written in
+the paper's words ("Giấy báo tử") and read back from words or our code. Event
+types the public template does not cover (parentage, guardianship, …) get the
+common columns plus one block per person named `<role>HoTen`, `<role>NgaySinh`, …
+— our own extension, marked as such.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from registry.event_fields import choice_from_words, paper_words
 from registry.models import EVENT_PARTY_ROLES, CivilRecord, EventType, PartyRole
 from registry.partial_dates import PartialDate, parse_partial_date
 from registry.record_data import RecordInput
@@ -107,14 +110,18 @@ DEATH_EVENT_COLUMNS = {
     "nktNoiChet": "event_place",
     "nktNguyenNhanChet": "event_cause",
 }
-# Columns kept in CivilRecord.details (free-form per-type data).
+# Columns kept in CivilRecord.details, under the keys registry.event_fields defines for a death.
 DETAILS_KEYS = {
-    "gbtLoai": "death_notice_type",
-    "gbtSo": "death_notice_no",
-    "gbtNgay": "death_notice_date",
-    "gbtCoQuanCap": "death_notice_issuer",
-    "nycQuanHe": "declarant_relation",
+    "gbtLoai": "notice_type",
+    "gbtSo": "notice_no",
+    "gbtNgay": "notice_date",
+    "gbtCoQuanCap": "notice_issuer",
+    "nycQuanHe": "declarant_relationship",
 }
+# Details columns holding a date (written dd.mm.yyyy like every Ministry date) or a choice
+# (written in the paper's words: gbtLoai "Giấy báo tử").
+DETAILS_DATES = {"gbtNgay"}
+DETAILS_CHOICES = {"gbtLoai"}
 DEATH_TAIL = ("gbtLoai", "gbtSo", "gbtNgay", "gbtCoQuanCap")
 # Blocks without a sex column: the role implies it.
 ROLE_SEX: dict[str, int] = {
@@ -261,7 +268,12 @@ def record_row(record: CivilRecord) -> dict[str, Any]:
             row[column] = getattr(record, DEATH_EVENT_COLUMNS[column]) or ""
         details = record.details or {}
         for column in ("nycQuanHe", *DEATH_TAIL):
-            row[column] = details.get(DETAILS_KEYS[column], "")
+            value = details.get(DETAILS_KEYS[column], "")
+            if column in DETAILS_DATES:
+                value = ministry_date(parse_partial_date(value))
+            elif column in DETAILS_CHOICES:
+                value = paper_words(EventType.DEATH, DETAILS_KEYS[column], value)
+            row[column] = value
     return {column: row.get(column, "") for column in columns_for(record.event_type)}
 
 
@@ -299,7 +311,14 @@ def row_to_input(row: dict[str, Any], event_type: str) -> MinistryRow:
         event_date = parse_ministry_date(row.get("nktNgayChet"))
         for column in ("nktGioPhutChet", "nktNoiChet", "nktNguyenNhanChet"):
             text[DEATH_EVENT_COLUMNS[column]] = cell(column)
-        details = {DETAILS_KEYS[c]: cell(c) for c in ("nycQuanHe", *DEATH_TAIL) if cell(c)}
+        for column in ("nycQuanHe", *DEATH_TAIL):
+            value = cell(column)
+            if column in DETAILS_DATES:
+                value = parse_ministry_date(row.get(column))
+            elif column in DETAILS_CHOICES:
+                value = choice_from_words(EventType.DEATH, DETAILS_KEYS[column], value)
+            if value:
+                details[DETAILS_KEYS[column]] = value
     parties: dict[str, dict[str, Any]] = {}
     for prefix, role, suffixes in blocks_for(event_type):
         values: dict[str, Any] = {}

@@ -72,10 +72,17 @@ def run(bench) -> dict:
     if found:
         fn, where = found
 
+        try:  # issue 4's search takes a query object
+            from registry.search import RecordQuery
+        except ImportError:
+            RecordQuery = None
+
         def search(user, query):
+            shapes = [((user, RecordQuery(name=query)), {})] if RecordQuery is not None else []
             result = call_with(
                 fn,
                 [
+                    *shapes,
                     ((user, query), {}),
                     ((), {"user": user, "query": query}),
                     ((), {"user": user, "q": query}),

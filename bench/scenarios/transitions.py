@@ -36,12 +36,13 @@ def birth_data(worker: int, i: int):
         page_no=1 + i // 2,
         text={"registration_place": "UBND xã", "signer_name": "Trần Văn Bình", "signer_title": "Chủ tịch"},
         parties={
-            # PIN: 3 digits (9 + worker), century/sex 2 (male, 2000s), year 24, serial.
+            # PIN: a province code per worker (001–096, as validation requires), century/sex 2
+            # (male, 2000s), year 24, serial: unique, so no two are likely duplicates.
             "subject": {
                 "full_name": "Nguyễn Văn An",
                 "sex": 1,
                 "birth_date": f"{day:02d}/05/2024",
-                "pin": f"9{worker:02d}224{i:06d}",
+                "pin": f"{1 + worker % 96:03d}224{i:06d}",
                 "ethnicity": "Kinh",
                 "nationality": "Việt Nam",
             },

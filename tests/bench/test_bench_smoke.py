@@ -47,6 +47,7 @@ MEASURED_NOW = [
 ]
 
 
+# One database per xdist worker: two workers may each run this module.
 SMOKE_DATABASE = f"civreg_bench_smoke_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
@@ -71,7 +72,6 @@ def results(tmp_path_factory) -> dict:
             "--workers",
             "2",
             "--database",
-            # one database per xdist worker: two workers may each run this module
             SMOKE_DATABASE,
             "--reseed",
             "--output",

@@ -131,15 +131,33 @@ ROLES = {
 
 DETAILS = {
     EventType.DEATH: {
-        "gbtLoai": "Giấy báo tử",
-        "gbtSo": "12/GBT",
-        "gbtNgay": "05/01/2021",
-        "gbtCoQuanCap": "Trạm y tế xã An",
+        "notice_type": "notice",
+        "notice_no": "12/GBT",
+        "notice_date": "05/01/2021",
+        "notice_issuer": "Trạm y tế xã An",
+        "declarant_relationship": "Con",
     },
-    EventType.PARENTAGE: {"relationship": "Cha - con"},
-    EventType.AMENDMENT: {"content": "Cải chính họ từ “Ngô” thành “Ngô Thị”"},
-    EventType.DIVORCE_NOTE: {"court_decision": "Quyết định số 45/2021/QĐST-HNGĐ"},
-    EventType.MARITAL_STATUS: {"marital_status": "Chưa đăng ký kết hôn với ai", "purpose": "Đăng ký kết hôn"},
+    EventType.PARENTAGE: {"kind": "father_child"},
+    EventType.GUARDIANSHIP: {"kind": "appointed", "reason": "Cha mẹ đều đã chết"},
+    EventType.GUARDIANSHIP_END: {"reason": "Người được giám hộ đã thành niên"},
+    EventType.AMENDMENT: {
+        "kind": "correction",
+        "amended_registration": "Khai sinh, quyển 01, số 15, ngày 20/04/2020",
+        "content_before": "Họ, chữ đệm, tên: Nguyễn Thuỷ Tiên",
+        "content_after": "Họ, chữ đệm, tên: Nguyễn Thị Thuỷ Tiên",
+        "basis": "Sai sót khi đăng ký",
+    },
+    EventType.DIVORCE_NOTE: {
+        "judgment_no": "45/2021/QĐST-HNGĐ",
+        "judgment_date": "30/12/2020",
+        "judgment_authority": "Tòa án nhân dân huyện Một",
+        "judgment_country": "Việt Nam",
+    },
+    EventType.MARITAL_STATUS: {
+        "marital_status": "Chưa đăng ký kết hôn với ai",
+        "purpose": "Đăng ký kết hôn",
+        "valid_until": "10/07/2021",
+    },
 }
 
 EVENTS = {
@@ -149,9 +167,6 @@ EVENTS = {
         "event_place": "Tại nhà, xóm Giữa, xã An",
         "event_cause": "Tuổi già",
     },
-    EventType.GUARDIANSHIP_END: {"event_cause": "Người được giám hộ đã thành niên"},
-    EventType.AMENDMENT: {"event_cause": "Sai sót khi đăng ký"},
-    EventType.DIVORCE_NOTE: {"event_date": "30/06/2021", "event_place": "Tòa án nhân dân huyện Một"},
 }
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from registry.demo import demo_scan_pdf
 from registry.scans import scan_store
-from tests.factories import birth_input, letters, make_user
+from tests.factories import distinct_birth_input, make_user
 from workflows import services as wf
 
 ORDER = ["collected", "scanned", "entered", "attached", "reviewed", "approved", "transferred"]
@@ -45,9 +45,7 @@ def walk(record, state, crew):
             scan_store(record=record, actor=clerk, content=demo_scan_pdf(title="T", lines=["1"]))
             wf.record_scan(record=record, actor=clerk)
         elif step == "entered":
-            wf.record_enter(
-                record=record, actor=clerk, data=birth_input(name=f"Trần Văn {letters(record.pk)}")
-            )
+            wf.record_enter(record=record, actor=clerk, data=distinct_birth_input(record.pk))
         elif step == "attached":
             wf.record_attach(record=record, actor=clerk)
         elif step == "reviewed":

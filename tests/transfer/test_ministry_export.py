@@ -5,13 +5,14 @@ import zipfile
 
 import openpyxl
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from audit.models import AuditEvent
 from registry.models import ScanFile
 from registry.names import name_key
 from registry.record_data import clean_record_input, record_input_from
-from tests.factories import birth_input
+from tests.factories import birth_input, event_input
 from transfer.exports import ministry_excel, ministry_records, ministry_zip
 from transfer.ministry_format import columns_for, record_row, row_to_input, rows_from_sheet
 from transfer.models import ExportJob
@@ -45,11 +46,14 @@ def test_the_excel_sheet_has_the_ministry_columns_and_one_row_per_approved_case(
     assert first["so"] == 1
     assert first["quyenSo"] == f"{book.book_no}/2020"
     assert first["ngayDangKy"] == "10.03.2020"
-    assert first["nksNgaySinh"] == "02.03.2020"
-    assert first["nksNgaySinhBangChu"] == "Ngày hai tháng ba năm hai nghìn không trăm hai mươi"
-    assert first["nksHoTen"] == record.subject().full_name
+    subject, mother = record.subject(), record.parties.get(role="mother")
+    born = subject.birth_date
+    assert first["nksNgaySinh"] == f"{born.day:02d}.{born.month:02d}.2020"
+    assert first["nksNgaySinhBangChu"].startswith("Ngày ")
+    assert first["nksNgaySinhBangChu"].endswith(" năm hai nghìn không trăm hai mươi")
+    assert first["nksHoTen"] == subject.full_name
     assert (first["nksGioiTinh"], first["loaiDangKy"]) == (1, 1)
-    assert first["meHoTen"] == "Trần Thị Bình" and first["meNgaySinh"] == "1995"
+    assert first["meHoTen"] == mother.full_name and first["meNgaySinh"] == "1995"
 
 
 def test_death_and_marriage_sheets_carry_their_blocks():
@@ -72,7 +76,7 @@ def test_death_and_marriage_sheets_carry_their_blocks():
 
 
 def test_a_row_reads_back_into_the_same_data(world):
-    data = birth_input(pin="001222012345", birth="02/03/2022")
+    data = birth_input(pin="001222012345", birth="02/03/2022", reg="10/03/2022")
     data.page_no = 7
     record = world.record("approved", data=data)
     row = record_row(record)
@@ -82,6 +86,45 @@ def test_a_row_reads_back_into_the_same_data(world):
         record_input_from(record), event_type="birth"
     )
     assert again.data.parties["subject"]["pin"] == "001222012345"
+
+
+def test_a_death_row_carries_the_notice_and_reads_back(world):
+    record = world.record("approved", data=event_input("death"), event_type="death")
+    row = record_row(record)
+    assert (row["gbtLoai"], row["gbtSo"], row["gbtNgay"], row["gbtCoQuanCap"]) == (
+        "Giấy báo tử",
+        "12/GBT",
+        "02.03.2020",
+        "Trạm y tế xã An",
+    )
+    assert (row["nycHoTen"], row["nycQuanHe"]) == ("Nguyễn Văn Tài", "Con")
+    again = row_to_input(row, "death").data
+    assert again.details == record.details
+    clean = clean_record_input(again, event_type="death")
+    original = clean_record_input(record_input_from(record), event_type="death")
+    assert (clean.event_date, clean.text, clean.details) == (
+        original.event_date,
+        original.text,
+        original.details,
+    )
+    assert clean.parties[0] == original.parties[0]  # the deceased; the sheet has only the declarant's name
+
+
+@pytest.mark.parametrize(
+    ("written", "kind"),
+    [("Giấy báo tử", "notice"), ("GIAY BAO TU", "notice"), ("replacement", "replacement")],
+)
+def test_the_kind_of_death_notice_is_read_from_words_or_code(written, kind):
+    row = {"ngayDangKy": "10.03.2020", "nktHoTen": "Nguyễn Văn Lực", "gbtLoai": written}
+    assert row_to_input(row, "death").data.details == {"notice_type": kind}
+
+
+def test_an_unknown_kind_of_death_notice_is_reported_not_guessed():
+    row = {"ngayDangKy": "10.03.2020", "nktHoTen": "Nguyễn Văn Lực", "gbtLoai": "Giấy khác"}
+    data = row_to_input(row, "death").data
+    with pytest.raises(ValidationError) as refused:
+        clean_record_input(data, event_type="death")
+    assert "details.notice_type" in refused.value.message_dict
 
 
 def test_the_sheet_itself_reads_back(world):

@@ -29,7 +29,9 @@ def recon(world):
     by_pin = world.record(
         "approved", data=birth_input("Nguyễn Văn An", birth="02/03/2020", pin="001220012345")
     )
-    by_name = world.record("entered", data=birth_input("Nguyễn Văn Bình", birth="05/06/2020"))
+    by_name = world.record(
+        "entered", data=birth_input("Nguyễn Văn Bình", birth="05/06/2020", reg="15/06/2020")
+    )
     extract = population_import(
         actor=world.approver, unit=world.commune_a, content=CSV.encode(), filename="dc.csv"
     )
