@@ -1,3 +1,5 @@
+import importlib
+
 import pytest
 
 from tests.factories import World, make_world
@@ -20,6 +22,23 @@ def _english(settings):
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _phases(request):
+    """The digitization phases come from a data migration; a transactional test's flush empties them
+    for the tests after it on the same worker, so every database test gets them back first."""
+    if not (request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames)):
+        return
+    request.getfixturevalue("_django_db_helper")  # the database access the test asked for
+    from registry.models import DigitizationPhase
+
+    phases = importlib.import_module("registry.migrations.0002_seed_digitization_phases").PHASES
+    if DigitizationPhase.objects.count() != len(phases):
+        for number, name, year_from, year_to in phases:
+            DigitizationPhase.objects.update_or_create(
+                number=number, defaults={"name": name, "year_from": year_from, "year_to": year_to}
+            )
 
 
 @pytest.fixture
