@@ -28,7 +28,8 @@ def _english(settings):
 def _phases(request):
     """The digitization phases come from a data migration; a transactional test's flush empties them
     for the tests after it on the same worker, so every database test gets them back first."""
-    if not (request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames)):
+    uses_db = {"db", "transactional_db"} & set(request.fixturenames)
+    if not (request.node.get_closest_marker("django_db") or uses_db):
         return
     request.getfixturevalue("_django_db_helper")  # the database access the test asked for
     from registry.models import DigitizationPhase
