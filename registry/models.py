@@ -606,6 +606,8 @@ class ScanBatchItem(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
 class DuplicateStatus(models.TextChoices):
     OPEN = "open", _("Not decided")
     NOT_DUPLICATE = "not_duplicate", _("Not a duplicate")

@@ -46,15 +46,28 @@ def make_user(username: str, role: str | None = None, unit: AdministrativeUnit |
     return user
 
 
-def birth_input(name: str = "Nguyễn Văn An", *, birth: str = "02/03/2020", reg: str = "10/03/2020",
-                mother: str = "Trần Thị Bình", pin: str = "", sex: int = 1) -> RecordInput:
+def birth_input(
+    name: str = "Nguyễn Văn An",
+    *,
+    birth: str = "02/03/2020",
+    reg: str = "10/03/2020",
+    mother: str = "Trần Thị Bình",
+    pin: str = "",
+    sex: int = 1,
+) -> RecordInput:
     return RecordInput(
         registration_date=reg,
         registration_type=1,
         text={"registration_place": "UBND xã", "signer_name": "Lê Văn Cường", "signer_title": "Chủ tịch"},
         parties={
-            "subject": {"full_name": name, "sex": sex, "birth_date": birth, "pin": pin, "ethnicity": "Kinh",
-                        "nationality": "Việt Nam"},
+            "subject": {
+                "full_name": name,
+                "sex": sex,
+                "birth_date": birth,
+                "pin": pin,
+                "ethnicity": "Kinh",
+                "nationality": "Việt Nam",
+            },
             "mother": {"full_name": mother, "sex": 2, "birth_date": "1995"},
             "father": {"full_name": "Nguyễn Văn Dũng", "sex": 1, "birth_date": "1990"},
         },
@@ -62,7 +75,21 @@ def birth_input(name: str = "Nguyễn Văn An", *, birth: str = "02/03/2020", re
 
 
 _FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Dương", "Lý", "Hồ"]
-_GIVEN = ["Khang", "Bảo", "Minh", "Phúc", "Thịnh", "Quân", "Tùng", "Hiếu", "Lộc", "Sơn", "Toàn", "Vinh", "Duy"]
+_GIVEN = [
+    "Khang",
+    "Bảo",
+    "Minh",
+    "Phúc",
+    "Thịnh",
+    "Quân",
+    "Tùng",
+    "Hiếu",
+    "Lộc",
+    "Sơn",
+    "Toàn",
+    "Vinh",
+    "Duy",
+]
 _MOTHER = ["Mai", "Lan", "Hương", "Thảo", "Ngọc", "Yến", "Trang", "Nhung", "Oanh", "Quyên", "Vân"]
 
 
@@ -102,12 +129,24 @@ class World:
         cases: int = 3,
         book_no: str | None = None,
     ) -> RegisterBook:
-        return book_register(custodian=unit or self.commune_a, event_type=event_type, year=year,
-                             book_no=book_no or str(next(_codes)), declared_cases=cases, actor=self.admin)
+        return book_register(
+            custodian=unit or self.commune_a,
+            event_type=event_type,
+            year=year,
+            book_no=book_no or str(next(_codes)),
+            declared_cases=cases,
+            actor=self.admin,
+        )
 
-    def record(self, state: str = "collected", unit: AdministrativeUnit | None = None, *,
-               data: RecordInput | None = None, event_type: str = EventType.BIRTH) -> CivilRecord:
-        """A record walked to `state` by the usual people of its commune, in a book of its registration year."""
+    def record(
+        self,
+        state: str = "collected",
+        unit: AdministrativeUnit | None = None,
+        *,
+        data: RecordInput | None = None,
+        event_type: str = EventType.BIRTH,
+    ) -> CivilRecord:
+        """A record walked to `state` by the usual people of its commune, in its registration year's book."""
         from registry.partial_dates import parse_partial_date
 
         year = (parse_partial_date(data.registration_date).year if data else None) or 2020

@@ -57,9 +57,7 @@ def test_a_commune_approver_cannot_approve_a_district_competence_record(world):
     assert record.competence == "district"
     from permissions.services import role_grant
 
-    role_grant(
-        user=world.approver, unit=world.district1, role="reviewer"
-    )
+    role_grant(user=world.approver, unit=world.district1, role="reviewer")
     commune_approver = world.approver
     with pytest.raises(TransitionRefused):
         wf.record_approve(record=record, actor=commune_approver)
