@@ -79,13 +79,13 @@ class RecordForm(forms.Form):
                 else:
                     self.fields[key] = _text(label)
                 self.fields[key].widget.attrs["data-party"] = str(PartyRole(role).label)
-        for key, label in self.spec.event_fields.items():
-            self.fields[key] = _text(label, help_text=DATE_HELP if key == "event_date" else "")
+        for key, event_label in self.spec.event_fields.items():
+            self.fields[key] = _text(event_label, help_text=DATE_HELP if key == "event_date" else "")
         for detail in self.spec.details:
             key = DETAIL_PREFIX + detail.key
             if detail.kind == CHOICE:
                 self.fields[key] = forms.ChoiceField(
-                    label=detail.label, choices=detail.choices, required=False
+                    label=str(detail.label), choices=detail.choices, required=False
                 )
             else:
                 self.fields[key] = _text(
@@ -129,7 +129,8 @@ class RecordForm(forms.Form):
     # --- data ----------------------------------------------------------------------------
     def clean(self) -> dict[str, Any]:
         """Convert text typed in TCVN3 or VNI to Unicode, and say so."""
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for name, value in list(data.items()):
             if isinstance(value, str) and value and any(ord(ch) > 0x7F for ch in value):
                 converted, encoding = fix_legacy(value)
@@ -153,7 +154,7 @@ class RecordForm(forms.Form):
                 key.split("__", 1)[1]: value for key, value in data.items() if key.startswith(f"{role}__")
             }
             if "sex" not in values and role in ROLE_SEX:
-                values["sex"] = ROLE_SEX[role]
+                values["sex"] = ROLE_SEX[PartyRole(role)]
             parties[role] = values
         return RecordInput(
             registration_date=data.get("registration_date") or "",

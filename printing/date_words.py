@@ -52,7 +52,7 @@ def number_in_words(n: int) -> str:
 
 def date_in_words(value: PartialDate) -> str:
     """'Ngày hai, tháng ba, năm hai nghìn không trăm hai mươi'; a partial date gives what it knows."""
-    if value.is_empty:
+    if value.year is None:  # is_empty, spelled out so that the year is known below
         return ""
     parts = []
     if value.day is not None:

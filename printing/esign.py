@@ -19,6 +19,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeGuard, get_args
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -26,6 +27,12 @@ from django.utils import timezone
 
 from printing.rendering import issuing_authority, render_stamp
 from registry.models import AdministrativeUnit
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.types import (
+        CertificateIssuerPrivateKeyTypes,
+        CertificateIssuerPublicKeyTypes,
+    )
 
 SIGNATURE_FIELD = "ChuKySo"
 A4_WIDTH_PT = 595.28
@@ -192,6 +199,19 @@ def _write_private(path: Path, data: bytes) -> None:
         fh.write(data)
 
 
+def _is_issuer_private_key(key: object) -> TypeGuard[CertificateIssuerPrivateKeyTypes]:
+    """Can this private key sign certificates (not a DH, X25519/X448 or ML-KEM key)?"""
+    from cryptography.hazmat.primitives.asymmetric import types
+
+    return isinstance(key, get_args(types.CertificateIssuerPrivateKeyTypes))
+
+
+def _is_issuer_public_key(key: object) -> TypeGuard[CertificateIssuerPublicKeyTypes]:
+    from cryptography.hazmat.primitives.asymmetric import types
+
+    return isinstance(key, get_args(types.CertificateIssuerPublicKeyTypes))
+
+
 def signing_keys_ensure(*, units: list[AdministrativeUnit]) -> int:
     """Make a demo root CA (once) and a certificate for each unit that has none; return how many were made."""
     from cryptography import x509
@@ -204,8 +224,11 @@ def signing_keys_ensure(*, units: list[AdministrativeUnit]) -> int:
     ca_cert_path, ca_key_path = directory / "ca.pem", directory / "ca-key.pem"
     now = dt.datetime.now(dt.UTC)
     if ca_cert_path.exists() and ca_key_path.exists():
-        ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
+        loaded_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
         ca_cert = x509.load_pem_x509_certificate(ca_cert_path.read_bytes())
+        if not _is_issuer_private_key(loaded_key):
+            raise ImproperlyConfigured(f"{ca_key_path}: this kind of key cannot sign certificates.")
+        ca_key: CertificateIssuerPrivateKeyTypes = loaded_key
     else:
         ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         ca_name = x509.Name(
@@ -249,6 +272,9 @@ def signing_keys_ensure(*, units: list[AdministrativeUnit]) -> int:
         )
         ca_cert_path.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
 
+    ca_public_key = ca_cert.public_key()
+    if not _is_issuer_public_key(ca_public_key):
+        raise ImproperlyConfigured(f"{ca_cert_path}: this kind of key cannot sign certificates.")
     passphrase = _passphrase()
     encryption = (
         serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
@@ -290,9 +316,7 @@ def signing_keys_ensure(*, units: list[AdministrativeUnit]) -> int:
                 ),
                 critical=True,
             )
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()), critical=False
-            )
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_public_key), critical=False)
             .sign(ca_key, hashes.SHA256())
         )
         _write_private(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from printing.date_words import date_in_words
@@ -77,7 +77,12 @@ KINDS: dict[str, ExtractKind] = {
     ),
 }
 
-SEX_WORDS = {Sex.UNKNOWN: "", Sex.MALE: "Nam", Sex.FEMALE: "Nữ", Sex.UNDETERMINED: "Chưa xác định"}
+SEX_WORDS: dict[int, str] = {
+    Sex.UNKNOWN: "",
+    Sex.MALE: "Nam",
+    Sex.FEMALE: "Nữ",
+    Sex.UNDETERMINED: "Chưa xác định",
+}
 
 
 @dataclass(frozen=True)
@@ -351,7 +356,7 @@ _REGISTRATION_IN_WORDS = {
 }
 
 
-def extract_content(record: CivilRecord, *, notes: list[str] | tuple[str, ...] = ()) -> ExtractContent:
+def extract_content(record: CivilRecord, *, notes: Sequence[str] = ()) -> ExtractContent:
     """The printed content of the record's extract; `notes` are later amendments to print under Ghi chú."""
     kind = KINDS[record.event_type]
     people = _People(record)

@@ -421,11 +421,17 @@ def _scan_object(obj: Any, found: set[str], depth: int) -> None:
 # --- pages as images --------------------------------------------------------------------
 
 
+def _xobjects(page: pikepdf.Page) -> pikepdf.Object | None:
+    """The page's /Resources /XObject entry, or None when the page has no resources or no XObjects."""
+    resources = page.obj.get("/Resources")
+    return resources.get("/XObject") if resources is not None else None
+
+
 def _single_jpeg(page: pikepdf.Page) -> pikepdf.Stream | None:
     """The page's only image when the page is exactly one baseline gray/RGB JPEG drawn over it."""
     if int(page.obj.get("/Rotate", 0)) % 360 or "/Annots" in page.obj:
         return None
-    xobjects = page.obj.get("/Resources", {}).get("/XObject", {})
+    xobjects = _xobjects(page)
     if not isinstance(xobjects, pikepdf.Dictionary) or len(xobjects.keys()) != 1:
         return None
     image = next(iter(xobjects.values()))
@@ -444,7 +450,7 @@ def _single_jpeg(page: pikepdf.Page) -> pikepdf.Stream | None:
 def _draws_one_image(page: pikepdf.Page) -> bool:
     """Is the page's content only "place one image" (as every scanner writes it)?"""
     try:
-        operators = [str(op) for _operands, op in pikepdf.parse_content_stream(page)]
+        operators = [str(instruction.operator) for instruction in pikepdf.parse_content_stream(page)]
     except pikepdf.PdfError:
         return False
     return set(operators) <= {"q", "Q", "cm", "Do"} and operators.count("Do") == 1
@@ -615,7 +621,7 @@ def pdf_page_images(
                         continue
             if document is None:
                 document = _pdfium_open(source)
-            render_dpi = max(rule.dpi_steps)
+            render_dpi: float = max(rule.dpi_steps)
             native = _native_dpi(page, size_in)
             if native and native < rule.min_dpi - 1:
                 raise low_resolution(number, native, rule)
@@ -632,7 +638,7 @@ def pdf_page_images(
 
 def _native_dpi(page: pikepdf.Page, size_in: tuple[float, float]) -> float | None:
     """The resolution of the page's image, if the page is one image (a scan); None for other pages."""
-    xobjects = page.obj.get("/Resources", {}).get("/XObject", {})
+    xobjects = _xobjects(page)
     best = None
     if isinstance(xobjects, pikepdf.Dictionary) and len(xobjects.keys()) == 1 and _draws_one_image(page):
         for xobj in xobjects.values():

@@ -147,7 +147,8 @@ def _facts(issue: ExtractIssue, *, issued_on: dt.date, marker: str = "") -> Issu
 
 
 def _render_issue(issue: ExtractIssue, record: CivilRecord, facts: IssueFacts, notes: list[str]) -> bytes:
-    page = Page(content=extract_content(record, notes=notes), issue=facts, qr=qr_data_uri(facts.verify_url))
+    qr = qr_data_uri(facts.verify_url) if facts.verify_url else ""
+    page = Page(content=extract_content(record, notes=notes), issue=facts, qr=qr)
     pdf = render_pages([page], title=page.content.kind.title)
     if issue.electronic:
         try:
@@ -509,7 +510,7 @@ def extract_batch_run(*, batch_id: int) -> ExtractBatch:
                     Page(
                         content=extract_content(issue.record, notes=notes),
                         issue=facts,
-                        qr=qr_data_uri(facts.verify_url),
+                        qr=qr_data_uri(facts.verify_url) if facts.verify_url else "",
                     )
                 )
             parts.append(render_pages(pages, title="Trích lục"))

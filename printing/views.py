@@ -285,7 +285,7 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
         return response
     issue_id = issue_id_from_token(token)
     result = verify_issue(issue_id) if issue_id is not None else None
-    if result is None or not result.genuine:
+    if result is None or not result.genuine or result.issue is None:  # a genuine result has its issue
         return render(request, "printing/verify.html", {"forged": True}, status=404)
     issue = result.issue
     audit_access(

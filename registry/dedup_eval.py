@@ -58,7 +58,7 @@ FAMILY = (
     ("Quách", 1),
     ("Khúc", 1),
 )
-MIDDLE = {
+MIDDLE: dict[int, tuple[str, ...]] = {
     Sex.MALE: (
         "Văn",
         "Văn",
@@ -102,7 +102,7 @@ MIDDLE = {
         "Bảo",
     ),
 }
-GIVEN = {
+GIVEN: dict[int, tuple[str, ...]] = {
     Sex.MALE: (
         "An",
         "Anh",
@@ -274,6 +274,12 @@ def _name(rng: random.Random, sex: int, family: str | None = None) -> str:
     return f"{family or _pick(rng, FAMILY)} {middle} {given}"
 
 
+def _year(date: PartialDate) -> int:
+    """The year of a generated date of birth: `_birth` always sets it."""
+    assert date.year is not None
+    return date.year
+
+
 def _birth(rng: random.Random, year: int | None = None) -> PartialDate:
     year = year or rng.randint(1975, 2020)
     return PartialDate(year, rng.randint(1, 12), rng.randint(1, 28))
@@ -357,7 +363,7 @@ def make_variant(case: _Case, kind: str, rng: random.Random) -> _Case:
         elif step == "typo":
             name = typo(name, rng)
         elif step == "year":
-            birth = PartialDate(birth.year + rng.choice((-1, 1)), birth.month, birth.day)
+            birth = PartialDate(_year(birth) + rng.choice((-1, 1)), birth.month, birth.day)
     # What else differs between two writings of one case: parents missing from one book,
     # a slip in the mother's name, only the year of birth written.
     roll = rng.random()
@@ -399,7 +405,7 @@ def generate(*, variants: int = 1200, pool: int | None = None, seed: int = 7):
             _Case(
                 base.name,
                 base.sex,
-                _birth(rng, base.birth.year + rng.choice((-1, 0, 1))),
+                _birth(rng, _year(base.birth) + rng.choice((-1, 0, 1))),
                 _name(rng, Sex.FEMALE),
                 _name(rng, Sex.MALE, base.name.split()[0]),
             )
@@ -411,12 +417,12 @@ def generate(*, variants: int = 1200, pool: int | None = None, seed: int = 7):
             _Case(
                 _name(rng, sex, family),
                 sex,
-                _birth(rng, base.birth.year + rng.choice((-3, -2, 2, 3))),
+                _birth(rng, _year(base.birth) + rng.choice((-3, -2, 2, 3))),
                 base.mother,
                 base.father,
             )
         )
-    probes = []
+    probes: list[tuple[_Case, int, str]] = []
     for index in rng.sample(range(size), variants):
         kind = KINDS[len(probes) % len(KINDS)]
         probes.append((make_variant(cases[index], kind, rng), index, kind))

@@ -57,7 +57,7 @@ GIVEN_NAME_CAP = 60
 # Most candidates a probe scores; a block larger than this means a very common name with no year.
 MAX_BLOCK = 400
 
-PRIMARY_ROLE = {
+PRIMARY_ROLE: dict[str, str] = {
     EventType.BIRTH: PartyRole.SUBJECT,
     EventType.DEATH: PartyRole.DECEASED,
     EventType.MARRIAGE: PartyRole.HUSBAND,
@@ -69,7 +69,7 @@ PRIMARY_ROLE = {
     EventType.MARITAL_STATUS: PartyRole.SUBJECT,
     EventType.ADOPTION: PartyRole.ADOPTEE,
 }
-OTHER_ROLES = {
+OTHER_ROLES: dict[str, tuple[str, ...]] = {
     EventType.BIRTH: (PartyRole.MOTHER, PartyRole.FATHER),
     EventType.MARRIAGE: (PartyRole.WIFE,),
     EventType.DIVORCE_NOTE: (PartyRole.WIFE,),
@@ -249,7 +249,7 @@ def person_for_record(record: CivilRecord) -> DedupPerson | None:
 
 
 def _birth_similarity(a: PartialDate, b: PartialDate) -> tuple[int, str]:
-    if a.is_empty or b.is_empty:
+    if a.year is None or b.year is None:  # either date is empty
         return 50, _("birth date missing on one side")
     gap = abs(a.year - b.year)
     same_day = a.month and b.month and a.month == b.month and (a.day == b.day or not (a.day and b.day))
@@ -360,8 +360,11 @@ def find_likely_duplicates(
         "birth_day",
         "pin",
     ):
-        row["birth"] = PartialDate(row["birth_year"], row["birth_month"], row["birth_day"])
-        rows.setdefault(row["record_id"], []).append(row)
+        party_row: dict[str, Any] = {
+            **row,
+            "birth": PartialDate(row["birth_year"], row["birth_month"], row["birth_day"]),
+        }
+        rows.setdefault(row["record_id"], []).append(party_row)
         heads[row["record_id"]] = PartialDate(
             row["record__reg_year"], row["record__reg_month"], row["record__reg_day"]
         )

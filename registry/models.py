@@ -220,7 +220,9 @@ class RegistrationType(models.IntegerChoices):
     LATE = 4, _("Late registration")
 
 
-class CivilRecord(models.Model):
+# The ignore: viewflow's process and task models (reverse `processes`, `tasks`) get their default
+# manager from `QuerySet.as_manager()` in untyped code, which the django-stubs plugin cannot resolve.
+class CivilRecord(models.Model):  # type: ignore[django-manager-missing]
     """One registered case (trường hợp đăng ký) in one book."""
 
     book = models.ForeignKey(RegisterBook, on_delete=models.PROTECT, related_name="records")
@@ -599,6 +601,8 @@ class ScanBatchItem(models.Model):
     candidates = models.JSONField(default=list, blank=True)
     scan = models.ForeignKey(ScanFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     message = models.TextField(blank=True)
+    # Not a column: set by `scan_views.scan_batch_detail` for its template (visible `candidates`).
+    candidate_records: list[CivilRecord]
 
     class Meta:
         ordering = ["batch", "id"]

@@ -27,7 +27,8 @@ MAX_AGE = 120
 # Parent and child in recognition and adoption: at least this many years apart.
 PARENT_CHILD_GAP = 12
 
-_PARENTS_OF_CHILD = {
+# Keyed by event type; the child's role, then each parent's role and plausible age range.
+_PARENTS_OF_CHILD: dict[str, tuple[str, dict[str, tuple[int, int]]]] = {
     EventType.BIRTH: (PartyRole.SUBJECT, {PartyRole.MOTHER: MOTHER_AGE, PartyRole.FATHER: FATHER_AGE}),
     EventType.ADOPTION: (
         PartyRole.ADOPTEE,
@@ -42,9 +43,12 @@ _PARENTS_OF_CHILD = {
 
 def _age_range(birth: PartialDate, at: PartialDate) -> tuple[int, int] | None:
     """The least and the most someone born on `birth` can be on `at` (whole years)."""
-    if birth.is_empty or at.is_empty:
+    # earliest()/latest() are None exactly when the date is empty.
+    birth_first, birth_last = birth.earliest(), birth.latest()
+    at_first, at_last = at.earliest(), at.latest()
+    if birth_first is None or birth_last is None or at_first is None or at_last is None:
         return None
-    return _years(birth.latest(), at.earliest()), _years(birth.earliest(), at.latest())
+    return _years(birth_last, at_first), _years(birth_first, at_last)
 
 
 def _years(start: dt.date, end: dt.date) -> int:
@@ -53,7 +57,8 @@ def _years(start: dt.date, end: dt.date) -> int:
 
 def _after(a: PartialDate, b: PartialDate) -> bool:
     """`a` is certainly later than `b`."""
-    return not a.is_empty and not b.is_empty and a.earliest() > b.latest()
+    a_first, b_last = a.earliest(), b.latest()
+    return a_first is not None and b_last is not None and a_first > b_last
 
 
 def check_consistency(
@@ -138,8 +143,8 @@ def check_consistency(
     if event_type in (EventType.MARRIAGE,):
         at = event_date if not event_date.is_empty else reg
         for role in (PartyRole.HUSBAND, PartyRole.WIFE):
-            party = by_role.get(role)
-            ages = _age_range(party.birth_date, at) if party else None
+            spouse = by_role.get(role)
+            ages = _age_range(spouse.birth_date, at) if spouse else None
             low, high = MARRIAGE_AGE
             if ages and (ages[1] < low or ages[0] > high):
                 add(
@@ -160,18 +165,20 @@ def check_consistency(
     if event_type in _PARENTS_OF_CHILD:
         child_role, parent_ages = _PARENTS_OF_CHILD[event_type]
         child = by_role.get(child_role)
-        for role, (low, high) in parent_ages.items():
-            parent = by_role.get(role)
-            ages = _age_range(parent.birth_date, child.birth_date) if parent and child else None
+        for parent_role, (low, high) in parent_ages.items():
+            parent = by_role.get(parent_role)
+            if parent is None or child is None:
+                continue
+            ages = _age_range(parent.birth_date, child.birth_date)
             if ages and (ages[1] < low or ages[0] > high):
                 add(
-                    f"party.{role}.birth_date",
+                    f"party.{parent_role}.birth_date",
                     _(
                         "%(who)s would be %(age)d years old when the child was born (%(child)s); a plausible "
                         "age is %(low)d to %(high)d. Check both dates of birth."
                     )
                     % {
-                        "who": PartyRole(role).label,
+                        "who": PartyRole(parent_role).label,
                         "age": ages[1] if ages[1] < low else ages[0],
                         "child": child.birth_date,
                         "low": low,

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext as _
 
 from registry.duplicates import dedup_keys, person_from_clean
@@ -147,8 +148,10 @@ def pin_problems(pin: str, *, sex: int, birth_year: int | None) -> list[str]:
     return problems
 
 
-def _limit(model: type, name: str) -> int:
-    return model._meta.get_field(name).max_length or MAX_NOTE
+def _limit(model: type[models.Model], name: str) -> int:
+    # Only called with the names of text columns, never a relation.
+    field = cast("models.Field[Any, Any]", model._meta.get_field(name))
+    return field.max_length or MAX_NOTE
 
 
 def _legacy_problem(value: str) -> str | None:
@@ -191,9 +194,9 @@ def _clean_details(
         raw = details.get(key)
         error_key = f"details.{key}"
         if detail.kind == DATE:
-            value = _date(str(raw or ""), error_key, errors)
-            if not value.is_empty:
-                clean[key] = str(value)
+            date_value = _date(str(raw or ""), error_key, errors)
+            if not date_value.is_empty:
+                clean[key] = str(date_value)
         elif detail.kind == CHOICE:
             value = str(raw or "")
             if value not in {c for c, _label in detail.choices}:
@@ -218,7 +221,8 @@ def _clean_sex(values: dict[str, Any], role: str, prefix: str, errors: dict[str,
     except (TypeError, ValueError):
         errors.setdefault(f"{prefix}.sex", []).append(_("Choose the sex from the list."))
         return Sex.UNKNOWN
-    implied = ROLE_SEX.get(role)
+    # The caller passes only valid roles (it checks `PartyRole.values` first).
+    implied = ROLE_SEX.get(PartyRole(role))
     if implied is not None:
         if sex in (Sex.MALE, Sex.FEMALE) and sex != implied:
             errors.setdefault(f"{prefix}.sex", []).append(

@@ -7,6 +7,8 @@ HTTP layer (`UploadLimit`) before the body is read.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,7 +24,15 @@ from django.views.decorators.http import require_POST
 from audit.services import audit_access
 from permissions.scoping import can, get_book_for, get_record_for, records_visible_to, scopes_with
 from registry import scans
-from registry.models import BookScan, ItemStatus, ScanBatch, ScanBatchItem, ScanFile, ScanSplitJob
+from registry.models import (
+    BookScan,
+    CivilRecord,
+    ItemStatus,
+    ScanBatch,
+    ScanBatchItem,
+    ScanFile,
+    ScanSplitJob,
+)
 
 # --- upload size limit at the HTTP layer -----------------------------------------------------
 
@@ -42,7 +52,10 @@ class UploadLimitHandler(FileUploadHandler):
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         self.received += len(raw_data)
         if self.received > self.limit:
-            self.request._upload_too_large = True  # type: ignore[attr-defined]
+            # Always set: `__init__` takes the request (the stubs type it as optional).
+            request = cast(HttpRequest, self.request)
+            # A flag `file_too_large` reads; HttpRequest has no such attribute in the stubs.
+            request._upload_too_large = True  # type: ignore[attr-defined]
             raise StopUpload(connection_reset=True)
         return raw_data
 
@@ -119,7 +132,7 @@ def file_too_large(request: HttpRequest, limit: int) -> str | None:
 # --- case scans: viewer and page images -------------------------------------------------------
 
 
-def _scan_for(request: HttpRequest, pk: int) -> tuple[ScanFile, object]:
+def _scan_for(request: HttpRequest, pk: int) -> tuple[ScanFile, CivilRecord]:
     scan = ScanFile.objects.filter(pk=pk).only("id", "record_id").first()
     if scan is None:
         raise Http404("No such scan.")
@@ -326,7 +339,9 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class BatchForm(forms.Form):
-    files = forms.FileField(
+    # The metaclass moves declared fields into `base_fields`, so `BaseForm.files` (the uploads) is not
+    # shadowed at run time; the stubs see the class attribute only.
+    files = forms.FileField(  # type: ignore[assignment]
         label=_l(
             "Files named by the rule (e.g. KS.2020.01.0005.NguyenVanAn.Nam.pdf) or book_entry (01_5.pdf)"
         ),
@@ -360,7 +375,7 @@ def scan_batch_new(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 batch = scans.batch_create(
-                    actor=request.user, files=[(f.name, f.read()) for f in files], book=book
+                    actor=request.user, files=[(f.name or "", f.read()) for f in files], book=book
                 )
             except ValidationError as exc:
                 form.add_error(None, " ".join(exc.messages))

@@ -272,7 +272,7 @@ def scan_outcome_message(scan: ScanFile, user: Any) -> list[str]:
 
 # --- the naming rule -------------------------------------------------------------------
 
-EVENT_CODES = {
+EVENT_CODES: dict[str, str] = {
     EventType.BIRTH: "KS",
     EventType.MARRIAGE: "KH",
     EventType.DEATH: "KT",
@@ -285,7 +285,7 @@ EVENT_CODES = {
     EventType.ADOPTION: "NCN",
 }
 CODE_EVENTS = {code: event for event, code in EVENT_CODES.items()}
-SEX_CODES = {Sex.MALE: "Nam", Sex.FEMALE: "Nu", Sex.UNDETERMINED: "KXD"}
+SEX_CODES: dict[int, str] = {Sex.MALE: "Nam", Sex.FEMALE: "Nu", Sex.UNDETERMINED: "KXD"}
 TWO_PERSON_EVENTS = (EventType.MARRIAGE, EventType.DIVORCE_NOTE)
 
 

@@ -37,7 +37,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("pct_done", "Tỷ lệ hoàn thành (%)"),
 ]
 SHEETS = ["Tổng hợp", "Theo loại và giai đoạn", "Chi tiết đơn vị", "Chỉ tiêu"]
-EVENT_TYPES_VI = {
+EVENT_TYPES_VI: dict[str, str] = {
     EventType.BIRTH: "Khai sinh",
     EventType.MARRIAGE: "Kết hôn",
     EventType.DEATH: "Khai tử",

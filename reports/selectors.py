@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -133,13 +133,7 @@ def state_cube(unit: AdministrativeUnit) -> list[tuple[str, str, int | None, str
 _CUBE_AXIS = {"child": 0, "event_type": 1, "phase": 2}
 
 
-def states_by(
-    unit: AdministrativeUnit, dimension: str, cube: list | None = None
-) -> list[tuple[object, dict]]:
-    """Current cases per state, grouped by 'child' (direct child units), 'event_type', 'phase' or 'year'.
-
-    Pass a `state_cube` to group it again without another query (not for 'year').
-    """
+def _states_grouped(unit: AdministrativeUnit, dimension: str, cube: list | None) -> dict:
     grouped: dict = defaultdict(lambda: defaultdict(int))
     if dimension in _CUBE_AXIS:
         axis = _CUBE_AXIS[dimension]
@@ -148,6 +142,24 @@ def states_by(
     else:
         for k, state, n in _state_rows(unit).values_list(dimension, "state").annotate(n=Sum("n")).order_by():
             grouped[k][state] += n
+    return grouped
+
+
+def states_by_child(
+    unit: AdministrativeUnit, cube: list | None = None
+) -> list[tuple[AdministrativeUnit, dict]]:
+    """`states_by(unit, "child", cube)`, typed: the keys are the units."""
+    return [(u, derive(v)) for u, v in _label_children(unit, _states_grouped(unit, "child", cube))]
+
+
+def states_by(
+    unit: AdministrativeUnit, dimension: str, cube: list | None = None
+) -> list[tuple[object, dict]]:
+    """Current cases per state, grouped by 'child' (direct child units), 'event_type', 'phase' or 'year'.
+
+    Pass a `state_cube` to group it again without another query (not for 'year').
+    """
+    grouped = _states_grouped(unit, dimension, cube)
     if dimension == "child":
         return [(u, derive(v)) for u, v in _label_children(unit, grouped)]
     if dimension == "event_type":
@@ -301,7 +313,7 @@ def activity_by_child(
 
 def activity_by(
     unit: AdministrativeUnit, dimension: str, start: dt.date, end: dt.date
-) -> list[tuple[object, dict[str, int]]]:
+) -> Sequence[tuple[object, dict[str, int]]]:
     """Moves per action in [start, end], grouped by 'child', 'event_type', 'phase' or 'day'."""
     table = UnitDailyCount if dimension in ("child", "day") else DailyCount
     rows = table.objects.filter(unit_path__startswith=unit.path, day__gte=start, day__lte=end)

@@ -428,13 +428,13 @@ def _own_figures(unit: AdministrativeUnit, start: dt.datetime, cutoff: dt.dateti
         line = figures[(row["event_type"], row["phase"])]
         line["books"] += row["books"]
         line["declared_cases"] += row["declared"] or 0
-    for row in (
+    for state_row in (
         BookStateCount.objects.filter(unit=unit)
         .values("event_type", "phase", "state")
         .annotate(n=Sum("n"))
         .order_by()
     ):
-        figures[(row["event_type"], row["phase"])][f"st_{row['state']}"] += row["n"]
+        figures[(state_row["event_type"], state_row["phase"])][f"st_{state_row['state']}"] += state_row["n"]
     with connection.cursor() as cursor:
         cursor.execute(_EVENTS_SINCE, {"unit": unit.pk, "since": start})
         for at, action, old, new, event_type, phase, declared in cursor.fetchall():

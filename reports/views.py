@@ -5,10 +5,14 @@ Thin: the unit comes from `progress_unit_for` (scoped), figures from `reports.se
 
 from __future__ import annotations
 
+from typing import cast
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -48,7 +52,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     start, end = form.range()
     today = timezone.localdate()
     cube = selectors.state_cube(unit)
-    by_child = selectors.states_by(unit, "child", cube)
+    by_child = selectors.states_by_child(unit, cube)
     moves = selectors.activity_cube(unit, start, end)
     per_day = selectors.activity_by_day(unit, start, end, moves)
     people = selectors.productivity(unit, start, end)
@@ -63,7 +67,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "totals": selectors.state_totals(unit, cube),
             "by_child": by_child,
             "progress_chart": stacked_bars(
-                [(u.name, v) for u, v in by_child], STATES, title=_("Cases per state, by unit")
+                [(u.name, v) for u, v in by_child],
+                [(state, str(label)) for state, label in STATES],
+                title=_("Cases per state, by unit"),
             ),
             "throughput_chart": bar_chart(
                 [d.strftime("%d/%m") for d in days],
@@ -139,6 +145,12 @@ def _label(by: str, key) -> str:
     return str(key)
 
 
+def _unit_choices(form: QuotaForm) -> QuerySet[AdministrativeUnit]:
+    """The units the form offers (QuotaForm declares `unit` as a ModelChoiceField and sets its queryset)."""
+    queryset = cast("forms.ModelChoiceField[AdministrativeUnit]", form.fields["unit"]).queryset
+    return queryset if queryset is not None else AdministrativeUnit.objects.none()
+
+
 @login_required
 def quotas(request: HttpRequest) -> HttpResponse:
     """Targets in the unit's subtree with progress (furthest behind first); set a target for a unit below."""
@@ -157,7 +169,7 @@ def quotas(request: HttpRequest) -> HttpResponse:
     context.update(
         {
             "form": form,
-            "can_set": form.fields["unit"].queryset.exists(),
+            "can_set": _unit_choices(form).exists(),
             "progress": selectors.quota_progress(context["unit"], timezone.localdate()),
             "today": timezone.localdate(),
         }

@@ -310,7 +310,7 @@ def event_input(event_type: str, *, reg: str = "10/03/2020", **changes: Any) -> 
     """A valid case of `event_type`; `changes` replace top-level parts (parties, details, text, ...)."""
     if event_type == "birth" and not changes:
         return birth_input(reg=reg)
-    case = {
+    case: dict[str, Any] = {
         key: (dict(value) if isinstance(value, dict) else value)
         for key, value in EVENT_CASES[event_type].items()
     }

@@ -120,7 +120,16 @@ def with_javascript() -> bytes:
 
 def with_embedded_file() -> bytes:
     pdf = pikepdf.open(io.BytesIO(small_page_pdf("EMBED")))
-    pdf.attachments["payload.exe"] = pikepdf.AttachedFileSpec(pdf, b"MZ\x90\x00 not really a program")
+    # The stub makes every keyword required; at runtime each defaults to "" (given here as such).
+    pdf.attachments["payload.exe"] = pikepdf.AttachedFileSpec(
+        pdf,
+        b"MZ\x90\x00 not really a program",
+        description="",
+        filename="",
+        mime_type="",
+        creation_date="",
+        mod_date="",
+    )
     return _save(pdf)
 
 

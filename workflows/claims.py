@@ -27,7 +27,7 @@ from permissions.scoping import can, scopes_with
 from registry.models import LEVEL_RANK, UnitLevel
 from workflows import live
 from workflows.flows import claim_is_live
-from workflows.models import STAGE_PERMISSION, RecordProcess, RecordTask
+from workflows.models import STAGE_PERMISSION, RecordProcess, RecordTask, Stage
 
 MAX_CLAIM_NEXT = 50
 
@@ -48,7 +48,7 @@ def may_take(user: Any, task: RecordTask) -> str | None:
     """Why `user` may not work on `task` (roles, unit, competence, four eyes), or None if they may."""
     if getattr(user, "is_superuser", False):
         return None
-    permission = STAGE_PERMISSION[task.stage]
+    permission = STAGE_PERMISSION[Stage(task.stage)]
     if not can(user, permission, task.unit_path):
         return _("Your roles do not include this stage (%(stage)s) for this unit.") % {
             "stage": task.get_stage_display()
@@ -314,7 +314,7 @@ def claim_for_action(*, task: RecordTask, actor: Any, reclaim: bool = False) -> 
 def eligible_users(task: RecordTask) -> QuerySet:
     """Active people who may take the task: a role with the stage's permission on an ancestor unit."""
     ids = [int(p) for p in task.unit_path.strip("/").split("/") if p]
-    roles = UnitRole.objects.filter(unit_id__in=ids, role__in=roles_with(STAGE_PERMISSION[task.stage]))
+    roles = UnitRole.objects.filter(unit_id__in=ids, role__in=roles_with(STAGE_PERMISSION[Stage(task.stage)]))
     if task.min_rank:
         roles = roles.filter(
             unit__level__in=[lvl for lvl, rank in LEVEL_RANK.items() if rank >= task.min_rank]

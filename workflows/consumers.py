@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -12,6 +14,7 @@ from workflows.live import unit_group, user_group
 
 def _groups_of(user) -> list[str]:
     """The user's own group and one per unit they hold a role on (a superuser: the roots)."""
+    units: Iterable[int]
     if user.is_superuser:
         units = AdministrativeUnit.objects.filter(parent__isnull=True).values_list("pk", flat=True)
     else:

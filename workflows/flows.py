@@ -83,7 +83,7 @@ def _in_state(state: str):
     return condition
 
 
-def task_fill(task: RecordTask, *, record: CivilRecord, stage: str, now: dt.datetime) -> None:
+def task_fill(task: RecordTask, *, record: CivilRecord, stage: Stage, now: dt.datetime) -> None:
     """Copy onto a human task what the inboxes filter by, and the four-eyes exclusion."""
     book = record.book
     task.record = record
@@ -164,7 +164,7 @@ class RecordView(View):
 
     activation_class = RecordViewActivation
 
-    def __init__(self, stage: str, **kwargs: Any):
+    def __init__(self, stage: Stage, **kwargs: Any):
         super().__init__(view=None, **kwargs)
         self.stage = stage
         self.Permission(f"registry.{STAGE_PERMISSION[stage]}", obj=lambda process: process.record.unit)

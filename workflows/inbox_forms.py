@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import Q
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from permissions.scoping import books_visible_to, units_visible_to, user_scopes
@@ -24,7 +25,9 @@ class QuickSelect(forms.Select):
     """A <select> written in Python, same HTML as Django's templates: rendering each of
     300 book options through the template engine cost more than the rest of the page."""
 
-    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> str:
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
         widget = self.get_context(name, value, attrs)["widget"]
         groups = []
         for group_name, options, _index in widget["optgroups"]:
@@ -66,31 +69,35 @@ class InboxFilterForm(forms.Form):
         scopes = user_scopes(user)
         chosen = self._raw_int("unit")
         top = min((s.unit_path.count("/") for s in scopes), default=1)
-        units = units_visible_to(user).filter(Q(depth__lte=top) | Q(parent_id=chosen or 0))
-        units = list(units.order_by("path").values_list("pk", "name", "depth", "path")[:MAX_CHOICES])
+        visible = units_visible_to(user).filter(Q(depth__lte=top) | Q(parent_id=chosen or 0))
+        units = list(visible.order_by("path").values_list("pk", "name", "depth", "path")[:MAX_CHOICES])
         self.units_by_id = {pk: path for pk, _name, _depth, path in units}
-        self.fields["unit"].choices = [("", "—")] + [
+        self._choice_field("unit").choices = [("", "—")] + [
             (pk, "\u2003" * max(depth - top + 1, 0) + name) for pk, name, depth, _path in units
         ]
-        books = books_visible_to(user).select_related("custodian")
+        book_qs = books_visible_to(user).select_related("custodian")
         if chosen and chosen in self.units_by_id:
-            books = books.filter(custodian__path__startswith=self.units_by_id[chosen])
-        books = list(books.order_by("-year", "custodian__name", "book_no")[:MAX_CHOICES])
+            book_qs = book_qs.filter(custodian__path__startswith=self.units_by_id[chosen])
+        books = list(book_qs.order_by("-year", "custodian__name", "book_no")[:MAX_CHOICES])
         # Labels looked up once: get_event_type_display() translates every choice on each call.
         labels = {value: str(label) for value, label in EventType.choices}
         word = str(_("book"))
-        self.fields["book"].choices = [("", "—")] + [
+        self._choice_field("book").choices = [("", "—")] + [
             (
                 b.pk,
                 f"{b.custodian.name} · {labels.get(b.event_type, '')} {b.year} · {word} {b.book_no}",
             )
             for b in books
         ]
-        self.fields["event_type"].choices = [("", "—"), *EventType.choices]
-        self.fields["phase"].choices = [("", "—")] + [
+        self._choice_field("event_type").choices = [("", "—"), *EventType.choices]
+        self._choice_field("phase").choices = [("", "—")] + [
             (p.number, p.name) for p in DigitizationPhase.objects.order_by("number")
         ]
-        self.fields["stage"].choices = [("", "—")] + [(s, Stage(s).label) for s in stages_of(user)]
+        self._choice_field("stage").choices = [("", "—")] + [(s, Stage(s).label) for s in stages_of(user)]
+
+    def _choice_field(self, name: str) -> forms.ChoiceField:
+        # Every field whose choices are set here is declared above as a (Typed)ChoiceField.
+        return cast(forms.ChoiceField, self.fields[name])
 
     def _raw_int(self, name: str) -> int | None:
         value = (self.data or {}).get(name)

@@ -247,6 +247,8 @@ def task_work(request: HttpRequest, pk: int) -> HttpResponse:
     """The screen of one work item: the scan beside the data, and the stage's actions."""
     task = _task_for(request, pk)
     record = task.record
+    if record is None:  # _task_for always sets it (or answers 404)
+        raise Http404("No such record.")
     user = request.user
     if request.method == "GET":
         claims.task_touch(task=task, actor=user)

@@ -265,11 +265,14 @@ def check_against_database(
             seen_entries.setdefault((ref, no), row_no)
         keys = {o.identity_key for o in rows if o.identity_key}
         for key, row_no in earlier.filter(identity_key__in=keys).values_list("identity_key", "row_no"):
-            seen_identity.setdefault(key, row_no)
+            if key is not None:  # always: the filter matches only these keys
+                seen_identity.setdefault(key, row_no)
     # The database: records at these entries, and records of these people.
-    by_entry: dict[tuple[int, int], CivilRecord] = {}
+    by_entry: dict[tuple[int | None, int | None], CivilRecord] = {}
     book_ids = {}
     for o in rows:
+        if o.book_year is None:  # a valid row always has it; without one there is no book
+            continue
         book = books.find(o.book_no, o.book_year)
         if book is not None:
             book_ids[o.row_no] = book.pk
@@ -370,8 +373,11 @@ def _soft_check(rows: list[RowOutcome], *, event_type: str, job_id: int | None) 
             "record_id", "record__reg_year", "record__reg_month", "record__reg_day", "role", "name_key",
             "name_exact_key", "sex", "birth_year", "birth_month", "birth_day", "pin",
         ):  # fmt: skip
-            row["birth"] = PartialDate(row["birth_year"], row["birth_month"], row["birth_day"])
-            party_rows.setdefault(row["record_id"], []).append(row)
+            party_row: dict[str, Any] = {
+                **row,
+                "birth": PartialDate(row["birth_year"], row["birth_month"], row["birth_day"]),
+            }
+            party_rows.setdefault(row["record_id"], []).append(party_row)
             heads[row["record_id"]] = PartialDate(
                 row["record__reg_year"], row["record__reg_month"], row["record__reg_day"]
             )
@@ -382,13 +388,14 @@ def _soft_check(rows: list[RowOutcome], *, event_type: str, job_id: int | None) 
     if job_id:
         from registry.imports.models import ImportRow
 
-        for row_no, keys, data in ImportRow.objects.filter(
+        for row_no, row_keys, data in ImportRow.objects.filter(
             job_id=job_id, dedup_keys__overlap=all_keys, person__isnull=False
         ).values_list("row_no", "dedup_keys", "person")[:5000]:
-            people.append((set(keys), person_from_json(event_type, data, row_no), "row"))
+            if data is not None:  # always: the filter excludes rows without a person
+                people.append((set(row_keys), person_from_json(event_type, data, row_no), "row"))
     for o in rows:
         keys = set(probes.get(o.row_no, ()))
-        if not keys:
+        if not keys or o.person is None:  # only rows with a person are probes
             continue
         block = [(kind, p) for stored, p, kind in people if stored & keys]
         found: list[list[Any]] = []

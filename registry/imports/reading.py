@@ -20,7 +20,7 @@ import datetime as dt
 import io
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,7 +188,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[Any, ...]]:
         workbook.close()
 
 
-def _raw_rows(source: SourceFile) -> Iterator[list[Any]]:
+def _raw_rows(source: SourceFile) -> Generator[list[Any], None, None]:
     if source.kind == XLSX:
         for values in _xlsx_rows(source.path):
             yield list(values)

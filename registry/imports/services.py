@@ -18,7 +18,7 @@ import hashlib
 import itertools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
@@ -53,6 +53,9 @@ from registry.imports.models import (
 from registry.models import CivilRecord, DuplicatePair, Party, RegisterBook
 from registry.names import name_exact_key, name_key
 from registry.services import SLOTS_CREATED_HOOKS, book_register, competence_for
+
+if TYPE_CHECKING:
+    from registry.record_data import CleanParty, CleanRecord
 
 BATCH = 1000
 
@@ -338,6 +341,8 @@ def _refresh_counts() -> None:
 
 
 def _book_for(job: ImportJob, books: BookFinder, o: RowOutcome) -> RegisterBook:
+    # A writable row (VALID or LIKELY) always names its book's year.
+    assert o.book_year is not None
     book = books.find(o.book_no, o.book_year)
     if book is None:
         book = book_register(
@@ -377,7 +382,10 @@ def _commit_batch(
         by_book.setdefault(book.pk, []).append((o, record))
     with transaction.atomic():  # a savepoint, so a refused duplicate shows as IntegrityError to the caller
         CivilRecord.objects.bulk_create(records, batch_size=BATCH)
-    Party.objects.bulk_create([p for r in records for p in _parties(r)], batch_size=4 * BATCH)
+    Party.objects.bulk_create(
+        [p for o, r in zip(writable, records, strict=True) for p in _parties(r, _clean(o).parties)],
+        batch_size=4 * BATCH,
+    )
     row_record = {o.row_no: r.pk for o, r in zip(writable, records, strict=True)}
     pairs = []
     for o, record in zip(writable, records, strict=True):
@@ -388,7 +396,10 @@ def _commit_batch(
                 pairs.append(DuplicatePair(record_low_id=low, record_high_id=high, score=value, reasons=[]))
     DuplicatePair.objects.bulk_create(pairs, ignore_conflicts=True)
     for _book_id, items in by_book.items():
-        book = books.find(items[0][0].book_no, items[0][0].book_year)
+        first = items[0][0]
+        # Writable rows name their book's year, and `_book_for` above found or created every book.
+        assert first.book_year is not None
+        book = cast(RegisterBook, books.find(first.book_no, first.book_year))
         created = [r for _o, r in items]
         for r in created:
             r.book = book
@@ -433,8 +444,16 @@ def _commit_batch(
     counts["invalid"] += sum(1 for o in outcomes if o.status == INVALID)
 
 
+def _clean(o: RowOutcome) -> CleanRecord:
+    """The validated data of a writable row (VALID or LIKELY rows always have it)."""
+    assert o.clean is not None
+    return o.clean
+
+
 def _record(book: RegisterBook, o: RowOutcome, job: ImportJob, now: Any) -> CivilRecord:
-    clean = o.clean
+    clean = _clean(o)
+    # A writable row passed the entry-number check.
+    assert o.entry_no is not None
     unit = book.custodian
     # Likely duplicates are never approved straight away: a supervisor decides first.
     state = job.target_state if o.status == VALID else TargetState.ENTERED
@@ -463,11 +482,10 @@ def _record(book: RegisterBook, o: RowOutcome, job: ImportJob, now: Any) -> Civi
     if state == TargetState.APPROVED:
         record.approved_by = job.created_by
         record.approved_at = now
-    record._clean_parties = clean.parties
     return record
 
 
-def _parties(record: CivilRecord) -> list[Party]:
+def _parties(record: CivilRecord, clean_parties: list[CleanParty]) -> list[Party]:
     return [
         Party(
             record=record,
@@ -482,7 +500,7 @@ def _parties(record: CivilRecord) -> list[Party]:
             pin=cp.pin,
             **cp.text,
         )
-        for cp in record._clean_parties
+        for cp in clean_parties
     ]
 
 

@@ -116,7 +116,7 @@ PEOPLE = {
     ),
 }
 
-ROLES = {
+ROLES: dict[str, tuple[str, ...]] = {
     EventType.BIRTH: ("subject", "mother", "father"),
     EventType.MARRIAGE: ("husband", "wife"),
     EventType.DEATH: ("deceased", "declarant"),
@@ -129,7 +129,7 @@ ROLES = {
     EventType.ADOPTION: ("adoptee", "adoptive_father", "adoptive_mother"),
 }
 
-DETAILS = {
+DETAILS: dict[str, dict[str, str]] = {
     EventType.DEATH: {
         "notice_type": "notice",
         "notice_no": "12/GBT",
@@ -160,7 +160,7 @@ DETAILS = {
     },
 }
 
-EVENTS = {
+EVENTS: dict[str, dict[str, str]] = {
     EventType.DEATH: {
         "event_date": "04/01/2021",
         "event_time": "07:30",

@@ -8,6 +8,7 @@ import unicodedata
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 from printing.date_words import date_in_words, number_in_words
 from printing.layouts import KINDS, extract_content
@@ -39,7 +40,11 @@ def fonts_of(pdf: bytes) -> set[str]:
     reader = PdfReader(io.BytesIO(pdf))
     names = set()
     for page in reader.pages:
-        for font in page["/Resources"]["/Font"].values():
+        resources = page["/Resources"]
+        assert isinstance(resources, DictionaryObject)
+        fonts = resources["/Font"]
+        assert isinstance(fonts, DictionaryObject)
+        for font in fonts.values():
             names.add(str(font.get_object()["/BaseFont"]))
     return names
 

@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import IO
 from urllib.parse import quote
 
 import pytest
@@ -62,7 +63,7 @@ class Processes:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.started: list[subprocess.Popen] = []
-        self.logs = []
+        self.logs: list[IO[bytes]] = []
 
     def _log(self, name: str):
         handle = open(self.tmp / name, "ab")  # noqa: SIM115 - closed in stop_all

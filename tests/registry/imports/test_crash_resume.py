@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.core.files.storage import FileSystemStorage
 from django.db import connection
 
 from registry.imports.models import ImportJob, ImportRow, ImportStatus, RowStatus
@@ -37,7 +38,9 @@ def worker(job: ImportJob) -> subprocess.Popen:
     env.pop("TEST_DATABASE_NAME", None)
     env["DATABASE_URL"] = database_url()
     env["DEBUG"] = "1"
-    env["DATA_DIR"] = str(Path(job.file.storage.location).parent)
+    storage = job.file.storage
+    assert isinstance(storage, FileSystemStorage)
+    env["DATA_DIR"] = str(Path(storage.location).parent)
     return subprocess.Popen(
         [sys.executable, "manage.py", "import_run", str(job.pk), "--commit", "--batch", "50"],
         env=env,
