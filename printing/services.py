@@ -84,6 +84,29 @@ def _require_print(actor: Any, record: CivilRecord) -> None:
         )
 
 
+def _issue_create(*, record, unit: AdministrativeUnit, content, actor, now, **values) -> ExtractIssue:
+    """The issue-log row of one printed extract, with the unit's next serial number of the year."""
+    year = timezone.localdate(now).year
+    number = _next_serial(unit, year)
+    return ExtractIssue.objects.create(
+        record=record,
+        issuing_unit=unit,
+        unit_path=record.unit_path,
+        event_type=record.event_type,
+        serial=f"{number}/{year}/{KINDS[record.event_type].code}-BS",
+        serial_year=year,
+        serial_no=number,
+        subject_name=content.subject_name,
+        key_date=content.key_date,
+        clerk=actor,
+        issued_at=now,
+        issue_place=place_name(unit),
+        record_version=record.version,
+        content_sha256=content.fingerprint(),
+        **values,
+    )
+
+
 def _next_serial(unit: AdministrativeUnit, year: int) -> int:
     counter, _created = ExtractSerialCounter.objects.get_or_create(unit=unit, year=year)
     counter = ExtractSerialCounter.objects.select_for_update().get(pk=counter.pk)
@@ -229,24 +252,8 @@ def _extract_issue(
     unit = issuing_unit_for(actor, record)
     now = timezone.now()
     today = timezone.localdate(now)
-    number = _next_serial(unit, today.year)
-    issue = ExtractIssue.objects.create(
-        record=record,
-        issuing_unit=unit,
-        unit_path=record.unit_path,
-        event_type=record.event_type,
-        serial=f"{number}/{today.year}/{KINDS[record.event_type].code}-BS",
-        serial_year=today.year,
-        serial_no=number,
-        subject_name=content.subject_name,
-        key_date=content.key_date,
-        electronic=electronic,
-        clerk=actor,
-        issued_at=now,
-        issue_place=place_name(unit),
-        record_version=record.version,
-        content_sha256=content.fingerprint(),
-        **values,
+    issue = _issue_create(
+        record=record, unit=unit, content=content, actor=actor, now=now, electronic=electronic, **values
     )
     pdf = _render_issue(issue, record, _facts(issue, issued_on=today), notes)
     issue.file.save(f"{issue.pk}.pdf", ContentFile(pdf), save=False)
@@ -440,31 +447,14 @@ def _extract_batch_create(
 
     batch = ExtractBatch.objects.create(created_by=actor, total=len(ids))
     now = timezone.now()
-    today = timezone.localdate(now)
     units: dict[int, AdministrativeUnit] = {}
     for pk in ids:
         record = visible[pk]
         content = extract_content(record, notes=amendment_notes(record))
         unit = issuing_unit_for(actor, record)
         unit = units.setdefault(unit.pk, unit)
-        number = _next_serial(unit, today.year)
-        issue = ExtractIssue.objects.create(
-            record=record,
-            issuing_unit=unit,
-            unit_path=record.unit_path,
-            event_type=record.event_type,
-            serial=f"{number}/{today.year}/{KINDS[record.event_type].code}-BS",
-            serial_year=today.year,
-            serial_no=number,
-            subject_name=content.subject_name,
-            key_date=content.key_date,
-            clerk=actor,
-            issued_at=now,
-            issue_place=place_name(unit),
-            record_version=record.version,
-            content_sha256=content.fingerprint(),
-            batch=batch,
-            **values,
+        issue = _issue_create(
+            record=record, unit=unit, content=content, actor=actor, now=now, batch=batch, **values
         )
         audit_change(
             action="extract_issue",
