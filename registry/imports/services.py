@@ -182,6 +182,28 @@ def import_job_configure(
     return job
 
 
+@transaction.atomic
+def import_job_queue_check(*, job: ImportJob, actor: Any) -> ImportJob:
+    """Queue the dry run of an uploaded job. Refused once the job is importing or done, while its
+    encoding is unknown, and to an actor who may not enter records of its unit."""
+    job = ImportJob.objects.select_for_update().select_related("unit").get(pk=job.pk)
+    if not can(actor, "enter_record", job.unit.path):
+        raise PermissionDenied(
+            _("Your roles do not allow entering records of %(unit)s.") % {"unit": job.unit.name}
+        )
+    if job.status in (ImportStatus.COMMITTING, ImportStatus.DONE):
+        raise ValidationError(_("This import has started: upload the file again to check it anew."))
+    if not job.text_encoding and job.original_name.lower().endswith((".csv", ".txt", ".tsv")):
+        raise ValidationError(_("Choose the file's encoding first, then save the settings."))
+    job.status = ImportStatus.CHECKING
+    job.checked_rows = 0
+    job.save(update_fields=["status", "checked_rows"])
+    from registry.imports.tasks import import_check_task
+
+    transaction.on_commit(lambda: import_check_task.enqueue(job.pk))
+    return job
+
+
 def _mark(job: ImportJob, **fields: Any) -> None:
     ImportJob.objects.filter(pk=job.pk).update(**fields)
     for key, value in fields.items():
