@@ -51,6 +51,6 @@ def cleanup_worklist(user: Any) -> QuerySet[CivilRecord]:
             subject_name=Subquery(subject.values("full_name")[:1]),
         )
         .filter(Q(has_subject=False) | Q(has_scan=False) | Q(reg_year__isnull=True))
-        .select_related("unit", "book")
-        .order_by("unit__name", "book__year", "book__book_no", "entry_no")
+        .select_related("unit", "book__custodian")
+        .order_by("unit__name", "book__year", "book__book_no", "book_id", "entry_no")
     )
