@@ -28,7 +28,7 @@ from registry.imports.selectors import (
     import_jobs_visible_to,
     import_profiles,
 )
-from registry.models import EventType
+from registry.models import AdministrativeUnit, EventType
 from transfer.ministry_format import columns_for
 
 PAGE_SIZE = 50
@@ -38,9 +38,13 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=_l("File (CSV or Excel .xlsx)"))
-    unit = forms.ModelChoiceField(label=_l("Unit"), queryset=None)
+    unit: forms.ModelChoiceField[AdministrativeUnit] = forms.ModelChoiceField(
+        label=_l("Unit"), queryset=AdministrativeUnit.objects.none()
+    )
     event_type = forms.ChoiceField(label=_l("Event type"), choices=EventType.choices)
-    book_no = forms.CharField(label=_l("Book number (when the file has no quyenSo)"), required=False, max_length=32)
+    book_no = forms.CharField(
+        label=_l("Book number (when the file has no quyenSo)"), required=False, max_length=32
+    )
     book_year = forms.IntegerField(
         label=_l("Book year (when the file has no quyenSo)"), required=False, min_value=1800, max_value=2100
     )
@@ -101,7 +105,12 @@ def _preview(job: Any) -> dict[str, Any]:
         target = job.mapping.get(name, "") if job.mapping else (name if name in ministry else "")
         values = [str(r.values.get(name, "")) for r in rows if r.values.get(name, "") not in ("", None)]
         columns.append(
-            {"name": name, "encoding": source.column_encodings.get(name, ""), "target": target, "values": values}
+            {
+                "name": name,
+                "encoding": source.column_encodings.get(name, ""),
+                "target": target,
+                "values": values,
+            }
         )
     return {"columns": columns, "ministry_columns": ministry}
 
@@ -156,7 +165,9 @@ def import_job_check(request: HttpRequest, pk: int) -> HttpResponse:
 def import_job_commit(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_import_job_for(request.user, pk)
     try:
-        services.import_job_start_commit(job=job, actor=request.user, skip_invalid=bool(request.POST.get("skip_invalid")))
+        services.import_job_start_commit(
+            job=job, actor=request.user, skip_invalid=bool(request.POST.get("skip_invalid"))
+        )
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     return redirect("import_job", job.pk)
