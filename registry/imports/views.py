@@ -138,8 +138,8 @@ def import_job_configure(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.import_job_configure(
             job=job, actor=request.user, text_encoding=request.POST.get("text_encoding", ""),
-            column_encodings={c: request.POST.get(f"enc:{c}", "") for c in header},
-            mapping={c: request.POST.get(f"map:{c}", "") for c in header},
+            column_encodings={c: request.POST.get(f"enc:{c}", "") for c in header} if header else None,
+            mapping={c: request.POST.get(f"map:{c}", "") for c in header} if header else job.mapping,
             save_profile_as=request.POST.get("save_profile_as", ""),
         )  # fmt: skip
     except ValidationError as exc:

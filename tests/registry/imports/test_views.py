@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from audit.models import AuditEvent
 from registry.imports.models import ImportJob, ImportStatus
+from registry.legacy_encodings import TCVN3
 from registry.models import CivilRecord, ScanFile
 from tests.registry.imports.test_import import birth_rows, write_csv
 
@@ -88,6 +89,20 @@ class TestImportPages:
         job.refresh_from_db()
         assert job.profile is not None and job.profile.name == "Old software v1"
         assert job.mapping == {"nksHoTen": "nksHoTen", "so": "so"}
+
+    def test_choosing_the_file_encoding_detects_the_columns_again(self, world, client, tmp_path):
+        # Given a TCVN3 file whose columns were not shown (the encoding was unknown)
+        path = write_csv(tmp_path, birth_rows(), encoding="cp1252", legacy=TCVN3)
+        client.force_login(world.clerk)
+        upload_page(client, world, path)
+        job = ImportJob.objects.get()
+        ImportJob.objects.filter(pk=job.pk).update(text_encoding="", column_encodings={})
+        # When the clerk chooses the encoding
+        client.post(reverse("import_job_configure", args=[job.pk]), {"text_encoding": "cp1252"})
+        # Then the names column is read as TCVN3 and the preview shows proper Vietnamese
+        job.refresh_from_db()
+        assert job.column_encodings["nksHoTen"] == TCVN3
+        assert "Nguyễn Văn Hùng" in client.get(reverse("import_job", args=[job.pk])).text
 
     def test_another_communes_user_gets_404(self, world, client, tmp_path):
         client.force_login(world.clerk)
