@@ -132,3 +132,18 @@ class TestCleanupWorklist:
         assert len(urls) == 2
         client.force_login(world.outsider)
         assert reverse("record_detail", args=[lacking.pk]) not in client.get(reverse("import_cleanup")).text
+
+    def test_the_worklist_costs_the_same_queries_for_one_record_or_many(self, world, client):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        client.force_login(world.clerk)
+        lacking = [world.record("approved") for _ in range(3)]
+        ScanFile.objects.filter(record=lacking[0]).delete()
+        with CaptureQueriesContext(connection) as one:
+            client.get(reverse("import_cleanup"))
+        ScanFile.objects.filter(record__in=lacking).delete()
+        with CaptureQueriesContext(connection) as three:
+            response = client.get(reverse("import_cleanup"))
+        assert all(reverse("record_detail", args=[r.pk]) in response.text for r in lacking)
+        assert len(three) == len(one)
