@@ -13,4 +13,5 @@ urlpatterns = [
     path("progress/", include("reports.urls")),
     path("", include("printing.urls")),
     path("", include("forms.urls")),
+    path("imports/", include("registry.imports.urls")),
 ]

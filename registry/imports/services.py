@@ -153,13 +153,15 @@ def import_job_configure(
     job: ImportJob,
     actor: Any,
     text_encoding: str,
-    column_encodings: dict[str, str],
+    column_encodings: dict[str, str] | None,
     mapping: dict[str, str],
     save_profile_as: str = "",
 ) -> ImportJob:
     """Save the user's choices of encodings and column mapping (optionally as a named profile).
+    With `column_encodings` None (the columns could not be shown yet), they are detected again
+    in the chosen file encoding.
 
-    Refused once the job is importing or done.
+    Refused once the job is importing or done, and for an encoding that does not read the file.
     """
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status in (ImportStatus.COMMITTING, ImportStatus.DONE):
@@ -167,6 +169,14 @@ def import_job_configure(
     if text_encoding and text_encoding not in reading.TEXT_ENCODINGS:
         raise ValidationError(_("Choose the file's encoding from the list."))
     job.text_encoding = text_encoding
+    if column_encodings is None:
+        try:
+            source = reading.inspect_file(
+                Path(job.file.path), original_name=job.original_name, text_encoding=text_encoding or None
+            )
+        except reading.ImportFileError as exc:
+            raise ValidationError(str(exc)) from exc
+        column_encodings = source.column_encodings
     job.column_encodings = {k: v for k, v in column_encodings.items() if v in (reading.TCVN3, reading.VNI)}
     job.mapping = {k: v for k, v in mapping.items() if v}
     job.message = ""
@@ -179,6 +189,28 @@ def import_job_configure(
         )  # fmt: skip
         job.profile = profile
     job.save()
+    return job
+
+
+@transaction.atomic
+def import_job_queue_check(*, job: ImportJob, actor: Any) -> ImportJob:
+    """Queue the dry run of an uploaded job. Refused once the job is importing or done, while its
+    encoding is unknown, and to an actor who may not enter records of its unit."""
+    job = ImportJob.objects.select_for_update().select_related("unit").get(pk=job.pk)
+    if not can(actor, "enter_record", job.unit.path):
+        raise PermissionDenied(
+            _("Your roles do not allow entering records of %(unit)s.") % {"unit": job.unit.name}
+        )
+    if job.status in (ImportStatus.COMMITTING, ImportStatus.DONE):
+        raise ValidationError(_("This import has started: upload the file again to check it anew."))
+    if not job.text_encoding and job.original_name.lower().endswith((".csv", ".txt", ".tsv")):
+        raise ValidationError(_("Choose the file's encoding first, then save the settings."))
+    job.status = ImportStatus.CHECKING
+    job.checked_rows = 0
+    job.save(update_fields=["status", "checked_rows"])
+    from registry.imports.tasks import import_check_task
+
+    transaction.on_commit(lambda: import_check_task.enqueue(job.pk))
     return job
 
 
