@@ -21,6 +21,7 @@ TARGETS: dict[str, tuple[str, str, str, float]] = {
     "province_report_ms": ("Province daily report", "ms", "<=", 500),
     "import_records_per_s": ("Legacy import", "rec/s", ">=", 5000),
     "import_peak_rss_mb": ("Legacy import peak RSS", "MB", "", 0),
+    "import_rss_10k_mb": ("Legacy import peak RSS, first 10,000 rows only", "MB", "", 0),
     "extract_p50_ms": ("Extract render p50", "ms", "<=", 150),
     "batch500_s": ("Batch of 500 extracts", "s", "", 0),
     "http_inbox_req_s": ("HTTP list page, 16 clients", "req/s", ">=", 150),
