@@ -351,6 +351,13 @@ def check_against_database(
     )
 
 
+KEY_CHUNK = 100
+
+
+def _key_chunks(keys: list[str]) -> list[list[str]]:
+    return [keys[i : i + KEY_CHUNK] for i in range(0, len(keys), KEY_CHUNK)]
+
+
 def _soft_check(rows: list[RowOutcome], *, event_type: str, job_id: int | None) -> None:
     probes = {o.row_no: probe_keys(o.person) for o in rows if o.person is not None and o.person.name_key}
     if not probes:
@@ -360,11 +367,13 @@ def _soft_check(rows: list[RowOutcome], *, event_type: str, job_id: int | None) 
     from registry.duplicates import OTHER_ROLES
 
     roles = [primary, *OTHER_ROLES.get(event_type, ())]
-    record_keys = dict(
-        CivilRecord.objects.filter(ACTIVE_Q, dedup_keys__overlap=all_keys).values_list("pk", "dedup_keys")[
-            :5000
-        ]
-    )
+    # Keys go to PostgreSQL in small groups: with thousands of keys in one `&&` array the planner
+    # abandons the GIN index on dedup_keys and reads every record.
+    record_keys: dict[int, list[str]] = {}
+    for chunk in _key_chunks(all_keys):
+        record_keys.update(
+            CivilRecord.objects.filter(ACTIVE_Q, dedup_keys__overlap=chunk).values_list("pk", "dedup_keys")
+        )
     people: list[tuple[set[str], DedupPerson, str]] = []
     if record_keys:
         party_rows: dict[int, list[dict[str, Any]]] = {}
@@ -388,9 +397,13 @@ def _soft_check(rows: list[RowOutcome], *, event_type: str, job_id: int | None) 
     if job_id:
         from registry.imports.models import ImportRow
 
-        for row_no, row_keys, data in ImportRow.objects.filter(
-            job_id=job_id, dedup_keys__overlap=all_keys, person__isnull=False
-        ).values_list("row_no", "dedup_keys", "person")[:5000]:
+        earlier: dict[int, tuple[list[str], Any]] = {}
+        for chunk in _key_chunks(all_keys):
+            for row_no, row_keys, data in ImportRow.objects.filter(
+                job_id=job_id, dedup_keys__overlap=chunk, person__isnull=False
+            ).values_list("row_no", "dedup_keys", "person"):
+                earlier[row_no] = (row_keys, data)
+        for row_no, (row_keys, data) in sorted(earlier.items()):
             if data is not None:  # always: the filter excludes rows without a person
                 people.append((set(row_keys), person_from_json(event_type, data, row_no), "row"))
     for o in rows:
