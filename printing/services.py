@@ -169,6 +169,13 @@ def _facts(issue: ExtractIssue, *, issued_on: dt.date, marker: str = "") -> Issu
     )
 
 
+def _issue_store_pdf(issue: ExtractIssue, record: CivilRecord, facts: IssueFacts, notes: list[str]) -> None:
+    """Render the paper exactly as handed out and keep it with its issue-log row."""
+    pdf = _render_issue(issue, record, facts, notes)
+    issue.file.save(f"{issue.pk}.pdf", ContentFile(pdf), save=False)
+    issue.save(update_fields=["file"])
+
+
 def _render_issue(issue: ExtractIssue, record: CivilRecord, facts: IssueFacts, notes: list[str]) -> bytes:
     qr = qr_data_uri(facts.verify_url) if facts.verify_url else ""
     page = Page(content=extract_content(record, notes=notes), issue=facts, qr=qr)
@@ -255,9 +262,7 @@ def _extract_issue(
     issue = _issue_create(
         record=record, unit=unit, content=content, actor=actor, now=now, electronic=electronic, **values
     )
-    pdf = _render_issue(issue, record, _facts(issue, issued_on=today), notes)
-    issue.file.save(f"{issue.pk}.pdf", ContentFile(pdf), save=False)
-    issue.save(update_fields=["file"])
+    _issue_store_pdf(issue, record, _facts(issue, issued_on=today), notes)
     audit_change(
         action="extract_issue",
         actor=actor,
@@ -340,9 +345,7 @@ def _extract_reprint(*, pk: int, actor: Any, copies: int, ip: str) -> ExtractIss
     )
     marker = f"BẢN IN LẠI LẦN {number} – {timezone.localdate(now):%d/%m/%Y}"
     facts = _facts(reprint, issued_on=timezone.localdate(original.issued_at), marker=marker)
-    pdf = _render_issue(reprint, record, facts, amendment_notes(record))
-    reprint.file.save(f"{reprint.pk}.pdf", ContentFile(pdf), save=False)
-    reprint.save(update_fields=["file"])
+    _issue_store_pdf(reprint, record, facts, amendment_notes(record))
     audit_change(
         action="extract_reprint",
         actor=actor,
