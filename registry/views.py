@@ -24,6 +24,7 @@ from permissions.scoping import (
     records_visible_to,
     units_visible_to,
 )
+from registry.history import record_history
 from registry.models import (
     SUBJECT_ROLES,
     AdministrativeUnit,
@@ -116,7 +117,7 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "scans": record.scans.all()[:5],
             "events": events,
             "event_ids": [e for e, _label in events],
-            "trail": trail,
+            "history": record_history(record, trail),
             "can": {
                 perm: can(request.user, perm, record.unit_path)
                 for perm in (
