@@ -152,14 +152,19 @@ def _after(tasks: QuerySet[RecordTask], order: tuple[str, str], cursor: str) -> 
 def page_of(
     tasks: QuerySet[RecordTask], *, sort: str = "age", after: str = "", size: int = PAGE_SIZE
 ) -> Page:
-    """One page by keyset, with the records (book and unit) of that page only: two queries."""
+    """One page by keyset, with the records of that page only (what the lists show of them: their
+    book number and unit name): two queries."""
     order = ORDERINGS.get(sort, ORDERINGS["age"])
     if after:
         tasks = _after(tasks, order, after)
     items = list(tasks.order_by(*order)[: size + 1])
     more = len(items) > size
     items = items[:size]
-    records = CivilRecord.objects.select_related("book", "unit").in_bulk([t.record_id for t in items])
+    records = (
+        CivilRecord.objects.select_related("book", "unit")
+        .only("book__book_no", "unit__name")
+        .in_bulk([t.record_id for t in items])
+    )
     for task in items:
         task.record = records.get(task.record_id)
     return Page(items=items, next_cursor=_cursor_of(items[-1], order) if more else None, is_first=not after)
