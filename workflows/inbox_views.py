@@ -69,15 +69,14 @@ def inbox_list(request: HttpRequest, which: str) -> HttpResponse:
         tasks, sort="done" if which == "done" else form.sort_order, after=request.GET.get("after", "")
     )
     now = timezone.now()
-    _prepare_rows(page.items, which, now)
     query = request.GET.copy()
     query.pop("after", None)
     context = {
         "which": which,
         "form": form,
         "page": page,
+        "rows": _rows(page.items, which, now),
         "query": query.urlencode(),
-        "now": now,
         "here": request.get_full_path(),
         "csrf_input": csrf_input(request),
         "claim_next_max": claims.MAX_CLAIM_NEXT,
@@ -87,29 +86,43 @@ def inbox_list(request: HttpRequest, which: str) -> HttpResponse:
     return render(request, "workflows/inbox/list.html", context)
 
 
-def _prepare_rows(items: list[RecordTask], which: str, now: Any) -> None:
-    """What each row shows, worked out once per page rather than by template tags in every row:
-    labels (get_*_display() translates every choice on each call), links and local dates."""
+def _rows(items: list[RecordTask], which: str, now: dt.datetime) -> list[dict[str, Any]]:
+    """What each row of the page shows, worked out once here rather than by template tags in every
+    row: labels (get_*_display() translates every choice on each call), links, local dates. Plain
+    dicts, because the template engine looks a name up in a dict before trying an attribute."""
     event_labels = {value: str(label) for value, label in EventType.choices}
     stage_labels = {value: str(label) for value, label in Stage.choices}
     book_word, no_word = _("book"), _("no.")
     work_url, claim_url, release_url = (
         _url_with_pk(name) for name in ("task_work", "task_claim", "task_release")
     )
+    rows = []
     for task in items:
-        book_no = task.record.book.book_no if task.record else ""
+        record = task.record
         event = event_labels.get(task.event_type, task.event_type)
-        task.case_label = f"{event} {task.book_year} · {book_word} {book_no} · {no_word} {task.entry_no}"
-        task.stage_label = stage_labels.get(task.stage, task.stage)
-        task.work_url = work_url(task.pk)
-        task.claim_url = claim_url(task.pk)
-        task.release_url = release_url(task.pk)
-        task.created_text = _local_text(task.created)
-        task.due_text = _local_text(task.due_at)
-        task.finished_text = _local_text(task.finished)
-        task.overdue = inbox.overdue(task, now)
-        if which == "returned":
-            task.remark_rows = remark_rows(task.event_type, task.data.get("return", {}).get("remarks", {}))
+        book_no = record.book.book_no if record else ""
+        returned = task.data.get("return", {}) if which == "returned" else {}
+        rows.append(
+            {
+                "pk": task.pk,
+                "case": f"{event} {task.book_year} · {book_word} {book_no} · {no_word} {task.entry_no}",
+                "is_return": task.is_return,
+                "unit": record.unit.name if record else "",
+                "stage": stage_labels.get(task.stage, task.stage),
+                "created": _local_text(task.created),
+                "due": _local_text(task.due_at),
+                "overdue": inbox.overdue(task, now),
+                "finished": _local_text(task.finished),
+                "outcome_returned": task.data.get("outcome") == "returned",
+                "return_reason": returned.get("reason", ""),
+                "return_by": returned.get("by", ""),
+                "remark_rows": remark_rows(task.event_type, returned.get("remarks", {})) if returned else [],
+                "work_url": work_url(task.pk),
+                "claim_url": claim_url(task.pk),
+                "release_url": release_url(task.pk),
+            }
+        )
+    return rows
 
 
 def _url_with_pk(name: str) -> Callable[[int], str]:
