@@ -98,16 +98,14 @@ def _rows(items: list[RecordTask], which: str, now: dt.datetime) -> list[dict[st
     )
     rows = []
     for task in items:
-        record = task.record
         event = event_labels.get(task.event_type, task.event_type)
-        book_no = record.book.book_no if record else ""
         returned = task.data.get("return", {}) if which == "returned" else {}
         rows.append(
             {
                 "pk": task.pk,
-                "case": f"{event} {task.book_year} · {book_word} {book_no} · {no_word} {task.entry_no}",
+                "case": f"{event} {task.book_year} · {book_word} {task.book_no} · {no_word} {task.entry_no}",
                 "is_return": task.is_return,
-                "unit": record.unit.name if record else "",
+                "unit": task.unit_name,
                 "stage": stage_labels.get(task.stage, task.stage),
                 "created": _local_text(task.created),
                 "due": _local_text(task.due_at),
