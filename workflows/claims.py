@@ -120,8 +120,11 @@ def _commit_without_waiting_for_the_disk() -> None:
     (~3 ms a flush on this class of machine) would cap a commune at a few hundred claims
     a second. What a crash can lose is the last fraction of a second of claims, each with
     its audit row (the WAL replays in order, so the chain stays whole): those items are
-    back in the queue. Record transitions keep the synchronous commit.
+    back in the queue. Record transitions keep the synchronous commit, and so does any
+    transaction a claim runs inside of.
     """
+    if connection.savepoint_ids:  # inside someone else's transaction: its durability stands
+        return
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL synchronous_commit TO OFF")
 

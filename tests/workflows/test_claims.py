@@ -180,3 +180,14 @@ def test_the_commands_expire_claims_and_give_orphan_records_their_work(world, se
     assert RecordTask.objects.filter(book=book, stage="scan", status="NEW").count() == 2
     call_command("sync_workflows")  # idempotent
     assert RecordTask.objects.filter(book=book, stage="scan").count() == 2
+
+
+def test_claim_next_inside_another_transaction_leaves_that_transactions_commit_durable(world):
+    from django.db import connection, transaction
+
+    world.book(cases=1)
+    with transaction.atomic():
+        assert claims.tasks_claim_next(actor=world.clerk, queue=queue_for(world.clerk), count=1)
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"
