@@ -121,6 +121,25 @@ ORDERINGS = {
 }
 
 
+# What a list row shows of a task, and what pages are ordered by: viewflow's own columns (the
+# flow and node references, resolved to objects row by row) stay unread.
+LIST_FIELDS = (
+    "status",
+    "owner_id",
+    "record_id",
+    "stage",
+    "unit_path",
+    "event_type",
+    "book_year",
+    "entry_no",
+    "is_return",
+    "data",
+    "created",
+    "due_at",
+    "finished",
+)
+
+
 @dataclass
 class Page:
     items: list[RecordTask]
@@ -152,16 +171,22 @@ def _after(tasks: QuerySet[RecordTask], order: tuple[str, str], cursor: str) -> 
 def page_of(
     tasks: QuerySet[RecordTask], *, sort: str = "age", after: str = "", size: int = PAGE_SIZE
 ) -> Page:
-    """One page by keyset, with the records (book and unit) of that page only: two queries."""
+    """One page by keyset: two queries, of what the lists show (LIST_FIELDS of each task, and the
+    book number and unit name of its record, as `book_no` and `unit_name`)."""
     order = ORDERINGS.get(sort, ORDERINGS["age"])
     if after:
         tasks = _after(tasks, order, after)
-    items = list(tasks.order_by(*order)[: size + 1])
+    items = list(tasks.only(*LIST_FIELDS).order_by(*order)[: size + 1])
     more = len(items) > size
     items = items[:size]
-    records = CivilRecord.objects.select_related("book", "unit").in_bulk([t.record_id for t in items])
+    shown = {
+        pk: (book_no, unit_name)
+        for pk, book_no, unit_name in CivilRecord.objects.filter(
+            pk__in=[t.record_id for t in items]
+        ).values_list("pk", "book__book_no", "unit__name")
+    }
     for task in items:
-        task.record = records.get(task.record_id)
+        task.book_no, task.unit_name = shown.get(task.record_id, ("", ""))
     return Page(items=items, next_cursor=_cursor_of(items[-1], order) if more else None, is_first=not after)
 
 

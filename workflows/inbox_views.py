@@ -8,7 +8,9 @@ says what to do.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +20,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -65,28 +68,73 @@ def inbox_list(request: HttpRequest, which: str) -> HttpResponse:
     page = inbox.page_of(
         tasks, sort="done" if which == "done" else form.sort_order, after=request.GET.get("after", "")
     )
-    # Labels looked up once per page: get_*_display() translates every choice on each call.
-    event_labels = {value: str(label) for value, label in EventType.choices}
-    stage_labels = {value: str(label) for value, label in Stage.choices}
-    for task in page.items:
-        task.event_label = event_labels.get(task.event_type, task.event_type)
-        task.stage_label = stage_labels.get(task.stage, task.stage)
-    if which == "returned":
-        for task in page.items:
-            task.remark_rows = remark_rows(task.event_type, task.data.get("return", {}).get("remarks", {}))
+    now = timezone.now()
     query = request.GET.copy()
     query.pop("after", None)
     context = {
         "which": which,
         "form": form,
         "page": page,
+        "rows": _rows(page.items, which, now),
         "query": query.urlencode(),
-        "now": timezone.now(),
+        "here": request.get_full_path(),
+        "csrf_input": csrf_input(request),
         "claim_next_max": claims.MAX_CLAIM_NEXT,
     }
     if request.headers.get("HX-Request"):
         return render(request, "workflows/inbox/_list.html", context)
     return render(request, "workflows/inbox/list.html", context)
+
+
+def _rows(items: list[RecordTask], which: str, now: dt.datetime) -> list[dict[str, Any]]:
+    """What each row of the page shows, worked out once here rather than by template tags in every
+    row: labels (get_*_display() translates every choice on each call), links, local dates. Plain
+    dicts, because the template engine looks a name up in a dict before trying an attribute."""
+    event_labels = {value: str(label) for value, label in EventType.choices}
+    stage_labels = {value: str(label) for value, label in Stage.choices}
+    book_word, no_word = _("book"), _("no.")
+    work_url, claim_url, release_url = (
+        _url_with_pk(name) for name in ("task_work", "task_claim", "task_release")
+    )
+    rows = []
+    for task in items:
+        event = event_labels.get(task.event_type, task.event_type)
+        returned = task.data.get("return", {}) if which == "returned" else {}
+        rows.append(
+            {
+                "pk": task.pk,
+                "case": f"{event} {task.book_year} · {book_word} {task.book_no} · {no_word} {task.entry_no}",
+                "is_return": task.is_return,
+                "unit": task.unit_name,
+                "stage": stage_labels.get(task.stage, task.stage),
+                "created": _local_text(task.created),
+                "due": _local_text(task.due_at),
+                "overdue": inbox.overdue(task, now),
+                "finished": _local_text(task.finished),
+                "outcome_returned": task.data.get("outcome") == "returned",
+                "return_reason": returned.get("reason", ""),
+                "return_by": returned.get("by", ""),
+                "remark_rows": remark_rows(task.event_type, returned.get("remarks", {})) if returned else [],
+                "work_url": work_url(task.pk),
+                "claim_url": claim_url(task.pk),
+                "release_url": release_url(task.pk),
+            }
+        )
+    return rows
+
+
+def _url_with_pk(name: str) -> Callable[[int], str]:
+    """reverse(name, args=[pk]) for every row of a page, resolved once."""
+    head, _marker, tail = reverse(name, args=[_PK_MARKER]).partition(str(_PK_MARKER))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+_PK_MARKER = 918273645
+
+
+def _local_text(value: dt.datetime | None) -> str:
+    """dd/mm/yyyy hh:mm in the local time zone, as the `date:"d/m/Y H:i"` filter writes it."""
+    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if value else ""
 
 
 @login_required

@@ -64,6 +64,27 @@ def test_claim_next_takes_the_next_cases_of_one_book_in_entry_order(world):
     assert RecordTask.objects.filter(book=book, owner=world.clerk, status="ASSIGNED").count() == 20
 
 
+def test_claim_next_audits_each_claim_and_keeps_four_eyes_and_scope(world):
+    from permissions.services import role_grant
+
+    role_grant(user=world.clerk, unit=world.commune_a, role="reviewer")
+    entered_by_clerk = world.record("attached")  # world.walk enters it as world.clerk
+    other = world.record("attached")
+    RecordTask.objects.filter(record=other, stage="review").update(excluded_user=world.clerk2)
+    claimed = claims.tasks_claim_next(
+        actor=world.clerk, queue=queue_for(world.clerk).filter(stage="review"), count=5
+    )
+    assert [t.record_id for t in claimed] == [other.pk]  # not the one clerk_a entered: four eyes
+    assert claims.tasks_claim_next(actor=world.approver_b, queue=queue_for(world.approver_b), count=5) == []
+    claimed = claims.tasks_claim_next(actor=world.reviewer, queue=queue_for(world.reviewer), count=5)
+    assert [t.record_id for t in claimed] == [entered_by_clerk.pk]
+    events = AuditEvent.objects.filter(action="task_claim").order_by("id")
+    assert [(e.actor_name, e.record_id_value) for e in events] == [
+        ("clerk_a", other.pk),
+        ("reviewer_a", entered_by_clerk.pk),
+    ]
+
+
 def test_release_puts_it_back_and_only_the_holder_or_a_supervisor_may(world):
     task = scan_tasks(world.book(cases=1)).get()
     claims.task_claim(task=task, actor=world.clerk)
@@ -159,3 +180,14 @@ def test_the_commands_expire_claims_and_give_orphan_records_their_work(world, se
     assert RecordTask.objects.filter(book=book, stage="scan", status="NEW").count() == 2
     call_command("sync_workflows")  # idempotent
     assert RecordTask.objects.filter(book=book, stage="scan").count() == 2
+
+
+def test_claim_next_inside_another_transaction_leaves_that_transactions_commit_durable(world):
+    from django.db import connection, transaction
+
+    world.book(cases=1)
+    with transaction.atomic():
+        assert claims.tasks_claim_next(actor=world.clerk, queue=queue_for(world.clerk), count=1)
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"

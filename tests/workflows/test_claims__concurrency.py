@@ -123,3 +123,35 @@ def test_16_people_claiming_the_next_cases_never_share_one(world):
     assert len(counts) == 100 and set(counts.values()) == {1}
     per_owner = Counter(RecordTask.objects.filter(book=book, stage="scan").values_list("owner_id", flat=True))
     assert None not in per_owner and sum(per_owner.values()) == 100
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_claim_next_passes_over_an_item_someone_is_acting_on_without_waiting(world):
+    from django.db import transaction
+
+    from workflows.models import RecordProcess
+
+    first, second = RecordTask.objects.filter(book=world.book(cases=2), stage="scan").order_by("entry_no")
+    holding, done = threading.Event(), threading.Event()
+
+    def hold_first():
+        try:
+            with transaction.atomic():
+                RecordProcess.objects.select_for_update().get(pk=first.process_id)
+                holding.set()
+                done.wait(timeout=30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_first)
+    holder.start()
+    try:
+        assert holding.wait(timeout=30)
+        claimed = claims.tasks_claim_next(actor=world.clerk, queue=queue_for(world.clerk), count=1)
+    finally:
+        done.set()
+        holder.join()
+    assert [t.pk for t in claimed] == [second.pk]
+    first.refresh_from_db()
+    assert (first.owner_id, first.status) == (None, "NEW")

@@ -131,3 +131,33 @@ def test_no_page_filter_or_count_shows_another_communes_work(world, client):
     assert client.get(f"/work/tasks/{some_a}/").status_code == 404
     assert client.post(f"/work/tasks/{some_a}/claim/").status_code == 404
     assert not RecordTask.objects.filter(pk=some_a).exclude(owner=None).exists()
+
+
+def test_each_queue_row_shows_the_case_local_dates_and_working_links(world, client, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
+    book = world.book(cases=1, year=2019, book_no="07")
+    task = RecordTask.objects.get(book=book, stage="scan")
+    created = dt.datetime(2026, 3, 4, 23, 30, tzinfo=dt.UTC)  # 05/03/2026 06:30 in Hà Nội
+    RecordTask.objects.filter(pk=task.pk).update(
+        created=created, due_at=timezone.now() - dt.timedelta(days=1)
+    )
+    client.force_login(world.clerk)
+    response = client.get("/work/queue/", {"book": book.pk})
+    html = response.content.decode()
+    row = re.search(rf'<tr data-task="{task.pk}">.*?</tr>', html, re.S).group(0)
+    assert f'<a href="/work/tasks/{task.pk}/">Birth 2019 · book 07 · no. 1</a>' in row
+    assert f'action="/work/tasks/{task.pk}/claim/"' in row
+    assert 'name="csrfmiddlewaretoken"' in row
+    assert f'name="next" value="/work/queue/?book={book.pk}"' in row
+    assert "<td>05/03/2026 06:30</td>" in row and 'class="overdue"' in row
+    assert f'<option value="{book.pk}" selected>' in html
+    follow = client.post(f"/work/tasks/{task.pk}/claim/", {"next": f"/work/queue/?book={book.pk}"})
+    assert follow["Location"] == f"/work/tasks/{task.pk}/"
+    mine = client.get("/work/mine/").content.decode()
+    assert (
+        f'action="/work/tasks/{task.pk}/release/"' in mine and f'href="/work/tasks/{task.pk}/">Open' in mine
+    )
