@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from openpyxl import Workbook
 
 from audit.models import AuditEvent
+from audit.verification import verify_chains
 from registry.imports import reading
 from registry.imports.models import ImportJob, ImportRow, ImportStatus, RowStatus
 from registry.imports.services import (
@@ -96,9 +97,13 @@ class TestRoundTrip:
         after = [record_row(r) for r in ministry_records(book)]
         assert after == before
         assert set(CivilRecord.objects.values_list("state", flat=True)) == {"approved"}
-        event = AuditEvent.objects.filter(action="import").get()
-        assert sorted(event.changes["records"]) == sorted(CivilRecord.objects.values_list("pk", flat=True))
-        assert "already-approved source" in event.reason
+        # and each record's audit trail says it was imported as approved, from which file and row
+        events = AuditEvent.objects.filter(action="import").order_by("record_id_value")
+        assert [e.record_id_value for e in events] == sorted(CivilRecord.objects.values_list("pk", flat=True))
+        assert {(e.changes["imported_as"], e.changes["file"]) for e in events} == {("approved", "export.xlsx")}
+        assert sorted(e.changes["row"] for e in events) == [2, 3]  # the sheet rows under its header
+        assert all("already-approved source" in e.reason for e in events)
+        assert list(verify_chains()) == []
 
 
 class TestLegacyEncodings:
