@@ -15,6 +15,8 @@ handful of queries whatever the batch size:
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -49,6 +51,8 @@ from transfer.ministry_format import (
     parse_ministry_date,
     row_to_input,
 )
+
+logger = logging.getLogger(__name__)
 
 VALID, LIKELY, INVALID, ALREADY = "valid", "likely_duplicate", "invalid", "already"
 _BOOK_REF = re.compile(r"^\s*([^/]+?)\s*/\s*(\d{4})\s*$")
@@ -358,7 +362,9 @@ def check_against_database(
 # Each probe key joined to the GIN index on dedup_keys on its own (`@> ARRAY[key]`): one statement
 # per batch whatever its number of keys. One `&&` with thousands of keys is answered by reading
 # every record instead (the planner cannot use the index for it), and every record's keys are then
-# compared with the whole array. JIT compilation costs more than such a query itself.
+# compared with the whole array. Sequential scans are ruled out because the rows of a running import
+# have no statistics yet: the planner would then read the table once per key. JIT compilation
+# costs more than such a query itself.
 _RECORDS_BY_KEYS = """
 SELECT DISTINCT r.id, r.dedup_keys
 FROM unnest(%s::varchar[]) AS probe(key)
@@ -371,7 +377,7 @@ WITH hits AS MATERIALIZED (
     FROM unnest(%s::varchar[]) AS probe(key)
     JOIN imports_importrow i ON i.dedup_keys @> ARRAY[probe.key]
 )
-SELECT i.row_no, i.dedup_keys, i.person
+SELECT i.row_no, i.dedup_keys, i.person::text
 FROM imports_importrow i JOIN hits ON hits.id = i.id
 WHERE i.job_id = %s AND i.person IS NOT NULL
 """
@@ -379,9 +385,25 @@ WHERE i.job_id = %s AND i.person IS NOT NULL
 
 def _by_keys(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL jit = off; SET LOCAL enable_seqscan = off")
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def key_index_flush(index: str) -> None:
+    """Merge the pending list of a GIN index on dedup_keys (`record_dedup_keys`, `import_row_dedup`)
+    into the index, after a batch of rows was written.
+
+    PostgreSQL queues new GIN entries in a pending list that every lookup reads through in full
+    until autovacuum merges it: an import adds thousands of rows a minute, and the next batch's
+    tens of thousands of key lookups would each read them all. Needs the index's owner (as
+    VACUUM does); without that right the merge is left to autovacuum.
+    """
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
+    except DatabaseError:
+        logger.warning("cannot merge the pending list of %s (not its owner): left to autovacuum", index)
 
 
 def _records_people(event_type: str, keys: list[str]) -> list[tuple[list[str], DedupPerson, str]]:
@@ -422,7 +444,7 @@ def _earlier_rows_people(
     """Rows of this job checked before (earlier batches) sharing a blocking key with `keys`."""
     found = _by_keys(_ROWS_BY_KEYS, [keys, job_id])
     return [
-        (row_keys, person_from_json(event_type, data, row_no), "row")
+        (row_keys, person_from_json(event_type, json.loads(data), row_no), "row")
         for row_no, row_keys, data in sorted(found, key=lambda row: row[0])
     ]
 

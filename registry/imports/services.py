@@ -42,6 +42,7 @@ from registry.imports.checking import (
     RowOutcome,
     check_against_database,
     check_row,
+    key_index_flush,
     person_json,
 )
 from registry.imports.models import (
@@ -253,6 +254,7 @@ def import_job_check(job_id: int, *, progress: Callable[[int], None] | None = No
                 outcomes, event_type=job.event_type, books=books, job_id=job.pk, dry_run=True
             )
             ImportRow.objects.bulk_create([_row_model(job, o) for o in outcomes])
+            key_index_flush("import_row_dedup")
             for o in outcomes:
                 counts[o.status] += 1
             counts["rows"] += len(outcomes)
@@ -329,6 +331,7 @@ def import_job_commit(job_id: int, *, progress: Callable[[int], None] | None = N
             for attempt in range(2):
                 try:
                     _commit_batch(job, todo, checked, books, counts)
+                    key_index_flush("record_dedup_keys")
                     break
                 except ValidationError as exc:
                     _mark(job, status=ImportStatus.FAILED, message=" ".join(exc.messages))
