@@ -100,7 +100,9 @@ class TestRoundTrip:
         # and each record's audit trail says it was imported as approved, from which file and row
         events = AuditEvent.objects.filter(action="import").order_by("record_id_value")
         assert [e.record_id_value for e in events] == sorted(CivilRecord.objects.values_list("pk", flat=True))
-        assert {(e.changes["imported_as"], e.changes["file"]) for e in events} == {("approved", "export.xlsx")}
+        assert {(e.changes["imported_as"], e.changes["file"]) for e in events} == {
+            ("approved", "export.xlsx")
+        }
         assert sorted(e.changes["row"] for e in events) == [2, 3]  # the sheet rows under its header
         assert all("already-approved source" in e.reason for e in events)
         assert list(verify_chains()) == []
