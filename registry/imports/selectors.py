@@ -13,8 +13,8 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from permissions.scoping import can, records_visible_to, scope_q
-from registry.imports.models import ImportJob, ImportProfile, ImportRow
 from registry.event_fields import EVENT_SPECS, field_label
+from registry.imports.models import ImportJob, ImportProfile, ImportRow
 from registry.models import CivilRecord, Party, RecordState, ScanFile
 
 

@@ -9,9 +9,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from audit.models import AuditEvent
+from registry.event_fields import field_label
 from registry.imports.models import ImportJob, ImportStatus
 from registry.legacy_encodings import TCVN3
-from registry.event_fields import field_label
 from registry.models import CivilRecord, Party, ScanFile
 from tests.registry.imports.test_import import birth_rows, write_csv
 
