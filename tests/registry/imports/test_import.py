@@ -20,7 +20,7 @@ from registry.imports.services import (
     legacy_import,
 )
 from registry.legacy_encodings import TCVN3, VNI, from_unicode
-from registry.models import CivilRecord, DuplicatePair, RegisterBook
+from registry.models import CivilRecord, DuplicatePair, Party, RegisterBook
 from tests.factories import birth_input
 from transfer.exports import ministry_excel, ministry_records
 from transfer.ministry_format import columns_for, record_row
@@ -203,14 +203,32 @@ class TestBadInput:
         assert ImportRow.objects.filter(job=job, status=RowStatus.VALID).count() == 4
 
 
+def _footprint() -> dict[str, int]:
+    from transfer.models import TransferItem
+    from workflows.models import RecordProcess, RecordTask
+
+    return {
+        "records": CivilRecord.objects.count(),
+        "people": Party.objects.count(),
+        "processes": RecordProcess.objects.count(),
+        "tasks": RecordTask.objects.count(),
+        "record audit rows": AuditEvent.objects.filter(record_id_value__isnull=False).count(),
+        "pairs": DuplicatePair.objects.count(),
+        "outbox": TransferItem.objects.count(),
+    }
+
+
 class TestDuplicatesAndReimport:
     def test_reimporting_the_same_file_creates_nothing_new(self, world, tmp_path):
         path = write_csv(tmp_path, birth_rows())
         legacy_import(path, unit=world.commune_a, event_type="birth", actor=world.clerk)
+        before = _footprint()
         job = legacy_import(path, unit=world.commune_a, event_type="birth", actor=world.clerk)
         assert CivilRecord.objects.count() == 5
         assert job.committed_rows == 0
         assert ImportRow.objects.filter(job=job, status=RowStatus.ALREADY).count() == 5
+        # no record, person, work item, audit row of a record, duplicate pair or outbox item either
+        assert _footprint() == before
 
     def test_hard_duplicates_in_the_file_and_database_are_refused_with_the_row(self, world, tmp_path):
         rows = birth_rows()
@@ -251,3 +269,40 @@ class TestPermissions:
         with pytest.raises(PermissionDenied):
             upload(world, path, actor=world.outsider)
         assert ImportJob.objects.count() == 0
+
+
+class TestStreaming:
+    def test_rows_are_read_checked_and_written_a_batch_at_a_time(self, world, tmp_path, monkeypatch):
+        # Given a file of 7 rows and batches of 3
+        from registry.imports import services
+
+        monkeypatch.setattr(services, "BATCH", 3)
+        pulled = []
+        read = reading.iter_rows
+
+        def counting(source):
+            for row in read(source):
+                pulled.append(row.row_no)
+                yield row
+
+        monkeypatch.setattr(services.reading, "iter_rows", counting)
+        job = upload(world, write_csv(tmp_path, birth_rows([*NAMES, "Võ Thị Hạnh", "Bùi Văn Khang"])))
+        seen = []
+
+        def check_progress(done):
+            seen.append((done, len(pulled), ImportRow.objects.filter(job=job).count()))
+
+        # When it is checked, then each batch is read from the file only when its turn comes
+        # and its outcomes are written before the next is read
+        import_job_check(job.pk, progress=check_progress)
+        assert seen == [(3, 3, 3), (6, 6, 6), (7, 7, 7)]
+        # When it is committed, then each batch's records are written (committed) before the next is read
+        pulled.clear()
+        seen.clear()
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.COMMITTING)
+
+        def commit_progress(row_no):
+            seen.append((len(pulled), CivilRecord.objects.count()))
+
+        services.import_job_commit(job.pk, progress=commit_progress)
+        assert seen == [(3, 3), (6, 6), (7, 7)]
