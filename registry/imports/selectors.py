@@ -4,6 +4,7 @@ and the clean-up worklist of approved records that still lack something."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -65,14 +66,20 @@ def _lacks(key: str) -> Q:
     if key.startswith("party."):
         _party, role, attr = key.split(".")
         named = Party.objects.filter(record=OuterRef("pk"), role=role).exclude(**{attr: ""})
-        return ~Exists(named)
+        return ~Q(Exists(named))
     year = {"registration_date": "reg_year", "event_date": "event_year"}[key]
     return Q(**{f"{year}__isnull": True})
 
 
-def cleanup_missing(records: Iterable[CivilRecord]) -> None:
-    """Set on each record of a worklist page `missing` (labels of what it lacks) and `name` (its
-    first required person's name): one query for the page."""
+@dataclass
+class WorklistEntry:
+    record: CivilRecord
+    name: str  # the first required person's name
+    missing: list[str]  # labels of what it lacks
+
+
+def cleanup_missing(records: Iterable[CivilRecord]) -> list[WorklistEntry]:
+    """What each record of a worklist page lacks, and whose case it is: one query for the page."""
     records = list(records)
     names = {
         (record_id, role): name
@@ -80,16 +87,19 @@ def cleanup_missing(records: Iterable[CivilRecord]) -> None:
         .exclude(full_name="")
         .values_list("record_id", "role", "full_name")
     }
+    entries = []
     for record in records:
         required = EVENT_SPECS[record.event_type].required
         people = [key.split(".")[1] for key in required if key.startswith("party.")]
-        record.name = next((names[(record.pk, r)] for r in people if (record.pk, r) in names), "")
-        record.missing = [
+        missing = [
             field_label(record.event_type, key)
             for key in required
             if (key.startswith("party.") and (record.pk, key.split(".")[1]) not in names)
             or (key == "registration_date" and record.reg_year is None)
             or (key == "event_date" and record.event_year is None)
         ]
-        if not record.has_scan:
-            record.missing.append(_("scan"))
+        if not getattr(record, "has_scan", True):
+            missing.append(_("scan"))
+        name = next((names[(record.pk, role)] for role in people if (record.pk, role) in names), "")
+        entries.append(WorklistEntry(record, name, missing))
+    return entries

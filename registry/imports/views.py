@@ -188,5 +188,6 @@ def import_job_report(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def cleanup(request: HttpRequest) -> HttpResponse:
     page = Paginator(cleanup_worklist(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    cleanup_missing(page.object_list)
-    return render(request, "imports/worklist.html", {"page": page})
+    return render(
+        request, "imports/worklist.html", {"page": page, "entries": cleanup_missing(page.object_list)}
+    )
