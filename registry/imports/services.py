@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -335,6 +335,9 @@ def import_job_commit(job_id: int, *, progress: Callable[[int], None] | None = N
                     break
                 except ValidationError as exc:
                     _mark(job, status=ImportStatus.FAILED, message=" ".join(exc.messages))
+                    return counts
+                except PermissionDenied as exc:  # the importer lost the role since the job started
+                    _mark(job, status=ImportStatus.FAILED, message=str(exc))
                     return counts
                 except IntegrityError:
                     if attempt:  # raced twice with another writer: let the job fail and be resumed
