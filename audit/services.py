@@ -83,11 +83,72 @@ def audit_write(
     return event
 
 
+def audit_write_many(
+    *,
+    kind: str,
+    action: str,
+    actor: Any = None,
+    unit_id: int | None = None,
+    entries: list[tuple[models.Model, int | None, dict[str, Any]]],
+    reason: str = "",
+) -> int:
+    """Append one row per `(obj, record_id, changes)` entry to one stream, chained in order.
+
+    For bulk changes (an import batch) that need a row per object: three statements whatever
+    the number of rows. The head advances by the number of rows in one upsert (which locks it
+    until the transaction ends), the rows are hashed here in sequence and inserted together,
+    then the head takes the last hash. The chain is the one `audit_write` builds row by row,
+    so `verify_audit` checks it the same way. Returns the number of rows written.
+    """
+    if not entries:
+        return 0
+    stream = unit_id or GLOBAL_STREAM
+    actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
+    now = timezone.now()
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(_HEAD_ADVANCE_BY, [stream, len(entries), GENESIS, len(entries)])
+        last_seq, prev_hash = cursor.fetchone()
+        events = []
+        for seq, (obj, record_id, changes) in enumerate(entries, start=last_seq - len(entries) + 1):
+            event = AuditEvent(
+                stream=stream,
+                seq=seq,
+                at=now,
+                kind=kind,
+                action=action,
+                actor_id=actor_id,
+                actor_name=(actor.get_username() if actor_id else "system"),
+                unit_id_value=unit_id,
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                record_id_value=record_id,
+                changes=_jsonable(changes),
+                reason=reason,
+                ip="",
+                prev_hash=prev_hash,
+            )
+            event.hash = row_hash(prev_hash=prev_hash, fields={f: getattr(event, f) for f in HASHED_FIELDS})
+            prev_hash = event.hash
+            events.append(event)
+        AuditEvent.objects.bulk_create(events)
+        cursor.execute("UPDATE audit_audithead SET last_hash = %s WHERE stream = %s", [prev_hash, stream])
+    return len(events)
+
+
 # Creates the stream's head (sequence 1 after the genesis hash) or advances it, locking it until
 # the transaction ends; returns the new row's sequence number and the hash it chains on.
 _HEAD_ADVANCE = (
     "INSERT INTO audit_audithead (stream, last_seq, last_hash) VALUES (%s, 1, %s) "
     "ON CONFLICT (stream) DO UPDATE SET last_seq = audit_audithead.last_seq + 1 "
+    "RETURNING last_seq, last_hash"
+)
+
+
+# The same for `count` rows at once: returns the last of their sequence numbers and the hash the
+# first of them chains on.
+_HEAD_ADVANCE_BY = (
+    "INSERT INTO audit_audithead (stream, last_seq, last_hash) VALUES (%s, %s, %s) "
+    "ON CONFLICT (stream) DO UPDATE SET last_seq = audit_audithead.last_seq + %s "
     "RETURNING last_seq, last_hash"
 )
 

@@ -44,6 +44,10 @@ class EventSpec:
     # People, in paper order, and the fields written about each, in paper order.
     parties: dict[str, tuple[str, ...]] = field(default_factory=dict)
     details: tuple[DetailField, ...] = ()
+    # What a case must carry before it goes to the national database, named as validation errors
+    # name fields ("registration_date", "party.<role>.full_name"). Entry never requires them (an
+    # old book may lack them): the clean-up worklist lists approved cases that lack any of them.
+    required: tuple[str, ...] = ("registration_date",)
 
 
 # Sex that a role implies (a mother is a woman); entered data may not contradict it.
@@ -73,13 +77,16 @@ _JUDGMENT = (
 
 EVENT_SPECS: dict[str, EventSpec] = {
     EventType.BIRTH: EventSpec(
+        required=("registration_date", "party.subject.full_name"),
         parties={PartyRole.SUBJECT: _CHILD, PartyRole.MOTHER: _PARENT, PartyRole.FATHER: _PARENT},
         details=(DetailField("declarant", _("Person who declared the birth")),),
     ),
     EventType.MARRIAGE: EventSpec(
+        required=("registration_date", "party.husband.full_name", "party.wife.full_name"),
         parties={PartyRole.HUSBAND: _PERSON, PartyRole.WIFE: _PERSON},
     ),
     EventType.DEATH: EventSpec(
+        required=("registration_date", "party.deceased.full_name"),
         parties={
             PartyRole.DECEASED: _SEXED,
             PartyRole.DECLARANT: ("full_name", "residence", "id_document"),
@@ -109,6 +116,7 @@ EVENT_SPECS: dict[str, EventSpec] = {
         ),
     ),
     EventType.PARENTAGE: EventSpec(
+        required=("registration_date", "party.parent.full_name", "party.child.full_name"),
         parties={PartyRole.PARENT: _SEXED, PartyRole.CHILD: _CHILD},
         details=(
             DetailField(
@@ -126,6 +134,7 @@ EVENT_SPECS: dict[str, EventSpec] = {
         ),
     ),
     EventType.GUARDIANSHIP: EventSpec(
+        required=("registration_date", "party.guardian.full_name", "party.ward.full_name"),
         parties={PartyRole.GUARDIAN: _SEXED, PartyRole.WARD: _CHILD},
         event_fields={"event_date": _("Guardianship starts on")},
         details=(
@@ -139,6 +148,7 @@ EVENT_SPECS: dict[str, EventSpec] = {
         ),
     ),
     EventType.GUARDIANSHIP_END: EventSpec(
+        required=("registration_date", "party.guardian.full_name", "party.ward.full_name"),
         parties={PartyRole.GUARDIAN: _SEXED, PartyRole.WARD: _CHILD},
         event_fields={"event_date": _("Guardianship ends on")},
         details=(
@@ -149,6 +159,7 @@ EVENT_SPECS: dict[str, EventSpec] = {
         ),
     ),
     EventType.AMENDMENT: EventSpec(
+        required=("registration_date", "party.subject.full_name"),
         parties={
             PartyRole.SUBJECT: _SEXED,
             PartyRole.REQUESTER: ("full_name", "residence", "id_document"),
@@ -173,10 +184,12 @@ EVENT_SPECS: dict[str, EventSpec] = {
         ),
     ),
     EventType.DIVORCE_NOTE: EventSpec(
+        required=("registration_date", "party.husband.full_name", "party.wife.full_name"),
         parties={PartyRole.HUSBAND: _PERSON, PartyRole.WIFE: _PERSON},
         details=(*_JUDGMENT, DetailField("judgment_country", _("Country where the divorce was granted"))),
     ),
     EventType.MARITAL_STATUS: EventSpec(
+        required=("registration_date", "party.subject.full_name"),
         parties={PartyRole.SUBJECT: _SEXED},
         details=(
             DetailField("marital_status", _("Marital status confirmed"), max_length=1000),
@@ -185,6 +198,7 @@ EVENT_SPECS: dict[str, EventSpec] = {
         ),
     ),
     EventType.ADOPTION: EventSpec(
+        required=("registration_date", "party.adoptee.full_name"),
         parties={
             PartyRole.ADOPTEE: _CHILD,
             PartyRole.ADOPTIVE_FATHER: _PARENT,

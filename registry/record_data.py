@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
@@ -148,20 +149,41 @@ def pin_problems(pin: str, *, sex: int, birth_year: int | None) -> list[str]:
     return problems
 
 
+# The codes as sets: `Choices.values` builds a new list on every use, and these are checked for
+# every field of every case (an import checks hundreds of thousands).
+_SEXES = frozenset(Sex.values)
+_ROLES = frozenset(PartyRole.values)
+_REGISTRATION_TYPES = frozenset(RegistrationType.values)
+
+
+@cache
 def _limit(model: type[models.Model], name: str) -> int:
     # Only called with the names of text columns, never a relation.
     field = cast("models.Field[Any, Any]", model._meta.get_field(name))
     return field.max_length or MAX_NOTE
 
 
+@lru_cache(maxsize=8192)
+def _legacy_reading(value: str) -> tuple[bool, str, str | None]:
+    """(mixed encodings?, the text converted to Unicode, the old encoding found or None).
+
+    A pure function of the text, remembered for the values that recur from case to case
+    (places, ethnicities, signers: most of a book's text), which the detection scores letter
+    by letter."""
+    if mixed_encoding(value):
+        return True, value, None
+    converted, encoding = fix_legacy(value)
+    return False, converted, encoding
+
+
 def _legacy_problem(value: str) -> str | None:
     """A message if `value` is (partly) typed in an old Vietnamese encoding; None if it is Unicode."""
-    if mixed_encoding(value):
+    mixed, converted, encoding = _legacy_reading(value)
+    if mixed:
         return _(
             "Part of this text is in an old Vietnamese encoding (TCVN3 or VNI) and part in Unicode. "
             "Retype it, or paste it again from the original document."
         )
-    converted, encoding = fix_legacy(value)
     if encoding:
         return _(
             "This text looks typed in the old %(encoding)s encoding; in Unicode it reads “%(converted)s”. "
@@ -216,7 +238,7 @@ def _clean_sex(values: dict[str, Any], role: str, prefix: str, errors: dict[str,
     sex = values.get("sex") or Sex.UNKNOWN
     try:
         sex = int(sex)
-        if sex not in Sex.values:
+        if sex not in _SEXES:
             raise ValueError
     except (TypeError, ValueError):
         errors.setdefault(f"{prefix}.sex", []).append(_("Choose the sex from the list."))
@@ -258,7 +280,7 @@ def clean_record_input(data: RecordInput, *, event_type: str, book_year: int | N
         registration_type = int(data.registration_type)
     except (TypeError, ValueError):
         registration_type = -1
-    if registration_type not in RegistrationType.values:
+    if registration_type not in _REGISTRATION_TYPES:
         errors["registration_type"] = [_("Choose a registration type from the list.")]
     if data.page_no is not None and not (isinstance(data.page_no, int) and 1 <= data.page_no <= 10000):
         errors["page_no"] = [_("The page is a number from 1 to 10,000.")]
@@ -277,7 +299,7 @@ def clean_record_input(data: RecordInput, *, event_type: str, book_year: int | N
     allowed_roles = spec.parties if spec else {}
     for role, values in data.parties.items():
         prefix = f"party.{role}"
-        if role not in PartyRole.values:
+        if role not in _ROLES:
             errors[prefix] = [_("“%(role)s” is not a role of a person in a record.") % {"role": role}]
             continue
         if role not in allowed_roles:

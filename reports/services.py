@@ -180,24 +180,47 @@ def progress_count_transition(record: CivilRecord, event: str, actor: Any) -> No
 
 def progress_count_slots(book: RegisterBook, slots: list[CivilRecord]) -> None:
     """Slot-creation hook: new slots are cases in state collected, counted as collected today."""
-    if not slots:
-        return
+    if slots:
+        _count_new_cases(book, {"collected": len(slots)})
+
+
+def progress_count_imported(book: RegisterBook, records: list[CivilRecord], actor: Any) -> None:
+    """Import hook: a batch of new cases of one book, each counted in the state it was created in,
+    and as collected today like new slots.
+
+    This is what `progress_rebuild` finds for them (their states, and the book's slots; an import's
+    audit rows are not transitions), so no rebuild is needed after an import.
+    """
+    states: dict[str, int] = defaultdict(int)
+    for record in records:
+        states[record.state] += 1
+    if states:
+        _count_new_cases(book, states)
+
+
+def _count_new_cases(book: RegisterBook, states: dict[str, int]) -> None:
+    """Add new cases of `book` (count per state) to the state counts, and as collected today."""
     unit = book.custodian
     day = timezone.localdate()
-    n = len(slots)
+    n = sum(states.values())
+    batch = _Batch()
+    by_state = sorted(states.items())
+    _upsert(
+        batch,
+        _BOOK_STATE_UPSERT,
+        [(book.pk, s, k, unit.pk, unit.path, book.event_type, book.phase, book.year) for s, k in by_state],
+    )
+    _upsert(
+        batch,
+        _UNIT_STATE_UPSERT,
+        [(unit.pk, unit.path, book.event_type, book.phase, s, k) for s, k in by_state],
+    )
+    _upsert(batch, _DAILY_UPSERT, [(day, unit.pk, unit.path, book.event_type, book.phase, "collect", n)])
+    _upsert(batch, _UNIT_DAILY_UPSERT, [(day, unit.pk, unit.path, "collect", n)])
+    if book.created_by_id:
+        _upsert(batch, _ACTOR_UPSERT, [(day, unit.pk, unit.path, book.created_by_id, "collect", n)])
     with connection.cursor() as cursor:
-        _upsert(
-            cursor,
-            _BOOK_STATE_UPSERT,
-            [(book.pk, "collected", n, unit.pk, unit.path, book.event_type, book.phase, book.year)],
-        )
-        _upsert(
-            cursor, _UNIT_STATE_UPSERT, [(unit.pk, unit.path, book.event_type, book.phase, "collected", n)]
-        )
-        _upsert(cursor, _DAILY_UPSERT, [(day, unit.pk, unit.path, book.event_type, book.phase, "collect", n)])
-        _upsert(cursor, _UNIT_DAILY_UPSERT, [(day, unit.pk, unit.path, "collect", n)])
-        if book.created_by_id:
-            _upsert(cursor, _ACTOR_UPSERT, [(day, unit.pk, unit.path, book.created_by_id, "collect", n)])
+        batch.flush(cursor)
     _push_after_commit(unit.path)
 
 

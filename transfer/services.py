@@ -71,6 +71,25 @@ def _supersede_pending(record_id: int) -> int:
 
 
 @transaction.atomic
+def transfer_on_import(book: Any, records: list[CivilRecord], actor: Any) -> None:
+    """IMPORT_HOOKS entry: cases imported as approved go to the outbox in the import's transaction
+    (new records have no earlier item to supersede)."""
+    now = timezone.now()
+    TransferItem.objects.bulk_create(
+        [
+            TransferItem(
+                record=record,
+                version=record.version,
+                idempotency_key=idempotency_key(record),
+                unit_path=record.unit_path,
+                next_attempt_at=now,
+            )
+            for record in records
+            if record.state == "approved"
+        ]
+    )
+
+
 def transfer_enqueue(*, record: CivilRecord) -> TransferItem:
     """Put the record's current (approved) version in the outbox, due now.
 

@@ -238,6 +238,11 @@ def processes_start_for_slots(book, records: list[CivilRecord]) -> None:
     processes_start_for(records)
 
 
+def processes_start_for_import(book, records: list[CivilRecord], actor: Any) -> None:
+    """Hook for `workflows.services.IMPORT_HOOKS`: imported cases with work left get their process."""
+    processes_start_for(records)
+
+
 def processes_start_for(records: Iterable[CivilRecord]) -> int:
     """Start a pass for each record with human work and no active pass, in a few bulk inserts.
 

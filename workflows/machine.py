@@ -30,6 +30,19 @@ class TransitionRefused(Exception):
 
 
 OPEN = ("collected", "scanned", "entered", "attached", "reviewed", "approved")
+# The states a case from an older system's export may be created in (no transition: the record
+# is new): entered, so that it still goes through attach, review and approval; or approved, for
+# an official, already-approved source (a province administrator's decision).
+IMPORT_STATES = (RecordState.ENTERED.value, RecordState.APPROVED.value)
+
+
+def import_state_check(state: str) -> None:
+    """Refuse a state that an imported case may not be created in."""
+    if state not in IMPORT_STATES:
+        raise TransitionRefused(
+            _("An imported case starts as entered or approved, not “%(state)s”.")
+            % {"state": RecordState(state).label if state in RecordState.values else state}
+        )
 
 
 class RecordMachine(StateMachine):

@@ -9,18 +9,21 @@ happens after the commit (live inbox pushes) is deferred with `on_commit`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from audit.services import audit_change
+from audit.models import AuditKind
+from audit.services import audit_change, audit_write_many
 from permissions.scoping import can, can_approve
-from registry.models import CivilRecord, EventType
+from registry.models import AdministrativeUnit, CivilRecord, EventType, Party, RecordState, RegisterBook
 from registry.record_data import RecordInput, apply_record_data, clean_record_input
-from workflows.machine import TransitionRefused, apply_transition
+from workflows.machine import TransitionRefused, apply_transition, import_state_check
 
 
 class ConflictError(Exception):
@@ -44,6 +47,9 @@ class DuplicateRecordError(ValidationError):
 TRANSITION_HOOKS: list[Callable[[CivilRecord, str, Any], None]] = []
 # Called after commit with (record_id, event, actor_id): live pushes.
 AFTER_COMMIT_HOOKS: list[Callable[[int, str, int | None], None]] = []
+# Hooks run inside `records_import`'s transaction after a batch is saved: (book, records, actor).
+# Apps register here what a transition hook does for one record: work items, counters, the outbox.
+IMPORT_HOOKS: list[Callable[[RegisterBook, list[CivilRecord], Any], None]] = []
 
 
 def _lock(record: CivilRecord | int, expected_version: int | None) -> CivilRecord:
@@ -393,3 +399,89 @@ def record_amend(
         changes=changes,
         reason=reason,
     )
+
+
+# --- imported cases --------------------------------------------------------------------
+
+
+@dataclass
+class ImportedCase:
+    """One case of an import batch: a new record with its data set (book, entry, fields, keys),
+    its people, the state it is to be created in, and where it came from (for its audit row)."""
+
+    record: CivilRecord
+    parties: list[Party]
+    state: str
+    source: dict[str, Any] = field(default_factory=dict)
+
+
+IMPORT_REASONS = {
+    RecordState.ENTERED.value: gettext_lazy("Imported; goes through attach, review and approval."),
+    RecordState.APPROVED.value: gettext_lazy(
+        "Imported as approved from an official, already-approved source."
+    ),
+}
+
+
+def import_permission_check(*, actor: Any, unit: AdministrativeUnit, state: str) -> None:
+    """May `actor` import cases of `unit` in `state`? Entered needs the right to enter records
+    there; approved is for a province administrator only. Raises `PermissionDenied`, or
+    `TransitionRefused` for a state no import may create."""
+    import_state_check(state)
+    if state == RecordState.APPROVED:
+        if not can(actor, "manage_unit", unit.path):
+            raise PermissionDenied(
+                _("Only a province administrator may import records as approved; import them as entered.")
+            )
+    elif not can(actor, "enter_record", unit.path):
+        raise PermissionDenied(
+            _("Your roles do not allow entering records of %(unit)s.") % {"unit": unit.name}
+        )
+
+
+@transaction.atomic
+def records_import(*, book: RegisterBook, cases: list[ImportedCase], actor: Any) -> list[CivilRecord]:
+    """Create a batch of imported cases of one book, each in its entered or approved state.
+
+    The bulk counterpart of entering (or approving) one record: the actor's role on the book's
+    unit is checked for each state in the batch, the state machine says which states a new case
+    may start in, the records and their people are inserted in a few statements, every record
+    gets its own hash-chained audit row ("import": the state it was created in and its source,
+    with the reason that says whether it was imported as approved), and `IMPORT_HOOKS` run
+    (work items, progress counters, the transfer outbox of approved cases).
+
+    Refused (`PermissionDenied`, `TransitionRefused`) before anything is written. A hard
+    duplicate (one active record per book entry, one birth and one death per person) raises
+    `IntegrityError` from a savepoint, leaving the caller's transaction usable.
+    """
+    if not cases:
+        return []
+    unit = book.custodian
+    for state in sorted({case.state for case in cases}):
+        import_permission_check(actor=actor, unit=unit, state=state)
+    now = timezone.now()
+    records = [case.record for case in cases]
+    for case in cases:
+        record = case.record
+        record.book, record.state, record.entered_by = book, case.state, actor
+        if case.state == RecordState.APPROVED:
+            record.approved_by, record.approved_at = actor, now
+    with transaction.atomic():
+        CivilRecord.objects.bulk_create(records)
+    Party.objects.bulk_create([party for case in cases for party in case.parties])
+    for state, reason in IMPORT_REASONS.items():
+        audit_write_many(
+            kind=AuditKind.CHANGE,
+            action="import",
+            actor=actor,
+            unit_id=unit.pk,
+            entries=[
+                (case.record, case.record.pk, {"imported_as": state, **case.source})
+                for case in cases
+                if case.state == state
+            ],
+            reason=str(reason),
+        )
+    for hook in IMPORT_HOOKS:
+        hook(book, records, actor)
+    return records

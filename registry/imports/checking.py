@@ -15,12 +15,16 @@ handful of queries whatever the batch size:
 
 from __future__ import annotations
 
+import json
+import logging
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -34,7 +38,7 @@ from registry.duplicates import (
     rank,
 )
 from registry.imports.reading import RawRow, normalize_date
-from registry.models import ACTIVE_Q, AdministrativeUnit, CivilRecord, Party, RegisterBook
+from registry.models import ACTIVE_Q, CLOSED_STATES, AdministrativeUnit, CivilRecord, Party, RegisterBook
 from registry.partial_dates import PartialDate
 from registry.record_data import CleanRecord, clean_record_input, identity_key
 from transfer.ministry_format import (
@@ -47,6 +51,8 @@ from transfer.ministry_format import (
     parse_ministry_date,
     row_to_input,
 )
+
+logger = logging.getLogger(__name__)
 
 VALID, LIKELY, INVALID, ALREADY = "valid", "likely_duplicate", "invalid", "already"
 _BOOK_REF = re.compile(r"^\s*([^/]+?)\s*/\s*(\d{4})\s*$")
@@ -243,11 +249,14 @@ def _describe(record: CivilRecord) -> str:
 
 
 def check_against_database(
-    outcomes: list[RowOutcome], *, event_type: str, books: BookFinder, job_id: int | None, in_file: bool
+    outcomes: list[RowOutcome], *, event_type: str, books: BookFinder, job_id: int | None, dry_run: bool
 ) -> None:
-    """Hard and soft duplicate checks of a batch against the database (and, if `in_file`, earlier rows).
+    """Duplicate checks of a batch: hard ones against the database and earlier rows of the batch,
+    and in the dry run (`dry_run`) also against earlier rows of the file and soft ones.
 
-    Rows already checked valid are marked ALREADY, INVALID (hard duplicate) or LIKELY.
+    Rows already checked valid are marked ALREADY, INVALID (hard duplicate) or, in the dry run,
+    LIKELY. The commit takes the dry run's likely duplicates as found (`ImportRow.candidates`);
+    a record entered since then meets the imported one through its own check and approval.
     """
     rows = [o for o in outcomes if o.status == VALID]
     if not rows:
@@ -255,7 +264,7 @@ def check_against_database(
     # Same (book, entry number) earlier in this batch / file.
     seen_entries: dict[tuple[str, int | None], int] = {}
     seen_identity: dict[str, int] = {}
-    if in_file and job_id:
+    if dry_run and job_id:
         from registry.imports.models import ImportRow
 
         earlier = ImportRow.objects.filter(job_id=job_id, status__in=[VALID, LIKELY])
@@ -346,71 +355,127 @@ def check_against_database(
                     _("Remove the row; if it is a different person, check name, birth date, mother and PIN."),
                 )
                 continue
-    _soft_check(
-        [o for o in rows if o.status == VALID], event_type=event_type, job_id=job_id if in_file else None
+    if dry_run:
+        _soft_check([o for o in rows if o.status == VALID], event_type=event_type, job_id=job_id)
+
+
+# Each probe key joined to the GIN index on dedup_keys on its own (`@> ARRAY[key]`): one statement
+# per batch whatever its number of keys. One `&&` with thousands of keys is answered by reading
+# every record instead (the planner cannot use the index for it), and every record's keys are then
+# compared with the whole array. Sequential scans are ruled out because the rows of a running import
+# have no statistics yet: the planner would then read the table once per key. JIT compilation
+# costs more than such a query itself.
+_RECORDS_BY_KEYS = """
+SELECT DISTINCT r.id, r.dedup_keys
+FROM unnest(%s::varchar[]) AS probe(key)
+JOIN registry_civilrecord r ON r.dedup_keys @> ARRAY[probe.key]
+WHERE NOT (r.state = ANY(%s))
+"""
+_ROWS_BY_KEYS = """
+WITH hits AS MATERIALIZED (
+    SELECT DISTINCT i.id
+    FROM unnest(%s::varchar[]) AS probe(key)
+    JOIN imports_importrow i ON i.dedup_keys @> ARRAY[probe.key]
+)
+SELECT i.row_no, i.dedup_keys, i.person::text
+FROM imports_importrow i JOIN hits ON hits.id = i.id
+WHERE i.job_id = %s AND i.person IS NOT NULL
+"""
+
+
+def _by_keys(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off; SET LOCAL enable_seqscan = off")
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def key_index_flush(index: str) -> None:
+    """Merge the pending list of a GIN index on dedup_keys (`record_dedup_keys`, `import_row_dedup`)
+    into the index, after a batch of rows was written.
+
+    PostgreSQL queues new GIN entries in a pending list that every lookup reads through in full
+    until autovacuum merges it: an import adds thousands of rows a minute, and the next batch's
+    tens of thousands of key lookups would each read them all. Needs the index's owner (as
+    VACUUM does); without that right the merge is left to autovacuum.
+    """
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
+    except DatabaseError:
+        logger.warning("cannot merge the pending list of %s (not its owner): left to autovacuum", index)
+
+
+def _records_people(event_type: str, keys: list[str]) -> list[tuple[list[str], DedupPerson, str]]:
+    """Active records sharing a blocking key with `keys`, as the duplicate check sees them."""
+    record_keys: dict[int, list[str]] = dict(
+        _by_keys(_RECORDS_BY_KEYS, [keys, [s.value for s in CLOSED_STATES]])  # type: ignore[arg-type]
     )
+    if not record_keys:
+        return []
+    from registry.duplicates import OTHER_ROLES
+
+    roles = [PRIMARY_ROLE[event_type], *OTHER_ROLES.get(event_type, ())]
+    party_rows: dict[int, list[dict[str, Any]]] = {}
+    heads: dict[int, PartialDate] = {}
+    for row in Party.objects.filter(record_id__in=list(record_keys), role__in=roles).values(
+        "record_id", "record__reg_year", "record__reg_month", "record__reg_day", "role", "name_key",
+        "name_exact_key", "sex", "birth_year", "birth_month", "birth_day", "pin",
+    ):  # fmt: skip
+        party_row: dict[str, Any] = {
+            **row,
+            "birth": PartialDate(row["birth_year"], row["birth_month"], row["birth_day"]),
+        }
+        party_rows.setdefault(row["record_id"], []).append(party_row)
+        heads[row["record_id"]] = PartialDate(
+            row["record__reg_year"], row["record__reg_month"], row["record__reg_day"]
+        )
+    people = []
+    for pk, prs in party_rows.items():
+        person = person_from_rows(event_type, prs, heads[pk])
+        if person is not None:
+            people.append((record_keys[pk], person, "record"))
+    return people
 
 
-KEY_CHUNK = 100
-
-
-def _key_chunks(keys: list[str]) -> list[list[str]]:
-    return [keys[i : i + KEY_CHUNK] for i in range(0, len(keys), KEY_CHUNK)]
+def _earlier_rows_people(
+    event_type: str, keys: list[str], job_id: int
+) -> list[tuple[list[str], DedupPerson, str]]:
+    """Rows of this job checked before (earlier batches) sharing a blocking key with `keys`."""
+    found = _by_keys(_ROWS_BY_KEYS, [keys, job_id])
+    return [
+        (row_keys, person_from_json(event_type, json.loads(data), row_no), "row")
+        for row_no, row_keys, data in sorted(found, key=lambda row: row[0])
+    ]
 
 
 def _soft_check(rows: list[RowOutcome], *, event_type: str, job_id: int | None) -> None:
+    """Mark rows with likely duplicates among active records, earlier rows of the job (`job_id`)
+    and earlier rows of this batch: two statements for the batch, then scoring in memory."""
     probes = {o.row_no: probe_keys(o.person) for o in rows if o.person is not None and o.person.name_key}
     if not probes:
         return
     all_keys = sorted({k for keys in probes.values() for k in keys})
-    primary = PRIMARY_ROLE[event_type]
-    from registry.duplicates import OTHER_ROLES
-
-    roles = [primary, *OTHER_ROLES.get(event_type, ())]
-    # Keys go to PostgreSQL in small groups: with thousands of keys in one `&&` array the planner
-    # abandons the GIN index on dedup_keys and reads every record.
-    record_keys: dict[int, list[str]] = {}
-    for chunk in _key_chunks(all_keys):
-        record_keys.update(
-            CivilRecord.objects.filter(ACTIVE_Q, dedup_keys__overlap=chunk).values_list("pk", "dedup_keys")
-        )
-    people: list[tuple[set[str], DedupPerson, str]] = []
-    if record_keys:
-        party_rows: dict[int, list[dict[str, Any]]] = {}
-        heads: dict[int, PartialDate] = {}
-        for row in Party.objects.filter(record_id__in=list(record_keys), role__in=roles).values(
-            "record_id", "record__reg_year", "record__reg_month", "record__reg_day", "role", "name_key",
-            "name_exact_key", "sex", "birth_year", "birth_month", "birth_day", "pin",
-        ):  # fmt: skip
-            party_row: dict[str, Any] = {
-                **row,
-                "birth": PartialDate(row["birth_year"], row["birth_month"], row["birth_day"]),
-            }
-            party_rows.setdefault(row["record_id"], []).append(party_row)
-            heads[row["record_id"]] = PartialDate(
-                row["record__reg_year"], row["record__reg_month"], row["record__reg_day"]
-            )
-        for pk, prs in party_rows.items():
-            person = person_from_rows(event_type, prs, heads[pk])
-            if person is not None:
-                people.append((set(record_keys[pk]), person, "record"))
+    people = _records_people(event_type, all_keys)
     if job_id:
-        from registry.imports.models import ImportRow
+        people += _earlier_rows_people(event_type, all_keys, job_id)
+    # Who holds each key: a row's block is then found from its own keys, not by comparing it with
+    # everyone (which made a batch cost rows x people set intersections).
+    holders: dict[str, list[int]] = defaultdict(list)
 
-        earlier: dict[int, tuple[list[str], Any]] = {}
-        for chunk in _key_chunks(all_keys):
-            for row_no, row_keys, data in ImportRow.objects.filter(
-                job_id=job_id, dedup_keys__overlap=chunk, person__isnull=False
-            ).values_list("row_no", "dedup_keys", "person"):
-                earlier[row_no] = (row_keys, data)
-        for row_no, (row_keys, data) in sorted(earlier.items()):
-            if data is not None:  # always: the filter excludes rows without a person
-                people.append((set(row_keys), person_from_json(event_type, data, row_no), "row"))
+    def add(stored: Iterable[str], person: DedupPerson, kind: str) -> None:
+        for key in stored:
+            holders[key].append(len(kinds))
+        kinds.append((kind, person))
+
+    kinds: list[tuple[str, DedupPerson]] = []
+    for stored, person, kind in people:
+        add(stored, person, kind)
     for o in rows:
-        keys = set(probes.get(o.row_no, ()))
+        keys = probes.get(o.row_no, ())
         if not keys or o.person is None:  # only rows with a person are probes
             continue
-        block = [(kind, p) for stored, p, kind in people if stored & keys]
+        block = [kinds[i] for i in sorted({i for key in keys for i in holders.get(key, ())})]
         found: list[list[Any]] = []
         for kind in ("record", "row"):
             for candidate in rank(o.person, [p for k, p in block if k == kind]):
@@ -418,9 +483,8 @@ def _soft_check(rows: list[RowOutcome], *, event_type: str, job_id: int | None) 
         if found:
             o.status = LIKELY
             o.candidates = found[:5]
-        if o.person is not None:
-            # Later rows of this batch compare with this one too.
-            people.append((set(o.dedup_keys), _with_id(o.person, o.row_no), "row"))
+        # Later rows of this batch compare with this one too.
+        add(o.dedup_keys, _with_id(o.person, o.row_no), "row")
 
 
 def _with_id(person: DedupPerson, row_no: int) -> DedupPerson:

@@ -4,12 +4,16 @@
   refused with a message for a file that cannot be read.
 - `import_job_check` (the dry run) validates every row and checks duplicates, writing one
   `ImportRow` per row; nothing else is written.
-- `import_job_commit` writes the rows that passed, a batch per transaction: records with
-  their people (bulk inserts), the viewflow process and counters (the slot hooks), open
-  duplicate pairs for likely duplicates, and ONE audit row per batch and book listing the
-  record ids. Each batch re-checks its rows against the database first, so the hard rules
-  hold even if data changed since the dry run, and a row committed in an earlier run (or an
-  earlier file) is skipped: killed mid-way and run again, every row lands exactly once.
+- `import_job_commit` writes the rows that passed, a batch per transaction, through
+  `workflows.services.records_import` (the bulk service that creates records in their
+  entered or approved state: role check, one hash-chained audit row per record, work items,
+  counters, outbox), then open duplicate pairs for the likely duplicates the dry run found.
+  Each batch re-validates its rows and re-checks them against the database first, so the
+  hard rules hold even if data changed since the dry run, and a row committed in an earlier
+  run (or an earlier file) is skipped: killed mid-way and run again, every row lands exactly once.
+
+Rows are read from the file lazily, `BATCH` at a time, and nothing of a batch is kept after
+it is written, so memory does not grow with the file.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import hashlib
 import itertools
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
@@ -27,7 +31,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_change
-from permissions.scoping import can
 from registry.duplicates import _pair_key
 from registry.imports import reading
 from registry.imports.checking import (
@@ -39,6 +42,7 @@ from registry.imports.checking import (
     RowOutcome,
     check_against_database,
     check_row,
+    key_index_flush,
     person_json,
 )
 from registry.imports.models import (
@@ -52,7 +56,8 @@ from registry.imports.models import (
 )
 from registry.models import CivilRecord, DuplicatePair, Party, RegisterBook
 from registry.names import name_exact_key, name_key
-from registry.services import SLOTS_CREATED_HOOKS, book_register, competence_for
+from registry.services import book_register, competence_for
+from workflows.services import ImportedCase, import_permission_check, records_import
 
 if TYPE_CHECKING:
     from registry.record_data import CleanParty, CleanRecord
@@ -66,18 +71,6 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _require_state_permission(actor: Any, unit: Any, target_state: str) -> None:
-    if target_state == TargetState.APPROVED:
-        if not can(actor, "manage_unit", unit.path):
-            raise PermissionDenied(
-                _("Only a province administrator may import records as approved; import them as entered.")
-            )
-    elif not can(actor, "enter_record", unit.path):
-        raise PermissionDenied(
-            _("Your roles do not allow entering records of %(unit)s.") % {"unit": unit.name}
-        )
 
 
 def import_job_create(
@@ -99,7 +92,7 @@ def import_job_create(
     An `EncodingUnknown` file is stored with status "uploaded" and the message asking for the
     encoding: the user chooses it on the preview screen.
     """
-    _require_state_permission(actor, unit, target_state)
+    import_permission_check(actor=actor, unit=unit, state=target_state)
     reading.kind_of(original_name)
     job = ImportJob(
         unit=unit,
@@ -197,10 +190,7 @@ def import_job_queue_check(*, job: ImportJob, actor: Any) -> ImportJob:
     """Queue the dry run of an uploaded job. Refused once the job is importing or done, while its
     encoding is unknown, and to an actor who may not enter records of its unit."""
     job = ImportJob.objects.select_for_update().select_related("unit").get(pk=job.pk)
-    if not can(actor, "enter_record", job.unit.path):
-        raise PermissionDenied(
-            _("Your roles do not allow entering records of %(unit)s.") % {"unit": job.unit.name}
-        )
+    import_permission_check(actor=actor, unit=job.unit, state=TargetState.ENTERED)
     if job.status in (ImportStatus.COMMITTING, ImportStatus.DONE):
         raise ValidationError(_("This import has started: upload the file again to check it anew."))
     if not job.text_encoding and job.original_name.lower().endswith((".csv", ".txt", ".tsv")):
@@ -261,9 +251,10 @@ def import_job_check(job_id: int, *, progress: Callable[[int], None] | None = No
         for batch in _batches(source):
             outcomes = [_check(job, raw) for raw in batch]
             check_against_database(
-                outcomes, event_type=job.event_type, books=books, job_id=job.pk, in_file=True
+                outcomes, event_type=job.event_type, books=books, job_id=job.pk, dry_run=True
             )
             ImportRow.objects.bulk_create([_row_model(job, o) for o in outcomes])
+            key_index_flush("import_row_dedup")
             for o in outcomes:
                 counts[o.status] += 1
             counts["rows"] += len(outcomes)
@@ -298,7 +289,7 @@ def import_job_start_commit(*, job: ImportJob, actor: Any, skip_invalid: bool = 
     (unless `skip_invalid`: the valid rows are imported and the report keeps the rest), and to
     an actor who may not import into the job's state."""
     job = ImportJob.objects.select_for_update().select_related("unit").get(pk=job.pk)
-    _require_state_permission(actor, job.unit, job.target_state)
+    import_permission_check(actor=actor, unit=job.unit, state=job.target_state)
     if job.status not in (ImportStatus.CHECKED, ImportStatus.COMMITTING, ImportStatus.FAILED) or (
         job.status == ImportStatus.FAILED and not job.rows.exists()
     ):
@@ -328,48 +319,45 @@ def import_job_commit(job_id: int, *, progress: Callable[[int], None] | None = N
     _mark(job, status=ImportStatus.COMMITTING, started_at=timezone.now())
     books = BookFinder(job.unit, job.event_type)
     counts = {"committed": 0, "already": 0, "invalid": 0, "likely": 0}
+    committed_before = ImportRow.objects.filter(job=job, status=RowStatus.COMMITTED).count()
     source = import_job_source(job)
     for batch in _batches(source):
-        done = set(
-            ImportRow.objects.filter(
-                job=job,
-                row_no__in=[r.row_no for r in batch],
-                status__in=[RowStatus.COMMITTED, RowStatus.ALREADY],
-            ).values_list("row_no", flat=True)
-        )
-        todo = [raw for raw in batch if raw.row_no not in done]
-        counts["already"] += len(done)
+        checked = _dry_run_of(job, batch)
+        todo = [
+            raw for raw in batch if checked[raw.row_no][0] not in (RowStatus.COMMITTED, RowStatus.ALREADY)
+        ]
+        counts["already"] += len(batch) - len(todo)
         if todo:
             for attempt in range(2):
                 try:
-                    _commit_batch(job, todo, books, counts)
+                    _commit_batch(job, todo, checked, books, counts)
+                    key_index_flush("record_dedup_keys")
                     break
                 except ValidationError as exc:
                     _mark(job, status=ImportStatus.FAILED, message=" ".join(exc.messages))
+                    return counts
+                except PermissionDenied as exc:  # the importer lost the role since the job started
+                    _mark(job, status=ImportStatus.FAILED, message=str(exc))
                     return counts
                 except IntegrityError:
                     if attempt:  # raced twice with another writer: let the job fail and be resumed
                         raise
                     books = BookFinder(job.unit, job.event_type)
-        ImportJob.objects.filter(pk=job.pk).update(
-            committed_rows=ImportRow.objects.filter(job=job, status=RowStatus.COMMITTED).count()
-        )
+        _mark(job, committed_rows=committed_before + counts["committed"])
         if progress:
             progress(batch[-1].row_no)
     _mark(job, status=ImportStatus.DONE, finished_at=timezone.now())
-    job.committed_rows = ImportRow.objects.filter(job=job, status=RowStatus.COMMITTED).count()
-    ImportJob.objects.filter(pk=job.pk).update(committed_rows=job.committed_rows)
-    _refresh_counts()
     return counts
 
 
-def _refresh_counts() -> None:
-    """The progress counters count new slots as collected: rebuild them so imported states show right."""
-    try:
-        from reports.services import progress_rebuild
-    except ImportError:  # reports not installed
-        return
-    progress_rebuild()
+def _dry_run_of(job: ImportJob, batch: list[reading.RawRow]) -> dict[int, tuple[str, list[list[Any]]]]:
+    """Row number -> (status, likely-duplicate candidates) of the batch's rows as last written."""
+    rows = ImportRow.objects.filter(job=job, row_no__in=[r.row_no for r in batch])
+    found = {
+        no: (status, candidates)
+        for no, status, candidates in rows.values_list("row_no", "status", "candidates")
+    }
+    return {r.row_no: found.get(r.row_no, ("", [])) for r in batch}
 
 
 def _book_for(job: ImportJob, books: BookFinder, o: RowOutcome) -> RegisterBook:
@@ -392,76 +380,34 @@ def _book_for(job: ImportJob, books: BookFinder, o: RowOutcome) -> RegisterBook:
 
 @transaction.atomic
 def _commit_batch(
-    job: ImportJob, raws: list[reading.RawRow], books: BookFinder, counts: dict[str, int]
+    job: ImportJob,
+    raws: list[reading.RawRow],
+    checked: dict[int, tuple[str, list[list[Any]]]],
+    books: BookFinder,
+    counts: dict[str, int],
 ) -> None:
     outcomes = [_check(job, raw) for raw in raws]
-    check_against_database(outcomes, event_type=job.event_type, books=books, job_id=job.pk, in_file=False)
-    now = timezone.now()
-    actor = job.created_by
-    writable = [o for o in outcomes if o.status in (VALID, LIKELY)]
+    check_against_database(outcomes, event_type=job.event_type, books=books, job_id=job.pk, dry_run=False)
     if not job.skip_invalid and any(o.status == INVALID for o in outcomes):
         bad = next(o for o in outcomes if o.status == INVALID)
         raise ValidationError(
             _("Row %(row)d no longer passes the checks (%(problem)s): run the check again.")
             % {"row": bad.row_no, "problem": bad.problems[0][1]}
         )
-    by_book: dict[int, list[tuple[RowOutcome, CivilRecord]]] = {}
-    records: list[CivilRecord] = []
+    for o in outcomes:
+        status, candidates = checked[o.row_no]
+        if o.status == VALID and status == LIKELY:
+            o.status, o.candidates = LIKELY, candidates
+    writable = [o for o in outcomes if o.status in (VALID, LIKELY)]
+    by_book: dict[int, list[tuple[RowOutcome, ImportedCase]]] = {}
     for o in writable:
         book = _book_for(job, books, o)
-        record = _record(book, o, job, now)
-        records.append(record)
-        by_book.setdefault(book.pk, []).append((o, record))
-    with transaction.atomic():  # a savepoint, so a refused duplicate shows as IntegrityError to the caller
-        CivilRecord.objects.bulk_create(records, batch_size=BATCH)
-    Party.objects.bulk_create(
-        [p for o, r in zip(writable, records, strict=True) for p in _parties(r, _clean(o).parties)],
-        batch_size=4 * BATCH,
-    )
-    row_record = {o.row_no: r.pk for o, r in zip(writable, records, strict=True)}
-    pairs = []
-    for o, record in zip(writable, records, strict=True):
-        for kind, other, value in o.candidates:
-            other_id = other if kind == "record" else row_record.get(other)
-            if other_id and other_id != record.pk:
-                low, high = _pair_key(record.pk, other_id)
-                pairs.append(DuplicatePair(record_low_id=low, record_high_id=high, score=value, reasons=[]))
-    DuplicatePair.objects.bulk_create(pairs, ignore_conflicts=True)
-    for _book_id, items in by_book.items():
-        first = items[0][0]
-        # Writable rows name their book's year, and `_book_for` above found or created every book.
-        assert first.book_year is not None
-        book = cast(RegisterBook, books.find(first.book_no, first.book_year))
-        created = [r for _o, r in items]
-        for r in created:
-            r.book = book
-        for hook in SLOTS_CREATED_HOOKS:
-            hook(book, created)
-        approved = [r.pk for r in created if r.state == TargetState.APPROVED]
-        if approved:
-            from transfer.services import transfer_enqueue
-
-            for r in created:
-                if r.state == TargetState.APPROVED:
-                    transfer_enqueue(record=r)
-        audit_change(
-            action="import",
-            actor=actor,
-            unit_id=book.custodian_id,
-            obj=book,
-            changes={
-                "job": job.pk,
-                "file": job.original_name,
-                "records": [r.pk for r in created],
-                "rows": [o.row_no for o, _r in items],
-                "state": {"entered": [r.pk for r in created if r.state == "entered"], "approved": approved},
-            },
-            reason=(
-                _("Imported as approved from an official, already-approved source.")
-                if approved
-                else _("Imported; goes through attach, review and approval.")
-            ),
-        )
+        by_book.setdefault(book.pk, []).append((o, _case(book, o, job)))
+    for items in by_book.values():
+        book = items[0][1].record.book
+        records_import(book=book, cases=[case for _o, case in items], actor=job.created_by)
+    row_record = {o.row_no: case.record.pk for items in by_book.values() for o, case in items}
+    DuplicatePair.objects.bulk_create(_pairs(job, writable, row_record), ignore_conflicts=True)
     rows = [_row_model(job, o, RowStatus.COMMITTED, row_record[o.row_no]) for o in writable]
     rows += [_row_model(job, o) for o in outcomes if o.status in (ALREADY, INVALID)]
     ImportRow.objects.bulk_create(
@@ -476,19 +422,36 @@ def _commit_batch(
     counts["invalid"] += sum(1 for o in outcomes if o.status == INVALID)
 
 
+def _pairs(job: ImportJob, writable: list[RowOutcome], row_record: dict[int, int]) -> list[DuplicatePair]:
+    """Open pairs for the likely duplicates: with records, and with the records of earlier rows of
+    the file (this batch's, or committed before)."""
+    wanted = {other for o in writable for kind, other, _v in o.candidates if kind == "row"} - set(row_record)
+    if wanted:
+        earlier = ImportRow.objects.filter(job=job, row_no__in=wanted, record__isnull=False)
+        row_record = {**row_record, **dict(earlier.values_list("row_no", "record_id"))}
+    pairs = []
+    for o in writable:
+        record_id = row_record[o.row_no]
+        for kind, other, value in o.candidates:
+            other_id = other if kind == "record" else row_record.get(other)
+            if other_id and other_id != record_id:
+                low, high = _pair_key(record_id, other_id)
+                pairs.append(DuplicatePair(record_low_id=low, record_high_id=high, score=value, reasons=[]))
+    return pairs
+
+
 def _clean(o: RowOutcome) -> CleanRecord:
     """The validated data of a writable row (VALID or LIKELY rows always have it)."""
     assert o.clean is not None
     return o.clean
 
 
-def _record(book: RegisterBook, o: RowOutcome, job: ImportJob, now: Any) -> CivilRecord:
+def _case(book: RegisterBook, o: RowOutcome, job: ImportJob) -> ImportedCase:
+    """The new record of a writable row, its people, and the state the job imports it in."""
     clean = _clean(o)
     # A writable row passed the entry-number check.
     assert o.entry_no is not None
     unit = book.custodian
-    # Likely duplicates are never approved straight away: a supervisor decides first.
-    state = job.target_state if o.status == VALID else TargetState.ENTERED
     record = CivilRecord(
         book=book,
         unit=unit,
@@ -507,14 +470,15 @@ def _record(book: RegisterBook, o: RowOutcome, job: ImportJob, now: Any) -> Civi
         details=clean.details,
         identity_key=o.identity_key,
         dedup_keys=o.dedup_keys,
-        state=state,
-        entered_by=job.created_by,
         **clean.text,
     )
-    if state == TargetState.APPROVED:
-        record.approved_by = job.created_by
-        record.approved_at = now
-    return record
+    return ImportedCase(
+        record=record,
+        parties=_parties(record, clean.parties),
+        # Likely duplicates are never approved straight away: a supervisor decides first.
+        state=job.target_state if o.status == VALID else TargetState.ENTERED,
+        source={"job": job.pk, "file": job.original_name, "row": o.row_no},
+    )
 
 
 def _parties(record: CivilRecord, clean_parties: list[CleanParty]) -> list[Party]:

@@ -23,6 +23,7 @@ from registry.imports import reading, services
 from registry.imports.models import ImportProfile, ImportStatus, TargetState
 from registry.imports.report import import_report_xlsx
 from registry.imports.selectors import (
+    cleanup_missing,
     cleanup_worklist,
     get_import_job_for,
     import_jobs_visible_to,
@@ -187,4 +188,6 @@ def import_job_report(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def cleanup(request: HttpRequest) -> HttpResponse:
     page = Paginator(cleanup_worklist(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "imports/worklist.html", {"page": page})
+    return render(
+        request, "imports/worklist.html", {"page": page, "entries": cleanup_missing(page.object_list)}
+    )

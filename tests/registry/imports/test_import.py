@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from openpyxl import Workbook
 
 from audit.models import AuditEvent
+from audit.verification import verify_chains
 from registry.imports import reading
 from registry.imports.models import ImportJob, ImportRow, ImportStatus, RowStatus
 from registry.imports.services import (
@@ -19,7 +20,7 @@ from registry.imports.services import (
     legacy_import,
 )
 from registry.legacy_encodings import TCVN3, VNI, from_unicode
-from registry.models import CivilRecord, DuplicatePair, RegisterBook
+from registry.models import CivilRecord, DuplicatePair, Party, RegisterBook
 from tests.factories import birth_input
 from transfer.exports import ministry_excel, ministry_records
 from transfer.ministry_format import columns_for, record_row
@@ -96,9 +97,15 @@ class TestRoundTrip:
         after = [record_row(r) for r in ministry_records(book)]
         assert after == before
         assert set(CivilRecord.objects.values_list("state", flat=True)) == {"approved"}
-        event = AuditEvent.objects.filter(action="import").get()
-        assert sorted(event.changes["records"]) == sorted(CivilRecord.objects.values_list("pk", flat=True))
-        assert "already-approved source" in event.reason
+        # and each record's audit trail says it was imported as approved, from which file and row
+        events = AuditEvent.objects.filter(action="import").order_by("record_id_value")
+        assert [e.record_id_value for e in events] == sorted(CivilRecord.objects.values_list("pk", flat=True))
+        assert {(e.changes["imported_as"], e.changes["file"]) for e in events} == {
+            ("approved", "export.xlsx")
+        }
+        assert sorted(e.changes["row"] for e in events) == [2, 3]  # the sheet rows under its header
+        assert all("already-approved source" in e.reason for e in events)
+        assert list(verify_chains()) == []
 
 
 class TestLegacyEncodings:
@@ -196,14 +203,32 @@ class TestBadInput:
         assert ImportRow.objects.filter(job=job, status=RowStatus.VALID).count() == 4
 
 
+def _footprint() -> dict[str, int]:
+    from transfer.models import TransferItem
+    from workflows.models import RecordProcess, RecordTask
+
+    return {
+        "records": CivilRecord.objects.count(),
+        "people": Party.objects.count(),
+        "processes": RecordProcess.objects.count(),
+        "tasks": RecordTask.objects.count(),
+        "record audit rows": AuditEvent.objects.filter(record_id_value__isnull=False).count(),
+        "pairs": DuplicatePair.objects.count(),
+        "outbox": TransferItem.objects.count(),
+    }
+
+
 class TestDuplicatesAndReimport:
     def test_reimporting_the_same_file_creates_nothing_new(self, world, tmp_path):
         path = write_csv(tmp_path, birth_rows())
         legacy_import(path, unit=world.commune_a, event_type="birth", actor=world.clerk)
+        before = _footprint()
         job = legacy_import(path, unit=world.commune_a, event_type="birth", actor=world.clerk)
         assert CivilRecord.objects.count() == 5
         assert job.committed_rows == 0
         assert ImportRow.objects.filter(job=job, status=RowStatus.ALREADY).count() == 5
+        # no record, person, work item, audit row of a record, duplicate pair or outbox item either
+        assert _footprint() == before
 
     def test_hard_duplicates_in_the_file_and_database_are_refused_with_the_row(self, world, tmp_path):
         rows = birth_rows()
@@ -244,3 +269,65 @@ class TestPermissions:
         with pytest.raises(PermissionDenied):
             upload(world, path, actor=world.outsider)
         assert ImportJob.objects.count() == 0
+
+
+class TestCounters:
+    def test_progress_counts_the_imported_cases_in_their_states_as_a_rebuild_would(self, world, tmp_path):
+        # Given a file of five births imported as entered
+        from reports.models import BookStateCount, DailyCount, UnitStateCount
+        from reports.services import progress_rebuild
+
+        legacy_import(write_csv(tmp_path, birth_rows()), unit=world.commune_a, event_type="birth",
+                      actor=world.clerk)  # fmt: skip
+
+        def counts():
+            return (
+                sorted(BookStateCount.objects.filter(n__gt=0).values_list("book_id", "state", "n")),
+                sorted(UnitStateCount.objects.filter(n__gt=0).values_list("unit_id", "state", "n")),
+                sorted(DailyCount.objects.filter(n__gt=0).values_list("day", "unit_id", "action", "n")),
+            )
+
+        # Then the book's progress shows five entered cases, collected today, without a rebuild
+        added = counts()
+        book = RegisterBook.objects.get(custodian=world.commune_a, book_no="01", year=2005)
+        assert (book.pk, "entered", 5) in added[0]
+        # and rebuilding every counter from the records and the audit trail changes nothing
+        progress_rebuild()
+        assert counts() == added
+
+
+class TestStreaming:
+    def test_rows_are_read_checked_and_written_a_batch_at_a_time(self, world, tmp_path, monkeypatch):
+        # Given a file of 7 rows and batches of 3
+        from registry.imports import services
+
+        monkeypatch.setattr(services, "BATCH", 3)
+        pulled = []
+        read = reading.iter_rows
+
+        def counting(source):
+            for row in read(source):
+                pulled.append(row.row_no)
+                yield row
+
+        monkeypatch.setattr(services.reading, "iter_rows", counting)
+        job = upload(world, write_csv(tmp_path, birth_rows([*NAMES, "Võ Thị Hạnh", "Bùi Văn Khang"])))
+        seen = []
+
+        def check_progress(done):
+            seen.append((done, len(pulled), ImportRow.objects.filter(job=job).count()))
+
+        # When it is checked, then each batch is read from the file only when its turn comes
+        # and its outcomes are written before the next is read
+        import_job_check(job.pk, progress=check_progress)
+        assert seen == [(3, 3, 3), (6, 6, 6), (7, 7, 7)]
+        # When it is committed, then each batch's records are written (committed) before the next is read
+        pulled.clear()
+        seen.clear()
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.COMMITTING)
+
+        def commit_progress(row_no):
+            seen.append((len(pulled), CivilRecord.objects.count()))
+
+        services.import_job_commit(job.pk, progress=commit_progress)
+        assert seen == [(3, 3), (6, 6), (7, 7)]

@@ -9,9 +9,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from audit.models import AuditEvent
+from registry.event_fields import field_label
 from registry.imports.models import ImportJob, ImportStatus
 from registry.legacy_encodings import TCVN3
-from registry.models import CivilRecord, ScanFile
+from registry.models import CivilRecord, Party, ScanFile
 from tests.registry.imports.test_import import birth_rows, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -132,6 +133,17 @@ class TestCleanupWorklist:
         assert len(urls) == 2
         client.force_login(world.outsider)
         assert reverse("record_detail", args=[lacking.pk]) not in client.get(reverse("import_cleanup")).text
+
+    def test_lists_what_the_event_type_requires_and_the_record_lacks(self, world, client):
+        # Given an approved birth whose child's name was never written (the book had none)
+        unnamed = world.record("approved")
+        Party.objects.filter(record=unnamed, role="subject").update(full_name="")
+        # When a clerk opens the worklist
+        client.force_login(world.clerk)
+        response = client.get(reverse("import_cleanup"))
+        # Then it lists the record with the field its event type requires (registry.event_fields)
+        assert reverse("record_detail", args=[unnamed.pk]) in response.text
+        assert field_label("birth", "party.subject.full_name") in response.text
 
     def test_the_worklist_costs_the_same_queries_for_one_record_or_many(self, world, client):
         from django.db import connection
