@@ -495,7 +495,7 @@ def book_scan_upload(*, book: RegisterBook, actor: Any, upload: Any, original_na
     return book_scan
 
 
-def local_copy(field_file: Any, sha256: str) -> Path:
+def local_copy(field_file: Any, sha256: str, suffix: str = ".pdf") -> Path:
     """A local file path for a stored file (itself on disk storage; a cached copy from S3)."""
     try:
         return Path(field_file.path)
@@ -503,7 +503,7 @@ def local_copy(field_file: Any, sha256: str) -> Path:
         pass
     cache = Path(settings.DATA_DIR) / "cache" / "files"
     cache.mkdir(parents=True, exist_ok=True)
-    target = cache / f"{sha256}.pdf"
+    target = cache / f"{sha256}{suffix}"
     if not target.exists():
         partial = target.with_suffix(".part")
         with field_file.open("rb") as src, open(partial, "wb") as dst:

@@ -90,3 +90,27 @@ def test_a_book_scan_in_the_bucket_splits_into_its_cases(s3, world):
     stored = {k.removeprefix("civreg/") for k in _keys(s3)}
     assert book_scan.file.name in stored
     assert {r.scans.get().file.name for r in book.records.all()} <= stored
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_legacy_file_in_the_bucket_is_checked_and_imported(s3, world, tmp_path, kind):
+    from openpyxl import Workbook
+
+    from registry.imports.services import legacy_import
+    from tests.registry.imports.test_import import birth_rows, names_in_db, write_csv
+
+    rows = birth_rows(["Nguyễn Văn Hùng", "Trần Thị Thuỷ"])
+    path = write_csv(tmp_path, rows)
+    if kind == "xlsx":
+        sheet = (book := Workbook()).active
+        sheet.append(list(rows[0]))
+        for row in rows:
+            sheet.append(list(row.values()))
+        path = tmp_path / "book.xlsx"
+        book.save(path)
+
+    job = legacy_import(path, unit=world.commune_a, event_type="birth", actor=world.clerk)
+
+    assert job.committed_rows == 2
+    assert names_in_db() == ["Nguyễn Văn Hùng", "Trần Thị Thuỷ"]
+    assert job.file.name in {k.removeprefix("civreg/") for k in _keys(s3)}

@@ -56,6 +56,7 @@ from registry.imports.models import (
 )
 from registry.models import CivilRecord, DuplicatePair, Party, RegisterBook
 from registry.names import name_exact_key, name_key
+from registry.scans import local_copy
 from registry.services import book_register, competence_for
 from workflows.services import ImportedCase, import_permission_check, records_import
 
@@ -65,12 +66,9 @@ if TYPE_CHECKING:
 BATCH = 1000
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def job_file_path(job: ImportJob) -> Path:
+    """The uploaded file on this machine's disk: itself, or a cached copy when files live in S3."""
+    return local_copy(job.file, job.sha256, suffix=Path(job.original_name).suffix.lower())
 
 
 def import_job_create(
@@ -106,8 +104,9 @@ def import_job_create(
         created_by=actor,
     )
     job.file.save(Path(original_name).name, File(upload), save=False)
-    path = Path(job.file.path)
-    job.sha256 = _sha256(path)
+    with job.file.open("rb") as handle:
+        job.sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
+    path = job_file_path(job)
     try:
         source = reading.inspect_file(path, original_name=original_name, text_encoding=text_encoding)
     except reading.EncodingUnknown as exc:
@@ -133,7 +132,7 @@ def import_job_create(
 
 def import_job_source(job: ImportJob) -> reading.SourceFile:
     return reading.inspect_file(
-        Path(job.file.path),
+        job_file_path(job),
         original_name=job.original_name,
         text_encoding=job.text_encoding or None,
         column_encodings=job.column_encodings,
@@ -165,7 +164,7 @@ def import_job_configure(
     if column_encodings is None:
         try:
             source = reading.inspect_file(
-                Path(job.file.path), original_name=job.original_name, text_encoding=text_encoding or None
+                job_file_path(job), original_name=job.original_name, text_encoding=text_encoding or None
             )
         except reading.ImportFileError as exc:
             raise ValidationError(str(exc)) from exc

@@ -15,6 +15,7 @@ from registry.imports import reading
 from registry.imports.models import ImportJob, ImportRow, ImportStatus, RowStatus
 from registry.imports.services import (
     import_job_check,
+    import_job_commit,
     import_job_create,
     import_job_start_commit,
     legacy_import,
@@ -255,6 +256,33 @@ class TestDuplicatesAndReimport:
         imported = CivilRecord.objects.exclude(pk=existing.pk).get(state="entered")
         pair = DuplicatePair.objects.get()
         assert {pair.record_low_id, pair.record_high_id} == {existing.pk, imported.pk}
+        assert pair.status == "open"
+
+    def test_a_likely_duplicate_of_a_row_in_an_earlier_batch_is_found_and_queued(
+        self, world, tmp_path, monkeypatch
+    ):
+        # Given a file whose 4th case is the 1st typed again without diacritics, in batches of 2
+        from registry.imports import services
+
+        monkeypatch.setattr(services, "BATCH", 2)
+        rows = birth_rows(["Nguyễn Văn Hùng", "Trần Thị Thuỷ", "Lê Quốc Việt"])
+        rows.append({**rows[0], "so": 4, "trangSo": 4, "nksHoTen": "Nguyen Van Hung"})
+        job = upload(world, write_csv(tmp_path, rows))
+        # When it is checked, the row is flagged with the earlier row as its candidate
+        import_job_check(job.pk)
+        flagged = ImportRow.objects.get(job=job, row_no=5)
+        assert flagged.status == "likely_duplicate"
+        assert [(kind, row) for kind, row, _score in flagged.candidates] == [("row", 2)]
+        # and once imported, both records stand and the pair waits for a supervisor
+        import_job_start_commit(job=ImportJob.objects.get(pk=job.pk), actor=world.clerk)
+        import_job_commit(job.pk)  # the job the start queued (queued on commit, which tests never reach)
+        assert CivilRecord.objects.count() == 4
+        pair = DuplicatePair.objects.get()
+        first, again = (
+            CivilRecord.objects.get(parties__role="subject", parties__full_name=name)
+            for name in ("Nguyễn Văn Hùng", "Nguyen Van Hung")
+        )
+        assert {pair.record_low_id, pair.record_high_id} == {first.pk, again.pk}
         assert pair.status == "open"
 
 
