@@ -32,6 +32,7 @@ ACTION_LABELS = {
     "duplicate_decision": _l("Likely duplicate decided"),
     "extract_issue": _l("Extract issued"),
     "extract_reprint": _l("Extract reprinted"),
+    "import": _l("Imported from a file"),
     "reconcile_fix_record": _l("Corrected from the population database"),
     "reconcile_keep_ours": _l("Kept after comparison with the population database"),
 }
@@ -54,6 +55,10 @@ KEY_LABELS = {
     "expired_claim_of": _l("Claim expired for"),
     "serial": _l("Serial number"),
     "copies": _l("Copies"),
+    "imported_as": _l("Imported as"),
+    "file": _l("File"),
+    "row": _l("Row"),
+    "job": _l("Import job"),
     "reg_year": _l("Registration date (year)"),
     "reg_month": _l("Registration date (month)"),
     "reg_day": _l("Registration date (day)"),
@@ -129,7 +134,7 @@ def _key_label(event_type: str, key: str) -> str:
 
 
 def _value(event_type: str, key: str, value: Any) -> str:
-    if key == "state" and value in RecordState.values:
+    if key in ("state", "imported_as") and value in RecordState.values:
         return str(RecordState(value).label)
     if key == "stage":
         stage = RETURN_STAGES.get(value, value)

@@ -47,3 +47,18 @@ def test_history_is_vietnamese_for_vietnamese_users(world, client):
         history = _history(client, record)
     assert "Nhập liệu" in history
     assert "Enter data" not in history
+
+
+def test_an_imported_record_says_from_which_file_and_row(world, client, tmp_path):
+    from registry.imports.services import legacy_import
+    from registry.models import CivilRecord
+    from tests.registry.imports.test_import import birth_rows, write_csv
+
+    legacy_import(write_csv(tmp_path, birth_rows(["Lê Quốc Việt"])), unit=world.commune_a,
+                  event_type="birth", actor=world.clerk)  # fmt: skip
+    client.force_login(world.reviewer)
+
+    history = _history(client, CivilRecord.objects.get())
+
+    assert "Imported from a file" in history and "Imported as</b>: Entered" in history
+    assert "File</b>: book.csv" in history and "Row</b>: 2" in history
