@@ -313,18 +313,18 @@ def claim_is_live(task: RecordTask, now: dt.datetime | None = None) -> bool:
     return task.last_activity is None or task.last_activity >= (now or timezone.now()) - idle
 
 
-def open_task_of(record: CivilRecord | int, *, lock_process: bool = True) -> RecordTask | None:
-    """The open human task of the record's active process (the process row locked, if asked)."""
-    record_id = record.pk if isinstance(record, CivilRecord) else record
-    processes = RecordProcess.objects.filter(record_id=record_id, status=PROCESS.NEW)
-    if lock_process:
-        processes = processes.select_for_update()
-    process = processes.first()
+def open_task_of(record: CivilRecord) -> RecordTask | None:
+    """The open human task of the record's active process, its process row locked (as claims lock it).
+
+    Two statements, not one joined: the task is read after the lock is granted, so it shows a claim
+    committed while this transaction waited. Its owner is not joined: only a refusal names them.
+    """
+    process = (
+        RecordProcess.objects.select_for_update().filter(record_id=record.pk, status=PROCESS.NEW).first()
+    )
     if process is None:
         return None
-    task = (
-        RecordTask.objects.filter(OPEN_Q, process=process).exclude(stage="").select_related("owner").first()
-    )
+    task = RecordTask.objects.filter(OPEN_Q, process=process).exclude(stage="").first()
     if task is not None:
         task.process = process
     return task
