@@ -386,7 +386,7 @@ def apply_record_data(record: CivilRecord, clean: CleanRecord) -> dict[str, list
     for role in set(old_parties) - new_roles:
         changes[f"party.{role}"] = [old_parties[role].full_name, None]
         old_parties[role].delete()
-    added = []
+    added: list[Party] = []
     for cp in clean.parties:
         party = old_parties.get(cp.role) or Party(record=record, role=cp.role)
         values: dict[str, Any] = {
