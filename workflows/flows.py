@@ -405,10 +405,10 @@ def task_complete(task: RecordTask, *, actor: Any, outcome: str) -> None:
     """Finish a human task and let `route` open the next one, writing the rows viewflow would.
 
     Viewflow's own path (activation assign, start, execute; a route row created, activated and
-    completed; the next node's create; End finishing the process) costs ten statements and most
-    of a transition's Python time. These are the same rows, columns and statuses in four: the
-    task done (owner, assigned, started, finished), a done route row, the next stage's task (or
-    a done End row and the process done), and the `previous` links. RecordFlow has no Split, so
+    completed; the next node's create; End finishing the process) costs ten statements, two of
+    them empty savepoints, and ~1 ms more CPU. These are the same rows, columns and statuses in
+    four: the task done (owner, assigned, started, finished), a done route row, the next stage's
+    task (or a done End row and the process done), and the `previous` links. RecordFlow has no Split, so
     the finished task was the process's only open one, and no receiver listens to viewflow's
     task signals (only Split and boundary nodes do), so none is sent.
     """
