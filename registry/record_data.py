@@ -408,6 +408,7 @@ def apply_record_data(record: CivilRecord, clean: CleanRecord) -> dict[str, list
     for role in set(old_parties) - new_roles:
         changes[f"party.{role}"] = [old_parties[role].full_name, None]
         old_parties[role].delete()
+    added: list[Party] = []
     for cp in clean.parties:
         party = old_parties.get(cp.role) or Party(record=record, role=cp.role)
         values: dict[str, Any] = {
@@ -426,7 +427,11 @@ def apply_record_data(record: CivilRecord, clean: CleanRecord) -> dict[str, list
             if old != value and attr not in ("name_key", "name_exact_key"):
                 changes[f"party.{cp.role}.{attr}"] = [old if party.pk else None, value]
             setattr(party, attr, value)
-        party.save()
+        if party.pk is None:
+            added.append(party)
+        else:
+            party.save()
+    Party.objects.bulk_create(added)  # a first entry's people in one statement
     return changes
 
 

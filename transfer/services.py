@@ -90,10 +90,12 @@ def transfer_on_import(book: Any, records: list[CivilRecord], actor: Any) -> Non
     )
 
 
+@transaction.atomic(savepoint=False)
 def transfer_enqueue(*, record: CivilRecord) -> TransferItem:
     """Put the record's current (approved) version in the outbox, due now.
 
     Call inside the approval's transaction. Any pending item of an earlier version is superseded.
+    No savepoint of its own: an error here fails the approval (or import) that called it anyway.
     """
     _supersede_pending(record.pk)
     return TransferItem.objects.create(

@@ -5,6 +5,8 @@ from guardian.core import ObjectPermissionChecker
 
 from audit.models import AuditEvent
 from permissions.services import role_revoke
+from registry.demo import demo_scan_pdf
+from registry.scans import scan_store
 from tests.factories import birth_input
 from workflows import services as wf
 from workflows.claims import task_claim
@@ -167,3 +169,77 @@ def test_node_permissions_are_guardian_permissions_on_the_records_unit(world):
     assert not node.can_assign(world.outsider, task)
     assert not node.can_assign(world.reviewer, task)
     assert ObjectPermissionChecker(world.clerk).has_perm("scan_record", world.commune_a)
+
+
+# --- the direct writes are viewflow's rows ---------------------------------------------------
+
+
+def viewflow_task_complete(task, *, actor, outcome):
+    """A stage's completion through viewflow's own activation: the reference for `task_complete`."""
+    from django.utils import timezone
+
+    activation = task.flow_task.activation_class(task)
+    now = timezone.now()
+    if task.status == "NEW":
+        task.assigned, task.owner, task.status = now, actor, "ASSIGNED"
+    elif actor is not None and task.owner_id != actor.pk:
+        task.owner = actor
+    task.data = {**(task.data or {}), "outcome": outcome}
+    task.last_activity = now
+    activation.start(None)
+    activation.execute()
+
+
+def walk_with_a_return(world, record, data):
+    """Scan, enter, attach, review, a return to entry by the approver, and the whole way to transfer."""
+    wf.record_scan(record=record, actor=world.clerk)
+    wf.record_enter(record=record, actor=world.clerk, data=data)
+    wf.record_attach(record=record, actor=world.clerk)
+    wf.record_review(record=record, actor=world.reviewer)
+    wf.record_return(record=record, actor=world.approver, reason="Sai ngày sinh", remarks={"a": "b"})
+    wf.record_enter(record=record, actor=world.clerk, data=data)
+    wf.record_attach(record=record, actor=world.clerk)
+    wf.record_review(record=record, actor=world.reviewer)
+    wf.record_approve(record=record, actor=world.approver)
+    wf.record_transfer(record=record, receipt="TEST")
+
+
+def rows(record):
+    """The record's process and task rows as viewflow and the inboxes read them, without ids and times."""
+    process = RecordProcess.objects.get(record=record)
+    tasks = list(RecordTask.objects.filter(process=process).order_by("id"))
+    order = {t.pk: i for i, t in enumerate(tasks)}
+    return (process.status, process.finished is not None), [
+        (
+            t.flow_task.name,
+            t.flow_task_type,
+            t.status,
+            str(t.token),
+            t.owner_id,
+            t.owner_permission,
+            t.owner_permission_content_type_id,
+            t.owner_permission_obj_pk,
+            t.record_id is not None,
+            (t.stage, t.unit_id, t.unit_path, t.event_type, t.min_rank, t.excluded_user_id, t.is_return),
+            (t.book_year, t.phase, t.due_at is not None),
+            tuple(x is not None for x in (t.assigned, t.started, t.finished, t.last_activity)),
+            {k: ({**v, "at": None} if k == "return" else v) for k, v in t.data.items()},
+            sorted(order[p] for p in t.previous.values_list("pk", flat=True)),
+        )
+        for t in tasks
+    ]
+
+
+def test_completing_a_stage_writes_the_rows_viewflows_activation_writes(world, monkeypatch):
+    from tests.factories import distinct_birth_input
+    from workflows import flows
+
+    reference, direct = world.book(cases=2).records.order_by("entry_no")
+    for record in (reference, direct):
+        scan_store(record=record, actor=world.clerk, content=demo_scan_pdf(title="T", lines=["1"]))
+    with monkeypatch.context() as patched:
+        patched.setattr(flows, "task_complete", viewflow_task_complete)
+        walk_with_a_return(world, reference, distinct_birth_input(1))
+    walk_with_a_return(world, direct, distinct_birth_input(2))
+    assert rows(direct) == rows(reference)
+    assert [r[0] for r in rows(direct)[1]][-3:] == ["approve", "route", "end"]
