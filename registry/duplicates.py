@@ -435,9 +435,16 @@ def duplicate_pairs_refresh(*, record: CivilRecord) -> list[DuplicatePair]:
     return DuplicatePair.objects.bulk_create(pairs, ignore_conflicts=True)
 
 
+# The transitions after which a record's pairs may differ: its data was entered or changed (attach
+# closes the drafting in which `record_data_save` edits without a transition), or it closed or
+# reopened. Review and approval change no data, and another record's pairs are refreshed by that
+# record's own transitions (pairs are unordered), so they would find nothing new.
+REFRESH_EVENTS = ("enter", "amend", "attach", "reject", "mark_duplicate", "return")
+
+
 def transition_hook(record: CivilRecord, event: str, actor: Any) -> None:
     """Registered in `workflows.services.TRANSITION_HOOKS`: keep the queue current."""
-    if event in ("enter", "amend", "attach", "review", "reject", "mark_duplicate", "return"):
+    if event in REFRESH_EVENTS:
         duplicate_pairs_refresh(record=record)
 
 

@@ -391,8 +391,9 @@ def _by_keys(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
 
 
 def key_index_flush(index: str) -> None:
-    """Merge the pending list of a GIN index on dedup_keys (`record_dedup_keys`, `import_row_dedup`)
-    into the index, after a batch of rows was written.
+    """Merge the pending list of the GIN index on the import rows' dedup keys (`import_row_dedup`)
+    into the index, after a batch of rows was written. (The records' `record_dedup_keys` has no
+    pending list: registry migration 0005.)
 
     PostgreSQL queues new GIN entries in a pending list that every lookup reads through in full
     until autovacuum merges it: an import adds thousands of rows a minute, and the next batch's

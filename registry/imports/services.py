@@ -330,7 +330,6 @@ def import_job_commit(job_id: int, *, progress: Callable[[int], None] | None = N
             for attempt in range(2):
                 try:
                     _commit_batch(job, todo, checked, books, counts)
-                    key_index_flush("record_dedup_keys")
                     break
                 except ValidationError as exc:
                     _mark(job, status=ImportStatus.FAILED, message=" ".join(exc.messages))
