@@ -47,8 +47,10 @@ MEASURED_NOW = [
 ]
 
 
-# One database per xdist worker: two workers may each run this module.
-SMOKE_DATABASE = f"civreg_bench_smoke_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+# One database per test database and xdist worker: two workers, or two checkouts sharing one
+# server (each with its own TEST_DATABASE_NAME), may run this module at once.
+_PREFIX = os.environ.get("TEST_DATABASE_NAME") or "civreg"
+SMOKE_DATABASE = f"{_PREFIX}_bench_smoke_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 @pytest.fixture(scope="module")
