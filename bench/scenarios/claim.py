@@ -31,6 +31,7 @@ from collections import Counter
 from bench.capabilities import call_with, require
 from bench.scenarios import inbox
 from bench.seed import CLAIMERS
+from bench.stats import profiled
 
 NAME = "claim"
 KEYS = ["claims_per_s", "claims_race_per_s", "double_claims"]
@@ -63,8 +64,9 @@ def _put_back(user, task_ids: list[int]) -> int:
 
 
 def _next_claimer(args) -> None:
-    """Claim next, one at a time, for `duration` seconds: (claims, double claims, empty, start, end)."""
-    k, duration, barrier, queue = args
+    """Claim next, one at a time, for `duration` seconds: (claims, double claims, empty, start, end).
+    The first claimer is profiled when the run asks for profiles."""
+    k, duration, barrier, queue, profile_dir = args
     selector, _ = inbox.queue_selector()
     claim_next, _ = require(NEXT_CANDIDATES, "no claim-next service")
     user = _load_user(k)
@@ -72,15 +74,16 @@ def _next_claimer(args) -> None:
     claims = doubles = empty = 0
     barrier.wait()
     started = time.perf_counter()
-    while time.perf_counter() - started < duration:
-        got = claim_next(actor=user, queue=selector(user), count=1)
-        if not got:
-            empty += 1
-        held.extend(task.pk for task in got)
-        claims += len(got)
-        if len(held) >= HOLD or not got:
-            doubles += len(held) - _put_back(user, held)
-            held = []
+    with profiled("claim_next", profile_dir if k == 0 else None):
+        while time.perf_counter() - started < duration:
+            got = claim_next(actor=user, queue=selector(user), count=1)
+            if not got:
+                empty += 1
+            held.extend(task.pk for task in got)
+            claims += len(got)
+            if len(held) >= HOLD or not got:
+                doubles += len(held) - _put_back(user, held)
+                held = []
     ended = time.perf_counter()
     doubles += len(held) - _put_back(user, held)
     queue.put((claims, doubles, empty, started, ended))
@@ -88,7 +91,7 @@ def _next_claimer(args) -> None:
 
 def _race_claimer(args) -> None:
     """Race on the first page for `duration` seconds: (won item ids, lost races, start, end)."""
-    k, duration, barrier, queue = args
+    k, duration, barrier, queue, _profile_dir = args
     selector, _ = inbox.queue_selector()
     claim, where = require(CANDIDATES, "no claim service")
     # A lost race is the service's refusal; anything else is a bug and stops the run.
@@ -139,7 +142,10 @@ def _run_claimers(target, bench, n: int) -> list:
     ctx = multiprocessing.get_context("fork")
     barrier = ctx.Barrier(n, timeout=600)
     queue = ctx.Queue()
-    procs = [ctx.Process(target=target, args=((k, bench.duration, barrier, queue),)) for k in range(n)]
+    procs = [
+        ctx.Process(target=target, args=((k, bench.duration, barrier, queue, bench.profile_dir),))
+        for k in range(n)
+    ]
     for p in procs:
         p.start()
     results = [queue.get(timeout=bench.duration + 600) for _ in procs]

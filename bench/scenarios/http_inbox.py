@@ -21,7 +21,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.stats import percentile
+from bench.stats import percentile, profiled
 
 NAME = "http_inbox"
 KEYS = ["http_inbox_req_s", "http_inbox_p95_ms", "web_rss_mb"]
@@ -178,6 +178,19 @@ def _get(base: str, path: str, cookie: str) -> tuple[int, float, bytes]:
         return response.status, (time.perf_counter() - started) * 1000, body
 
 
+def _profile_page(bench, path: str) -> None:
+    """The page's own CPU, without the server and the network: 50 requests through Django's test
+    client as a commune clerk, profiled into profile-http_inbox_page.txt."""
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(bench.user(bench.clerk_name(0)))
+    client.get(path)
+    with profiled("http_inbox_page", bench.profile_dir):
+        for _ in range(50):
+            client.get(path)
+
+
 def run(bench) -> dict:
     path = target_path()
     communes = bench.communes()
@@ -202,6 +215,8 @@ def run(bench) -> dict:
         province_ms = [_get(server.base, path, admin_cookie)[1] for _ in range(max(3, bench.samples // 10))]
     finally:
         server.stop()
+    if bench.profile_dir:
+        _profile_page(bench, path)
     peaks = sorted(sampler.peak.values())
     return {
         "http_inbox_req_s": round(len(latencies) / elapsed, 1),
