@@ -2,8 +2,10 @@
 
 import pytest
 from django.db import connections
+from django.utils import translation
 
 from registry.demo import demo_scan_pdf
+from registry.history import ACTION_LABELS
 from registry.models import CivilRecord
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -48,6 +50,9 @@ def claim_first(page, live_server, stage_label=None):
     row = page.locator("#inbox-list tbody tr[data-task]").first
     row.locator("button[type=submit]").click()
     page.wait_for_url("**/work/tasks/*/")
+
+
+STEPS = ("scan_upload", "scan", "enter", "attach", "review", "approve")
 
 
 def test_a_case_goes_from_slot_to_approved_through_the_inboxes(world, live_server, browser):
@@ -96,14 +101,21 @@ def test_a_case_goes_from_slot_to_approved_through_the_inboxes(world, live_serve
     assert record.state == "approved"
     approver.goto(f"{live_server.url}/records/{record.pk}/")
     assert approver.locator("h1 .state").inner_text().strip() in ("Approved", "Đã phê duyệt")
-    history = approver.locator("section.card table.list tbody tr")
+    history = approver.locator("#history table.list tbody tr")
+    language = approver.locator("html").get_attribute("lang") or "en"
+    with translation.override(language):  # the history names actions in the page's language
+        label = {code: str(ACTION_LABELS[code]) for code in (*STEPS, "task_claim")}
     actions = [history.nth(i).locator("td").nth(2).inner_text() for i in range(history.count())]
-    steps = [a for a in actions if a in ("scan_upload", "scan", "enter", "attach", "review", "approve")]
-    assert steps == ["scan_upload", "scan", "enter", "attach", "review", "approve"]
-    assert actions.count("task_claim") == 4  # scan, enter, review, approve were claimed; attach came assigned
+    assert [a for a in actions if a in [label[s] for s in STEPS]] == [label[s] for s in STEPS]
+    # scan, enter, review, approve were claimed; attach came assigned
+    assert actions.count(label["task_claim"]) == 4
     who = {
         history.nth(i).locator("td").nth(2).inner_text(): history.nth(i).locator("td").nth(1).inner_text()
         for i in range(history.count())
     }
-    assert (who["enter"], who["review"], who["approve"]) == ("clerk_a", "reviewer_a", "approver_a")
+    assert (who[label["enter"]], who[label["review"]], who[label["approve"]]) == (
+        "clerk_a",
+        "reviewer_a",
+        "approver_a",
+    )
     assert CivilRecord.objects.get(pk=record.pk).subject().full_name == "Nguyễn Văn Trình Duyệt"

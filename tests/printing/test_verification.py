@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from printing.services import extract_issue
@@ -60,7 +61,7 @@ def test_the_printed_qr_leads_to_a_page_saying_genuine(issued, tmp_path):
     body = response.content.decode()
     assert response.status_code == 200
     assert "Genuine." in body and "superseded" not in body
-    assert issued.serial in body and issued.issued_at.strftime("%d/%m/%Y") in body
+    assert issued.serial in body and timezone.localtime(issued.issued_at).strftime("%d/%m/%Y") in body
     assert "Nguyễn Thị Thuỷ Tiên" in body and "TRÍCH LỤC KHAI SINH" in body
     # and nothing the paper's QR page need not show (parents, PIN)
     assert "Trần Thị Hương" not in body and "035320001234" not in body
