@@ -50,27 +50,23 @@ def audit_write(
     """
     stream = unit_id or GLOBAL_STREAM
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(_HEAD_ADVANCE, [stream, GENESIS])
+        cursor.execute(_HEAD_ADVANCE, [stream, 1, GENESIS, 1])
         seq, prev_hash = cursor.fetchone()
-        actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
-        event = AuditEvent(
+        event = _chained_event(
             stream=stream,
             seq=seq,
+            prev_hash=prev_hash,
             at=timezone.now(),
             kind=kind,
             action=action,
-            actor_id=actor_id,
-            actor_name=(actor.get_username() if actor_id else "system"),
-            unit_id_value=unit_id,
-            object_type=obj._meta.label_lower if obj is not None else "",
-            object_id=str(obj.pk) if obj is not None else "",
-            record_id_value=record_id,
-            changes=_jsonable(changes or {}),
+            actor=actor,
+            unit_id=unit_id,
+            obj=obj,
+            record_id=record_id,
+            changes=changes or {},
             reason=reason,
             ip=ip[:64],
-            prev_hash=prev_hash,
         )
-        event.hash = row_hash(prev_hash=prev_hash, fields={f: getattr(event, f) for f in HASHED_FIELDS})
         insert_sql, insert_params = _insert_sql(event)
         cursor.execute(  # the ORM's own INSERT (values bound as parameters) inside a CTE
             f"WITH inserted AS ({insert_sql}) "  # noqa: S608
@@ -103,31 +99,27 @@ def audit_write_many(
     if not entries:
         return 0
     stream = unit_id or GLOBAL_STREAM
-    actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
     now = timezone.now()
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(_HEAD_ADVANCE_BY, [stream, len(entries), GENESIS, len(entries)])
+        cursor.execute(_HEAD_ADVANCE, [stream, len(entries), GENESIS, len(entries)])
         last_seq, prev_hash = cursor.fetchone()
         events = []
         for seq, (obj, record_id, changes) in enumerate(entries, start=last_seq - len(entries) + 1):
-            event = AuditEvent(
+            event = _chained_event(
                 stream=stream,
                 seq=seq,
+                prev_hash=prev_hash,
                 at=now,
                 kind=kind,
                 action=action,
-                actor_id=actor_id,
-                actor_name=(actor.get_username() if actor_id else "system"),
-                unit_id_value=unit_id,
-                object_type=obj._meta.label_lower,
-                object_id=str(obj.pk),
-                record_id_value=record_id,
-                changes=_jsonable(changes),
+                actor=actor,
+                unit_id=unit_id,
+                obj=obj,
+                record_id=record_id,
+                changes=changes,
                 reason=reason,
                 ip="",
-                prev_hash=prev_hash,
             )
-            event.hash = row_hash(prev_hash=prev_hash, fields={f: getattr(event, f) for f in HASHED_FIELDS})
             prev_hash = event.hash
             events.append(event)
         AuditEvent.objects.bulk_create(events)
@@ -135,22 +127,53 @@ def audit_write_many(
     return len(events)
 
 
-# Creates the stream's head (sequence 1 after the genesis hash) or advances it, locking it until
-# the transaction ends; returns the new row's sequence number and the hash it chains on.
+# Creates the stream's head or advances it by `count` rows, locking it until the transaction
+# ends; returns the last of the new rows' sequence numbers and the hash the first of them chains
+# on. Parameters: stream, count, genesis hash, count.
 _HEAD_ADVANCE = (
-    "INSERT INTO audit_audithead (stream, last_seq, last_hash) VALUES (%s, 1, %s) "
-    "ON CONFLICT (stream) DO UPDATE SET last_seq = audit_audithead.last_seq + 1 "
-    "RETURNING last_seq, last_hash"
-)
-
-
-# The same for `count` rows at once: returns the last of their sequence numbers and the hash the
-# first of them chains on.
-_HEAD_ADVANCE_BY = (
     "INSERT INTO audit_audithead (stream, last_seq, last_hash) VALUES (%s, %s, %s) "
     "ON CONFLICT (stream) DO UPDATE SET last_seq = audit_audithead.last_seq + %s "
     "RETURNING last_seq, last_hash"
 )
+
+
+def _chained_event(
+    *,
+    stream: int,
+    seq: int,
+    prev_hash: str,
+    at: dt.datetime,
+    kind: str,
+    action: str,
+    actor: Any,
+    unit_id: int | None,
+    obj: models.Model | None,
+    record_id: int | None,
+    changes: dict[str, Any],
+    reason: str,
+    ip: str,
+) -> AuditEvent:
+    """The row at `seq` of `stream`, chained on `prev_hash` and hashed (not saved)."""
+    actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
+    event = AuditEvent(
+        stream=stream,
+        seq=seq,
+        at=at,
+        kind=kind,
+        action=action,
+        actor_id=actor_id,
+        actor_name=(actor.get_username() if actor_id else "system"),
+        unit_id_value=unit_id,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        record_id_value=record_id,
+        changes=_jsonable(changes),
+        reason=reason,
+        ip=ip,
+        prev_hash=prev_hash,
+    )
+    event.hash = row_hash(prev_hash=prev_hash, fields={f: getattr(event, f) for f in HASHED_FIELDS})
+    return event
 
 
 def _insert_sql(event: AuditEvent) -> tuple[str, tuple[Any, ...]]:
