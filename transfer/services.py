@@ -76,17 +76,7 @@ def transfer_on_import(book: Any, records: list[CivilRecord], actor: Any) -> Non
     (new records have no earlier item to supersede)."""
     now = timezone.now()
     TransferItem.objects.bulk_create(
-        [
-            TransferItem(
-                record=record,
-                version=record.version,
-                idempotency_key=idempotency_key(record),
-                unit_path=record.unit_path,
-                next_attempt_at=now,
-            )
-            for record in records
-            if record.state == "approved"
-        ]
+        [_outbox_item(record, now) for record in records if record.state == "approved"]
     )
 
 
@@ -98,12 +88,19 @@ def transfer_enqueue(*, record: CivilRecord) -> TransferItem:
     No savepoint of its own: an error here fails the approval (or import) that called it anyway.
     """
     _supersede_pending(record.pk)
-    return TransferItem.objects.create(
+    item = _outbox_item(record, timezone.now())
+    item.save(force_insert=True)
+    return item
+
+
+def _outbox_item(record: CivilRecord, due: dt.datetime) -> TransferItem:
+    """The outbox item of the record's current version, due at `due` (unsaved)."""
+    return TransferItem(
         record=record,
         version=record.version,
         idempotency_key=idempotency_key(record),
         unit_path=record.unit_path,
-        next_attempt_at=timezone.now(),
+        next_attempt_at=due,
     )
 
 
