@@ -342,11 +342,18 @@ def find_likely_duplicates(
         )
     if exclude_record_id:
         records = records.exclude(pk=exclude_record_id)
-    roles = [PRIMARY_ROLE[probe.event_type], *OTHER_ROLES.get(probe.event_type, ())]
+    # One round trip: the block (GIN index, at most MAX_BLOCK records) as a subquery, with its people.
+    people = people_of_records(probe.event_type, records.values("pk")[:MAX_BLOCK])
+    return rank(probe, list(people.values()), threshold=threshold)[:limit]
+
+
+def people_of_records(event_type: str, record_ids: Any) -> dict[int, DedupPerson]:
+    """Record id -> the person the duplicate check compares, for records of `event_type` (ids as a
+    list or a subquery; one query). Records without such a person are left out."""
+    roles = [PRIMARY_ROLE[event_type], *OTHER_ROLES.get(event_type, ())]
     rows: dict[int, list[dict[str, Any]]] = {}
     heads: dict[int, PartialDate] = {}
-    # One round trip: the block (GIN index, at most MAX_BLOCK records) as a subquery, with its people.
-    for row in Party.objects.filter(record_id__in=records.values("pk")[:MAX_BLOCK], role__in=roles).values(
+    for row in Party.objects.filter(record_id__in=record_ids, role__in=roles).values(
         "record_id",
         "record__reg_year",
         "record__reg_month",
@@ -368,12 +375,11 @@ def find_likely_duplicates(
         heads[row["record_id"]] = PartialDate(
             row["record__reg_year"], row["record__reg_month"], row["record__reg_day"]
         )
-    people = [
-        person
+    return {
+        pk: person
         for pk, party_rows in rows.items()
-        if (person := person_from_rows(probe.event_type, party_rows, heads[pk])) is not None
-    ]
-    return rank(probe, people, threshold=threshold)[:limit]
+        if (person := person_from_rows(event_type, party_rows, heads[pk])) is not None
+    }
 
 
 def _pair_key(a: int, b: int) -> tuple[int, int]:

@@ -32,13 +32,13 @@ from registry.duplicates import (
     PRIMARY_ROLE,
     DedupPerson,
     dedup_keys,
+    people_of_records,
     person_from_clean,
-    person_from_rows,
     probe_keys,
     rank,
 )
 from registry.imports.reading import RawRow, normalize_date
-from registry.models import ACTIVE_Q, CLOSED_STATES, AdministrativeUnit, CivilRecord, Party, RegisterBook
+from registry.models import ACTIVE_Q, CLOSED_STATES, AdministrativeUnit, CivilRecord, RegisterBook
 from registry.partial_dates import PartialDate
 from registry.record_data import CleanRecord, clean_record_input, identity_key
 from transfer.ministry_format import (
@@ -414,29 +414,8 @@ def _records_people(event_type: str, keys: list[str]) -> list[tuple[list[str], D
     )
     if not record_keys:
         return []
-    from registry.duplicates import OTHER_ROLES
-
-    roles = [PRIMARY_ROLE[event_type], *OTHER_ROLES.get(event_type, ())]
-    party_rows: dict[int, list[dict[str, Any]]] = {}
-    heads: dict[int, PartialDate] = {}
-    for row in Party.objects.filter(record_id__in=list(record_keys), role__in=roles).values(
-        "record_id", "record__reg_year", "record__reg_month", "record__reg_day", "role", "name_key",
-        "name_exact_key", "sex", "birth_year", "birth_month", "birth_day", "pin",
-    ):  # fmt: skip
-        party_row: dict[str, Any] = {
-            **row,
-            "birth": PartialDate(row["birth_year"], row["birth_month"], row["birth_day"]),
-        }
-        party_rows.setdefault(row["record_id"], []).append(party_row)
-        heads[row["record_id"]] = PartialDate(
-            row["record__reg_year"], row["record__reg_month"], row["record__reg_day"]
-        )
-    people = []
-    for pk, prs in party_rows.items():
-        person = person_from_rows(event_type, prs, heads[pk])
-        if person is not None:
-            people.append((record_keys[pk], person, "record"))
-    return people
+    people = people_of_records(event_type, list(record_keys))
+    return [(record_keys[pk], person, "record") for pk, person in people.items()]
 
 
 def _earlier_rows_people(
