@@ -28,7 +28,7 @@ from permissions.roles import roles_with
 from permissions.scoping import can, scopes_with
 from registry.models import LEVEL_RANK, UnitLevel
 from workflows import live
-from workflows.flows import claim_is_live
+from workflows.flows import claim_is_live, display_name, idle_limit, local_text
 from workflows.models import QUEUE_Q, STAGE_PERMISSION, RecordProcess, RecordTask, Stage
 
 MAX_CLAIM_NEXT = 50
@@ -49,14 +49,6 @@ CLAIM_NEXT_FIELDS = (
 
 class ClaimRefused(Exception):
     """The work item cannot be claimed or acted on by this person now; the message says why and what to do."""
-
-
-def display_name(user: Any) -> str:
-    return user.get_full_name() or user.get_username()
-
-
-def idle_limit() -> dt.timedelta:
-    return dt.timedelta(minutes=settings.CLAIM_IDLE_MINUTES)
 
 
 def may_take(user: Any, task: RecordTask) -> str | None:
@@ -108,7 +100,7 @@ def _finished_message(task: RecordTask) -> str:
 def _taken_message(task: RecordTask) -> str:
     return _("Already taken by %(name)s (claimed %(when)s). Choose another case.") % {
         "name": display_name(task.owner),
-        "when": timezone.localtime(task.assigned).strftime("%d/%m/%Y %H:%M") if task.assigned else "",
+        "when": local_text(task.assigned),
     }
 
 

@@ -109,7 +109,7 @@ def task_fill(task: RecordTask, *, record: CivilRecord, stage: Stage, now: dt.da
             "return": {
                 "reason": record.last_reason,
                 "remarks": record.return_remarks or {},
-                "by": _display(record.returned_by) if record.returned_by_id else _("national database"),
+                "by": display_name(record.returned_by) if record.returned_by_id else _("national database"),
                 "at": record.returned_at.isoformat() if record.returned_at else None,
             },
         }
@@ -122,8 +122,14 @@ def _permission_object(task: RecordTask) -> None:
     task.owner_permission_obj_pk = str(task.unit_id)
 
 
-def _display(user: Any) -> str:
+def display_name(user: Any) -> str:
+    """How a person is named in messages: full name, else user name ("" for nobody)."""
     return (user.get_full_name() or user.get_username()) if user is not None else ""
+
+
+def local_text(value: dt.datetime | None) -> str:
+    """dd/mm/yyyy hh:mm in the local time zone (as the `date:"d/m/Y H:i"` filter writes it); "" for None."""
+    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if value else ""
 
 
 def _human_task(
@@ -308,14 +314,18 @@ def processes_start_for(records: Iterable[CivilRecord]) -> int:
 # --- following the record ------------------------------------------------------------------
 
 
-def claim_is_live(task: RecordTask, now: dt.datetime | None = None) -> bool:
-    """Is the task held by someone whose claim has not expired?"""
+def idle_limit() -> dt.timedelta:
+    """How long a claim lasts without activity (settings.CLAIM_IDLE_MINUTES)."""
     from django.conf import settings
 
+    return dt.timedelta(minutes=settings.CLAIM_IDLE_MINUTES)
+
+
+def claim_is_live(task: RecordTask, now: dt.datetime | None = None) -> bool:
+    """Is the task held by someone whose claim has not expired?"""
     if task.owner_id is None or task.status != STATUS.ASSIGNED:
         return False
-    idle = dt.timedelta(minutes=settings.CLAIM_IDLE_MINUTES)
-    return task.last_activity is None or task.last_activity >= (now or timezone.now()) - idle
+    return task.last_activity is None or task.last_activity >= (now or timezone.now()) - idle_limit()
 
 
 def open_task_of(record: CivilRecord) -> RecordTask | None:
@@ -358,10 +368,8 @@ def process_follow(record: CivilRecord, event: str, actor: Any) -> None:
             raise TransitionRefused(
                 _("%(name)s is working on this (claimed %(when)s). Ask them, or a supervisor, to release it.")
                 % {
-                    "name": _display(task.owner),
-                    "when": timezone.localtime(task.assigned).strftime("%d/%m/%Y %H:%M")
-                    if task.assigned
-                    else "",
+                    "name": display_name(task.owner),
+                    "when": local_text(task.assigned),
                 }
             )
         task_complete(task, actor=actor, outcome="returned" if event == "return" else "done")

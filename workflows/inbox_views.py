@@ -36,7 +36,7 @@ from registry.record_data import record_input_from
 from registry.scans import scan_store
 from workflows import claims, inbox, services
 from workflows.claims import ClaimRefused
-from workflows.flows import claim_is_live
+from workflows.flows import claim_is_live, local_text
 from workflows.inbox_forms import InboxFilterForm
 from workflows.machine import TransitionRefused
 from workflows.models import RecordTask, Stage
@@ -107,10 +107,10 @@ def _rows(items: list[RecordTask], which: str, now: dt.datetime) -> list[dict[st
                 "is_return": task.is_return,
                 "unit": task.unit_name,
                 "stage": stage_labels.get(task.stage, task.stage),
-                "created": _local_text(task.created),
-                "due": _local_text(task.due_at),
+                "created": local_text(task.created),
+                "due": local_text(task.due_at),
                 "overdue": inbox.overdue(task, now),
-                "finished": _local_text(task.finished),
+                "finished": local_text(task.finished),
                 "outcome_returned": task.data.get("outcome") == "returned",
                 "return_reason": returned.get("reason", ""),
                 "return_by": returned.get("by", ""),
@@ -130,11 +130,6 @@ def _url_with_pk(name: str) -> Callable[[int], str]:
 
 
 _PK_MARKER = 918273645
-
-
-def _local_text(value: dt.datetime | None) -> str:
-    """dd/mm/yyyy hh:mm in the local time zone, as the `date:"d/m/Y H:i"` filter writes it."""
-    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if value else ""
 
 
 @login_required
