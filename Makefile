@@ -35,7 +35,7 @@ help:
 	@echo "make run          set up, then serve http://$(HOST):$(PORT) (daphne, DEBUG=1) with the job worker"
 	@echo "make test         set up, then run the test suite (PYTEST_ARGS=... to pass options)"
 	@echo "make setup        virtualenv, dependencies, migrations, units, demo data, translations"
-	@echo "make lint         ruff check, ruff format --check, mypy, makemigrations --check"
+	@echo "make lint         ruff check, ruff format --check, mypy, import layers, makemigrations --check"
 	@echo "make bench        benchmark with 1,000,000 records (bench-quick: 50,000)"
 	@echo "make db-stop      stop the embedded PostgreSQL (var/pgdata)"
 	@echo "make constraints  rewrite constraints.txt from the virtualenv (the lock)"
@@ -88,6 +88,7 @@ lint: deps
 	echo "ruff check ."; $(VENV)/bin/ruff check . || rc=1; \
 	echo "ruff format --check ."; $(VENV)/bin/ruff format --check . || rc=1; \
 	echo "mypy ."; $(VENV)/bin/mypy . || rc=1; \
+	echo "lint-imports (layers, DESIGN.md §9)"; $(VENV)/bin/lint-imports --no-cache || rc=1; \
 	echo "makemigrations --check"; $(MANAGE) makemigrations --check --dry-run || rc=1; \
 	exit $$rc
 

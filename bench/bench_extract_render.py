@@ -24,6 +24,7 @@ django.setup()
 
 from django.utils import timezone  # noqa: E402
 
+from config.demo import demo_seed  # noqa: E402
 from printing.rendering import (  # noqa: E402
     IssueFacts,
     merge_pdfs,
@@ -32,7 +33,6 @@ from printing.rendering import (  # noqa: E402
     render_pages,
 )
 from printing.selectors import PRINTABLE_STATES  # noqa: E402
-from registry.demo import demo_seed  # noqa: E402
 from registry.models import CivilRecord  # noqa: E402
 
 

@@ -4,7 +4,7 @@
 
 Loads N synthetic birth cases (names with realistic frequencies from registry.dedup_eval)
 into a unit of its own ("BENCH-DEDUP", reused on later runs), then runs probes through
-`registry.duplicates.find_likely_duplicates` (the function the entry screen, the approval
+`registry.matching.find_likely_duplicates` (the function the entry screen, the approval
 check and imports call) and prints p50/p95/p99 latency and how many rows a check touched.
 Half the probes are variants of stored cases, half new people.
 """
@@ -27,12 +27,12 @@ import django
 django.setup()
 
 from django.db import connection, transaction  # noqa: E402
-
 from registry.dedup_eval import KINDS, _case, _person, make_variant  # noqa: E402
-from registry.duplicates import dedup_keys, find_likely_duplicates, probe_keys  # noqa: E402
+
+from registry.matching import dedup_keys, find_likely_duplicates, probe_keys  # noqa: E402
 from registry.models import AdministrativeUnit, CivilRecord, Party, RecordState, RegisterBook  # noqa: E402
-from registry.names import name_exact_key, name_key  # noqa: E402
 from registry.services import unit_create  # noqa: E402
+from vietnamese.names import name_exact_key, name_key  # noqa: E402
 
 BOOK_SIZE = 10_000
 BATCH = 5_000

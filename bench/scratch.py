@@ -15,8 +15,9 @@ SCRATCH_PREFIX = "bench-"
 
 def scratch_book(*, commune, label: str, cases: int, actor, scans_by=None) -> list[int]:
     """A scratch birth book of `cases` slots in `commune`, each with a (fake) stored scan; its record ids."""
-    from registry.models import CivilRecord, ScanFile
+    from registry.models import CivilRecord
     from registry.services import book_register
+    from scans.models import ScanFile
 
     book = book_register(
         custodian=commune,

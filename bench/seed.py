@@ -5,7 +5,7 @@ books by event type and year (births ~60 %, deaths ~20 %, marriages ~15 %, the
 rest ~5 %), at most 500 cases a book; states by digitization phase (the recent
 phases mostly approved or transferred, the old ones mostly still collected or
 scanned); entered records carry their people (Vietnamese names with name_key and
-name_exact_key computed by registry.names), a registration date, and the hard
+name_exact_key computed by vietnamese.names), a registration date, and the hard
 identity key of births and deaths (by PIN from 2016, else name + birth date + mother).
 Every record also gets one viewflow Process of the peer-baseline flow
 (bench/flows.py) and its tasks: one finished task, and for open work one task
@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from bench import db
 from bench import names_data as nd
-from registry.duplicates import PRIMARY_ROLE, DedupPerson, dedup_keys
+from registry.matching import PRIMARY_ROLE, DedupPerson, dedup_keys
 from registry.partial_dates import PartialDate
 
 SEED_VERSION = "3"  # 2: the project's own workflow processes and tasks (issue 3); 3: progress counters
@@ -451,7 +451,7 @@ class NameMaker:
     """Draws Vietnamese names and caches their keys (a few thousand distinct names)."""
 
     def __init__(self, rng: random.Random):
-        from registry.names import name_exact_key, name_key
+        from vietnamese.names import name_exact_key, name_key
 
         self.rng = rng
         self._key, self._exact = name_key, name_exact_key
@@ -519,7 +519,7 @@ class CommuneRows:
         text = ["", "", "", "", ""]  # place, signer, title, performer, note
         event = [None, None, None, "", "", ""]  # y, m, d, time, place, cause
         identity = None
-        keys: list[str] = []  # the likely-duplicate blocking keys (registry.duplicates)
+        keys: list[str] = []  # the likely-duplicate blocking keys (registry.matching)
         approved_at = transferred_at = None
         if entered:
             reg = dt.date(book.year, rng.randint(1, 12), rng.randint(1, 28))

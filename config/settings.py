@@ -64,15 +64,19 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "viewflow",
     "viewflow.workflow",
+    # Project apps by layer, bottom up (DESIGN.md §9; `make lint` checks the imports).
+    "audit",
     "registry",
     "permissions.apps.PermissionsConfig",
-    "audit",
     "workflows",
+    "scans",
     "forms.apps.FormsConfig",
+    "duplicates",
+    "imports.apps.ImportsConfig",
     "printing",
     "transfer",
     "reports",
-    "registry.imports.apps.ImportsConfig",
+    "config",  # last: wires the hooks (config.wiring) once every app is loaded
 ]
 
 MIDDLEWARE = [

@@ -8,10 +8,11 @@ urlpatterns = [
     path("", include("registry.urls")),
     path("", include("workflows.urls")),
     path("", include("permissions.urls")),
-    path("", include("audit.urls")),
     path("transfer/", include("transfer.urls")),
     path("progress/", include("reports.urls")),
     path("", include("printing.urls")),
     path("", include("forms.urls")),
-    path("imports/", include("registry.imports.urls")),
+    path("", include("scans.urls")),
+    path("", include("duplicates.urls")),
+    path("imports/", include("imports.urls")),
 ]

@@ -27,9 +27,9 @@ from registry.event_fields import (
     field_label,
     spec_for,
 )
-from registry.legacy_encodings import ENCODING_LABELS, fix_legacy
 from registry.models import PartyRole, RegistrationType, Sex
 from registry.record_data import RECORD_TEXT_FIELDS, RecordInput
+from vietnamese.legacy_encodings import ENCODING_LABELS, fix_legacy
 
 DATE_HELP = _l("dd/mm/yyyy, mm/yyyy or yyyy; empty if the book has no information")
 # Generous limits: the validation service reports overlong text with its own message.

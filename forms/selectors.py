@@ -7,8 +7,8 @@ from typing import Any
 from django.urls import reverse
 
 from permissions.scoping import can
-from registry.duplicates import PRIMARY_ROLE, Candidate
 from registry.event_fields import CARRY_FORWARD_FIELDS
+from registry.matching import PRIMARY_ROLE, Candidate
 from registry.models import CivilRecord, Party, RecordState
 from registry.partial_dates import PartialDate
 

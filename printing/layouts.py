@@ -14,10 +14,10 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from printing.date_words import date_in_words
 from registry.event_fields import paper_words
 from registry.models import CivilRecord, EventType, Party, PartyRole, Sex
 from registry.partial_dates import PartialDate, parse_partial_date
+from vietnamese.words import date_in_words
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from permissions.scoping import records_visible_to, scope_q
 from printing.layouts import extract_content
 from printing.models import ExtractIssue
 from registry.models import CivilRecord, RecordState
-from registry.names import name_key
+from vietnamese.names import name_key
 
 PRINTABLE_STATES = (RecordState.APPROVED, RecordState.TRANSFERRED)
 
@@ -49,9 +49,9 @@ def print_refusal(record: CivilRecord) -> str | None:
 
     Only approved or transferred records print; not while a correction is under
     review, and not while any approval check (e.g. an unresolved likely duplicate,
-    `workflows.services.APPROVAL_CHECKS`) objects.
+    `workflows.hooks.APPROVAL_CHECKS`) objects.
     """
-    from workflows.services import APPROVAL_CHECKS
+    from workflows.hooks import APPROVAL_CHECKS
 
     since = open_correction_since(record)
     if since is not None:

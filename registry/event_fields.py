@@ -19,7 +19,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import EventType, PartyRole, Sex
-from registry.names import name_key
+from vietnamese.names import name_key
 
 TEXT = "text"
 DATE = "date"

@@ -1,4 +1,4 @@
-"""Administrative units, register books, civil records, the people in them, and scans.
+"""Administrative units, register books, civil records, the people in them, and duplicate pairs.
 
 One `CivilRecord` is one case in one book. Its `state` is written only by the
 services in `workflows.services`, through the state machine in
@@ -267,7 +267,7 @@ class CivilRecord(models.Model):  # type: ignore[django-manager-missing]
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
     # Blocking keys of the likely-duplicate check ("birth|nguyen|an|2020" and one-letter
-    # deletions of family and given name): see registry.duplicates.
+    # deletions of family and given name): see registry.matching.
     dedup_keys = ArrayField(models.CharField(max_length=200), default=list, blank=True, editable=False)
 
     scanned_by = models.ForeignKey(
@@ -428,46 +428,6 @@ class Party(models.Model):
         return PartialDate(self.birth_year, self.birth_month, self.birth_day)
 
 
-class ScanSource(models.TextChoices):
-    UPLOAD = "upload", _("Uploaded for the case")
-    BOOK_SPLIT = "book_split", _("Split from a book scan")
-    BATCH = "batch", _("Matched from a named batch")
-
-
-def scan_upload_to(instance: ScanFile, filename: str) -> str:
-    # The stored name never uses what the user sent: only the record id and the hash.
-    return f"scans/{instance.record.unit_id}/{instance.record_id}/{instance.sha256[:16]}.pdf"
-
-
-class ScanFile(models.Model):
-    """The PDF of a case. The current one is the newest; older ones are kept."""
-
-    record = models.ForeignKey(CivilRecord, on_delete=models.PROTECT, related_name="scans")
-    file = models.FileField(upload_to=scan_upload_to, max_length=255)
-    sha256 = models.CharField(max_length=64, db_index=True)
-    size = models.PositiveIntegerField()
-    pages = models.PositiveSmallIntegerField()
-    original_name = models.CharField(max_length=255, blank=True)
-    canonical_name = models.CharField(max_length=255, blank=True)
-    # Issue 5: hash of the bytes as uploaded (the stored PDF is rebuilt), where it came from,
-    # and what the pipeline did (kind, active content removed, per-page dpi and quality).
-    original_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
-    source = models.CharField(max_length=16, choices=ScanSource.choices, default=ScanSource.UPLOAD)
-    processing = models.JSONField(default=dict, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("scan")
-        verbose_name_plural = _("scans")
-        ordering = ["-uploaded_at", "-id"]
-
-    def __str__(self) -> str:
-        return self.canonical_name or self.original_name or f"scan {self.pk}"
-
-
 # Who appears in a case of each type, in the order the paper book lists them.
 EVENT_PARTY_ROLES: dict[str, tuple[str, ...]] = {
     EventType.BIRTH: (PartyRole.SUBJECT, PartyRole.MOTHER, PartyRole.FATHER),
@@ -481,137 +441,6 @@ EVENT_PARTY_ROLES: dict[str, tuple[str, ...]] = {
     EventType.MARITAL_STATUS: (PartyRole.SUBJECT,),
     EventType.ADOPTION: (PartyRole.ADOPTEE, PartyRole.ADOPTIVE_FATHER, PartyRole.ADOPTIVE_MOTHER),
 }
-
-
-# --- Scan pipeline (issue 5): provenance of a scan, whole-book scans and their split, named batches.
-
-
-def book_scan_upload_to(instance: BookScan, filename: str) -> str:
-    return f"book-scans/{instance.book.custodian_id}/{instance.book_id}/{instance.sha256[:16]}.pdf"
-
-
-class BookScan(models.Model):
-    """A whole book scanned as one PDF, kept so that its pages can be split into cases."""
-
-    book = models.ForeignKey(RegisterBook, on_delete=models.PROTECT, related_name="scan_uploads")
-    file = models.FileField(upload_to=book_scan_upload_to, max_length=255)
-    sha256 = models.CharField(max_length=64, db_index=True)
-    size = models.BigIntegerField()
-    pages = models.PositiveIntegerField()
-    active_content = models.JSONField(default=list, blank=True)
-    original_name = models.CharField(max_length=255, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("book scan")
-        verbose_name_plural = _("book scans")
-        ordering = ["-uploaded_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.book} ({self.pages} p.)"
-
-
-class JobStatus(models.TextChoices):
-    PENDING = "pending", _("Waiting")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Finished")
-    FAILED = "failed", _("Stopped by an error")
-
-
-class ScanSplitJob(models.Model):
-    """Cutting a book scan into one PDF per case; each case is committed on its own."""
-
-    book_scan = models.ForeignKey(BookScan, on_delete=models.PROTECT, related_name="jobs")
-    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
-    error = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("book split")
-        verbose_name_plural = _("book splits")
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.book_scan} – {self.get_status_display()}"
-
-
-class ItemStatus(models.TextChoices):
-    PENDING = "pending", _("Waiting")
-    DONE = "done", _("Stored")
-    REFUSED = "refused", _("Refused")
-    UNMATCHED = "unmatched", _("No matching case")
-    AMBIGUOUS = "ambiguous", _("Several possible cases")
-
-
-class ScanSplitItem(models.Model):
-    """One case of a book split: which pages, and what came of them."""
-
-    job = models.ForeignKey(ScanSplitJob, on_delete=models.CASCADE, related_name="items")
-    record = models.ForeignKey(CivilRecord, on_delete=models.PROTECT, related_name="+")
-    first_page = models.PositiveIntegerField()
-    last_page = models.PositiveIntegerField()
-    status = models.CharField(max_length=16, choices=ItemStatus.choices, default=ItemStatus.PENDING)
-    scan = models.ForeignKey(ScanFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    message = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["job", "id"]
-        constraints = [models.UniqueConstraint(fields=["job", "record"], name="split_item_one_per_record")]
-
-    def __str__(self) -> str:
-        return f"{self.record_id}: {self.first_page}-{self.last_page}"
-
-
-class ScanBatch(models.Model):
-    """Files named by the naming rule (or book + entry number), to be matched to their cases."""
-
-    unit = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT, related_name="+")
-    book = models.ForeignKey(RegisterBook, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"batch {self.pk}"
-
-
-def batch_item_upload_to(instance: ScanBatchItem, filename: str) -> str:
-    # Staging only: never served, and the name never comes from the user.
-    return f"scan-batches/{instance.batch_id}/{instance.sha256[:16]}.bin"
-
-
-class ScanBatchItem(models.Model):
-    batch = models.ForeignKey(ScanBatch, on_delete=models.CASCADE, related_name="items")
-    original_name = models.CharField(max_length=255)
-    sha256 = models.CharField(max_length=64)
-    file = models.FileField(upload_to=batch_item_upload_to, max_length=255, blank=True)
-    status = models.CharField(max_length=16, choices=ItemStatus.choices, default=ItemStatus.PENDING)
-    record = models.ForeignKey(CivilRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    candidates = models.JSONField(default=list, blank=True)
-    scan = models.ForeignKey(ScanFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    message = models.TextField(blank=True)
-    # Not a column: set by `scan_views.scan_batch_detail` for its template (visible `candidates`).
-    candidate_records: list[CivilRecord]
-
-    class Meta:
-        ordering = ["batch", "id"]
-        indexes = [models.Index(fields=["batch", "status"], name="batch_item_status")]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class DuplicateStatus(models.TextChoices):

@@ -18,13 +18,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
-from registry.duplicates import dedup_keys, person_from_clean
 from registry.event_fields import CHOICE, COMMON_LABELS, DATE, EVENT_SPECS, ROLE_SEX, EventSpec
-from registry.legacy_encodings import ENCODING_LABELS, fix_legacy, mixed_encoding
+from registry.matching import dedup_keys, person_from_clean
 from registry.models import CivilRecord, EventType, Party, PartyRole, RegistrationType, Sex
-from registry.names import clean_name, name_exact_key, name_key
 from registry.partial_dates import PartialDate, parse_partial_date
 from registry.record_checks import check_consistency
+from vietnamese.legacy_encodings import ENCODING_LABELS, fix_legacy, mixed_encoding
+from vietnamese.names import clean_name, name_exact_key, name_key
 
 RECORD_TEXT_FIELDS = (
     "registration_place",

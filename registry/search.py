@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from permissions.scoping import records_visible_to
-from registry.duplicates import PRIMARY_ROLE
+from registry.matching import PRIMARY_ROLE
 from registry.models import CivilRecord, Party, PartyRole
-from registry.names import name_key
+from vietnamese.names import name_key
 
 
 @dataclass

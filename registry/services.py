@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from typing import Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -21,9 +21,15 @@ from registry.models import (
     UnitLevel,
 )
 
-# Called inside the transaction with (book, created slots) whenever slots are created
-# (the progress counters of `reports` register here).
-SLOTS_CREATED_HOOKS: list[Callable[[RegisterBook, list[CivilRecord]], None]] = []
+
+class SlotsCreatedHook(Protocol):
+    """Runs inside the transaction that created empty case slots of a book (work items, counters)."""
+
+    def __call__(self, book: RegisterBook, slots: list[CivilRecord], /) -> None: ...
+
+
+# Filled by `config.wiring`.
+SLOTS_CREATED_HOOKS: list[SlotsCreatedHook] = []
 
 
 def unit_create(

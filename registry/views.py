@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Subquery
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
-from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from audit.models import AuditEvent
 from audit.services import audit_access
 from permissions.scoping import (
     books_visible_to,
-    can,
     get_book_for,
-    get_record_for,
     records_visible_to,
     units_visible_to,
 )
-from registry.history import record_history
 from registry.models import (
     SUBJECT_ROLES,
     AdministrativeUnit,
@@ -32,11 +30,10 @@ from registry.models import (
     EventType,
     Party,
     RecordState,
-    ScanFile,
 )
-from registry.scans import scan_download_name
+from registry.partial_dates import PartialDate
+from registry.search import RecordQuery, records_search
 from registry.services import book_register
-from workflows.machine import EVENT_LABELS, allowed_events
 
 PAGE_SIZE = 50
 
@@ -84,7 +81,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
         if data["year"]:
             records = records.filter(reg_year=data["year"])
         if data["name"]:
-            from registry.names import name_key
+            from vietnamese.names import name_key
 
             records = records.filter(parties__name_key__startswith=name_key(data["name"])).distinct()
     records = records.order_by("book_id", "entry_no")
@@ -93,64 +90,6 @@ def record_list(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(
         request, "registry/record_list.html", {"form": form, "page": page, "query": query.urlencode()}
-    )
-
-
-@login_required
-def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    record = get_record_for(request.user, pk, request=request)
-    audit_access(
-        request=request, action="view_record", unit_id=record.unit_id, obj=record, record_id=record.pk
-    )
-    events = [(e, EVENT_LABELS.get(e, e)) for e in allowed_events(record)]
-    trail = (
-        AuditEvent.objects.filter(record_id_value=record.pk, kind="change").order_by("seq")
-        if can(request.user, "view_records", record.unit_path)
-        else AuditEvent.objects.none()
-    )
-    return render(
-        request,
-        "registry/record_detail.html",
-        {
-            "record": record,
-            "parties": record.parties.all(),
-            "scans": record.scans.all()[:5],
-            "events": events,
-            "event_ids": [e for e, _label in events],
-            "history": record_history(record, trail),
-            "can": {
-                perm: can(request.user, perm, record.unit_path)
-                for perm in (
-                    "scan_record",
-                    "enter_record",
-                    "attach_record",
-                    "review_record",
-                    "approve_record",
-                    "reject_record",
-                    "resolve_duplicates",
-                )
-            },
-        },
-    )
-
-
-@xframe_options_sameorigin
-@login_required
-@xframe_options_sameorigin  # shown beside the data-entry and review forms
-def scan_download(request: HttpRequest, pk: int) -> FileResponse:
-    scan = ScanFile.objects.filter(pk=pk).select_related("record").first()
-    if scan is None:
-        raise Http404
-    record = get_record_for(request.user, scan.record_id, request=request)
-    audit_access(
-        request=request, action="download_scan", unit_id=record.unit_id, obj=scan, record_id=record.pk
-    )
-    scan.record = record
-    return FileResponse(
-        scan.file.open("rb"),
-        content_type="application/pdf",
-        filename=scan_download_name(scan),
-        as_attachment=request.GET.get("inline") != "1",
     )
 
 
@@ -225,3 +164,112 @@ def book_create(request: HttpRequest) -> HttpResponse:
             )
             return redirect("book_detail", pk=book.pk)
     return render(request, "registry/book_form.html", {"form": form})
+
+
+class SearchForm(forms.Form):
+    name = forms.CharField(label=_l("Name"), required=False, max_length=120)
+    pin = forms.CharField(label=_l("PIN"), required=False, max_length=20)
+    mother = forms.CharField(label=_l("Mother's name"), required=False, max_length=120)
+    father = forms.CharField(label=_l("Father's name"), required=False, max_length=120)
+    book_no = forms.CharField(label=_l("Book number"), required=False, max_length=32)
+    book_year = forms.IntegerField(label=_l("Book year"), required=False, min_value=1800, max_value=2100)
+    entry_no = forms.IntegerField(label=_l("Entry number"), required=False, min_value=1)
+    event_type = forms.ChoiceField(
+        label=_l("Event type"), choices=[("", "—"), *EventType.choices], required=False
+    )
+    state = forms.ChoiceField(label=_l("State"), choices=[("", "—"), *RecordState.choices], required=False)
+    registered_from = forms.DateField(label=_l("Registered from"), required=False, input_formats=["%d/%m/%Y"])
+    registered_to = forms.DateField(label=_l("Registered until"), required=False, input_formats=["%d/%m/%Y"])
+    born_from = forms.DateField(label=_l("Born from"), required=False, input_formats=["%d/%m/%Y"])
+    born_to = forms.DateField(label=_l("Born until"), required=False, input_formats=["%d/%m/%Y"])
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        for name in ("registered_from", "registered_to", "born_from", "born_to"):
+            self.fields[name].widget.attrs["placeholder"] = "dd/mm/yyyy"
+            self.fields[name].error_messages["invalid"] = _("Type the date as dd/mm/yyyy, e.g. 05/03/1998.")
+
+    def query(self) -> RecordQuery:
+        return RecordQuery(**{k: v for k, v in self.cleaned_data.items() if v not in (None, "")})
+
+
+def _search(request: HttpRequest) -> tuple[SearchForm, Any]:
+    form = SearchForm(request.GET or None)
+    if not (form.is_bound and form.is_valid()) or form.query().is_empty:
+        return form, None
+    query = form.query()
+    audit_access(
+        request=request, action="search", changes={k: str(v) for k, v in query.__dict__.items() if v}
+    )
+    return form, Paginator(records_search(request.user, query), PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _primary_names(records: list[Any]) -> dict[int, Any]:
+    from registry.matching import PRIMARY_ROLE
+    from registry.models import Party
+
+    return {
+        p.record_id: p
+        for p in Party.objects.filter(
+            record_id__in=[r.pk for r in records], role__in=set(PRIMARY_ROLE.values())
+        )
+    }
+
+
+@login_required
+def record_search(request: HttpRequest) -> HttpResponse:
+    form, page = _search(request)
+    rows = []
+    if page is not None:
+        names = _primary_names(list(page.object_list))
+        rows = [(r, names.get(r.pk)) for r in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "registry/search.html",
+        {"form": form, "page": page, "rows": rows, "query": query.urlencode()},
+    )
+
+
+@login_required
+def record_search_json(request: HttpRequest) -> JsonResponse:
+    form, page = _search(request)
+    if page is None:
+        errors = {k: [str(m) for m in v] for k, v in form.errors.items()} if form.is_bound else {}
+        return JsonResponse(
+            {
+                "error": _("Give at least one criterion.") if not errors else _("Correct the criteria."),
+                "fields": errors,
+            },
+            status=400,
+        )
+    names = _primary_names(list(page.object_list))
+    results = []
+    for record in page.object_list:
+        party = names.get(record.pk)
+        results.append(
+            {
+                "id": record.pk,
+                "url": reverse("record_detail", args=[record.pk]),
+                "event_type": record.event_type,
+                "state": record.state,
+                "unit": record.unit.name,
+                "book_no": record.book.book_no,
+                "book_year": record.book.year,
+                "entry_no": record.entry_no,
+                "registration_date": str(record.registration_date),
+                "name": party.full_name if party else "",
+                "birth_date": str(PartialDate(party.birth_year, party.birth_month, party.birth_day))
+                if party
+                else "",
+            }
+        )
+    return JsonResponse(
+        {
+            "count": page.paginator.count,
+            "page": page.number,
+            "pages": page.paginator.num_pages,
+            "results": results,
+        }
+    )

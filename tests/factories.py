@@ -9,13 +9,13 @@ from typing import Any
 import factory
 from django.contrib.auth import get_user_model
 
+from config.demo import demo_scan_pdf
 from permissions.roles import Role
 from permissions.services import role_grant
-from registry.demo import demo_scan_pdf
 from registry.models import AdministrativeUnit, CivilRecord, EventType, RegisterBook
 from registry.record_data import RecordInput
-from registry.scans import scan_store
 from registry.services import book_register, unit_create
+from scans.intake import scan_store
 from workflows import services as wf
 
 _codes = itertools.count(90000)

@@ -14,8 +14,9 @@ from django.urls import reverse
 from moto import mock_aws
 
 from printing.services import extract_issue
-from registry import scans
-from registry.models import EventType, JobStatus
+from registry.models import EventType
+from scans import book_split
+from scans.models import JobStatus
 from tests import scan_samples as samples
 from tests.printing.data import ISSUE, extract_input
 
@@ -79,10 +80,10 @@ def test_an_issued_extract_is_kept_in_the_bucket_and_reprinted_from_it(s3, world
 def test_a_book_scan_in_the_bucket_splits_into_its_cases(s3, world):
     book = world.book(year=2019, book_no="09", cases=2)
     upload = SimpleUploadedFile("book.pdf", samples.book_pdf(3), content_type="application/pdf")
-    book_scan = scans.book_scan_upload(book=book, actor=world.clerk, upload=upload)
-    ranges = scans.split_ranges_parse("1: 1\n2: 2-3", book_scan=book_scan)
+    book_scan = book_split.book_scan_upload(book=book, actor=world.clerk, upload=upload)
+    ranges = book_split.split_ranges_parse("1: 1\n2: 2-3", book_scan=book_scan)
 
-    job = scans.split_job_create(book_scan=book_scan, actor=world.clerk, ranges=ranges)
+    job = book_split.split_job_create(book_scan=book_scan, actor=world.clerk, ranges=ranges)
 
     job.refresh_from_db()
     assert job.status == JobStatus.DONE
@@ -96,8 +97,8 @@ def test_a_book_scan_in_the_bucket_splits_into_its_cases(s3, world):
 def test_a_legacy_file_in_the_bucket_is_checked_and_imported(s3, world, tmp_path, kind):
     from openpyxl import Workbook
 
-    from registry.imports.services import legacy_import
-    from tests.registry.imports.test_import import birth_rows, names_in_db, write_csv
+    from imports.services import legacy_import
+    from tests.imports.test_import import birth_rows, names_in_db, write_csv
 
     rows = birth_rows(["Nguyễn Văn Hùng", "Trần Thị Thuỷ"])
     path = write_csv(tmp_path, rows)

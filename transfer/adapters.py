@@ -28,7 +28,8 @@ from typing import Any
 
 from django.conf import settings
 
-from registry.models import CivilRecord, ScanFile
+from registry.models import CivilRecord
+from scans.models import ScanFile
 from transfer.ministry_format import record_row
 
 ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
@@ -63,7 +64,7 @@ def scan_name(record: CivilRecord, scan: ScanFile | None) -> str:
     if scan is not None and scan.canonical_name:
         name = scan.canonical_name
         return name if name.lower().endswith(".pdf") else f"{name}.pdf"
-    from registry.scans import scan_canonical_name
+    from scans.naming import scan_canonical_name
 
     return scan_canonical_name(record)
 

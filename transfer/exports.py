@@ -32,7 +32,8 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from registry.models import CivilRecord, Party, RecordState, RegisterBook, ScanFile
+from registry.models import CivilRecord, Party, RecordState, RegisterBook
+from scans.models import ScanFile
 from transfer.adapters import scan_name
 from transfer.ministry_format import columns_for, record_row
 

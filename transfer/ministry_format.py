@@ -28,6 +28,7 @@ from registry.event_fields import choice_from_words, paper_words
 from registry.models import EVENT_PARTY_ROLES, CivilRecord, EventType, PartyRole
 from registry.partial_dates import PartialDate, parse_partial_date
 from registry.record_data import RecordInput
+from vietnamese.words import date_in_words
 
 COMMON_COLUMNS = (
     "so",
@@ -175,54 +176,6 @@ def parse_ministry_date(text: Any) -> str:
     if hasattr(text, "strftime"):
         return text.strftime("%d/%m/%Y")
     return str(parse_partial_date(str(text).strip()))
-
-
-_DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
-
-
-def vietnamese_number(n: int) -> str:
-    """0–9999 in words as written on civil-status documents: 2020 → "hai nghìn không trăm hai mươi"."""
-    if n < 10:
-        return _DIGITS[n]
-    if n < 100:
-        tens, unit = divmod(n, 10)
-        head = "mười" if tens == 1 else f"{_DIGITS[tens]} mươi"
-        if unit == 0:
-            return head
-        if unit == 5:
-            tail = "lăm"
-        elif unit == 1 and tens > 1:
-            tail = "mốt"
-        elif unit == 4 and tens > 1:
-            tail = "tư"
-        else:
-            tail = _DIGITS[unit]
-        return f"{head} {tail}"
-    if n < 1000:
-        hundreds, rest = divmod(n, 100)
-        head = f"{_DIGITS[hundreds]} trăm"
-        if rest == 0:
-            return head
-        return f"{head} lẻ {_DIGITS[rest]}" if rest < 10 else f"{head} {vietnamese_number(rest)}"
-    thousands, rest = divmod(n, 1000)
-    head = f"{_DIGITS[thousands]} nghìn"
-    if rest == 0:
-        return head
-    if rest < 100:
-        return f"{head} không trăm " + (f"lẻ {_DIGITS[rest]}" if rest < 10 else vietnamese_number(rest))
-    return f"{head} {vietnamese_number(rest)}"
-
-
-def date_in_words(value: PartialDate) -> str:
-    """ "Ngày hai tháng ba năm hai nghìn không trăm hai mươi"; partial dates say only what is known."""
-    if value.year is None:
-        return ""
-    year = f"năm {vietnamese_number(value.year)}"
-    if value.month is None:
-        return year.capitalize()
-    if value.day is None:
-        return f"Tháng {vietnamese_number(value.month)} {year}"
-    return f"Ngày {vietnamese_number(value.day)} tháng {vietnamese_number(value.month)} {year}"
 
 
 # --- export --------------------------------------------------------------------------

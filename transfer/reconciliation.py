@@ -34,10 +34,10 @@ from django.utils.translation import gettext as _
 from audit.services import audit_change
 from permissions.scoping import can
 from registry.models import CivilRecord, Party, RecordState, Sex
-from registry.names import clean_name, name_exact_key, name_key
 from registry.partial_dates import PartialDate, parse_partial_date
 from registry.record_data import record_input_from
 from transfer.models import DiffStatus, PopulationExtract, ReconciliationItem, Resident
+from vietnamese.names import clean_name, name_exact_key, name_key
 from workflows import services as wf
 from workflows.machine import TransitionRefused
 

@@ -9,7 +9,6 @@ urlpatterns = [
     path("done/", views.inbox_list, {"which": "done"}, name="inbox_done"),
     path("counts/", views.inbox_counts, name="inbox_counts"),
     path("claim-next/", views.tasks_claim_next, name="tasks_claim_next"),
-    path("tasks/<int:pk>/", views.task_work, name="task_work"),
     path("tasks/<int:pk>/claim/", views.task_claim, name="task_claim"),
     path("tasks/<int:pk>/release/", views.task_release, name="task_release"),
     path("tasks/<int:pk>/reassign/", views.task_reassign, name="task_reassign"),

@@ -1,6 +1,8 @@
-"""Inbox pages and the work screens of each stage. Thin: selectors read, services decide.
+"""Inbox pages, claims and the book approval. Thin: selectors read, services decide.
 
-Every task is reached through `_task_for`, which goes through
+The work screen of each stage is `forms.work_views.task_work`.
+
+Every task is reached through `task_for`, which goes through
 `permissions.scoping.get_record_for` (404 and an audited refusal outside one's scope).
 On any refusal the page is shown again with the user's input and a message that
 says what to do.
@@ -17,7 +19,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.backends.utils import csrf_input
@@ -26,17 +27,14 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from viewflow.workflow.status import STATUS
 
 from audit.services import audit_change
-from forms.entry import RecordForm
 from permissions.scoping import can, get_book_for, get_record_for, records_visible_to
+from registry.event_fields import field_label
 from registry.models import CivilRecord, EventType, PartyRole
-from registry.record_data import record_input_from
-from registry.scans import scan_store
 from workflows import claims, inbox, services
 from workflows.claims import ClaimRefused
-from workflows.flows import claim_is_live, local_text
+from workflows.flows import local_text
 from workflows.inbox_forms import InboxFilterForm
 from workflows.machine import TransitionRefused
 from workflows.models import RecordTask, Stage
@@ -138,7 +136,7 @@ def inbox_counts(request: HttpRequest) -> JsonResponse:
     return JsonResponse(inbox.counts_for(request.user))
 
 
-def _task_for(request: HttpRequest, pk: int) -> RecordTask:
+def task_for(request: HttpRequest, pk: int) -> RecordTask:
     task = RecordTask.objects.filter(pk=pk).exclude(stage="").select_related("owner").first()
     if task is None:
         raise Http404("No such work item.")
@@ -156,7 +154,7 @@ def _back(request: HttpRequest, default: str = "inbox_queue") -> str:
 @login_required
 @require_POST
 def task_claim(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _task_for(request, pk)
+    task = task_for(request, pk)
     try:
         claims.task_claim(task=task, actor=request.user)
     except ClaimRefused as exc:
@@ -194,7 +192,7 @@ def _filter_query(data: Any) -> str:
 @login_required
 @require_POST
 def task_release(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _task_for(request, pk)
+    task = task_for(request, pk)
     try:
         claims.task_release(task=task, actor=request.user)
     except ClaimRefused as exc:
@@ -207,7 +205,7 @@ def task_release(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _task_for(request, pk)
+    task = task_for(request, pk)
     to_user = get_user_model().objects.filter(pk=request.POST.get("user") or 0).first()
     try:
         if to_user is None:
@@ -222,245 +220,25 @@ def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("task_work", pk=task.pk)
 
 
-# --- the work screens ----------------------------------------------------------------------
-
-
-def _record_rows(record: CivilRecord, remarks: dict[str, str]) -> list[tuple[str, list[dict[str, str]]]]:
-    """The entered data as (section, rows) with the remark key of each field, for review."""
-    form = RecordForm(
-        initial=RecordForm.initial_from(record_input_from(record)), event_type=record.event_type
-    )
-    sections: list[tuple[str, list[Any]]] = [(_("Registration"), form.common_fields())]
-    sections += form.party_blocks()
-    result = []
-    for legend, fields in sections:
-        rows = []
-        for field in fields:
-            key = field.name.replace("__", ".")
-            value = form.initial.get(field.name, "")
-            choices = dict(getattr(field.field, "choices", []) or [])
-            shown = choices.get(value, value) if choices else value
-            rows.append({"key": key, "label": field.label, "value": shown, "remark": remarks.get(key, "")})
-        result.append((legend, rows))
-    return result
+# --- remarks and book approval -----------------------------------------------------------------
 
 
 def remark_rows(event_type: str, remarks: dict[str, str]) -> list[tuple[str, str]]:
-    """Remarks keyed by field ("subject.birth_date") as (“Person registered › Date of birth”, remark)."""
-    form = RecordForm(event_type=event_type)
+    """Remarks keyed by field ("subject.birth_date") as ("Person registered › Date of birth", remark).
+
+    Labels come from the one field vocabulary (`registry.event_fields.field_label`).
+    """
     rows = []
     for key, text in remarks.items():
-        name = key.replace(".", "__")
-        field = form.fields.get(name)
-        label = str(field.label) if field else key
-        if field and "__" in name:
-            role = name.split("__", 1)[0]
-            label = f"{PartyRole(role).label} › {label}" if role in PartyRole.values else label
-        rows.append((label, text))
-    return rows
-
-
-def _entry_sections(form: RecordForm, remarks: dict[str, str]) -> list[tuple[str, list[tuple[Any, str]]]]:
-    sections: list[tuple[str, list[Any]]] = [(_("Registration"), form.common_fields())]
-    sections += form.party_blocks()
-    return [
-        (legend, [(f, remarks.get(f.name.replace("__", "."), "")) for f in fields])
-        for legend, fields in sections
-    ]
-
-
-def _next_work(request: HttpRequest, record: CivilRecord) -> HttpResponse:
-    """After a step: the record's next task if it is mine (attach after enter), else my oldest claim."""
-    mine = RecordTask.objects.filter(owner=request.user, status=STATUS.ASSIGNED).exclude(stage="")
-    follow = mine.filter(record=record).first() or mine.order_by("is_return", "created", "id").first()
-    if follow is not None:
-        return redirect("task_work", pk=follow.pk)
-    return redirect("inbox_queue")
-
-
-def _version(request: HttpRequest) -> int | None:
-    try:
-        return int(request.POST["version"])
-    except (KeyError, ValueError):
-        return None
-
-
-@login_required
-def task_work(request: HttpRequest, pk: int) -> HttpResponse:
-    """The screen of one work item: the scan beside the data, and the stage's actions."""
-    task = _task_for(request, pk)
-    record = task.record
-    if record is None:  # _task_for always sets it (or answers 404)
-        raise Http404("No such record.")
-    user = request.user
-    if request.method == "GET":
-        claims.task_touch(task=task, actor=user)
-    remarks = (task.data or {}).get("return", {}).get("remarks", {}) if task.is_return else {}
-    context: dict[str, Any] = {
-        "task": task,
-        "record": record,
-        "scan": record.scans.first(),
-        "mine": task.owner_id == user.pk and claim_is_live(task),
-        "expired_mine": task.owner_id == user.pk
-        and task.status == STATUS.ASSIGNED
-        and not claim_is_live(task),
-        "held_by_other": task.owner_id not in (None, user.pk) and claim_is_live(task),
-        "open": task.status in (STATUS.NEW, STATUS.ASSIGNED),
-        "why_not": claims.may_take(user, task) if task.status in (STATUS.NEW, STATUS.ASSIGNED) else None,
-        "supervisor": claims.may_supervise(user, task),
-        "returned": (task.data or {}).get("return") if task.is_return else None,
-        "returned_rows": remark_rows(record.event_type, remarks),
-        "version": request.POST.get("version", record.version),
-        "reclaim_checked": bool(request.POST.get("reclaim")),
-    }
-    if context["supervisor"] and context["open"]:
-        context["eligible"] = claims.eligible_users(task)[:200]
-    handler = {
-        "scan": _work_scan,
-        "enter": _work_enter,
-        "attach": _work_attach,
-        "review": _work_check,
-        "approve": _work_check,
-    }[task.stage]
-    return handler(request, task, record, context, remarks)
-
-
-def _act(request: HttpRequest, task: RecordTask, action) -> str | None:
-    """Check the claim, then run the service. Returns the error message to show, or None on success."""
-    try:
-        claims.claim_for_action(task=task, actor=request.user, reclaim=bool(request.POST.get("reclaim")))
-        action()
-    except (ClaimRefused, TransitionRefused, services.ConflictError) as exc:
-        return str(exc)
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            raise  # data errors go onto the form's fields
-        return " ".join(exc.messages)
-    return None
-
-
-def _work_scan(request, task, record, context, remarks) -> HttpResponse:
-    if request.method == "POST":
-        upload = request.FILES.get("file")
-
-        def action() -> None:
-            if upload is None:
-                raise ValidationError(_("Choose the PDF file of the scan."))
-            scan_store(record=record, actor=request.user, content=upload.read(), original_name=upload.name)
-            services.record_scan(record=record, actor=request.user, expected_version=_version(request))
-
-        error = _act(request, task, action)
-        if error is None:
-            messages.success(request, _("Scan stored: the case goes on to data entry."))
-            return _next_work(request, record)
-        context["error"] = error
-    return render(request, "workflows/work/scan.html", context)
-
-
-def _work_enter(request, task, record, context, remarks) -> HttpResponse:
-    if request.method == "POST":
-        form = RecordForm(request.POST, event_type=record.event_type)
-        if form.is_valid():
-            data = form.to_input()
-            submit = "submit" in request.POST
-
-            def action() -> None:
-                if submit:
-                    services.record_enter(
-                        record=record, actor=request.user, data=data, expected_version=_version(request)
-                    )
-                else:
-                    services.record_data_save(
-                        record=record, actor=request.user, data=data, expected_version=_version(request)
-                    )
-                    claims.task_touch(task=task, actor=request.user)
-
-            try:
-                error = _act(request, task, action)
-            except ValidationError as exc:  # field by field, on the fields they name
-                form.add_service_errors(exc.message_dict)
-                error = ""
-            if error is None:
-                if submit:
-                    messages.success(request, _("Entered. Check the scan against the data and attach it."))
-                    return _next_work(request, record)
-                messages.success(request, _("Draft saved."))
-                return redirect("task_work", pk=task.pk)
-            if error:
-                form.add_error(None, error)
-    else:
-        form = RecordForm(
-            initial=RecordForm.initial_from(record_input_from(record)), event_type=record.event_type
-        )
-    context["form"] = form
-    context["sections"] = _entry_sections(form, remarks)
-    return render(request, "workflows/work/enter.html", context)
-
-
-def _work_attach(request, task, record, context, remarks) -> HttpResponse:
-    if request.method == "POST":
-        error = _act(
-            request,
-            task,
-            lambda: services.record_attach(
-                record=record, actor=request.user, expected_version=_version(request)
-            ),
-        )
-        if error is None:
-            messages.success(request, _("Attached: the case goes to review."))
-            return _next_work(request, record)
-        context["error"] = error
-    context["rows"] = _record_rows(record, {})
-    return render(request, "workflows/work/attach.html", context)
-
-
-def _work_check(request, task, record, context, remarks) -> HttpResponse:
-    """Review or approval: pass (approve), or return with a reason and remarks per field."""
-    posted_remarks = {k[len("remark:") :]: v for k, v in request.POST.items() if k.startswith("remark:")}
-    if request.method == "POST":
-        action_name = request.POST.get("action", "")
-        version = _version(request)
-        actions = {
-            "pass": lambda: services.record_review(
-                record=record, actor=request.user, expected_version=version
-            ),
-            "approve": lambda: services.record_approve(
-                record=record, actor=request.user, expected_version=version
-            ),
-            "return": lambda: services.record_return(
-                record=record,
-                actor=request.user,
-                reason=request.POST.get("reason", ""),
-                stage=request.POST.get("back_to", "entry"),
-                remarks=posted_remarks,
-                expected_version=version,
-            ),
-            "reject": lambda: services.record_reject(
-                record=record,
-                actor=request.user,
-                reason=request.POST.get("reason", ""),
-                expected_version=version,
-            ),
-        }
-        allowed = {"review": ("pass", "return"), "approve": ("approve", "return", "reject")}[task.stage]
-        if action_name not in allowed:
-            context["error"] = _("Choose an action: the buttons at the bottom of the form.")
+        head, _dot, rest = key.partition(".")
+        if head in PartyRole.values and rest:
+            role_label, _colon, label = field_label(event_type, f"party.{key}").partition(": ")
+            rows.append((f"{role_label} › {label}", text))
+        elif head == "d" and rest:
+            rows.append((field_label(event_type, f"details.{rest}"), text))
         else:
-            error = _act(request, task, actions[action_name])
-            if error is None:
-                done = {
-                    "pass": _("Review passed: the case goes to approval."),
-                    "approve": _("Approved: the case is on the ready-to-transfer list."),
-                    "return": _("Returned with your reason and remarks."),
-                    "reject": _("Rejected: the case is closed."),
-                }[action_name]
-                messages.success(request, done)
-                return _next_work(request, record)
-            context["error"] = error
-    context["rows"] = _record_rows(record, posted_remarks)
-    context["reason"] = request.POST.get("reason", "")
-    context["back_to"] = request.POST.get("back_to", "entry")
-    return render(request, "workflows/work/check.html", context)
+            rows.append((field_label(event_type, key), text))
+    return rows
 
 
 # --- approving a book page by page ---------------------------------------------------------

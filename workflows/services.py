@@ -8,7 +8,6 @@ happens after the commit (live inbox pushes) is deferred with `on_commit`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +22,7 @@ from audit.services import audit_change, audit_write_many
 from permissions.scoping import can, can_approve
 from registry.models import AdministrativeUnit, CivilRecord, EventType, Party, RecordState, RegisterBook
 from registry.record_data import RecordInput, apply_record_data, clean_record_input
+from workflows.hooks import APPROVAL_CHECKS, IMPORT_HOOKS, TRANSITION_HOOKS
 from workflows.machine import TransitionRefused, apply_transition, import_state_check
 
 
@@ -40,16 +40,6 @@ class DuplicateRecordError(ValidationError):
     def __init__(self, message: str, existing: CivilRecord | None):
         super().__init__(message, code="duplicate")
         self.existing = existing
-
-
-# Hooks run inside the transaction after a transition is saved: (record, event, actor).
-# Apps register here (e.g. the transfer outbox on "approve"); business logic stays in services.
-TRANSITION_HOOKS: list[Callable[[CivilRecord, str, Any], None]] = []
-# Called after commit with (record_id, event, actor_id): live pushes.
-AFTER_COMMIT_HOOKS: list[Callable[[int, str, int | None], None]] = []
-# Hooks run inside `records_import`'s transaction after a batch is saved: (book, records, actor).
-# Apps register here what a transition hook does for one record: work items, counters, the outbox.
-IMPORT_HOOKS: list[Callable[[RegisterBook, list[CivilRecord], Any], None]] = []
 
 
 def _lock(record: CivilRecord | int, expected_version: int | None) -> CivilRecord:
@@ -97,8 +87,6 @@ def _finish(
     )
     for hook in TRANSITION_HOOKS:
         hook(record, event, actor)
-    actor_id = getattr(actor, "pk", None)
-    transaction.on_commit(lambda: [h(record.pk, event, actor_id) for h in AFTER_COMMIT_HOOKS])
     return record
 
 
@@ -232,9 +220,6 @@ def record_review(
     apply_transition(record, "review", actor=actor)
     record.reviewed_by = actor
     return _finish(record, event="review", actor=actor, old_state=old, fields=["reviewed_by"])
-
-
-APPROVAL_CHECKS: list[Callable[[CivilRecord], str | None]] = []
 
 
 @transaction.atomic

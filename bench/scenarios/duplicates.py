@@ -1,6 +1,6 @@
 """Duplicate check at entry: what runs when a clerk submits a birth.
 
-With the soft check of issue 4 (`registry.duplicates.find_candidates` or alike) it
+With the soft check of issue 4 (`registry.matching.find_candidates` or alike) it
 times that. Until then it times the foundation's hard check: validate the input,
 compute its identity key (registry.record_data.identity_key) and look it up on the
 partial unique index (event_type, identity_key) of active records. Half the inputs
@@ -17,9 +17,9 @@ from bench.stats import profiled, summary, time_calls
 NAME = "duplicates"
 KEYS = ["dup_check_p95_ms", "dup_check_p50_ms"]
 CANDIDATES = [
-    ("registry.duplicates", "find_candidates"),
-    ("registry.duplicates", "likely_duplicates"),
-    ("registry.duplicates", "duplicate_candidates"),
+    ("registry.matching", "find_candidates"),
+    ("registry.matching", "likely_duplicates"),
+    ("registry.matching", "duplicate_candidates"),
 ]
 
 

@@ -37,7 +37,7 @@ from bench.stats import profiled
 NAME = "legacy_import"
 KEYS = ["import_records_per_s", "import_peak_rss_mb", "import_rss_10k_mb"]
 CANDIDATES = [
-    ("registry.imports.services", "legacy_import"),
+    ("imports.services", "legacy_import"),
     ("transfer.legacy_import", "legacy_import"),
     ("registry.legacy_import", "legacy_import"),
 ]
@@ -159,7 +159,7 @@ def _cleanup(job_ids: list[int]) -> int:
     from django.db.models import Q
 
     from bench.scratch import scratch_cleanup
-    from registry.imports.models import ImportJob
+    from imports.models import ImportJob
 
     removed = scratch_cleanup()
     # The given jobs, and any left by an interrupted run (named after the generated files).

@@ -28,7 +28,7 @@ CANDIDATES = [
 def foundation_search(user, query: str) -> list:
     from permissions.scoping import scope_q
     from registry.models import Party
-    from registry.names import name_key
+    from vietnamese.names import name_key
 
     return list(
         Party.objects.filter(name_key__startswith=name_key(query))
@@ -91,7 +91,7 @@ def run(bench) -> dict:
             )
             return first_page(result, PAGE)
     else:
-        search, where = foundation_search, "foundation: Party.name_key prefix (registry.names.name_key)"
+        search, where = foundation_search, "foundation: Party.name_key prefix (vietnamese.names.name_key)"
     communes = bench.communes()
     out: dict = {"search_impl": where}
     everything: list[float] = []

@@ -178,7 +178,7 @@ class RawWriter:
         self.conn.commit()
 
     def _enter(self, rid: int, data) -> dict[str, Any]:
-        from registry.names import name_exact_key, name_key
+        from vietnamese.names import name_exact_key, name_key
 
         cur = self.cur
         cur.execute(

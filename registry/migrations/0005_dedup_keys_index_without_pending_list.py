@@ -19,7 +19,7 @@ def _index(**options):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0004_issue4_dedup_keys_and_pairs"),
+        ("registry", '0004_dedup_keys_and_pairs'),
     ]
 
     operations = [

@@ -4,9 +4,9 @@ import pytest
 from django.db import connections
 from django.utils import translation
 
-from registry.demo import demo_scan_pdf
-from registry.history import ACTION_LABELS
+from config.demo import demo_scan_pdf
 from registry.models import CivilRecord
+from workflows.history import ACTION_LABELS
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -8,12 +8,12 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from config.demo import demo_scan_pdf
 from forms.entry import RecordForm
 from forms.models import Draft
-from registry.demo import demo_scan_pdf
 from registry.models import EventType
 from registry.record_data import record_input_from
-from registry.scans import scan_store
+from scans.intake import scan_store
 from tests.factories import birth_input, event_input
 from workflows import services as wf
 

@@ -10,12 +10,12 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
-from printing.date_words import date_in_words, number_in_words
 from printing.layouts import KINDS, extract_content
 from printing.rendering import IssueFacts, render_extract, render_extracts
 from registry.models import EventType
 from registry.partial_dates import PartialDate
 from tests.printing.data import extract_input
+from vietnamese.words import date_in_words, number_in_words
 
 FACTS = IssueFacts(
     serial="7/2025/TLKS-BS",

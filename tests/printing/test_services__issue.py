@@ -73,11 +73,11 @@ def test_a_record_with_an_open_correction_does_not_print(world):
 
 
 def test_an_approval_check_such_as_an_unresolved_duplicate_blocks_printing(world, monkeypatch):
-    from workflows.services import APPROVAL_CHECKS
+    from workflows.hooks import APPROVAL_CHECKS
 
     record = world.record("approved")
     monkeypatch.setattr(
-        "workflows.services.APPROVAL_CHECKS",
+        "workflows.hooks.APPROVAL_CHECKS",
         [
             *APPROVAL_CHECKS,
             lambda r: "a likely duplicate awaits a supervisor's decision." if r.pk == record.pk else None,

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from audit.verification import verify_chains
-from registry.demo import DEMO_PASSWORD, DEMO_USERS, demo_seed
+from config.demo import DEMO_PASSWORD, DEMO_USERS, demo_seed
 from registry.models import CivilRecord, RecordState
 
 

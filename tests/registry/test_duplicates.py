@@ -5,17 +5,11 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from registry.dedup_eval import evaluate
 
 from audit.models import AuditEvent
-from registry.dedup_eval import evaluate
-from registry.duplicates import (
-    THRESHOLD,
-    duplicate_confirm,
-    duplicate_dismiss,
-    find_likely_duplicates,
-    open_candidates,
-    person_from_input,
-)
+from duplicates.services import duplicate_confirm, duplicate_dismiss
+from registry.matching import THRESHOLD, find_likely_duplicates, open_candidates, person_from_input
 from registry.models import CivilRecord, DuplicatePair
 from tests.factories import birth_input
 from workflows import services as wf
@@ -213,7 +207,7 @@ def test_keys_can_be_rebuilt_after_the_scheme_changes(world):
     record = world.record("entered", data=birth_input(**HOA))
     keys = list(record.dedup_keys)
     CivilRecord.objects.filter(pk=record.pk).update(dedup_keys=[])
-    from registry.duplicates import dedup_keys_rebuild
+    from registry.matching import dedup_keys_rebuild
 
     assert dedup_keys_rebuild() >= 1
     record.refresh_from_db()

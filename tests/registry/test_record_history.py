@@ -50,9 +50,9 @@ def test_history_is_vietnamese_for_vietnamese_users(world, client):
 
 
 def test_an_imported_record_says_from_which_file_and_row(world, client, tmp_path):
-    from registry.imports.services import legacy_import
+    from imports.services import legacy_import
     from registry.models import CivilRecord
-    from tests.registry.imports.test_import import birth_rows, write_csv
+    from tests.imports.test_import import birth_rows, write_csv
 
     legacy_import(write_csv(tmp_path, birth_rows(["Lê Quốc Việt"])), unit=world.commune_a,
                   event_type="birth", actor=world.clerk)  # fmt: skip

@@ -9,8 +9,8 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from registry.demo import demo_scan_pdf
-from registry.scans import scan_store
+from config.demo import demo_scan_pdf
+from scans.intake import scan_store
 from tests.factories import distinct_birth_input, make_user
 from workflows import services as wf
 

@@ -4,9 +4,9 @@ import pytest
 from guardian.core import ObjectPermissionChecker
 
 from audit.models import AuditEvent
+from config.demo import demo_scan_pdf
 from permissions.services import role_revoke
-from registry.demo import demo_scan_pdf
-from registry.scans import scan_store
+from scans.intake import scan_store
 from tests.factories import birth_input
 from workflows import services as wf
 from workflows.claims import task_claim

@@ -6,9 +6,9 @@ lock the record with its book, update it, the audit row (head upsert, row insert
 them), and the hooks (duplicate pairs refreshed, progress counters, scan name, transfer outbox).
 """
 
+from config.demo import demo_scan_pdf
 from permissions.scoping import user_scopes
-from registry.demo import demo_scan_pdf
-from registry.scans import scan_store
+from scans.intake import scan_store
 from tests.factories import distinct_birth_input
 from workflows import services as wf
 from workflows.models import RecordTask

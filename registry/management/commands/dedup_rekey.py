@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from registry.duplicates import dedup_keys_rebuild
+from registry.matching import dedup_keys_rebuild
 
 
 class Command(BaseCommand):

@@ -1,0 +1,71 @@
+"""What each step does beyond its own service, in the order it runs: the one place hooks are wired.
+
+Lower layers expose typed hook lists (`workflows.hooks`, `registry.services.SLOTS_CREATED_HOOKS`)
+and call them inside their transactions; the apps above them provide the hooks. Reading this
+file answers "what does approve do?" without following `AppConfig.ready()` methods.
+
+A transition (`workflows.services`): lock the record, check the actor's role, ask the state
+machine, save, write the audit row — then, in this order:
+
+==========================  =========================================================
+attach                      the scan gets its canonical name (scans)
+every transition            the record's viewflow process moves along (workflows)
+enter/amend/attach/return/  the supervisors' open likely-duplicate pairs are refreshed
+reject/mark_duplicate       (duplicates)
+approve                     the record enters the transfer outbox (transfer)
+every transition            the progress counters move (reports)
+==========================  =========================================================
+
+Approve is also refused while an approval check objects (an undecided likely duplicate).
+"""
+
+from __future__ import annotations
+
+from duplicates.services import approval_check as undecided_duplicate
+from duplicates.services import transition_hook as duplicate_pairs_follow
+from registry.services import SLOTS_CREATED_HOOKS, SlotsCreatedHook
+from reports.services import progress_count_imported, progress_count_slots, progress_count_transition
+from scans.naming import scan_name_on_attach
+from transfer.services import transfer_on_import, transfer_on_transition
+from workflows.flows import process_follow, processes_start_for_import, processes_start_for_slots
+from workflows.hooks import (
+    APPROVAL_CHECKS,
+    IMPORT_HOOKS,
+    TRANSITION_HOOKS,
+    ApprovalCheck,
+    ImportHook,
+    TransitionHook,
+)
+
+TRANSITIONS: list[TransitionHook] = [
+    scan_name_on_attach,  # attach: rename the case's PDF by the naming rule
+    process_follow,  # complete the viewflow task of the stage and open the next one
+    duplicate_pairs_follow,  # after data changes: refresh the open likely-duplicate pairs
+    transfer_on_transition,  # approve: put the record in the outbox, same transaction
+    progress_count_transition,  # move the unit × state × day counters
+]
+
+APPROVAL: list[ApprovalCheck] = [
+    undecided_duplicate,  # an open likely duplicate above the threshold blocks approval
+]
+
+# New empty case slots of a book (book registration, slots added later).
+SLOTS_CREATED: list[SlotsCreatedHook] = [
+    processes_start_for_slots,  # each slot gets its viewflow process and first work item
+    progress_count_slots,  # counted as collected
+]
+
+# A batch of imported cases (`workflows.services.records_import`): transition hooks in bulk.
+IMPORTED: list[ImportHook] = [
+    processes_start_for_import,  # cases with work left get their process at the right stage
+    transfer_on_import,  # cases imported as approved go to the outbox
+    progress_count_imported,  # counters for the imported states
+]
+
+
+def wire() -> None:
+    """Fill the hook lists (idempotent: replaces their content, so a second call changes nothing)."""
+    TRANSITION_HOOKS[:] = TRANSITIONS
+    APPROVAL_CHECKS[:] = APPROVAL
+    SLOTS_CREATED_HOOKS[:] = SLOTS_CREATED
+    IMPORT_HOOKS[:] = IMPORTED

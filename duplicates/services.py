@@ -1,0 +1,139 @@
+"""The supervisor's side of likely duplicates: what blocks approval, the open pairs, the decisions.
+
+Matching itself (blocking keys, scoring, candidate search, the pairs table) is in
+`registry.matching`, below the workflows; this module sits above them because confirming
+a duplicate closes the record through `workflows.services.record_mark_duplicate`.
+Both hooks are registered in `config.wiring`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import audit_change
+from permissions.scoping import can
+from registry.matching import (
+    MAX_BLOCK,
+    _pair_key,
+    duplicate_pairs_refresh,
+    find_likely_duplicates,
+    open_candidates,
+    person_for_record,
+)
+from registry.models import CivilRecord, DuplicatePair, DuplicateStatus
+from workflows.services import record_mark_duplicate
+
+
+def approval_check(record: CivilRecord) -> str | None:
+    """Approval check: refuse approval while a candidate is undecided."""
+    found = open_candidates(record)
+    if not found:
+        return None
+    top = CivilRecord.objects.select_related("book", "unit").get(pk=found[0].record_id)
+    return _(
+        "This record may duplicate %(book)s, entry no. %(no)d (%(unit)s), score %(score)d. "
+        "A supervisor must decide “not a duplicate” or “duplicate of” on the record's duplicates "
+        "page before it can be approved."
+    ) % {"book": top.book, "no": top.entry_no, "unit": top.unit.name, "score": found[0].score}
+
+
+# The transitions after which a record's pairs may differ: its data was entered or changed (attach
+# closes the drafting in which `record_data_save` edits without a transition), or it closed or
+# reopened. Review and approval change no data, and another record's pairs are refreshed by that
+# record's own transitions (pairs are unordered), so they would find nothing new.
+REFRESH_EVENTS = ("enter", "amend", "attach", "reject", "mark_duplicate", "return")
+
+
+def transition_hook(record: CivilRecord, event: str, actor: Any) -> None:
+    """Transition hook: keep the supervisors' queue current after data changes."""
+    if event in REFRESH_EVENTS:
+        duplicate_pairs_refresh(record=record)
+
+
+# --- the supervisor's decision -------------------------------------------------------------
+
+
+def _decide(
+    *, record: CivilRecord, other: CivilRecord, actor: Any, status: str, reason: str
+) -> DuplicatePair:
+    if not can(actor, "resolve_duplicates", record.unit_path):
+        raise ValidationError(
+            _("Your roles do not allow deciding about duplicates in %(unit)s.") % {"unit": record.unit.name}
+        )
+    if not (reason or "").strip():
+        raise ValidationError(_("Give the reason for your decision: it is kept with the pair."))
+    if record.pk == other.pk:
+        raise ValidationError(_("A record cannot be a duplicate of itself."))
+    low, high = _pair_key(record.pk, other.pk)
+    pair = DuplicatePair.objects.select_for_update().filter(record_low_id=low, record_high_id=high).first()
+    if pair is None:
+        found = {
+            c.record_id: c
+            for c in find_likely_duplicates(person_for_record(record), threshold=0, limit=MAX_BLOCK)
+        }
+        match = found.get(other.pk)
+        pair = DuplicatePair(
+            record_low_id=low,
+            record_high_id=high,
+            score=match.score if match else 0,
+            reasons=match.reasons if match else [],
+        )
+    old = pair.status
+    pair.status = status
+    pair.reason = reason.strip()
+    pair.decided_by = actor
+    pair.decided_at = timezone.now()
+    pair.save()
+    audit_change(
+        action="duplicate_decision",
+        actor=actor,
+        unit_id=record.unit_id,
+        obj=pair,
+        record_id=record.pk,
+        changes={"status": [old, status], "other_record": other.pk, "score": pair.score},
+        reason=pair.reason,
+    )
+    return pair
+
+
+@transaction.atomic
+def duplicate_dismiss(*, record: CivilRecord, other: CivilRecord, actor: Any, reason: str) -> DuplicatePair:
+    """Decide that two matched records are different cases ("not a duplicate").
+
+    Needs `resolve_duplicates` on the record's unit and a reason. The decision is audited
+    and remembered for the pair: the check will not raise it again.
+    """
+    return _decide(
+        record=record, other=other, actor=actor, status=DuplicateStatus.NOT_DUPLICATE, reason=reason
+    )
+
+
+@transaction.atomic
+def duplicate_confirm(
+    *,
+    record: CivilRecord,
+    original: CivilRecord,
+    actor: Any,
+    reason: str,
+    expected_version: int | None = None,
+) -> CivilRecord:
+    """Decide that `record` duplicates `original`: remember the pair and close `record` as a duplicate.
+
+    Refused like `workflows.services.record_mark_duplicate` (permission, state, reason),
+    and if the original is itself closed.
+    """
+    original = CivilRecord.objects.select_for_update().select_related("book", "unit").get(pk=original.pk)
+    if original.is_closed:
+        raise ValidationError(
+            _("The original is itself closed (%(state)s): choose the record that stays.")
+            % {"state": original.get_state_display()}
+        )
+    _decide(record=record, other=original, actor=actor, status=DuplicateStatus.DUPLICATE, reason=reason)
+    return record_mark_duplicate(
+        record=record, actor=actor, original=original, reason=reason, expected_version=expected_version
+    )

@@ -1,0 +1,247 @@
+"""The work screen of each stage (scan, enter, attach, review, approve): the scan beside the data.
+
+Reached from the inboxes (`workflows.inbox_views`); every task goes through
+`workflows.inbox_views.task_for` (404 and an audited refusal outside one's scope).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from viewflow.workflow.status import STATUS
+
+from forms.entry import RecordForm
+from registry.models import (
+    CivilRecord,
+)
+from registry.record_data import record_input_from
+from scans.intake import scan_store
+from workflows import claims, services
+from workflows.claims import ClaimRefused
+from workflows.flows import claim_is_live
+from workflows.inbox_views import remark_rows, task_for
+from workflows.machine import TransitionRefused
+from workflows.models import RecordTask
+from workflows.views import posted_version
+
+
+def _record_rows(record: CivilRecord, remarks: dict[str, str]) -> list[tuple[str, list[dict[str, str]]]]:
+    """The entered data as (section, rows) with the remark key of each field, for review."""
+    form = RecordForm(
+        initial=RecordForm.initial_from(record_input_from(record)), event_type=record.event_type
+    )
+    sections: list[tuple[str, list[Any]]] = [(_("Registration"), form.common_fields())]
+    sections += form.party_blocks()
+    result = []
+    for legend, fields in sections:
+        rows = []
+        for field in fields:
+            key = field.name.replace("__", ".")
+            value = form.initial.get(field.name, "")
+            choices = dict(getattr(field.field, "choices", []) or [])
+            shown = choices.get(value, value) if choices else value
+            rows.append({"key": key, "label": field.label, "value": shown, "remark": remarks.get(key, "")})
+        result.append((legend, rows))
+    return result
+
+
+def _entry_sections(form: RecordForm, remarks: dict[str, str]) -> list[tuple[str, list[tuple[Any, str]]]]:
+    sections: list[tuple[str, list[Any]]] = [(_("Registration"), form.common_fields())]
+    sections += form.party_blocks()
+    return [
+        (legend, [(f, remarks.get(f.name.replace("__", "."), "")) for f in fields])
+        for legend, fields in sections
+    ]
+
+
+def _next_work(request: HttpRequest, record: CivilRecord) -> HttpResponse:
+    """After a step: the record's next task if it is mine (attach after enter), else my oldest claim."""
+    mine = RecordTask.objects.filter(owner=request.user, status=STATUS.ASSIGNED).exclude(stage="")
+    follow = mine.filter(record=record).first() or mine.order_by("is_return", "created", "id").first()
+    if follow is not None:
+        return redirect("task_work", pk=follow.pk)
+    return redirect("inbox_queue")
+
+
+@login_required
+def task_work(request: HttpRequest, pk: int) -> HttpResponse:
+    """The screen of one work item: the scan beside the data, and the stage's actions."""
+    task = task_for(request, pk)
+    record = task.record
+    if record is None:  # _task_for always sets it (or answers 404)
+        raise Http404("No such record.")
+    user = request.user
+    if request.method == "GET":
+        claims.task_touch(task=task, actor=user)
+    remarks = (task.data or {}).get("return", {}).get("remarks", {}) if task.is_return else {}
+    context: dict[str, Any] = {
+        "task": task,
+        "record": record,
+        "scan": record.scans.first(),
+        "mine": task.owner_id == user.pk and claim_is_live(task),
+        "expired_mine": task.owner_id == user.pk
+        and task.status == STATUS.ASSIGNED
+        and not claim_is_live(task),
+        "held_by_other": task.owner_id not in (None, user.pk) and claim_is_live(task),
+        "open": task.status in (STATUS.NEW, STATUS.ASSIGNED),
+        "why_not": claims.may_take(user, task) if task.status in (STATUS.NEW, STATUS.ASSIGNED) else None,
+        "supervisor": claims.may_supervise(user, task),
+        "returned": (task.data or {}).get("return") if task.is_return else None,
+        "returned_rows": remark_rows(record.event_type, remarks),
+        "version": request.POST.get("version", record.version),
+        "reclaim_checked": bool(request.POST.get("reclaim")),
+    }
+    if context["supervisor"] and context["open"]:
+        context["eligible"] = claims.eligible_users(task)[:200]
+    handler = {
+        "scan": _work_scan,
+        "enter": _work_enter,
+        "attach": _work_attach,
+        "review": _work_check,
+        "approve": _work_check,
+    }[task.stage]
+    return handler(request, task, record, context, remarks)
+
+
+def _act(request: HttpRequest, task: RecordTask, action) -> str | None:
+    """Check the claim, then run the service. Returns the error message to show, or None on success."""
+    try:
+        claims.claim_for_action(task=task, actor=request.user, reclaim=bool(request.POST.get("reclaim")))
+        action()
+    except (ClaimRefused, TransitionRefused, services.ConflictError) as exc:
+        return str(exc)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            raise  # data errors go onto the form's fields
+        return " ".join(exc.messages)
+    return None
+
+
+def _work_scan(request, task, record, context, remarks) -> HttpResponse:
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+
+        def action() -> None:
+            if upload is None:
+                raise ValidationError(_("Choose the PDF file of the scan."))
+            scan_store(record=record, actor=request.user, content=upload.read(), original_name=upload.name)
+            services.record_scan(record=record, actor=request.user, expected_version=posted_version(request))
+
+        error = _act(request, task, action)
+        if error is None:
+            messages.success(request, _("Scan stored: the case goes on to data entry."))
+            return _next_work(request, record)
+        context["error"] = error
+    return render(request, "workflows/work/scan.html", context)
+
+
+def _work_enter(request, task, record, context, remarks) -> HttpResponse:
+    if request.method == "POST":
+        form = RecordForm(request.POST, event_type=record.event_type)
+        if form.is_valid():
+            data = form.to_input()
+            submit = "submit" in request.POST
+
+            def action() -> None:
+                if submit:
+                    services.record_enter(
+                        record=record, actor=request.user, data=data, expected_version=posted_version(request)
+                    )
+                else:
+                    services.record_data_save(
+                        record=record, actor=request.user, data=data, expected_version=posted_version(request)
+                    )
+                    claims.task_touch(task=task, actor=request.user)
+
+            try:
+                error = _act(request, task, action)
+            except ValidationError as exc:  # field by field, on the fields they name
+                form.add_service_errors(exc.message_dict)
+                error = ""
+            if error is None:
+                if submit:
+                    messages.success(request, _("Entered. Check the scan against the data and attach it."))
+                    return _next_work(request, record)
+                messages.success(request, _("Draft saved."))
+                return redirect("task_work", pk=task.pk)
+            if error:
+                form.add_error(None, error)
+    else:
+        form = RecordForm(
+            initial=RecordForm.initial_from(record_input_from(record)), event_type=record.event_type
+        )
+    context["form"] = form
+    context["sections"] = _entry_sections(form, remarks)
+    return render(request, "workflows/work/enter.html", context)
+
+
+def _work_attach(request, task, record, context, remarks) -> HttpResponse:
+    if request.method == "POST":
+        error = _act(
+            request,
+            task,
+            lambda: services.record_attach(
+                record=record, actor=request.user, expected_version=posted_version(request)
+            ),
+        )
+        if error is None:
+            messages.success(request, _("Attached: the case goes to review."))
+            return _next_work(request, record)
+        context["error"] = error
+    context["rows"] = _record_rows(record, {})
+    return render(request, "workflows/work/attach.html", context)
+
+
+def _work_check(request, task, record, context, remarks) -> HttpResponse:
+    """Review or approval: pass (approve), or return with a reason and remarks per field."""
+    posted_remarks = {k[len("remark:") :]: v for k, v in request.POST.items() if k.startswith("remark:")}
+    if request.method == "POST":
+        action_name = request.POST.get("action", "")
+        version = posted_version(request)
+        actions = {
+            "pass": lambda: services.record_review(
+                record=record, actor=request.user, expected_version=version
+            ),
+            "approve": lambda: services.record_approve(
+                record=record, actor=request.user, expected_version=version
+            ),
+            "return": lambda: services.record_return(
+                record=record,
+                actor=request.user,
+                reason=request.POST.get("reason", ""),
+                stage=request.POST.get("back_to", "entry"),
+                remarks=posted_remarks,
+                expected_version=version,
+            ),
+            "reject": lambda: services.record_reject(
+                record=record,
+                actor=request.user,
+                reason=request.POST.get("reason", ""),
+                expected_version=version,
+            ),
+        }
+        allowed = {"review": ("pass", "return"), "approve": ("approve", "return", "reject")}[task.stage]
+        if action_name not in allowed:
+            context["error"] = _("Choose an action: the buttons at the bottom of the form.")
+        else:
+            error = _act(request, task, actions[action_name])
+            if error is None:
+                done = {
+                    "pass": _("Review passed: the case goes to approval."),
+                    "approve": _("Approved: the case is on the ready-to-transfer list."),
+                    "return": _("Returned with your reason and remarks."),
+                    "reject": _("Rejected: the case is closed."),
+                }[action_name]
+                messages.success(request, done)
+                return _next_work(request, record)
+            context["error"] = error
+    context["rows"] = _record_rows(record, posted_remarks)
+    context["reason"] = request.POST.get("reason", "")
+    context["back_to"] = request.POST.get("back_to", "entry")
+    return render(request, "workflows/work/check.html", context)

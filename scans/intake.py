@@ -1,0 +1,283 @@
+"""Scans of cases: storing them clean and small, naming them, splitting books, matching batches.
+
+The PDF machinery itself (checks, rebuilding, compression under the legibility rule,
+page images) is pure and lives in `scans.pdf`; this module decides what is kept,
+for which case, by whom, and writes the audit rows.
+
+Rules kept here:
+- A case's scan is stored only while the case is collected, scanned or entered; after
+  attach it changes only through a return to scanning.
+- The bytes as uploaded are hashed (`original_sha256`): the same file uploaded again
+  for the same case is recognized and not stored twice; the same file on another case
+  is stored (one page of a book can hold several cases) and the user is told.
+- Files live in the default storage (the project's data folder, or S3-compatible
+  storage when configured) under names made of ids and hashes, never of user input.
+- At attach the scan gets its canonical name (`scan_canonical_name`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import audit_change
+from permissions.scoping import can, records_visible_to
+from registry.models import (
+    CivilRecord,
+    RecordState,
+)
+from scans import pdf as scan_pdf
+from scans.models import (
+    ScanFile,
+    ScanSource,
+)
+
+STORABLE_STATES = (RecordState.COLLECTED, RecordState.SCANNED, RecordState.ENTERED)
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def max_upload_bytes() -> int:
+    return _setting("SCAN_UPLOAD_MAX_MB", 50) * 1024 * 1024
+
+
+def max_book_upload_bytes() -> int:
+    return _setting("SCAN_BOOK_UPLOAD_MAX_MB", 2048) * 1024 * 1024
+
+
+def max_case_pages() -> int:
+    return _setting("SCAN_MAX_PAGES_PER_CASE", 20)
+
+
+def max_book_pages() -> int:
+    return _setting("SCAN_BOOK_MAX_PAGES", 3000)
+
+
+def budget_kb() -> int:
+    return _setting("SCAN_MAX_KB_PER_PAGE", 100)
+
+
+def pdf_check(content: bytes) -> int:
+    """Return the page count of a PDF that opens, is complete, not encrypted and has pages; else refuse."""
+    if len(content) > max_upload_bytes():
+        raise _too_large(len(content), max_upload_bytes())
+    if scan_pdf.sniff_kind(content[:2048]) != "pdf":
+        raise ValidationError(
+            _("This is not a PDF file. Upload the scan as PDF, JPEG, PNG or TIFF."), code="not_pdf"
+        )
+    pdf = scan_pdf.pdf_open(content, max_pages=max_case_pages())
+    try:
+        return len(pdf.pages)
+    finally:
+        pdf.close()
+
+
+def _too_large(size: int, limit: int) -> ValidationError:
+    return ValidationError(
+        _(
+            "The file is %(size)d MB; at most %(mb)d MB are accepted. Scan the case again at "
+            "200 dpi in grayscale, or split the file."
+        )
+        % {"size": size // (1024 * 1024), "mb": limit // (1024 * 1024)},
+        code="too_large",
+    )
+
+
+def scan_prepare(*, content: bytes, original_name: str = "") -> scan_pdf.CleanScan:
+    """Check an upload and rebuild it as a clean PDF within the per-page budget (see scans.pdf)."""
+    if len(content) > max_upload_bytes():
+        raise _too_large(len(content), max_upload_bytes())
+    return scan_pdf.scan_clean(
+        content, max_pages=max_case_pages(), budget_kb=budget_kb(), name=safe_name(original_name)
+    )
+
+
+def safe_name(name: str) -> str:
+    """The last path component of a name a browser sent, without control characters; for display only."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    return re.sub(r"[\x00-\x1f\x7f]", "", base).strip()[-255:]
+
+
+@transaction.atomic
+def scan_store(
+    *,
+    record: CivilRecord,
+    actor: Any,
+    content: bytes,
+    original_name: str = "",
+    source: str = ScanSource.UPLOAD,
+) -> ScanFile:
+    """Check, clean and compress an upload and keep it as the record's current scan (older ones stay).
+
+    Refuses what `scan_prepare` refuses, a record that is past entry or closed, an actor
+    without the scan permission on the record's unit, and (code "same_file") the very
+    file that is already this case's scan.
+    """
+    clean = scan_prepare(content=content, original_name=original_name)
+    return scan_keep(
+        record=record,
+        actor=actor,
+        clean=clean,
+        original_sha256=hashlib.sha256(content).hexdigest(),
+        original_name=original_name,
+        source=source,
+    )
+
+
+@transaction.atomic
+def scan_keep(
+    *,
+    record: CivilRecord | int,
+    actor: Any,
+    clean: scan_pdf.CleanScan,
+    original_sha256: str,
+    original_name: str = "",
+    source: str = ScanSource.UPLOAD,
+) -> ScanFile:
+    """Keep an already cleaned scan for the record; refusals as in `scan_store`."""
+    record = (
+        CivilRecord.objects.select_for_update()
+        .select_related("unit")
+        .get(pk=record.pk if isinstance(record, CivilRecord) else record)
+    )
+    if actor is not None and not can(actor, "scan_record", record.unit_path):
+        raise ValidationError(
+            _("Your roles do not allow scanning records of %(unit)s.") % {"unit": record.unit.name},
+            code="not_permitted",
+        )
+    if record.state not in STORABLE_STATES:
+        raise ValidationError(
+            _(
+                "This case is “%(state)s”: its scan can no longer be replaced. If the scan is wrong, "
+                "return the case to scanning first."
+            )
+            % {"state": record.get_state_display()},
+            code="not_storable",
+        )
+    digest = hashlib.sha256(clean.content).hexdigest()
+    same = record.scans.filter(Q(original_sha256=original_sha256) | Q(sha256=digest)).first()
+    if same is not None:
+        raise ValidationError(
+            _("This file is already the scan of this case (stored %(when)s). Nothing was changed.")
+            % {"when": timezone.localtime(same.uploaded_at).strftime("%d/%m/%Y %H:%M")},
+            code="same_file",
+        )
+    scan = ScanFile(
+        record=record,
+        sha256=digest,
+        original_sha256=original_sha256,
+        size=len(clean.content),
+        pages=clean.page_count,
+        original_name=safe_name(original_name),
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        source=source,
+        processing=clean.summary(),
+    )
+    scan.file.save(f"{digest[:16]}.pdf", ContentFile(clean.content), save=False)
+    scan.save()
+    audit_change(
+        action="scan_upload",
+        actor=actor,
+        unit_id=record.unit_id,
+        obj=scan,
+        record_id=record.pk,
+        changes={
+            "sha256": digest,
+            "original_sha256": original_sha256,
+            "pages": scan.pages,
+            "size": scan.size,
+            "source": source,
+            "removed": clean.removed,
+        },
+    )
+    return scan
+
+
+def scans_same_file(scan: ScanFile, user: Any) -> QuerySet[CivilRecord]:
+    """Other cases the user can see whose scans are the same file as `scan`."""
+    return (
+        records_visible_to(user)
+        .filter(
+            Q(scans__original_sha256=scan.original_sha256) | Q(scans__sha256=scan.sha256),
+        )
+        .exclude(pk=scan.record_id)
+        .select_related("book")
+        .distinct()
+    )
+
+
+def scan_outcome_message(scan: ScanFile, user: Any) -> list[str]:
+    """What the user should be told after a scan was stored: size, what was removed, look-alikes."""
+    info = scan.processing or {}
+    pages = info.get("pages", [])
+    lowest = min((p["dpi"] for p in pages), default=0)
+    lines = [
+        _("Scan stored: %(n)d page(s), %(kb)d KB (%(per)d KB a page), at least %(dpi)d dpi.")
+        % {
+            "n": scan.pages,
+            "kb": scan.size // 1024 + 1,
+            "per": scan.size // max(1, scan.pages) // 1024 + 1,
+            "dpi": lowest,
+        }
+    ]
+    if info.get("removed"):
+        lines.append(
+            _("Removed from the file (it could run code or hide data): %(what)s.")
+            % {"what": ", ".join(info["removed"])}
+        )
+    lines.extend(info.get("notes", []))
+    others = list(scans_same_file(scan, user)[:5])
+    if others:
+        lines.append(
+            _(
+                "The same file is also the scan of: %(cases)s. "
+                "Check that this is intended (several cases on one page)."
+            )
+            % {"cases": "; ".join(f"{r.book} – {_('no.')} {r.entry_no}" for r in others)}
+        )
+    return lines
+
+
+def page_image_cached(*, field_file: Any, sha256: str, number: int, width: int) -> bytes:
+    """A page image from the cache folder, drawn on first request (`scans.pdf.page_image`)."""
+    width = 1600 if width > 1200 else 1200 if width > 800 else 800 if width > 300 else 200
+    cache = Path(settings.DATA_DIR) / "cache" / "scan-pages" / sha256[:2] / sha256
+    target = cache / f"{number}-{width}.jpg"
+    if target.exists():
+        return target.read_bytes()
+    data = scan_pdf.page_image(local_copy(field_file, sha256), number, width=width)
+    cache.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".part")
+    partial.write_bytes(data)
+    partial.replace(target)
+    return data
+
+
+def local_copy(field_file: Any, sha256: str, suffix: str = ".pdf") -> Path:
+    """A local file path for a stored file (itself on disk storage; a cached copy from S3)."""
+    try:
+        return Path(field_file.path)
+    except NotImplementedError:
+        pass
+    cache = Path(settings.DATA_DIR) / "cache" / "files"
+    cache.mkdir(parents=True, exist_ok=True)
+    target = cache / f"{sha256}{suffix}"
+    if not target.exists():
+        partial = target.with_suffix(".part")
+        with field_file.open("rb") as src, open(partial, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1024 * 1024)
+        partial.replace(target)
+    return target

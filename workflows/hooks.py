@@ -1,0 +1,34 @@
+"""The hook points of the workflow layer: what higher apps add to a transition, an import, an approval.
+
+The lists are empty here and filled in one place, `config.wiring`, in the order they run;
+a hook runs inside the caller's transaction, so a failing hook rolls the whole step back.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from registry.models import CivilRecord, RegisterBook
+
+
+class TransitionHook(Protocol):
+    """Runs after a transition is saved and audited, with the record still locked."""
+
+    def __call__(self, record: CivilRecord, event: str, actor: Any, /) -> None: ...
+
+
+class ImportHook(Protocol):
+    """Runs after a batch of imported cases is saved: what transition hooks do, for many records."""
+
+    def __call__(self, book: RegisterBook, records: list[CivilRecord], actor: Any, /) -> None: ...
+
+
+class ApprovalCheck(Protocol):
+    """Returns why the record may not be approved yet, or None."""
+
+    def __call__(self, record: CivilRecord, /) -> str | None: ...
+
+
+TRANSITION_HOOKS: list[TransitionHook] = []
+IMPORT_HOOKS: list[ImportHook] = []
+APPROVAL_CHECKS: list[ApprovalCheck] = []
