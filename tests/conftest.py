@@ -6,12 +6,18 @@ from tests.factories import World, make_world
 
 
 @pytest.fixture(autouse=True)
-def _files_in_tmp(settings, tmp_path):
-    """Uploaded scans and generated files go to a temporary folder, never var/files."""
-    storages = dict(settings.STORAGES)
-    storages["default"] = {**storages["default"], "OPTIONS": {"location": str(tmp_path / "files")}}
-    settings.STORAGES = storages
+def scan_storage(settings, tmp_path):
+    """Uploaded scans, generated files and the page cache go to a temporary folder, never var/."""
+    settings.DATA_DIR = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "files")},
+        },
+    }
     settings.MEDIA_ROOT = str(tmp_path / "files")
+    return tmp_path
 
 
 @pytest.fixture(autouse=True)

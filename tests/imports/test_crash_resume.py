@@ -44,7 +44,7 @@ def worker(job: ImportJob) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "manage.py", "import_run", str(job.pk), "--commit", "--batch", "50"],
         env=env,
-        cwd=Path(__file__).resolve().parents[3],
+        cwd=Path(__file__).resolve().parents[2],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
-from registry.dedup_eval import evaluate
+from duplicates.evaluation import evaluate
 
 from audit.models import AuditEvent
 from duplicates.services import duplicate_confirm, duplicate_dismiss

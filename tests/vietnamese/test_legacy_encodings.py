@@ -3,7 +3,7 @@
 import random
 
 import pytest
-from registry.dedup_eval import _case
+from duplicates.evaluation import _case
 
 from vietnamese.legacy_encodings import (
     TCVN3,
