@@ -5,9 +5,9 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
-from duplicates.evaluation import evaluate
 
 from audit.models import AuditEvent
+from duplicates.evaluation import evaluate
 from duplicates.services import duplicate_confirm, duplicate_dismiss
 from registry.matching import THRESHOLD, find_likely_duplicates, open_candidates, person_from_input
 from registry.models import CivilRecord, DuplicatePair

@@ -3,8 +3,8 @@
 import random
 
 import pytest
-from duplicates.evaluation import _case
 
+from duplicates.evaluation import _case
 from vietnamese.legacy_encodings import (
     TCVN3,
     VNI,
