@@ -1,6 +1,6 @@
 """Checking import rows: the rules of manual entry plus hard and soft duplicate checks, a batch at a time.
 
-Each row goes through `transfer.ministry_format.row_to_input` (the Ministry columns,
+Each row goes through `registry.ministry_format.row_to_input` (the Ministry columns,
 so our own export reads back unchanged) and `registry.record_data.clean_record_input`
 (the one validation path of the entry form and the API). Then, per batch, with a
 handful of queries whatever the batch size:
@@ -38,10 +38,7 @@ from registry.matching import (
     probe_keys,
     rank,
 )
-from registry.models import ACTIVE_Q, CLOSED_STATES, AdministrativeUnit, CivilRecord, RegisterBook
-from registry.partial_dates import PartialDate
-from registry.record_data import CleanRecord, clean_record_input, identity_key
-from transfer.ministry_format import (
+from registry.ministry_format import (
     COMMON_TEXT,
     DEATH_EVENT_COLUMNS,
     DETAILS_KEYS,
@@ -51,6 +48,9 @@ from transfer.ministry_format import (
     parse_ministry_date,
     row_to_input,
 )
+from registry.models import ACTIVE_Q, CLOSED_STATES, AdministrativeUnit, CivilRecord, RegisterBook
+from registry.partial_dates import PartialDate
+from registry.record_data import CleanRecord, clean_record_input, identity_key
 
 logger = logging.getLogger(__name__)
 

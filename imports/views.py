@@ -29,8 +29,8 @@ from imports.selectors import (
     import_profiles,
 )
 from permissions.scoping import scopes_with, units_visible_to
+from registry.ministry_format import columns_for
 from registry.models import AdministrativeUnit, EventType
-from transfer.ministry_format import columns_for
 
 PAGE_SIZE = 50
 PREVIEW_ROWS = 10

@@ -1,27 +1,45 @@
-"""Prints a fingerprint of a database (records, audit rows, scans with their file bytes checked) and runs verify_audit.
+"""Prints a fingerprint of a database (records, audit rows, scans with their bytes checked), then verify_audit.
 
 Used by scripts/migration-forward-check.sh to show that a migration keeps every row and file.
+Run with DJANGO_SETTINGS_MODULE=config.settings and the checkout to read on PYTHONPATH.
 """
-import hashlib, json, sys
+
+import hashlib
+import json
+
 import django
+
 django.setup()
-from django.apps import apps
-from django.core.management import call_command
-from django.db import connection
+
+from django.apps import apps  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+RECORDS = "SELECT count(*), md5(string_agg(id || state || version, ',' ORDER BY id)) FROM registry_civilrecord"
+AUDIT = "SELECT count(*), md5(string_agg(id || coalesce(hash, ''), ',' ORDER BY id)) FROM audit_auditevent"
+
+# Before the scans app existed, the scan models belonged to the registry app.
 ScanFile = apps.get_model("scans" if apps.is_installed("scans") else "registry", "ScanFile")
-from registry.models import CivilRecord
-from audit.models import AuditEvent
-with connection.cursor() as c:
-    c.execute("SELECT count(*), md5(string_agg(id::text || state || version::text, ',' ORDER BY id)) FROM registry_civilrecord")
-    records = c.fetchone()
-    c.execute("SELECT count(*), md5(string_agg(id::text || coalesce(hash,''), ',' ORDER BY id)) FROM audit_auditevent")
-    audit = c.fetchone()
-files = []
-for s in ScanFile.objects.order_by("id"):
-    with s.file.open("rb") as f:
-        data = f.read()
-    files.append((s.pk, s.record_id, s.sha256, hashlib.sha256(data).hexdigest() == s.sha256))
-print(json.dumps({"records": records, "audit_rows": audit, "scans": len(files),
-                  "scan_files_intact": all(ok for *_, ok in files),
-                  "scans_digest": hashlib.md5(repr([f[:3] for f in files]).encode()).hexdigest()}))
+with connection.cursor() as cursor:
+    cursor.execute(RECORDS)
+    records = cursor.fetchone()
+    cursor.execute(AUDIT)
+    audit = cursor.fetchone()
+scans = []
+for scan in ScanFile.objects.order_by("id"):
+    with scan.file.open("rb") as f:
+        intact = hashlib.sha256(f.read()).hexdigest() == scan.sha256
+    scans.append((scan.pk, scan.record_id, scan.sha256, intact))
+listing = repr([s[:3] for s in scans]).encode()
+print(
+    json.dumps(
+        {
+            "records": records,
+            "audit_rows": audit,
+            "scans": len(scans),
+            "scan_files_intact": all(s[3] for s in scans),
+            "scans_digest": hashlib.sha256(listing).hexdigest()[:32],
+        }
+    )
+)
 call_command("verify_audit")

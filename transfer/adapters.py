@@ -28,9 +28,9 @@ from typing import Any
 
 from django.conf import settings
 
+from registry.ministry_format import record_row
 from registry.models import CivilRecord
 from scans.models import ScanFile
-from transfer.ministry_format import record_row
 
 ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
 ACKNOWLEDGED = (ACCEPTED, DUPLICATE)

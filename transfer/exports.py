@@ -32,10 +32,10 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from registry.ministry_format import columns_for, record_row
 from registry.models import CivilRecord, Party, RecordState, RegisterBook
 from scans.models import ScanFile
 from transfer.adapters import scan_name
-from transfer.ministry_format import columns_for, record_row
 
 READY_STATES = (RecordState.APPROVED, RecordState.TRANSFERRED)
 MANIFEST = "manifest.json"

@@ -1,6 +1,6 @@
 """Legacy import: records/s and peak memory of the importer of issue 10, end to end.
 
-A Ministry-format CSV (`transfer.ministry_format.columns_for("birth")`, UTF-8) of
+A Ministry-format CSV (`registry.ministry_format.columns_for("birth")`, UTF-8) of
 `rows` valid, distinct births of 2024 is generated: names drawn from the seed's pools,
 a PIN each (province code 090, which neither the seed (035) nor the transition
 scenario uses, so every identity key is new), 500 cases per scratch book
@@ -58,7 +58,7 @@ def rows_for(records: int) -> int:
 def make_input(path: Path, rows: int, seed: int = 10) -> None:
     """Write `rows` valid, distinct birth rows in the Ministry's columns (UTF-8 CSV)."""
     from bench import names_data as nd
-    from transfer.ministry_format import columns_for
+    from registry.ministry_format import columns_for
 
     rng = random.Random(seed)
     family = ([n for n, _w in nd.FAMILY], [w for _n, w in nd.FAMILY])

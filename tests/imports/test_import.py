@@ -20,10 +20,10 @@ from imports.services import (
     import_job_start_commit,
     legacy_import,
 )
+from registry.ministry_format import columns_for, record_row
 from registry.models import CivilRecord, DuplicatePair, Party, RegisterBook
 from tests.factories import birth_input
 from transfer.exports import ministry_excel, ministry_records
-from transfer.ministry_format import columns_for, record_row
 from vietnamese.legacy_encodings import TCVN3, VNI, from_unicode
 
 pytestmark = pytest.mark.django_db

@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from registry.ministry_format import columns_for, record_row, row_to_input, rows_from_sheet
 from registry.record_data import clean_record_input, record_input_from
 from scans.models import ScanFile
 from tests.factories import birth_input, event_input
 from transfer.exports import ministry_excel, ministry_records, ministry_zip
-from transfer.ministry_format import columns_for, record_row, row_to_input, rows_from_sheet
 from transfer.models import ExportJob
 from vietnamese.names import name_key
 
