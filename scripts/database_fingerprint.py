@@ -1,4 +1,4 @@
-"""Prints a fingerprint of a database (records, audit rows, scans with their bytes checked), then verify_audit.
+"""Prints a fingerprint of a database (records, audit rows, scans with bytes checked), then verify_audit.
 
 Used by scripts/migration-forward-check.sh to show that a migration keeps every row and file.
 Run with DJANGO_SETTINGS_MODULE=config.settings and the checkout to read on PYTHONPATH.
@@ -15,7 +15,9 @@ from django.apps import apps  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-RECORDS = "SELECT count(*), md5(string_agg(id || state || version, ',' ORDER BY id)) FROM registry_civilrecord"
+RECORDS = (
+    "SELECT count(*), md5(string_agg(id || state || version, ',' ORDER BY id)) FROM registry_civilrecord"
+)
 AUDIT = "SELECT count(*), md5(string_agg(id || coalesce(hash, ''), ',' ORDER BY id)) FROM audit_auditevent"
 
 # Before the scans app existed, the scan models belonged to the registry app.
