@@ -152,7 +152,7 @@ def scan_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The scan's pages as images, with zoom and rotation."""
     scan, record = _scan_for(request, pk)
     audit_access(request=request, action="view_scan", unit_id=record.unit_id, obj=scan, record_id=record.pk)
-    return render(request, "registry/scan_view.html", {"scan": scan, "record": record})
+    return render(request, "scans/scan_view.html", {"scan": scan, "record": record})
 
 
 def _jpeg_response(data: bytes) -> HttpResponse:
@@ -222,7 +222,7 @@ def book_scans(request: HttpRequest, pk: int) -> HttpResponse:
     uploads = book.scan_uploads.select_related("uploaded_by").prefetch_related("jobs")
     return render(
         request,
-        "registry/book_scans.html",
+        "scans/book_scans.html",
         {
             "book": book,
             "form": form,
@@ -276,7 +276,7 @@ def book_scan_split(request: HttpRequest, pk: int) -> HttpResponse:
     slots = book_scan.book.records.order_by("entry_no").values_list("entry_no", flat=True)
     return render(
         request,
-        "registry/book_scan_split.html",
+        "scans/book_scan_split.html",
         {
             "book_scan": book_scan,
             "book": book_scan.book,
@@ -319,7 +319,7 @@ def split_job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     items = job.items.select_related("record", "scan").order_by("id")
     return render(
         request,
-        "registry/split_job.html",
+        "scans/split_job.html",
         {"job": job, "progress": progress, "items": items, "book": job.book_scan.book},
     )
 
@@ -387,7 +387,7 @@ def scan_batch_new(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, " ".join(exc.messages))
             else:
                 return redirect("scan_batch_detail", pk=batch.pk)
-    return render(request, "registry/scan_batch_new.html", {"form": form, "book": book})
+    return render(request, "scans/scan_batch_new.html", {"form": form, "book": book})
 
 
 def _batch_for(request: HttpRequest, pk: int) -> ScanBatch:
@@ -416,7 +416,7 @@ def scan_batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     counts = {s: sum(1 for i in items if i.status == s) for s in ItemStatus.values}
     return render(
         request,
-        "registry/scan_batch.html",
+        "scans/scan_batch.html",
         {
             "batch": batch,
             "items": items,
