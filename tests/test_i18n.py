@@ -90,10 +90,26 @@ def test_login_page_is_vietnamese(client, vietnamese):
 
 
 @pytest.mark.django_db
-def test_login_page_is_english_when_the_browser_asks_for_it(client):
-    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+def test_an_english_browser_still_gets_vietnamese(client, vietnamese):
+    # given an office PC on English Windows
+    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    # then the first page is Vietnamese all the same
+    assert '<html lang="vi">' in page and "Mật khẩu" in page
+    assert "Password" not in page
+
+
+@pytest.mark.django_db
+def test_english_only_by_the_users_choice_and_remembered(client, vietnamese):
+    # when the user picks English in the language menu
+    response = client.post(reverse("set_language"), {"language": "en", "next": reverse("login")})
+    assert response.status_code == 302
+    # then pages are English from then on, even with a Vietnamese browser
+    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert "Log in" in page and "Password" in page
     assert "Mật khẩu" not in page
+    # and choosing Vietnamese again switches back
+    client.post(reverse("set_language"), {"language": "vi", "next": reverse("login")})
+    assert "Mật khẩu" in client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
 def test_records_list_is_vietnamese_with_dd_mm_yyyy_dates(client, world, vietnamese):
