@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
@@ -60,13 +61,22 @@ def _entry_sections(form: RecordForm, remarks: dict[str, str]) -> list[tuple[str
     ]
 
 
-def _next_work(request: HttpRequest, record: CivilRecord) -> HttpResponse:
-    """After a step: the record's next task if it is mine (attach after enter), else my oldest claim."""
+def _next_work(request: HttpRequest, record: CivilRecord, done: str) -> HttpResponse:
+    """After a step, stay with the book: the record's own next task if it is mine (attach after
+    enter), else my next claimed case of the same book at the same stage, else the queue of that
+    book. Never an unrelated case; the message names the case it is about."""
+    case = _("Book %(book)s, no. %(no)s") % {"book": record.book, "no": record.entry_no}
+    messages.success(request, f"{case}: {done}")
     mine = RecordTask.objects.filter(owner=request.user, status=STATUS.ASSIGNED).exclude(stage="")
-    follow = mine.filter(record=record).first() or mine.order_by("is_return", "created", "id").first()
+    same_book = mine.filter(book_id=record.book_id).exclude(record=record)
+    follow = (
+        mine.filter(record=record).first()
+        or same_book.filter(entry_no__gt=record.entry_no).order_by("entry_no", "id").first()
+        or same_book.order_by("entry_no", "id").first()
+    )
     if follow is not None:
         return redirect("task_work", pk=follow.pk)
-    return redirect("inbox_queue")
+    return redirect(f"{reverse('inbox_queue')}?book={record.book_id}")
 
 
 @login_required
@@ -135,8 +145,7 @@ def _work_scan(request, task, record, context, remarks) -> HttpResponse:
 
         error = _act(request, task, action)
         if error is None:
-            messages.success(request, _("Scan stored: the case goes on to data entry."))
-            return _next_work(request, record)
+            return _next_work(request, record, _("Scan stored: the case goes on to data entry."))
         context["error"] = error
     return render(request, "workflows/work/scan.html", context)
 
@@ -166,8 +175,9 @@ def _work_enter(request, task, record, context, remarks) -> HttpResponse:
                 error = ""
             if error is None:
                 if submit:
-                    messages.success(request, _("Entered. Check the scan against the data and attach it."))
-                    return _next_work(request, record)
+                    return _next_work(
+                        request, record, _("Entered. Check the scan against the data and attach it.")
+                    )
                 messages.success(request, _("Draft saved."))
                 return redirect("task_work", pk=task.pk)
             if error:
@@ -191,8 +201,7 @@ def _work_attach(request, task, record, context, remarks) -> HttpResponse:
             ),
         )
         if error is None:
-            messages.success(request, _("Attached: the case goes to review."))
-            return _next_work(request, record)
+            return _next_work(request, record, _("Attached: the case goes to review."))
         context["error"] = error
     context["rows"] = _record_rows(record, {})
     return render(request, "workflows/work/attach.html", context)
@@ -238,8 +247,7 @@ def _work_check(request, task, record, context, remarks) -> HttpResponse:
                     "return": _("Returned with your reason and remarks."),
                     "reject": _("Rejected: the case is closed."),
                 }[action_name]
-                messages.success(request, done)
-                return _next_work(request, record)
+                return _next_work(request, record, done)
             context["error"] = error
     context["rows"] = _record_rows(record, posted_remarks)
     context["reason"] = request.POST.get("reason", "")

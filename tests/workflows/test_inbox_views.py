@@ -206,3 +206,28 @@ def test_bad_data_is_shown_on_its_field_and_kept(world, client):
     assert 'class="invalid' in html
     record.refresh_from_db()
     assert record.state == "scanned"
+
+
+def test_after_a_step_the_clerk_stays_with_the_book_and_the_message_names_the_case(world, client):
+    # given a clerk holding attach work in two books, the other book's claim the oldest
+    other = world.walk(world.book(cases=1, book_no="B9").records.get(), "entered")
+    first, second = (
+        world.walk(r, "entered") for r in world.book(cases=2, book_no="A1").records.order_by("entry_no")
+    )
+    for record in (other, first, second):
+        claims.task_claim(task=RecordTask.objects.get(record=record, stage="attach"), actor=world.clerk)
+    client.force_login(world.clerk)
+
+    # when the first case of the book is attached
+    task = RecordTask.objects.get(record=first, stage="attach")
+    response = client.post(f"/work/tasks/{task.pk}/", {"version": first.version, "attach": "1"}, follow=True)
+
+    # then the next case of the same book opens, and the message is about the case just attached
+    following = RecordTask.objects.get(record=second, stage="attach")
+    assert response.redirect_chain[0][0] == f"/work/tasks/{following.pk}/"
+    assert f"Book {first.book}, no. 1: Attached" in response.content.decode()
+
+    # and after the book's last case, the book's queue, not the other book's claimed case
+    second.refresh_from_db()
+    response = client.post(f"/work/tasks/{following.pk}/", {"version": second.version, "attach": "1"})
+    assert response["Location"] == f"/work/queue/?book={second.book_id}"
