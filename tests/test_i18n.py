@@ -158,3 +158,13 @@ def test_dates_render_dd_mm_yyyy(settings, lang):
         assert formats.date_format(day, "SHORT_DATE_FORMAT") == "05/03/2026"
         assert Template("{{ d }}|{{ d|date }}").render(Context({"d": day})) == "05/03/2026|05/03/2026"
         assert Template("{{ m|date:'DATETIME_FORMAT' }}").render(Context({"m": moment})) == "05/03/2026 14:07"
+
+
+def test_release_and_return_for_rework_have_distinct_vietnamese_verbs():
+    from django.utils import translation
+
+    with translation.override("vi"):
+        release = {translation.gettext(m) for m in ("Release", "Release (back to the queue)")}
+        rework = {translation.gettext(m) for m in ("Return", "Return for rework", "Return with remarks")}
+    assert all(word.startswith("Bỏ nhận") for word in release)
+    assert all(word.startswith("Trả lại để sửa") for word in rework)
