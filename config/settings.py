@@ -225,7 +225,7 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 CLAIM_IDLE_MINUTES = env.int("CLAIM_IDLE_MINUTES", default=120)
 # Largest scan per A4 page the Ministry accepts.
 SCAN_MAX_KB_PER_PAGE = env.int("SCAN_MAX_KB_PER_PAGE", default=100)
-# Scan uploads (issue 5): refused at the HTTP layer above these sizes, before the body is read.
+# Scan uploads: refused at the HTTP layer above these sizes, before the body is read.
 SCAN_UPLOAD_MAX_MB = env.int("SCAN_UPLOAD_MAX_MB", default=50)
 SCAN_BOOK_UPLOAD_MAX_MB = env.int("SCAN_BOOK_UPLOAD_MAX_MB", default=2048)
 SCAN_MAX_PAGES_PER_CASE = env.int("SCAN_MAX_PAGES_PER_CASE", default=20)
@@ -233,7 +233,7 @@ SCAN_BOOK_MAX_PAGES = env.int("SCAN_BOOK_MAX_PAGES", default=3000)
 # Approved records not transferred within this many hours are flagged.
 TRANSFER_DEADLINE_HOURS = env.int("TRANSFER_DEADLINE_HOURS", default=12)
 NATIONAL_DB_URL = env.str("NATIONAL_DB_URL", default="http://127.0.0.1:8765")
-# Transfer worker (issue 7): batch size, HTTP timeout, retry backoff, claim lease, idle poll.
+# Transfer worker: batch size, HTTP timeout, retry backoff, claim lease, idle poll.
 TRANSFER_BATCH_SIZE = env.int("TRANSFER_BATCH_SIZE", default=50)
 TRANSFER_TIMEOUT_SECONDS = env.float("TRANSFER_TIMEOUT_SECONDS", default=30.0)
 TRANSFER_RETRY_BASE_SECONDS = env.float("TRANSFER_RETRY_BASE_SECONDS", default=30.0)
@@ -242,7 +242,7 @@ TRANSFER_LEASE_SECONDS = env.float("TRANSFER_LEASE_SECONDS", default=120.0)
 TRANSFER_POLL_SECONDS = env.float("TRANSFER_POLL_SECONDS", default=2.0)
 # Books with more cases than this are exported for the Ministry in the background.
 EXPORT_INLINE_MAX_RECORDS = env.int("EXPORT_INLINE_MAX_RECORDS", default=300)
-# Daily progress reports are frozen at these local times (HH:MM), per unit level (issue 8).
+# Daily progress reports are frozen at these local times (HH:MM), per unit level.
 REPORT_CUTOFFS = {
     "commune": env.str("REPORT_CUTOFF_COMMUNE", default="17:00"),
     "district": env.str("REPORT_CUTOFF_DISTRICT", default="17:30"),

@@ -34,7 +34,7 @@ class ScanFile(models.Model):
     pages = models.PositiveSmallIntegerField()
     original_name = models.CharField(max_length=255, blank=True)
     canonical_name = models.CharField(max_length=255, blank=True)
-    # Issue 5: hash of the bytes as uploaded (the stored PDF is rebuilt), where it came from,
+    # The hash of the bytes as uploaded (the stored PDF is rebuilt), where it came from,
     # and what the pipeline did (kind, active content removed, per-page dpi and quality).
     original_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     source = models.CharField(max_length=16, choices=ScanSource.choices, default=ScanSource.UPLOAD)

@@ -460,9 +460,8 @@ def scan_batch_item_settle(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("scan_batch_detail", pk=item.batch_id)
 
 
-@xframe_options_sameorigin
 @login_required
-@xframe_options_sameorigin  # shown beside the data-entry and review forms
+@xframe_options_sameorigin  # the PDF may be shown in a frame of our own pages
 def scan_download(request: HttpRequest, pk: int) -> FileResponse:
     scan = ScanFile.objects.filter(pk=pk).select_related("record").first()
     if scan is None:
