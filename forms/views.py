@@ -18,12 +18,14 @@ from audit.models import AuditEvent
 from audit.services import audit_access
 from forms.drafts import draft_discard, draft_for, draft_save
 from forms.entry import RecordForm
+from forms.models import Draft
 from forms.selectors import candidates_for_display, carried_forward, next_case_for
 from permissions.scoping import (
     can,
     get_record_for,
 )
 from registry.matching import THRESHOLD, find_likely_duplicates, open_candidates, person_from_input
+from registry.models import CivilRecord
 from registry.record_data import RecordInput, record_input_from
 from vietnamese.legacy_encodings import ENCODING_LABELS, fix_legacy, mixed_encoding
 from workflows import services
@@ -151,6 +153,25 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def entry_form_for(user: Any, record: CivilRecord) -> tuple[RecordForm, Draft | None]:
+    """The entry form as the clerk left it, the same on every path (record page, work screen,
+    fix after a return): the record's data, the fields carried forward from the previous case,
+    and the clerk's unsaved draft on top."""
+    initial = RecordForm.initial_from(record_input_from(record))
+    initial.update(carried_forward(record))
+    draft = draft_for(user=user, record=record)
+    if draft is not None:
+        initial.update(draft.data)
+    return RecordForm(initial=initial, event_type=record.event_type), draft
+
+
+def entry_candidates(user: Any, record: CivilRecord) -> list[Any]:
+    """The likely duplicates shown beside the form (none before the data is first entered)."""
+    if record.state in ("collected", "scanned"):
+        return []
+    return candidates_for_display(user, open_candidates(record))
+
+
 @login_required
 def record_enter(request: HttpRequest, pk: int) -> HttpResponse:
     """Enter or correct the data of a scanned case, with the scan beside the form.
@@ -205,17 +226,7 @@ def record_enter(request: HttpRequest, pk: int) -> HttpResponse:
                     return redirect("book_detail", pk=record.book_id)
                 return redirect("record_detail", pk=record.pk)
     else:
-        initial = RecordForm.initial_from(record_input_from(record))
-        initial.update(carried_forward(record))
-        draft = draft_for(user=request.user, record=record)
-        if draft is not None:
-            initial.update(draft.data)
-        form = RecordForm(initial=initial, event_type=record.event_type)
-    candidates = (
-        candidates_for_display(request.user, open_candidates(record))
-        if record.state not in ("collected", "scanned")
-        else []
-    )
+        form, draft = entry_form_for(request.user, record)
     return render(
         request,
         "workflows/record_enter.html",
@@ -224,7 +235,8 @@ def record_enter(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "amending": amending,
             "draft": draft,
-            "candidates": candidates,
+            "candidates": entry_candidates(request.user, record),
+            "remarks": record.return_remarks if record.state == "scanned" else {},
             "scan": record.scans.first(),
             "version": request.POST.get("version", record.version),
         },

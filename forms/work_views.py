@@ -17,7 +17,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
+from forms.drafts import draft_discard
 from forms.entry import RecordForm
+from forms.views import entry_candidates, entry_form_for
 from registry.models import (
     CivilRecord,
 )
@@ -50,15 +52,6 @@ def _record_rows(record: CivilRecord, remarks: dict[str, str]) -> list[tuple[str
             rows.append({"key": key, "label": field.label, "value": shown, "remark": remarks.get(key, "")})
         result.append((legend, rows))
     return result
-
-
-def _entry_sections(form: RecordForm, remarks: dict[str, str]) -> list[tuple[str, list[tuple[Any, str]]]]:
-    sections: list[tuple[str, list[Any]]] = [(_("Registration"), form.common_fields())]
-    sections += form.party_blocks()
-    return [
-        (legend, [(f, remarks.get(f.name.replace("__", "."), "")) for f in fields])
-        for legend, fields in sections
-    ]
 
 
 def _next_work(request: HttpRequest, record: CivilRecord, done: str) -> HttpResponse:
@@ -174,6 +167,7 @@ def _work_enter(request, task, record, context, remarks) -> HttpResponse:
                 form.add_service_errors(exc.message_dict)
                 error = ""
             if error is None:
+                draft_discard(user=request.user, record=record)
                 if submit:
                     return _next_work(
                         request, record, _("Entered. Check the scan against the data and attach it.")
@@ -183,11 +177,10 @@ def _work_enter(request, task, record, context, remarks) -> HttpResponse:
             if error:
                 form.add_error(None, error)
     else:
-        form = RecordForm(
-            initial=RecordForm.initial_from(record_input_from(record)), event_type=record.event_type
-        )
+        form, context["draft"] = entry_form_for(request.user, record)
     context["form"] = form
-    context["sections"] = _entry_sections(form, remarks)
+    context["remarks"] = remarks
+    context["candidates"] = entry_candidates(request.user, record)
     return render(request, "workflows/work/enter.html", context)
 
 

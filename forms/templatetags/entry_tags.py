@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 
 from registry.event_fields import CHOICE, EVENT_SPECS
@@ -25,3 +27,11 @@ def detail_items(record) -> list[tuple[str, str]]:
             value = dict(field.choices).get(value, value)
         items.append((str(field.label), str(value)))
     return items
+
+
+@register.filter
+def remark_for(remarks: dict[str, str] | None, field: Any) -> str:
+    """The reviewer's remark on a form field ("mother__pin" is remarked as "mother.pin"), or ""."""
+    if not remarks:
+        return ""
+    return remarks.get(field.name.replace("__", "."), "")

@@ -3,6 +3,9 @@
 (function () {
   "use strict";
   var form = document.getElementById("entry-form");
+  // After a refused save: focus the first field in error (the summary above lists them all).
+  var firstInvalid = form && form.querySelector(".invalid input, .invalid select, .invalid textarea");
+  if (firstInvalid) { firstInvalid.focus(); }
   if (!form) return;
   var url = form.dataset.autosaveUrl;
   var legacyUrl = form.dataset.legacyUrl;

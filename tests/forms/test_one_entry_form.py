@@ -1,0 +1,59 @@
+"""One entry form for every path: the work screen's entry stage and the record page ask for the same fields."""
+
+import re
+
+import pytest
+
+from registry.models import EventType
+from workflows import claims
+from workflows.models import RecordTask
+
+IGNORED = {"csrfmiddlewaretoken", "version", "reclaim", "reason"}
+
+
+def entry_field_names(html: str) -> set[str]:
+    form = re.search(r'<form[^>]*id="entry-form".*?</form>', html, re.S).group(0)
+    return set(re.findall(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"', form)) - IGNORED
+
+
+@pytest.mark.parametrize("event_type", EventType.values)
+def test_the_work_screen_and_the_record_page_show_every_field_of_the_event_type(world, client, event_type):
+    # given a scanned case of this type, claimed by the clerk
+    record = world.record("scanned", event_type=event_type)
+    task = RecordTask.objects.get(record=record, stage="enter")
+    claims.task_claim(task=task, actor=world.clerk)
+    client.force_login(world.clerk)
+
+    # when the clerk opens it from the queue and from the record page
+    from_queue = entry_field_names(client.get(f"/work/tasks/{task.pk}/").content.decode())
+    from_record = entry_field_names(client.get(f"/records/{record.pk}/enter/").content.decode())
+
+    # then both forms have the same fields, with the autosave and duplicate panel on both
+    assert from_queue == from_record
+    assert "registration_date" in from_queue
+    if event_type == EventType.DEATH:
+        assert {n for n in from_queue if n.startswith("declarant__")}, "the declarant is on the form"
+
+
+def test_every_error_is_listed_at_the_top_with_a_link_to_its_field(world, client):
+    record = world.record("scanned")
+    task = RecordTask.objects.get(record=record, stage="enter")
+    claims.task_claim(task=task, actor=world.clerk)
+    client.force_login(world.clerk)
+    response = client.post(
+        f"/work/tasks/{task.pk}/",
+        {
+            "version": record.version,
+            "registration_date": "31/02/2020",
+            "registration_type": "1",
+            "subject__full_name": "Nguyễn Văn A",
+            "subject__birth_date": "45/13/2020",
+            "subject__sex": "1",
+            "submit": "1",
+        },
+    )
+    html = response.content.decode()
+    summary = re.search(r'<div class="error-summary".*?</div>', html, re.S).group(0)
+    assert 'href="#id_registration_date"' in summary and 'href="#id_subject__birth_date"' in summary
+    # nothing typed is lost
+    assert 'value="Nguyễn Văn A"' in html and 'value="45/13/2020"' in html
