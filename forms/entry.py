@@ -123,9 +123,6 @@ class RecordForm(forms.Form):
     def closing_fields(self) -> list[forms.BoundField]:
         return [self[n] for n in CLOSING_FIELDS]
 
-    def common_fields(self) -> list[forms.BoundField]:
-        return self.opening_fields() + [self[n] for n in self.spec.event_fields] + self.closing_fields()
-
     # --- data ----------------------------------------------------------------------------
     def clean(self) -> dict[str, Any]:
         """Convert text typed in TCVN3 or VNI to Unicode, and say so."""

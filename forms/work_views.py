@@ -39,8 +39,11 @@ def _record_rows(record: CivilRecord, remarks: dict[str, str]) -> list[tuple[str
     form = RecordForm(
         initial=RecordForm.initial_from(record_input_from(record)), event_type=record.event_type
     )
-    sections: list[tuple[str, list[Any]]] = [(_("Registration"), form.common_fields())]
-    sections += form.party_blocks()
+    # The same sections, in the same order, as the entry form (forms/_entry_fields.html).
+    sections: list[tuple[str, list[Any]]] = [(_("Case"), form.opening_fields()), *form.party_blocks()]
+    if form.event_fields():
+        sections.append((record.get_event_type_display(), form.event_fields()))
+    sections.append((_("Registration"), form.closing_fields()))
     result = []
     for legend, fields in sections:
         rows = []

@@ -1,10 +1,11 @@
-"""One entry form for every path: the work screen's entry stage and the record page ask for the same fields."""
+"""One entry form for every path: the work screen and the record page ask for the same fields."""
 
 import re
 
 import pytest
 
 from registry.models import EventType
+from tests.factories import event_input
 from workflows import claims
 from workflows.models import RecordTask
 
@@ -57,3 +58,17 @@ def test_every_error_is_listed_at_the_top_with_a_link_to_its_field(world, client
     assert 'href="#id_registration_date"' in summary and 'href="#id_subject__birth_date"' in summary
     # nothing typed is lost
     assert 'value="Nguyễn Văn A"' in html and 'value="45/13/2020"' in html
+
+
+@pytest.mark.parametrize("event_type", [EventType.BIRTH, EventType.DEATH, EventType.MARRIAGE])
+def test_the_reviewer_can_remark_on_every_field_the_clerk_entered(world, client, event_type):
+    record = world.record("attached", event_type=event_type, data=event_input(event_type))
+    task = RecordTask.objects.get(record=record, stage="review")
+    client.force_login(world.reviewer)
+    review = client.get(f"/work/tasks/{task.pk}/").content.decode()
+    remarkable = {k.replace(".", "__") for k in re.findall(r'name="remark:([^"]+)"', review)}
+
+    record_scanned = world.record("scanned", event_type=event_type)
+    client.force_login(world.clerk)
+    entry = entry_field_names(client.get(f"/records/{record_scanned.pk}/enter/").content.decode())
+    assert remarkable == entry
