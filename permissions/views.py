@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from permissions.models import UnitRole
 from permissions.roles import Role
-from permissions.scoping import scope_q, scopes_with, units_visible_to
+from permissions.scoping import scope_q, scopes_with, units_visible_to, user_scopes
 from permissions.services import role_grant, role_revoke
 from registry.models import AdministrativeUnit
 
@@ -92,3 +92,26 @@ def revoke(request: HttpRequest, unit_role_id: int, user_id: int) -> HttpRespons
         role_revoke(user=user, unit=unit_role.unit, role=unit_role.role, actor=request.user)
         messages.success(request, _("Role removed."))
     return redirect("people")
+
+
+# Where each role starts its day, most specific first (a user holding several roles gets the first).
+LANDING = (
+    (Role.PROVINCE_ADMIN, "progress_dashboard"),
+    (Role.COUNTER_CLERK, "counter"),
+    (Role.CLERK, "inbox_queue"),
+    (Role.CONTRACTOR, "inbox_queue"),
+    (Role.REVIEWER, "inbox_queue"),
+    (Role.APPROVER, "inbox_queue"),
+    (Role.AUDITOR, "audit_trail"),
+)
+
+
+@login_required
+def landing(request: HttpRequest) -> HttpResponse:
+    """After login: the page of the user's main role (the counter for counter staff, the queue for
+    clerks, reviewers and approvers, progress for a province administrator); else the overview."""
+    roles = {scope.role for scope in user_scopes(request.user)}
+    for role, url_name in LANDING:
+        if role in roles:
+            return redirect(url_name)
+    return redirect("home")

@@ -41,7 +41,7 @@ def signed_in(browser, live_server, username):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", "pw")
     page.press("input[name=password]", "Enter")
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
     return page
 
 
