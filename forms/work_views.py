@@ -28,14 +28,26 @@ from scans.intake import scan_store
 from workflows import claims, services
 from workflows.claims import ClaimRefused
 from workflows.flows import claim_is_live
+from workflows.history import changes_since_return
 from workflows.inbox_views import remark_rows, task_for
 from workflows.machine import TransitionRefused
 from workflows.models import RecordTask
 from workflows.views import posted_version
 
 
-def _record_rows(record: CivilRecord, remarks: dict[str, str]) -> list[tuple[str, list[dict[str, str]]]]:
-    """The entered data as (section, rows) with the remark key of each field, for review."""
+def _row_key(service_key: str) -> str:
+    """A change key as the review row's key: "party.mother.pin" → "mother.pin", "details.x" → "d.x"."""
+    if service_key.startswith("party."):
+        return service_key[len("party.") :]
+    if service_key.startswith("details."):
+        return "d." + service_key[len("details.") :]
+    return service_key
+
+
+def _record_rows(record: CivilRecord, remarks: dict[str, str]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The entered data as (section, rows) with the remark key of each field, for review; a field
+    changed since the record was last returned carries its value at the return ("changed_from")."""
+    changed = {_row_key(k): old for k, (old, _new) in changes_since_return(record).items()}
     form = RecordForm(
         initial=RecordForm.initial_from(record_input_from(record)), event_type=record.event_type
     )
@@ -52,7 +64,11 @@ def _record_rows(record: CivilRecord, remarks: dict[str, str]) -> list[tuple[str
             value = form.initial.get(field.name, "")
             choices = dict(getattr(field.field, "choices", []) or [])
             shown = choices.get(value, value) if choices else value
-            rows.append({"key": key, "label": field.label, "value": shown, "remark": remarks.get(key, "")})
+            row = {"key": key, "label": field.label, "value": shown, "remark": remarks.get(key, "")}
+            if key in changed:
+                old = changed[key]
+                row["changed_from"] = choices.get(str(old), choices.get(old, old)) if choices else old
+            rows.append(row)
         result.append((legend, rows))
     return result
 

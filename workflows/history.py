@@ -164,3 +164,21 @@ def _text(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(_text(v) for v in value)
     return str(value)
+
+
+def changes_since_return(record: CivilRecord) -> dict[str, tuple[Any, Any]]:
+    """What the data looked like when the record was last returned, and what it is now, per
+    changed field (keys as the services write them: "party.mother.pin", "details.x",
+    "registration_date"). Empty when the record was never returned."""
+    events = AuditEvent.objects.filter(record_id_value=record.pk, kind="change").order_by("seq")
+    last_return = events.filter(action="return").values_list("seq", flat=True).last()
+    if last_return is None:
+        return {}
+    changed: dict[str, tuple[Any, Any]] = {}
+    for changes in events.filter(seq__gt=last_return).values_list("changes", flat=True):
+        for key, value in (changes or {}).items():
+            if key in ("state", "version") or not _is_pair(value):
+                continue
+            old = changed[key][0] if key in changed else value[0]
+            changed[key] = (old, value[1])
+    return {key: pair for key, pair in changed.items() if pair[0] != pair[1]}
