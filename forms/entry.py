@@ -35,6 +35,8 @@ DATE_HELP = _l("dd/mm/yyyy, mm/yyyy or yyyy; empty if the book has no informatio
 # Generous limits: the validation service reports overlong text with its own message.
 RAW_MAX = 10000
 DETAIL_PREFIX = "d__"
+# The "not in the book" box of a required field: "nib__subject__full_name".
+NOT_IN_BOOK_PREFIX = "nib__"
 
 
 def _text(label: Any, *, textarea: bool = False, help_text: Any = "") -> forms.CharField:
@@ -104,6 +106,16 @@ class RecordForm(forms.Form):
             ):
                 bound.widget.attrs.setdefault("inputmode", "numeric")
         self.fields["page_no"].widget.attrs["autofocus"] = True
+        # Required fields (EventSpec.required) are marked; each gets a box for "the book has none".
+        self.required_entry_names: dict[str, str] = {}
+        for key in self.spec.required:
+            name = self.field_name(key)
+            if name in self.fields:
+                self.required_entry_names[name] = key
+                self.fields[name].widget.attrs["aria-required"] = "true"
+                self.fields[NOT_IN_BOOK_PREFIX + name] = forms.BooleanField(
+                    label=_l("not in the book"), required=False
+                )
 
     # --- layout --------------------------------------------------------------------------
     def opening_fields(self) -> list[forms.BoundField]:
@@ -163,6 +175,9 @@ class RecordForm(forms.Form):
                 k[len(DETAIL_PREFIX) :]: v for k, v in data.items() if k.startswith(DETAIL_PREFIX) and v
             },
             parties=parties,
+            not_in_book=tuple(
+                key for name, key in self.required_entry_names.items() if data.get(NOT_IN_BOOK_PREFIX + name)
+            ),
         )
 
     @classmethod
@@ -178,6 +193,8 @@ class RecordForm(forms.Form):
         for role, values in data.parties.items():
             for key, value in values.items():
                 initial[f"{role}__{key}"] = value
+        for key in data.not_in_book:
+            initial[NOT_IN_BOOK_PREFIX + cls.field_name(key)] = True
         return initial
 
     @staticmethod

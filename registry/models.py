@@ -289,6 +289,9 @@ class CivilRecord(models.Model):  # type: ignore[django-manager-missing]
     transferred_at = models.DateTimeField(null=True, blank=True)
     # The last return, rejection or closing: why, by whom, with remarks per field.
     last_reason = models.TextField(blank=True, editable=False)
+    # Required fields (EventSpec.required) the clerk confirmed the book does not write
+    # ("không ghi trong sổ"), as the services name them ("party.subject.full_name").
+    not_in_book = ArrayField(models.CharField(max_length=64), default=list, blank=True)
     return_remarks = models.JSONField(default=dict, blank=True, editable=False)
     returned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -58,6 +58,8 @@ class RecordInput:
     text: dict[str, str] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
     parties: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Required fields the book does not write, confirmed by the clerk (keys as in EventSpec.required).
+    not_in_book: tuple[str, ...] = ()
 
 
 @dataclass
@@ -79,6 +81,7 @@ class CleanRecord:
     text: dict[str, str]
     details: dict[str, Any]
     parties: list[CleanParty]
+    not_in_book: tuple[str, ...] = ()
 
 
 def _clean_text(value: Any, key: str, errors: dict[str, list[str]], max_length: int = MAX_TEXT) -> str:
@@ -354,7 +357,35 @@ def clean_record_input(data: RecordInput, *, event_type: str, book_year: int | N
         text=text,
         details=details,
         parties=parties,
+        not_in_book=tuple(k for k in data.not_in_book if spec is None or k in spec.required),
     )
+
+
+def required_missing(event_type: str, clean: CleanRecord) -> dict[str, list[str]]:
+    """The required fields of the event type (`EventSpec.required`) left empty without the clerk's
+    confirmation that the book does not write them. Checked when a case is marked entered (and on
+    amendment), not while drafting."""
+    spec = EVENT_SPECS.get(event_type)
+    if spec is None:
+        return {}
+    parties = {p.role: p for p in clean.parties}
+    missing: dict[str, list[str]] = {}
+    for key in spec.required:
+        if key in clean.not_in_book:
+            continue
+        if key.startswith("party."):
+            _prefix, role, attr = key.split(".", 2)
+            party = parties.get(role)
+            value: Any = getattr(party, attr, None) if party else None
+        elif key == "registration_date":
+            value = str(clean.registration_date)
+        else:
+            value = clean.text.get(key) or clean.details.get(key.removeprefix("details."))
+        if value in (None, ""):
+            missing[key] = [
+                _("Required: type it as written in the book, or tick “not in the book” if the book has none.")
+            ]
+    return missing
 
 
 def identity_key(event_type: str, parties: list[CleanParty]) -> str | None:
@@ -401,6 +432,7 @@ def apply_record_data(record: CivilRecord, clean: CleanRecord) -> dict[str, list
     for key, value in clean.text.items():
         put(key, value)
     put("details", clean.details)
+    put("not_in_book", sorted(clean.not_in_book))
     put("identity_key", identity_key(record.event_type, clean.parties))
 
     old_parties = {p.role: p for p in record.parties.all()}
@@ -444,6 +476,7 @@ def record_input_from(record: CivilRecord) -> RecordInput:
         event_date=str(record.event_date),
         text={k: getattr(record, k) for k in RECORD_TEXT_FIELDS},
         details=dict(record.details or {}),
+        not_in_book=tuple(record.not_in_book or ()),
         parties={
             p.role: {
                 "full_name": p.full_name,

@@ -21,7 +21,7 @@ from audit.models import AuditKind
 from audit.services import audit_change, audit_write_many
 from permissions.scoping import can, can_approve
 from registry.models import AdministrativeUnit, CivilRecord, EventType, Party, RecordState, RegisterBook
-from registry.record_data import RecordInput, apply_record_data, clean_record_input
+from registry.record_data import RecordInput, apply_record_data, clean_record_input, required_missing
 from workflows.hooks import APPROVAL_CHECKS, IMPORT_HOOKS, TRANSITION_HOOKS
 from workflows.machine import TransitionRefused, apply_transition, import_state_check
 
@@ -90,8 +90,13 @@ def _finish(
     return record
 
 
-def _save_data(record: CivilRecord, data: RecordInput) -> dict[str, Any]:
+def _save_data(record: CivilRecord, data: RecordInput, *, complete: bool = False) -> dict[str, Any]:
+    """Validate and write the data; `complete` also refuses empty required fields (entering, amending)."""
     clean = clean_record_input(data, event_type=record.event_type, book_year=record.book.year)
+    if complete:
+        missing = required_missing(record.event_type, clean)
+        if missing:
+            raise ValidationError(missing)
     try:
         with transaction.atomic():  # a savepoint: a refused duplicate leaves the transaction usable
             changes = apply_record_data(record, clean)
@@ -189,7 +194,7 @@ def record_enter(
     _require(actor, "enter_record", record)
     old = record.state
     apply_transition(record, "enter", actor=actor)
-    changes = _save_data(record, data)
+    changes = _save_data(record, data, complete=True)
     record.entered_by = actor
     return _finish(record, event="enter", actor=actor, old_state=old, fields=["entered_by"], changes=changes)
 
@@ -369,7 +374,7 @@ def record_amend(
     _require(actor, "enter_record", record)
     old = record.state
     apply_transition(record, "amend", actor=actor, reason=reason)
-    changes = _save_data(record, data)
+    changes = _save_data(record, data, complete=True)
     record.last_reason = reason.strip()
     record.entered_by = actor  # whoever changed the data may not review the change
     record.reviewed_by = None

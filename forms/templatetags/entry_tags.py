@@ -35,3 +35,12 @@ def remark_for(remarks: dict[str, str] | None, field: Any) -> str:
     if not remarks:
         return ""
     return remarks.get(field.name.replace("__", "."), "")
+
+
+@register.filter
+def not_in_book_box(form: Any, field: Any) -> Any:
+    """The "not in the book" box of a required entry field, or None for other fields."""
+    from forms.entry import NOT_IN_BOOK_PREFIX
+
+    name = NOT_IN_BOOK_PREFIX + field.name
+    return form[name] if name in getattr(form, "fields", {}) else None

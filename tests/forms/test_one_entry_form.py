@@ -12,6 +12,11 @@ from workflows.models import RecordTask
 IGNORED = {"csrfmiddlewaretoken", "version", "reclaim", "reason"}
 
 
+def data_fields(names: set[str]) -> set[str]:
+    """The data fields, without the 'not in the book' boxes that go with required ones."""
+    return {n for n in names if not n.startswith("nib__")}
+
+
 def entry_field_names(html: str) -> set[str]:
     form = re.search(r'<form[^>]*id="entry-form".*?</form>', html, re.S).group(0)
     return set(re.findall(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"', form)) - IGNORED
@@ -71,4 +76,25 @@ def test_the_reviewer_can_remark_on_every_field_the_clerk_entered(world, client,
     record_scanned = world.record("scanned", event_type=event_type)
     client.force_login(world.clerk)
     entry = entry_field_names(client.get(f"/records/{record_scanned.pk}/enter/").content.decode())
-    assert remarkable == entry
+    assert remarkable == data_fields(entry)
+
+
+def test_the_form_marks_required_fields_and_takes_the_not_in_the_book_box(world, client):
+    record = world.record("scanned")
+    client.force_login(world.clerk)
+    html = client.get(f"/records/{record.pk}/enter/").content.decode()
+    assert 'name="subject__full_name"' in html and 'aria-required="true"' in html
+    assert 'name="nib__subject__full_name"' in html
+    post = {
+        "version": record.version,
+        "registration_date": "10/03/2020",
+        "registration_type": "1",
+        "subject__full_name": "",
+        "nib__subject__full_name": "on",
+        "subject__birth_date": "02/03/2020",
+        "submit": "1",
+    }
+    response = client.post(f"/records/{record.pk}/enter/", post)
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.state == "entered" and record.not_in_book == ["party.subject.full_name"]

@@ -1,4 +1,4 @@
-"""The second review shows what changed since the return; actions the rules forbid are shown disabled, with why."""
+"""The second review shows what changed since the return; forbidden actions are disabled, with why."""
 
 import re
 

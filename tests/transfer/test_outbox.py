@@ -1,5 +1,6 @@
 """The outbox: approval enqueues in its transaction; batches, acknowledgements, retries, rejections."""
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -98,7 +99,9 @@ def test_a_receiver_that_is_down_is_retried(world):
 
 
 def test_a_permanent_rejection_returns_the_record_to_the_approver_with_the_message(world, receiver, adapter):
-    record = world.record("approved", data=birth_input(reg=""))
+    # an old book without the registration date: the clerk confirmed "not in the book"
+    no_date = dataclasses.replace(birth_input(reg=""), not_in_book=("registration_date",))
+    record = world.record("approved", data=no_date)
     report = transfer_send_batch(adapter=adapter)
     assert report.rejected == 1
     record.refresh_from_db()
