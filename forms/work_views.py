@@ -74,21 +74,37 @@ def _record_rows(record: CivilRecord, remarks: dict[str, str]) -> list[tuple[str
 
 
 def _next_work(request: HttpRequest, record: CivilRecord, done: str) -> HttpResponse:
-    """After a step, stay with the book: the record's own next task if it is mine (attach after
-    enter), else my next claimed case of the same book at the same stage, else the queue of that
-    book. Never an unrelated case; the message names the case it is about."""
+    """After a step, stay with the book: the case's own next step (claimed for the clerk when it is
+    free and theirs to do), else the clerk's next case of the same book (claimed, or the next free one
+    they may take), else that book's queue. Never an unrelated case; the message names the case."""
     case = _("Book %(book)s, no. %(no)s") % {"book": record.book, "no": record.entry_no}
     messages.success(request, f"{case}: {done}")
-    mine = RecordTask.objects.filter(owner=request.user, status=STATUS.ASSIGNED).exclude(stage="")
-    same_book = mine.filter(book_id=record.book_id).exclude(record=record)
+    user = request.user
+    open_tasks = RecordTask.objects.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED]).exclude(stage="")
+    mine = open_tasks.filter(owner=user, status=STATUS.ASSIGNED)
+    free = open_tasks.filter(status=STATUS.NEW, owner__isnull=True)
+    later = {"book_id": record.book_id, "entry_no__gt": record.entry_no}
     follow = (
         mine.filter(record=record).first()
-        or same_book.filter(entry_no__gt=record.entry_no).order_by("entry_no", "id").first()
-        or same_book.order_by("entry_no", "id").first()
+        or _claim_first(free.filter(record=record), user)
+        or mine.filter(**later).order_by("entry_no", "id").first()
+        or _claim_first(free.filter(**later).order_by("entry_no", "id")[:20], user)
+        or mine.filter(book_id=record.book_id).order_by("entry_no", "id").first()
     )
     if follow is not None:
         return redirect("task_work", pk=follow.pk)
     return redirect(f"{reverse('inbox_queue')}?book={record.book_id}")
+
+
+def _claim_first(tasks: Any, user: Any) -> RecordTask | None:
+    """Claim the first of `tasks` the user may take (roles, four eyes); None if none can be had."""
+    for task in tasks:
+        if claims.may_take(user, task) is None:
+            try:
+                return claims.task_claim(task=task, actor=user)
+            except ClaimRefused:
+                continue
+    return None
 
 
 @login_required

@@ -361,27 +361,27 @@ def clean_record_input(data: RecordInput, *, event_type: str, book_year: int | N
     )
 
 
-def required_missing(event_type: str, clean: CleanRecord) -> dict[str, list[str]]:
-    """The required fields of the event type (`EventSpec.required`) left empty without the clerk's
-    confirmation that the book does not write them. Checked when a case is marked entered (and on
-    amendment), not while drafting."""
+def required_missing(event_type: str, data: RecordInput) -> dict[str, list[str]]:
+    """The required fields of the event type (`EventSpec.required`) left empty in what was typed,
+    without the clerk's confirmation that the book does not write them. Checked when a case is
+    marked entered (and on amendment), not while drafting; reported with the other errors."""
     spec = EVENT_SPECS.get(event_type)
     if spec is None:
         return {}
-    parties = {p.role: p for p in clean.parties}
     missing: dict[str, list[str]] = {}
     for key in spec.required:
-        if key in clean.not_in_book:
+        if key in data.not_in_book:
             continue
         if key.startswith("party."):
             _prefix, role, attr = key.split(".", 2)
-            party = parties.get(role)
-            value: Any = getattr(party, attr, None) if party else None
+            value: Any = (data.parties.get(role) or {}).get(attr)
         elif key == "registration_date":
-            value = str(clean.registration_date)
+            value = data.registration_date
+        elif key.startswith("details."):
+            value = data.details.get(key.removeprefix("details."))
         else:
-            value = clean.text.get(key) or clean.details.get(key.removeprefix("details."))
-        if value in (None, ""):
+            value = data.text.get(key)
+        if value is None or not str(value).strip():
             missing[key] = [
                 _("Required: type it as written in the book, or tick “not in the book” if the book has none.")
             ]

@@ -30,6 +30,16 @@ def _english(settings):
         yield
 
 
+@pytest.fixture
+def vietnamese(settings):
+    """The interface in its default language, for tests that read the Vietnamese texts."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "vi"
+    with translation.override("vi"):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _phases(request):
     """The digitization phases come from a data migration; a transactional test's flush empties them

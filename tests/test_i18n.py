@@ -27,13 +27,6 @@ CATALOGS = [
 PLACEHOLDER = re.compile(r"%\([^)]+\)[-#0 +]*\d*(?:\.\d+)?[sdif]|%[sd]")
 
 
-@pytest.fixture
-def vietnamese(settings):
-    settings.LANGUAGE_CODE = "vi"
-    with translation.override("vi"):
-        yield
-
-
 def _entries(path: Path) -> list[polib.POEntry]:
     return [e for e in polib.pofile(str(path)) if not e.obsolete]
 

@@ -91,12 +91,15 @@ def _finish(
 
 
 def _save_data(record: CivilRecord, data: RecordInput, *, complete: bool = False) -> dict[str, Any]:
-    """Validate and write the data; `complete` also refuses empty required fields (entering, amending)."""
-    clean = clean_record_input(data, event_type=record.event_type, book_year=record.book.year)
-    if complete:
-        missing = required_missing(record.event_type, clean)
-        if missing:
-            raise ValidationError(missing)
+    """Validate and write the data; `complete` also refuses empty required fields (entering, amending).
+    Every problem is reported at once: the required fields together with the other errors."""
+    missing = required_missing(record.event_type, data) if complete else {}
+    try:
+        clean = clean_record_input(data, event_type=record.event_type, book_year=record.book.year)
+    except ValidationError as exc:
+        raise ValidationError({**missing, **exc.message_dict}) from exc
+    if missing:
+        raise ValidationError(missing)
     try:
         with transaction.atomic():  # a savepoint: a refused duplicate leaves the transaction usable
             changes = apply_record_data(record, clean)

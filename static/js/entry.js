@@ -51,7 +51,8 @@
       dirty = false;
       return;
     }
-    busy = true; dirty = false;
+    busy = true; dirty = false; form.dataset.autosave = "saving";
+    var failed = false;
     fetch(url, { method: "POST", body: payload(), headers: { "X-CSRFToken": csrf }, credentials: "same-origin" })
       .then(function (r) { return r.json().then(function (j) { return [r.ok, j]; }); })
       .then(function (res) {
@@ -60,12 +61,17 @@
           showCandidates(res[1].duplicates || []);
         } else { status.textContent = res[1].error || ""; dirty = true; }
       })
-      .catch(function () { dirty = true; status.textContent = status.dataset.offline || "Offline: will retry"; })
-      .finally(function () { busy = false; });
+      .catch(function () { failed = dirty = true; status.textContent = status.dataset.offline || "Offline: will retry"; })
+      .finally(function () {
+        busy = false;
+        // Typing went on while this save was on its way: send the rest now, not at the next tick.
+        if (failed) { form.dataset.autosave = "offline"; }  // the interval tries again
+        else if (dirty) { save(false); } else { form.dataset.autosave = "saved"; }
+      });
   }
 
-  form.addEventListener("input", function () { dirty = true; });
-  form.addEventListener("change", function () { dirty = true; });
+  form.addEventListener("input", function () { dirty = true; form.dataset.autosave = "dirty"; });
+  form.addEventListener("change", function () { dirty = true; form.dataset.autosave = "dirty"; });
   form.addEventListener("focusout", function () { save(false); });
   form.addEventListener("submit", function () { submitting = true; });
   setInterval(function () { save(false); }, INTERVAL_MS);

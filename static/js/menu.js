@@ -8,3 +8,15 @@
     if (event.key === "Escape") groups().forEach((group) => { group.open = false; });
   });
 })();
+
+/* Wide tables scroll inside themselves on narrow screens: make such a table reachable by keyboard. */
+(function () {
+  "use strict";
+  function focusableWhenScrolling() {
+    document.querySelectorAll("table.list").forEach(function (table) {
+      if (table.scrollWidth > table.clientWidth + 1) { table.tabIndex = 0; } else { table.removeAttribute("tabindex"); }
+    });
+  }
+  focusableWhenScrolling();
+  window.addEventListener("resize", focusableWhenScrolling);
+})();

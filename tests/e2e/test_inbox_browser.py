@@ -72,8 +72,8 @@ def test_a_case_goes_from_slot_to_approved_through_the_inboxes(world, live_serve
         ],
     )
     clerk.click("form.card button[type=submit]")
-    clerk.wait_for_load_state()
-    claim_first(clerk, live_server)  # the enter task is in the queue
+    clerk.wait_for_url("**/work/tasks/*/")  # the case's entry opens, claimed for the clerk
+    clerk.wait_for_selector("input[name=registration_date]")
     clerk.fill("input[name=registration_date]", "10/03/2020")
     clerk.fill("input[name=subject__full_name]", "Nguyễn Văn Trình Duyệt")
     clerk.fill("input[name=subject__birth_date]", "02/03/2020")
@@ -107,7 +107,8 @@ def test_a_case_goes_from_slot_to_approved_through_the_inboxes(world, live_serve
         label = {code: str(ACTION_LABELS[code]) for code in (*STEPS, "task_claim")}
     actions = [history.nth(i).locator("td").nth(2).inner_text() for i in range(history.count())]
     assert [a for a in actions if a in [label[s] for s in STEPS]] == [label[s] for s in STEPS]
-    # scan, enter, review, approve were claimed; attach came assigned
+    # scan, enter (claimed for the clerk when the scan was stored), review, approve were claimed;
+    # attach came assigned
     assert actions.count(label["task_claim"]) == 4
     who = {
         history.nth(i).locator("td").nth(2).inner_text(): history.nth(i).locator("td").nth(1).inner_text()
