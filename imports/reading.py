@@ -26,17 +26,22 @@ from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from vietnamese.legacy_encodings import _WORD, TCVN3, VNI, detect_column, is_vietnamese_syllable, to_unicode
 
 CSV, XLSX = "csv", "xlsx"
 UTF8, CP1258, CP1252 = "utf-8", "cp1258", "cp1252"
 TEXT_ENCODINGS = {
-    UTF8: "UTF-8 (Unicode)",
-    CP1258: "Windows-1258 (CP1258)",
-    CP1252: "TCVN3 / VNI (old fonts, Windows-1252 bytes)",
+    UTF8: _l("UTF-8 (Unicode)"),
+    CP1258: _l("Windows-1258 (CP1258)"),
+    CP1252: _l("Old fonts TCVN3 / VNI (.VnTime, VNI-Times)"),
 }
-COLUMN_ENCODINGS = {"": "Unicode", TCVN3: "TCVN3 (ABC)", VNI: "VNI-Windows"}
+COLUMN_ENCODINGS = {
+    "": "Unicode",
+    TCVN3: _l("TCVN3 (ABC, .VnTime fonts)"),
+    VNI: _l("VNI-Windows (VNI-Times fonts)"),
+}
 SAMPLE_ROWS = 2000
 SAMPLE_BYTES = 4 << 20
 MAX_COLUMNS = 200

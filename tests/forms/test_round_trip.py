@@ -27,7 +27,8 @@ def read_back(record) -> dict[str, str]:
 
 
 def post(data: dict[str, str], version: int) -> dict[str, str]:
-    return {**{k: v for k, v in data.items() if v not in ("", "False")}, "version": str(version), "submit": "1"}
+    filled = {k: v for k, v in data.items() if v not in ("", "False")}
+    return {**filled, "version": str(version), "submit": "1"}
 
 
 @pytest.mark.parametrize("event_type", EventType.values)
