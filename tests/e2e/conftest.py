@@ -7,6 +7,7 @@ instead of skipping them. Never `playwright install`: it downloads another brows
 """
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from django.db import connections
@@ -25,7 +26,7 @@ LAUNCH_ARGS = [
 
 
 @pytest.fixture
-def browser(monkeypatch):
+def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
     if not os.path.exists(CHROMIUM):
         pytest.fail(
             f"{CHROMIUM} is missing: `make setup` installs it (scripts/debian-packages.txt), "
@@ -35,7 +36,7 @@ def browser(monkeypatch):
     # Playwright's sync API keeps an event loop in this thread; the ORM calls of the test are still sync.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as p:
-        browser: Browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         try:
             yield browser
         finally:
