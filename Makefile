@@ -29,12 +29,17 @@ PYTHON311 ?= $(shell for p in python3.11 $(HOME)/.pyenv/versions/3.11*/bin/pytho
 # SECRET_KEY (see .env.example). Tests override this below.
 export DEBUG ?= 1
 
-.PHONY: help setup deps run test lint bench bench-quick db-stop constraints
+# Targets run one after another even under `make -j`: setup's system packages come before the
+# virtualenv, which needs python3.11-venv. (pytest parallelises the tests itself.)
+.NOTPARALLEL:
+
+.PHONY: help system-packages setup deps run test lint bench bench-quick db-stop constraints
 
 help:
 	@echo "make run          set up, then serve http://$(HOST):$(PORT) (daphne, DEBUG=1) with the job worker"
 	@echo "make test         set up, then run the test suite (PYTEST_ARGS=... to pass options)"
-	@echo "make setup        virtualenv, dependencies, migrations, units, demo data, translations"
+	@echo "make setup        Debian packages (scripts/debian-packages.txt), virtualenv, dependencies,"
+	@echo "                  migrations, units, demo data, translations"
 	@echo "make lint         ruff check, ruff format --check, mypy, import layers, makemigrations --check"
 	@echo "make bench        benchmark with 1,000,000 records (bench-quick: 50,000)"
 	@echo "make db-stop      stop the embedded PostgreSQL (var/pgdata)"
@@ -52,18 +57,17 @@ $(STAMP): pyproject.toml constraints.txt | $(PY)
 
 deps: $(STAMP)
 
-setup: deps
+# The Debian packages of scripts/debian-packages.txt: installed when missing and running as
+# root, otherwise a stop with the `sudo apt-get install ...` line to run.
+system-packages:
+	@bash scripts/system-packages.sh
+
+# system-packages first: the virtualenv needs python3.11-venv.
+setup: system-packages deps
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_units
 	$(MANAGE) seed_demo
-	@if ! find locale -name '*.po' 2>/dev/null | grep -q .; then \
-	    echo "compilemessages: skipped (no locale/*/LC_MESSAGES/*.po)"; \
-	elif ! command -v msgfmt >/dev/null; then \
-	    echo "compilemessages: skipped (msgfmt not found: apt-get install gettext)"; \
-	else \
-	    echo "$(MANAGE) compilemessages"; \
-	    $(MANAGE) compilemessages --ignore=.venv --ignore=var --ignore=node_modules; \
-	fi
+	$(MANAGE) compilemessages --ignore=.venv --ignore=var --ignore=node_modules
 
 # --- Serving ----------------------------------------------------------------------------
 

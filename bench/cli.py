@@ -101,7 +101,6 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
 
     django.setup()
     from bench import db, seed
-    from bench.capabilities import NotBuilt
     from bench.context import Bench
     from bench.report import print_table
     from bench.scenarios import SCENARIOS
@@ -132,7 +131,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
 
     only = {s.strip() for s in args.only.split(",") if s.strip()}
     statuses: dict[str, str] = {}
-    missing: dict[str, str] = {}  # why a key is null: not built, error, not run
+    missing: dict[str, str] = {}  # why a key is null: error, not run
     results["loadavg_start"] = round(os.getloadavg()[0], 2)
     for scenario in SCENARIOS:  # every key is in the JSON, null where not measured
         for key in scenario.KEYS:
@@ -149,9 +148,6 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
             missing.update(measured.pop("_missing", {}))
             results.update(measured)
             statuses[scenario.NAME] = "ok"
-        except NotBuilt as exc:
-            statuses[scenario.NAME] = f"n/a (not built yet: {exc})"
-            bench.log(f"  n/a (not built yet): {exc}")
         except Exception as exc:  # a broken scenario must not hide the others' figures
             statuses[scenario.NAME] = f"error: {exc.__class__.__name__}: {exc}"
             missing.update({key: "error" for key in scenario.KEYS})

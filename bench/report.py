@@ -41,10 +41,11 @@ def verdict(key: str, value: Any) -> str:
     return "ok" if ok else "MISSED"
 
 
-NOT_BUILT = "n/a (not built yet)"
+# A null value whose scenario gave no reason (e.g. nothing seeded to measure it on).
+NOT_MEASURED = "n/a (not measured)"
 
 
-def format_value(value: Any, missing: str = NOT_BUILT) -> str:
+def format_value(value: Any, missing: str = NOT_MEASURED) -> str:
     if value is None:
         return missing
     if isinstance(value, float):
@@ -53,7 +54,7 @@ def format_value(value: Any, missing: str = NOT_BUILT) -> str:
 
 
 def table_lines(results: dict[str, Any], missing: dict[str, str] | None = None) -> list[str]:
-    """The Markdown table; `missing` says, per key, why a null value is null (default: not built)."""
+    """The Markdown table; `missing` says, per key, why a null value is null (default: not measured)."""
     missing = missing or {}
     lines = [
         f"Benchmark: {results.get('records', 0):,} records, {results.get('cores')} cores, "
@@ -69,7 +70,7 @@ def table_lines(results: dict[str, Any], missing: dict[str, str] | None = None) 
         target_text = f"{op} {target:g} {unit}".strip() if op else ""
         unit_text = f" {unit}" if value is not None and unit else ""
         lines.append(
-            f"| {label} | `{key}` | {format_value(value, missing.get(key, NOT_BUILT))}{unit_text} "
+            f"| {label} | `{key}` | {format_value(value, missing.get(key, NOT_MEASURED))}{unit_text} "
             f"| {target_text} | {verdict(key, value)} |"
         )
     return lines

@@ -1,8 +1,8 @@
 """The scenarios, in the order they run (reads first, then writes).
 
-Each module has NAME, KEYS (the result keys it fills) and run(bench) -> dict.
-A scenario whose capability is not built yet raises bench.capabilities.NotBuilt:
-its keys stay null. To add one: write a module here and list it below.
+Each module has NAME, KEYS (the result keys it fills) and run(bench) -> dict; it calls
+the project's functions directly. A scenario that raises is reported as an error and its
+keys stay null. To add one: write a module here and list it below.
 """
 
 from bench.scenarios import (

@@ -1,7 +1,7 @@
 """Claims: 16 clerks of one commune claim work at once; claims/s and double claims (must be 0).
 
-Needs the inbox of issue 3: the queue selector (see inbox.CANDIDATES) and the claim
-services of `workflows.claims`, over the seeded work items of commune 0 (16 clerks
+The queue selector `workflows.inbox.queue_for` and the claim services of
+`workflows.claims`, over the seeded work items of commune 0 (16 clerks
 `claimer.NN` work there). Each claimer is a process with its user loaded once (scopes
 cached, as within one request), released together by a barrier; two runs of
 `bench.duration` seconds each:
@@ -22,25 +22,17 @@ queue but do add to the commune's audit stream.
 
 from __future__ import annotations
 
-import importlib
 import multiprocessing
 import random
 import time
 from collections import Counter
 
-from bench.capabilities import call_with, require
 from bench.scenarios import inbox
 from bench.seed import CLAIMERS
 from bench.stats import profiled
 
 NAME = "claim"
 KEYS = ["claims_per_s", "claims_race_per_s", "double_claims"]
-CANDIDATES = [
-    ("workflows.claims", "task_claim"),
-]
-NEXT_CANDIDATES = [
-    ("workflows.claims", "tasks_claim_next"),
-]
 # A "claim next" claimer puts back what it holds after this many claims.
 HOLD = 20
 
@@ -66,9 +58,10 @@ def _put_back(user, task_ids: list[int]) -> int:
 def _next_claimer(args) -> None:
     """Claim next, one at a time, for `duration` seconds: (claims, double claims, empty, start, end).
     The first claimer is profiled when the run asks for profiles."""
+    from workflows.claims import tasks_claim_next
+    from workflows.inbox import queue_for
+
     k, duration, barrier, queue, profile_dir = args
-    selector, _ = inbox.queue_selector()
-    claim_next, _ = require(NEXT_CANDIDATES, "no claim-next service")
     user = _load_user(k)
     held: list[int] = []
     claims = doubles = empty = 0
@@ -76,7 +69,7 @@ def _next_claimer(args) -> None:
     started = time.perf_counter()
     with profiled("claim_next", profile_dir if k == 0 else None):
         while time.perf_counter() - started < duration:
-            got = claim_next(actor=user, queue=selector(user), count=1)
+            got = tasks_claim_next(actor=user, queue=queue_for(user), count=1)
             if not got:
                 empty += 1
             held.extend(task.pk for task in got)
@@ -91,36 +84,25 @@ def _next_claimer(args) -> None:
 
 def _race_claimer(args) -> None:
     """Race on the first page for `duration` seconds: (won item ids, lost races, start, end)."""
+    from workflows.claims import ClaimRefused, task_claim
+
     k, duration, barrier, queue, _profile_dir = args
-    selector, _ = inbox.queue_selector()
-    claim, where = require(CANDIDATES, "no claim service")
-    # A lost race is the service's refusal; anything else is a bug and stops the run.
-    refused = getattr(importlib.import_module(where.rpartition(".")[0]), "ClaimRefused", Exception)
     user = _load_user(k)
     rng = random.Random(k)
     won, lost = [], 0
     barrier.wait()
     started = time.perf_counter()
     while time.perf_counter() - started < duration:
-        page = inbox.queue_page(selector, user)
+        page = inbox.queue_page(user)
         if not page:
             break
         item = rng.choice(page[:10])
         try:
-            call_with(
-                claim,
-                [
-                    ((), {"task": item, "actor": user}),
-                    ((item, user), {}),
-                    ((), {"item": item, "actor": user}),
-                ],
-            )
-        except TypeError:
-            raise
-        except refused:
+            task_claim(task=item, actor=user)
+        except ClaimRefused:  # someone was first; anything else is a bug and stops the run
             lost += 1
             continue
-        won.append(getattr(item, "pk", item))
+        won.append(item.pk)
     queue.put((won, lost, started, time.perf_counter()))
 
 
@@ -160,9 +142,6 @@ def _rate(count: int, results: list, start: int, end: int) -> float | None:
 
 
 def run(bench) -> dict:
-    inbox.queue_selector()
-    require(NEXT_CANDIDATES, "no claim-next service in workflows.claims (issue 3)")
-    require(CANDIDATES, "no claim service in workflows.claims (issue 3)")
     n = min(bench.clients, CLAIMERS)
 
     nexts = _run_claimers(_next_claimer, bench, n)

@@ -1,29 +1,25 @@
-"""Duplicate check at entry: what runs when a clerk submits a birth.
+"""Duplicate check at entry: what runs while a clerk types a birth into a slot.
 
-With the soft check of issue 4 (`registry.matching.find_candidates` or alike) it
-times that. Until then it times the foundation's hard check: validate the input,
-compute its identity key (registry.record_data.identity_key) and look it up on the
-partial unique index (event_type, identity_key) of active records. Half the inputs
-are births already in the database (re-typed from their records), half are new.
+The entry screen's check (forms.views.draft_autosave): the typed input as a person
+(`registry.matching.person_from_input`), then `registry.matching.find_likely_duplicates`
+over the dedup keys of all active records, the slot itself excluded. Half the inputs are
+births already in the database (re-typed from their records), half are new.
+`dup_check_hits` counts the inputs whose hard identity key (registry.record_data.identity_key,
+the partial unique index of active records) is taken; `dup_check_found` those the check
+answered with at least one likely duplicate.
 """
 
 from __future__ import annotations
 
 import random
 
-from bench.capabilities import find
 from bench.stats import profiled, summary, time_calls
 
 NAME = "duplicates"
 KEYS = ["dup_check_p95_ms", "dup_check_p50_ms"]
-CANDIDATES = [
-    ("registry.matching", "find_candidates"),
-    ("registry.matching", "likely_duplicates"),
-    ("registry.matching", "duplicate_candidates"),
-]
 
 
-def hard_check(*, event_type: str, data, record=None) -> bool:
+def hard_check(*, event_type: str, data) -> bool:
     from registry.models import ACTIVE_Q, CivilRecord
     from registry.record_data import clean_record_input, identity_key
 
@@ -34,7 +30,8 @@ def hard_check(*, event_type: str, data, record=None) -> bool:
 
 
 def inputs(bench, count: int) -> list[tuple]:
-    """(record, input) pairs: existing births of commune 0 re-typed, and new births."""
+    """(slot, input) pairs typed into a scanned slot of commune 0: existing births of the commune
+    re-typed, and new births."""
     from registry.models import CivilRecord
     from registry.record_data import RecordInput, record_input_from
 
@@ -48,7 +45,9 @@ def inputs(bench, count: int) -> list[tuple]:
     slot = CivilRecord.objects.filter(unit=commune, event_type="birth", state="scanned").first() or (
         existing[0] if existing else None
     )
-    pairs = [(r, record_input_from(r)) for r in existing]
+    if slot is None:
+        return []
+    pairs = [(slot, record_input_from(r)) for r in existing]
     for i in range(count - len(pairs)):
         pairs.append(
             (
@@ -71,52 +70,22 @@ def inputs(bench, count: int) -> list[tuple]:
     return pairs[:count]
 
 
+def soft_check(record, data) -> list:
+    from registry.matching import find_likely_duplicates, person_from_input
+
+    return find_likely_duplicates(person_from_input("birth", data), exclude_record_id=record.pk)
+
+
 def run(bench) -> dict:
     pairs = inputs(bench, bench.samples)
     if not pairs:
         return {"dup_check_impl": "no births seeded"}
-    found = find(CANDIDATES)
-    impl = "hard key: registry.record_data.identity_key on the partial unique index"
-
-    def check(record, data):
-        return hard_check(event_type="birth", data=data, record=record)
-
-    if found:
-        fn, where = found
-        shape = _shape(fn, *pairs[0])
-        if shape is None:
-            impl += f" ({where} exists but takes none of the argument shapes the harness knows)"
-        else:
-            impl = where
-
-            def check(record, data, fn=fn, shape=shape):
-                return shape(fn, record, data)
-
     with profiled("dup_check", bench.profile_dir):
-        durations = time_calls(lambda i: check(*pairs[i % len(pairs)]), samples=bench.samples)
-    hits = sum(1 for r, d in pairs if hard_check(event_type="birth", data=d, record=r))
+        durations = time_calls(lambda i: soft_check(*pairs[i % len(pairs)]), samples=bench.samples)
     return {
         **summary("dup_check", durations),
-        "dup_check_impl": impl,
-        "dup_check_hits": hits,
+        "dup_check_impl": "registry.matching.find_likely_duplicates",
+        "dup_check_hits": sum(1 for _r, d in pairs if hard_check(event_type="birth", data=d)),
+        "dup_check_found": sum(1 for r, d in pairs if soft_check(r, d)),
         "dup_check_inputs": len(pairs),
     }
-
-
-# The argument shapes a soft check may take (its signature is issue 4's to fix).
-SHAPES = [
-    lambda fn, record, data: fn(event_type="birth", data=data),
-    lambda fn, record, data: fn(record=record, data=data),
-    lambda fn, record, data: fn(data, event_type="birth"),
-    lambda fn, record, data: fn(record, data),
-]
-
-
-def _shape(fn, record, data):
-    for shape in SHAPES:
-        try:
-            shape(fn, record, data)
-        except TypeError:
-            continue
-        return shape
-    return None

@@ -1,7 +1,7 @@
 """Extract render: one certified extract (p50, warm), and a batch of 500 as one PDF.
 
-Needs the printing of issue 6: `printing.rendering.render_extract(*, record, issue)`
-(pure: no database writes) and, for the batch, what `extract_batch_run` does: one
+`printing.rendering.render_extract(*, record, issue)` (pure: no database writes) and,
+for the batch, what `printing.services.extract_batch_run` does: one
 HTML document of BATCH_CHUNK pages at a time, merged into one PDF. Records are the
 province's first 500 approved births, loaded with book, unit and people (as the
 print pages load them); the first render (fonts, weasyprint start-up) is not timed.
@@ -11,18 +11,10 @@ from __future__ import annotations
 
 import time
 
-from bench.capabilities import require
 from bench.stats import percentile, profiled, time_calls
 
 NAME = "extract"
 KEYS = ["extract_p50_ms", "batch500_s"]
-SINGLE = [
-    ("printing.rendering", "render_extract"),
-]
-# The batch job's way (printing.services.extract_batch_run): documents of BATCH_CHUNK pages, merged.
-PAGE = [("printing.rendering", "page_for")]
-PAGES = [("printing.rendering", "render_pages")]
-MERGE = [("printing.rendering", "merge_pdfs")]
 BATCH_SIZE = 500
 
 
@@ -45,9 +37,11 @@ def issue_facts(n: int):
 
 
 def run(bench) -> dict:
+    from printing.rendering import merge_pdfs, page_for, render_extract, render_pages
+    from printing.services import BATCH_CHUNK
     from registry.models import CivilRecord
 
-    render, where = require(SINGLE, "no render_extract in printing (issue 6)")
+    where = "printing.rendering.render_extract"
     records = list(
         CivilRecord.objects.filter(
             unit_path__startswith=bench.province.path,
@@ -62,7 +56,7 @@ def run(bench) -> dict:
         return {"extract_impl": where}
 
     def one(i):
-        return render(record=records[i % len(records)], issue=issue_facts(i))
+        return render_extract(record=records[i % len(records)], issue=issue_facts(i))
 
     samples = max(5, bench.samples // 3)
     with profiled("extract", bench.profile_dir):
@@ -72,14 +66,10 @@ def run(bench) -> dict:
         "extract_p95_ms": round(percentile(durations, 95), 1),
         "extract_impl": where,
     }
-    page_for, _ = require(PAGE, "no page_for in printing.rendering")
-    render_pages, _ = require(PAGES, "no render_pages in printing.rendering")
-    merge, _ = require(MERGE, "no merge_pdfs in printing.rendering")
-    from printing.services import BATCH_CHUNK
-
+    # The batch job's way (printing.services.extract_batch_run): documents of BATCH_CHUNK pages, merged.
     started = time.perf_counter()
     pages = [page_for(r, issue_facts(i)) for i, r in enumerate(records)]
-    pdf = merge([render_pages(pages[i : i + BATCH_CHUNK]) for i in range(0, len(pages), BATCH_CHUNK)])
+    pdf = merge_pdfs([render_pages(pages[i : i + BATCH_CHUNK]) for i in range(0, len(pages), BATCH_CHUNK)])
     out["batch500_s"] = round(time.perf_counter() - started, 2)
     out["batch500_records"] = len(records)
     out["batch500_kb"] = len(pdf) // 1024

@@ -31,16 +31,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.capabilities import require
 from bench.stats import profiled
 
 NAME = "legacy_import"
 KEYS = ["import_records_per_s", "import_peak_rss_mb", "import_rss_10k_mb"]
-CANDIDATES = [
-    ("imports.services", "legacy_import"),
-    ("transfer.legacy_import", "legacy_import"),
-    ("registry.legacy_import", "legacy_import"),
-]
 BOOK_PREFIX = "bench-imp-"
 PER_BOOK = 500
 PIN_PROVINCE = "090"
@@ -111,15 +105,15 @@ def _child() -> None:
     django.setup()
     from django.contrib.auth import get_user_model
 
+    from imports.services import legacy_import
     from registry.models import AdministrativeUnit
 
-    importer, _where = require(CANDIDATES, "no legacy importer (issue 10)")
     unit = AdministrativeUnit.objects.get(pk=unit_id)
     actor = get_user_model().objects.get(username=username)
     rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
     with profiled("legacy_import", profile_dir):
-        job = importer(path, unit=unit, event_type="birth", actor=actor)
+        job = legacy_import(path, unit=unit, event_type="birth", actor=actor)
     elapsed = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out = {
@@ -189,7 +183,6 @@ def _run_one(
 
 
 def run(bench) -> dict:
-    _importer, where = require(CANDIDATES, "no legacy importer (issue 10)")
     _cleanup([])
     rows = rows_for(bench.records)
     small = min(SMALL, rows)
@@ -199,7 +192,11 @@ def run(bench) -> dict:
     unit = bench.communes()[commune_index]
     username = bench.clerk_name(commune_index)
     jobs: list[int] = []
-    result: dict = {"import_impl": where, "import_rows": rows, "import_rows_small": small}
+    result: dict = {
+        "import_impl": "imports.services.legacy_import",
+        "import_rows": rows,
+        "import_rows_small": small,
+    }
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
         paths = {n: Path(tmp) / f"bench-import-{n}.csv" for n in {probe, small, rows}}
         started = time.perf_counter()

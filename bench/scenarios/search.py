@@ -1,41 +1,26 @@
 """Search by name without diacritics: a commune clerk and a province admin type names as
-"nguyen van hung", "tran thi", "le van h" and get the first page of matching people.
+"nguyen van hung", "tran thi", "le van h" and get the first page of matching records.
 
-Uses the project's search (issue 4) when it exists; until then the foundation's
-way: a prefix match on registry.Party.name_key (btree varchar_pattern_ops index),
-scoped by permissions.scoping, first 25 in name order with the record joined.
+The search page's query: `registry.search.records_search(user, RecordQuery(name=...))`
+(records visible to the user, a people's `name_key` prefix, in book and entry order),
+first 25.
 """
 
 from __future__ import annotations
 
 import random
 
-from bench.capabilities import call_with, find, first_page
 from bench.stats import percentile, profiled, summary, time_calls
 
 NAME = "search"
 KEYS = ["search_p95_ms", "search_clerk_p95_ms", "search_province_p95_ms"]
 PAGE = 25
-CANDIDATES = [
-    ("registry.search", "search_records"),
-    ("registry.search", "records_search"),
-    ("registry.search", "name_search"),
-    ("registry.search", "search_by_name"),
-    ("registry.selectors", "search_by_name"),
-]
 
 
-def foundation_search(user, query: str) -> list:
-    from permissions.scoping import scope_q
-    from registry.models import Party
-    from vietnamese.names import name_key
+def search(user, query: str) -> list:
+    from registry.search import RecordQuery, records_search
 
-    return list(
-        Party.objects.filter(name_key__startswith=name_key(query))
-        .filter(scope_q(user, "view_records", path_field="record__unit_path"))
-        .select_related("record")
-        .order_by("name_key", "id")[:PAGE]
-    )
+    return list(records_search(user, RecordQuery(name=query))[:PAGE])
 
 
 def queries(unit_path: str, count: int, seed: int) -> list[str]:
@@ -68,32 +53,8 @@ def queries(unit_path: str, count: int, seed: int) -> list[str]:
 
 
 def run(bench) -> dict:
-    found = find(CANDIDATES)
-    if found:
-        fn, where = found
-
-        try:  # issue 4's search takes a query object
-            from registry.search import RecordQuery
-        except ImportError:
-            RecordQuery = None
-
-        def search(user, query):
-            shapes = [((user, RecordQuery(name=query)), {})] if RecordQuery is not None else []
-            result = call_with(
-                fn,
-                [
-                    *shapes,
-                    ((user, query), {}),
-                    ((), {"user": user, "query": query}),
-                    ((), {"user": user, "q": query}),
-                    ((), {"user": user, "name": query}),
-                ],
-            )
-            return first_page(result, PAGE)
-    else:
-        search, where = foundation_search, "foundation: Party.name_key prefix (vietnamese.names.name_key)"
     communes = bench.communes()
-    out: dict = {"search_impl": where}
+    out: dict = {"search_impl": "registry.search.records_search"}
     everything: list[float] = []
     for key, username, path in (
         ("search_clerk", bench.clerk_name(0), communes[0].path),

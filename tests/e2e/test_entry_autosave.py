@@ -1,7 +1,5 @@
 """In a real browser: a draft typed and never submitted survives closing the browser."""
 
-import os
-
 import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -10,21 +8,7 @@ from django.urls import reverse
 
 from forms.models import Draft
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="chromium is not installed"),
-]
+pytestmark = pytest.mark.slow
 
 
 def session_cookie(user, live_server):
@@ -37,28 +21,24 @@ def session_cookie(user, live_server):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_typed_draft_is_restored_in_a_new_browser_after_logging_in_again(world, live_server):
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_a_typed_draft_is_restored_in_a_new_browser_after_logging_in_again(world, live_server, browser):
     record = world.record("scanned")
     url = live_server.url + reverse("record_enter", args=[record.pk])
-    # Two separate logins (two browsers); sessions are made before Playwright runs its event loop.
+    # Two separate logins (two browser contexts).
     cookies = [session_cookie(world.clerk, live_server), session_cookie(world.clerk, live_server)]
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        first = browser.new_context()
-        first.add_cookies([cookies[0]])
-        page = first.new_page()
-        page.goto(url)
-        page.fill("#id_subject__full_name", "Vương Thị Mộng Tuyền")
-        page.press("#id_subject__full_name", "Tab")  # leaving the field autosaves
-        page.wait_for_function("document.querySelector('.autosave-status').textContent.length > 0")
-        first.close()  # the tab and the browser session are gone, nothing was submitted
+    first = browser.new_context()
+    first.add_cookies([cookies[0]])
+    page = first.new_page()
+    page.goto(url)
+    page.fill("#id_subject__full_name", "Vương Thị Mộng Tuyền")
+    page.press("#id_subject__full_name", "Tab")  # leaving the field autosaves
+    page.wait_for_function("document.querySelector('.autosave-status').textContent.length > 0")
+    first.close()  # the tab and the browser's session are gone, nothing was submitted
 
-        second = browser.new_context()
-        second.add_cookies([cookies[1]])
-        page = second.new_page()
-        page.goto(url)
-        assert page.input_value("#id_subject__full_name") == "Vương Thị Mộng Tuyền"
-        assert "Your unsaved input from" in page.content()
-        browser.close()
+    second = browser.new_context()
+    second.add_cookies([cookies[1]])
+    page = second.new_page()
+    page.goto(url)
+    assert page.input_value("#id_subject__full_name") == "Vương Thị Mộng Tuyền"
+    assert "Your unsaved input from" in page.content()
     assert Draft.objects.get(record=record).data["subject__full_name"] == "Vương Thị Mộng Tuyền"

@@ -1,7 +1,6 @@
 """In a real browser: a clerk claims, scans, enters and attaches; a reviewer passes; an approver approves."""
 
 import pytest
-from django.db import connections
 from django.utils import translation
 
 from config.demo import demo_scan_pdf
@@ -9,29 +8,6 @@ from registry.models import CivilRecord
 from workflows.history import ACTION_LABELS
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls of the test are still sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        # ORM calls made while Playwright's loop runs get their own connection: close it here.
-        connections.close_all()
-        browser.close()
 
 
 def signed_in(browser, live_server, username):

@@ -1,6 +1,5 @@
 """Verification: the QR on the paper leads to a public page that tells genuine, forged and superseded."""
 
-import shutil
 import subprocess
 from urllib.parse import urlsplit
 
@@ -18,7 +17,9 @@ from workflows import services as wf
 
 
 def qr_payloads(pdf: bytes, tmp_path) -> list[str]:
-    """Decode the QR codes of the PDF's first page as a phone would: render, then read."""
+    """Decode the QR codes of the PDF's first page as a phone would: render, then read.
+
+    pdftoppm comes with poppler-utils, which `make setup` installs (scripts/debian-packages.txt)."""
     import zxingcpp
     from PIL import Image
 
@@ -48,9 +49,6 @@ def issued(world):
     return extract_issue(record=record, actor=world.counter, **ISSUE)
 
 
-@pytest.mark.skipif(
-    shutil.which("pdftoppm") is None, reason="needs poppler-utils (the CI script installs it)"
-)
 def test_the_printed_qr_leads_to_a_page_saying_genuine(issued, tmp_path):
     # given the paper handed out; when a phone reads its QR code
     [url] = qr_payloads(issued.file.read(), tmp_path)
