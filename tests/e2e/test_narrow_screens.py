@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.test_inbox_browser import browser, signed_in  # noqa: F401 (browser is a fixture)
+from tests.e2e.test_inbox_browser import signed_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -10,7 +10,7 @@ PAGES = ["/", "/work/queue/", "/work/mine/", "/records/", "/books/", "/search/"]
 
 
 @pytest.mark.parametrize("width", [390, 768, 1280])
-def test_no_page_of_the_journey_scrolls_sideways(world, live_server, browser, width):  # noqa: F811
+def test_no_page_of_the_journey_scrolls_sideways(world, live_server, browser, width):
     # given a clerk with work in the queue and a record with a scan
     world.book(cases=3)
     record = world.record("entered")
@@ -23,7 +23,7 @@ def test_no_page_of_the_journey_scrolls_sideways(world, live_server, browser, wi
         assert page.evaluate("document.documentElement.scrollWidth") <= width, path
 
 
-def test_on_a_phone_each_queue_item_is_a_card_whose_claim_button_names_the_case(world, live_server, browser):  # noqa: F811
+def test_on_a_phone_each_queue_item_is_a_card_whose_claim_button_names_the_case(world, live_server, browser):
     world.book(cases=2)
     page = signed_in(browser, live_server, world.clerk.username)
     page.set_viewport_size({"width": 390, "height": 900})
