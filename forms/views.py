@@ -1,5 +1,6 @@
-"""Endpoints around data entry: autosave, legacy-text conversion, likely duplicates and
-their decisions, and the staff search. Thin: services and selectors do the work."""
+"""The record page and the entry screen (one form for every path), with autosave, drafts and
+legacy-text conversion. Thin: services and selectors do the work. The work screen of each stage
+is in `forms.work_views`."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from registry.record_data import RecordInput, record_input_from
 from vietnamese.legacy_encodings import ENCODING_LABELS, fix_legacy, mixed_encoding
 from workflows import services
 from workflows.history import record_history
+from workflows.inbox_views import remark_rows
 from workflows.machine import EVENT_LABELS, TransitionRefused, allowed_events
 from workflows.views import posted_version
 
@@ -137,6 +139,7 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": events,
             "event_ids": [e for e, _label in events],
             "history": record_history(record, trail),
+            "returned_rows": remark_rows(record.event_type, record.return_remarks or {}),
             "can": {
                 perm: can(request.user, perm, record.unit_path)
                 for perm in (
@@ -237,6 +240,7 @@ def record_enter(request: HttpRequest, pk: int) -> HttpResponse:
             "draft": draft,
             "candidates": entry_candidates(request.user, record),
             "remarks": record.return_remarks if record.state == "scanned" else {},
+            "returned_rows": remark_rows(record.event_type, record.return_remarks or {}),
             "scan": record.scans.first(),
             "version": request.POST.get("version", record.version),
         },

@@ -53,3 +53,16 @@ def test_the_reviewer_of_a_case_sees_approve_disabled_with_the_four_eyes_reason(
     client.force_login(world.approver)
     html = client.get(f"/work/tasks/{task.pk}/").content.decode()
     assert "disabled" not in re.search(r'<button[^>]*value="approve"[^>]*>', html).group(0)
+
+
+def test_the_record_page_names_the_remarked_fields_by_their_labels(world, client):
+    record = world.record("attached")
+    wf.record_return(
+        record=record, actor=world.reviewer, reason="Xem lại", remarks={"subject.birth_place": "Sai nơi sinh"}
+    )
+    client.force_login(world.clerk)
+    for url in (f"/records/{record.pk}/", f"/records/{record.pk}/enter/"):
+        html = client.get(url).content.decode()
+        assert "Sai nơi sinh" in html
+        assert "subject.birth_place" not in html
+        assert "Place of birth</strong>: Sai nơi sinh" in html
