@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -60,6 +61,12 @@ def _on_or_before(prefix: str, day: dt.date) -> Q:
         | Q(**{y: day.year, m: day.month, f"{d}__isnull": True})
         | Q(**{y: day.year, m: day.month, f"{d}__lte": day.day})
     )
+
+
+def narrowed(queryset: QuerySet[Any], **lookups: Any) -> QuerySet[Any]:
+    """`queryset` filtered by each lookup whose value was given (None, "" and 0 mean "any")."""
+    given = {lookup: value for lookup, value in lookups.items() if value not in (None, "", 0)}
+    return queryset.filter(**given) if given else queryset
 
 
 def _party(**filters) -> Exists:

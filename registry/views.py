@@ -32,8 +32,9 @@ from registry.models import (
     RecordState,
 )
 from registry.partial_dates import PartialDate
-from registry.search import RecordQuery, records_search
+from registry.search import RecordQuery, narrowed, records_search
 from registry.services import book_register
+from vietnamese.names import name_key
 
 PAGE_SIZE = 50
 
@@ -72,17 +73,14 @@ def record_list(request: HttpRequest) -> HttpResponse:
     )
     if form.is_valid():
         data = form.cleaned_data
-        if data["state"]:
-            records = records.filter(state=data["state"])
-        if data["event_type"]:
-            records = records.filter(event_type=data["event_type"])
-        if data["book"]:
-            records = records.filter(book_id=data["book"])
-        if data["year"]:
-            records = records.filter(reg_year=data["year"])
+        records = narrowed(
+            records,
+            state=data["state"],
+            event_type=data["event_type"],
+            book_id=data["book"],
+            reg_year=data["year"],
+        )
         if data["name"]:
-            from vietnamese.names import name_key
-
             records = records.filter(parties__name_key__startswith=name_key(data["name"])).distinct()
     records = records.order_by("book_id", "entry_no")
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))

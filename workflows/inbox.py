@@ -22,6 +22,7 @@ from viewflow.workflow.status import STATUS
 
 from permissions.scoping import _minimal_prefixes, scopes_with
 from registry.models import AdministrativeUnit, CivilRecord
+from registry.search import narrowed
 from workflows.models import STAGE_PERMISSION, RecordTask, Stage
 
 PAGE_SIZE = 50
@@ -39,19 +40,15 @@ class InboxFilters:
     stage: str = ""
 
     def apply(self, tasks: QuerySet[RecordTask]) -> QuerySet[RecordTask]:
-        if self.unit is not None:
-            tasks = tasks.filter(unit_path__startswith=self.unit.path)
-        if self.book_id:
-            tasks = tasks.filter(book_id=self.book_id)
-        if self.event_type:
-            tasks = tasks.filter(event_type=self.event_type)
-        if self.year:
-            tasks = tasks.filter(book_year=self.year)
-        if self.phase:
-            tasks = tasks.filter(phase=self.phase)
-        if self.stage:
-            tasks = tasks.filter(stage=self.stage)
-        return tasks
+        return narrowed(
+            tasks,
+            unit_path__startswith=self.unit.path if self.unit is not None else None,
+            book_id=self.book_id,
+            event_type=self.event_type,
+            book_year=self.year,
+            phase=self.phase,
+            stage=self.stage,
+        )
 
 
 def stages_of(user: Any) -> list[str]:
