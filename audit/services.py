@@ -10,6 +10,7 @@ from django.db import connection, models, transaction
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
+from audit.actors import Actor
 from audit.chain import GENESIS, HASHED_FIELDS, row_hash
 from audit.models import AuditEvent, AuditKind
 
@@ -33,7 +34,7 @@ def audit_write(
     *,
     kind: str,
     action: str,
-    actor: Any = None,
+    actor: Actor | None = None,
     unit_id: int | None = None,
     obj: models.Model | None = None,
     record_id: int | None = None,
@@ -83,7 +84,7 @@ def audit_write_many(
     *,
     kind: str,
     action: str,
-    actor: Any = None,
+    actor: Actor | None = None,
     unit_id: int | None = None,
     entries: list[tuple[models.Model, int | None, dict[str, Any]]],
     reason: str = "",
@@ -145,7 +146,7 @@ def _chained_event(
     at: dt.datetime,
     kind: str,
     action: str,
-    actor: Any,
+    actor: Actor | None,
     unit_id: int | None,
     obj: models.Model | None,
     record_id: int | None,
@@ -162,7 +163,7 @@ def _chained_event(
         kind=kind,
         action=action,
         actor_id=actor_id,
-        actor_name=(actor.get_username() if actor_id else "system"),
+        actor_name=(actor.get_username() if actor_id and actor is not None else "system"),
         unit_id_value=unit_id,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",

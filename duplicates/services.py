@@ -8,13 +8,12 @@ Both hooks are registered in `config.wiring`.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actors import Actor
 from audit.services import audit_change
 from permissions.scoping import can
 from registry.matching import (
@@ -49,7 +48,7 @@ def approval_check(record: CivilRecord) -> str | None:
 REFRESH_EVENTS = ("enter", "amend", "attach", "reject", "mark_duplicate", "return")
 
 
-def transition_hook(record: CivilRecord, event: str, actor: Any) -> None:
+def transition_hook(record: CivilRecord, event: str, actor: Actor | None) -> None:
     """Transition hook: keep the supervisors' queue current after data changes."""
     if event in REFRESH_EVENTS:
         duplicate_pairs_refresh(record=record)
@@ -59,7 +58,7 @@ def transition_hook(record: CivilRecord, event: str, actor: Any) -> None:
 
 
 def _decide(
-    *, record: CivilRecord, other: CivilRecord, actor: Any, status: str, reason: str
+    *, record: CivilRecord, other: CivilRecord, actor: Actor, status: str, reason: str
 ) -> DuplicatePair:
     if not can(actor, "resolve_duplicates", record.unit_path):
         raise ValidationError(
@@ -102,7 +101,7 @@ def _decide(
 
 
 @transaction.atomic
-def duplicate_dismiss(*, record: CivilRecord, other: CivilRecord, actor: Any, reason: str) -> DuplicatePair:
+def duplicate_dismiss(*, record: CivilRecord, other: CivilRecord, actor: Actor, reason: str) -> DuplicatePair:
     """Decide that two matched records are different cases ("not a duplicate").
 
     Needs `resolve_duplicates` on the record's unit and a reason. The decision is audited
@@ -118,7 +117,7 @@ def duplicate_confirm(
     *,
     record: CivilRecord,
     original: CivilRecord,
-    actor: Any,
+    actor: Actor,
     reason: str,
     expected_version: int | None = None,
 ) -> CivilRecord:

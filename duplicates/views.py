@@ -9,10 +9,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from audit.actors import AuthenticatedRequest
 from duplicates.services import duplicate_confirm, duplicate_dismiss
 from forms.selectors import candidates_for_display
 from permissions.scoping import (
@@ -33,7 +34,7 @@ PAGE_SIZE = 50
 
 
 @login_required
-def record_duplicates(request: HttpRequest, pk: int) -> HttpResponse:
+def record_duplicates(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A record's likely duplicates and the decisions already taken; supervisors decide here."""
     record = get_record_for(request.user, pk, request=request)
     may_decide = can(request.user, "resolve_duplicates", record.unit_path)
@@ -80,7 +81,7 @@ def record_duplicates(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def duplicate_queue(request: HttpRequest) -> HttpResponse:
+def duplicate_queue(request: AuthenticatedRequest) -> HttpResponse:
     """Open likely-duplicate pairs in the supervisor's units, newest first."""
     pairs = (
         DuplicatePair.objects.filter(status=DuplicateStatus.OPEN)

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.actors import Actor
 from forms.models import Draft
 from permissions.scoping import can
 from registry.models import CivilRecord
@@ -19,7 +20,7 @@ MAX_VALUE = 10000
 
 
 @transaction.atomic
-def draft_save(*, user: Any, record: CivilRecord, data: dict[str, Any], allowed: set[str]) -> Draft:
+def draft_save(*, user: Actor, record: CivilRecord, data: dict[str, Any], allowed: set[str]) -> Draft:
     """Store what `user` has typed for `record` (fields of the form only).
 
     Refused to a user who may not enter data for the record's unit, and for input that
@@ -39,13 +40,13 @@ def draft_save(*, user: Any, record: CivilRecord, data: dict[str, Any], allowed:
     return draft
 
 
-def draft_for(*, user: Any, record: CivilRecord) -> Draft | None:
+def draft_for(*, user: Actor, record: CivilRecord) -> Draft | None:
     """The user's unsaved input for the record, if any."""
     if not getattr(user, "is_authenticated", False):
         return None
     return Draft.objects.filter(user=user, record=record).first()
 
 
-def draft_discard(*, user: Any, record: CivilRecord) -> int:
+def draft_discard(*, user: Actor, record: CivilRecord) -> int:
     """Forget the user's draft for the record (after a save, or on request)."""
     return Draft.objects.filter(user=user, record=record).delete()[0]

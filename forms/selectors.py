@@ -6,6 +6,7 @@ from typing import Any
 
 from django.urls import reverse
 
+from audit.actors import Actor
 from permissions.scoping import can
 from registry.event_fields import CARRY_FORWARD_FIELDS
 from registry.matching import PRIMARY_ROLE, Candidate
@@ -13,7 +14,7 @@ from registry.models import CivilRecord, Party, RecordState
 from registry.partial_dates import PartialDate
 
 
-def next_case_for(user: Any, record: CivilRecord) -> CivilRecord | None:
+def next_case_for(user: Actor, record: CivilRecord) -> CivilRecord | None:
     """The next case of the same book waiting for data entry (scanned), if the user may enter it."""
     if not can(user, "enter_record", record.unit_path):
         return None
@@ -40,7 +41,7 @@ def carried_forward(record: CivilRecord) -> dict[str, str]:
     return {k: v for k, v in (previous or {}).items() if v}
 
 
-def candidates_for_display(user: Any, candidates: list[Candidate]) -> list[dict[str, Any]]:
+def candidates_for_display(user: Actor, candidates: list[Candidate]) -> list[dict[str, Any]]:
     """What a user may see of each likely duplicate: everything if the record is in their scope,
     otherwise only where it is and how alike it is (two queries)."""
     if not candidates:

@@ -9,12 +9,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.actors import AuthenticatedRequest
 from audit.models import AuditEvent
 from audit.services import audit_access
 from forms.drafts import draft_discard, draft_for, draft_save
@@ -50,7 +51,7 @@ def _probe_input(record_event_type: str, post: Any) -> RecordInput:
 
 @login_required
 @require_POST
-def draft_autosave(request: HttpRequest, pk: int) -> JsonResponse:
+def draft_autosave(request: AuthenticatedRequest, pk: int) -> JsonResponse:
     """Keep what the user typed (called by static/js/entry.js every few seconds and on blur);
     answer with the likely duplicates of what is typed so far."""
     record = get_record_for(request.user, pk, "enter_record", request=request)
@@ -75,7 +76,7 @@ def draft_autosave(request: HttpRequest, pk: int) -> JsonResponse:
 
 @login_required
 @require_POST
-def draft_forget(request: HttpRequest, pk: int) -> HttpResponse:
+def draft_forget(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     record = get_record_for(request.user, pk, "enter_record", request=request)
     draft_discard(user=request.user, record=record)
     messages.info(request, _("Your unsaved input was discarded; the form shows the record as saved."))
@@ -84,7 +85,7 @@ def draft_forget(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def legacy_convert(request: HttpRequest) -> JsonResponse:
+def legacy_convert(request: AuthenticatedRequest) -> JsonResponse:
     """Convert pasted TCVN3/VNI text to Unicode (the paste handler of the entry form)."""
     text = request.POST.get("text", "")[:10000]
     if mixed_encoding(text):
@@ -118,7 +119,7 @@ def legacy_convert(request: HttpRequest) -> JsonResponse:
 
 
 @login_required
-def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def record_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     record = get_record_for(request.user, pk, request=request)
     audit_access(
         request=request, action="view_record", unit_id=record.unit_id, obj=record, record_id=record.pk
@@ -176,7 +177,7 @@ def entry_candidates(user: Any, record: CivilRecord) -> list[Any]:
 
 
 @login_required
-def record_enter(request: HttpRequest, pk: int) -> HttpResponse:
+def record_enter(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Enter or correct the data of a scanned case, with the scan beside the form.
 
     Enter (the first button) saves and opens the next case of the book; what the user

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
+from audit.actors import AuthenticatedRequest
 from forms.drafts import draft_discard
 from forms.entry import RecordForm
 from forms.views import entry_candidates, entry_form_for
@@ -108,7 +109,7 @@ def _claim_first(tasks: Any, user: Any) -> RecordTask | None:
 
 
 @login_required
-def task_work(request: HttpRequest, pk: int) -> HttpResponse:
+def task_work(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The screen of one work item: the scan beside the data, and the stage's actions."""
     task = task_for(request, pk)
     record = task.record
@@ -147,7 +148,7 @@ def task_work(request: HttpRequest, pk: int) -> HttpResponse:
     return handler(request, task, record, context, remarks)
 
 
-def _act(request: HttpRequest, task: RecordTask, action) -> str | None:
+def _act(request: AuthenticatedRequest, task: RecordTask, action) -> str | None:
     """Check the claim, then run the service. Returns the error message to show, or None on success."""
     try:
         claims.claim_for_action(task=task, actor=request.user, reclaim=bool(request.POST.get("reclaim")))

@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
-from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from audit.actors import Actor
 from imports.models import ImportJob, ImportProfile, ImportRow
 from permissions.scoping import can, records_visible_to, scope_q
 from registry.event_fields import EVENT_SPECS, field_label
@@ -20,14 +20,14 @@ from registry.models import CivilRecord, Party, RecordState
 from scans.models import ScanFile
 
 
-def import_jobs_visible_to(user: Any) -> QuerySet[ImportJob]:
+def import_jobs_visible_to(user: Actor) -> QuerySet[ImportJob]:
     """Jobs of the units where `user` may enter records."""
     return ImportJob.objects.filter(scope_q(user, "enter_record", path_field="unit__path")).select_related(
         "unit", "created_by"
     )
 
 
-def get_import_job_for(user: Any, pk: int) -> ImportJob:
+def get_import_job_for(user: Actor, pk: int) -> ImportJob:
     """The job, or 404 for a user who may not enter records of its unit (its existence is not revealed)."""
     job = ImportJob.objects.select_related("unit", "profile", "created_by").filter(pk=pk).first()
     if job is None or not can(user, "enter_record", job.unit.path):
@@ -44,7 +44,7 @@ def import_rows_with_problems(job: ImportJob) -> QuerySet[ImportRow]:
     return job.rows.exclude(problems=[]).order_by("row_no")
 
 
-def cleanup_worklist(user: Any) -> QuerySet[CivilRecord]:
+def cleanup_worklist(user: Actor) -> QuerySet[CivilRecord]:
     """Approved (not yet transferred) records the user may see that lack a scan or a field their
     event type requires before transfer (`EventSpec.required`), ordered by unit, book and entry.
     `cleanup_missing` says what each one of a page lacks."""

@@ -30,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actors import Actor
 from audit.services import audit_change
 from imports import reading
 from imports.checking import (
@@ -73,7 +74,7 @@ def job_file_path(job: ImportJob) -> Path:
 
 def import_job_create(
     *,
-    actor: Any,
+    actor: Actor,
     unit: Any,
     event_type: str,
     upload: Any,
@@ -143,7 +144,7 @@ def import_job_source(job: ImportJob) -> reading.SourceFile:
 def import_job_configure(
     *,
     job: ImportJob,
-    actor: Any,
+    actor: Actor,
     text_encoding: str,
     column_encodings: dict[str, str] | None,
     mapping: dict[str, str],
@@ -185,7 +186,7 @@ def import_job_configure(
 
 
 @transaction.atomic
-def import_job_queue_check(*, job: ImportJob, actor: Any) -> ImportJob:
+def import_job_queue_check(*, job: ImportJob, actor: Actor) -> ImportJob:
     """Queue the dry run of an uploaded job. Refused once the job is importing or done, while its
     encoding is unknown, and to an actor who may not enter records of its unit."""
     job = ImportJob.objects.select_for_update().select_related("unit").get(pk=job.pk)
@@ -283,7 +284,7 @@ def _check(job: ImportJob, raw: reading.RawRow) -> RowOutcome:
 
 
 @transaction.atomic
-def import_job_start_commit(*, job: ImportJob, actor: Any, skip_invalid: bool = False) -> ImportJob:
+def import_job_start_commit(*, job: ImportJob, actor: Actor, skip_invalid: bool = False) -> ImportJob:
     """Queue the commit of a checked job. Refused before the dry run, while rows have problems
     (unless `skip_invalid`: the valid rows are imported and the report keeps the rest), and to
     an actor who may not import into the job's state."""
@@ -503,7 +504,7 @@ def legacy_import(
     *,
     unit: Any,
     event_type: str,
-    actor: Any,
+    actor: Actor,
     original_name: str | None = None,
     target_state: str = TargetState.ENTERED,
 ) -> ImportJob:

@@ -11,12 +11,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
+from audit.actors import Actor, AuthenticatedRequest
 from audit.services import audit_access
 from imports import reading, services
 from imports.models import ImportProfile, ImportStatus, TargetState
@@ -54,7 +55,7 @@ class UploadForm(forms.Form):
         label=_l("Saved column mapping"), queryset=ImportProfile.objects.all(), required=False
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         unit_field = self.fields["unit"]
         assert isinstance(unit_field, forms.ModelChoiceField)
@@ -65,12 +66,12 @@ class UploadForm(forms.Form):
             state_field.choices = [(TargetState.ENTERED.value, TargetState.ENTERED.label)]
 
 
-def _may_import(user: Any) -> bool:
+def _may_import(user: Actor) -> bool:
     return bool(user.is_superuser or scopes_with(user, "enter_record"))
 
 
 @login_required
-def import_list(request: HttpRequest) -> HttpResponse:
+def import_list(request: AuthenticatedRequest) -> HttpResponse:
     if not _may_import(request.user):
         raise Http404
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
@@ -117,7 +118,7 @@ def _preview(job: Any) -> dict[str, Any]:
 
 
 @login_required
-def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     job = get_import_job_for(request.user, pk)
     running = job.status in (ImportStatus.CHECKING, ImportStatus.COMMITTING)
     context: dict[str, Any] = {"job": job, "running": running, "text_encodings": reading.TEXT_ENCODINGS,
@@ -133,7 +134,7 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def import_job_configure(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job_configure(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     job = get_import_job_for(request.user, pk)
     header = [key[len("map:") :] for key in request.POST if key.startswith("map:")]
     try:
@@ -152,7 +153,7 @@ def import_job_configure(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def import_job_check(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job_check(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     job = get_import_job_for(request.user, pk)
     try:
         services.import_job_queue_check(job=job, actor=request.user)
@@ -163,7 +164,7 @@ def import_job_check(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def import_job_commit(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job_commit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     job = get_import_job_for(request.user, pk)
     try:
         services.import_job_start_commit(
@@ -175,7 +176,7 @@ def import_job_commit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def import_job_report(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job_report(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     job = get_import_job_for(request.user, pk)
     body = import_report_xlsx(job)
     audit_access(request=request, action="import_report", unit_id=job.unit_id, obj=job,
@@ -186,7 +187,7 @@ def import_job_report(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def cleanup(request: HttpRequest) -> HttpResponse:
+def cleanup(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(cleanup_worklist(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request, "imports/worklist.html", {"page": page, "entries": cleanup_missing(page.object_list)}

@@ -6,11 +6,12 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from audit.actors import AuthenticatedRequest
 from audit.models import AuditEvent, AuditKind
 from permissions.scoping import scopes_with, units_visible_to
 
@@ -25,7 +26,7 @@ class TrailFilter(forms.Form):
 
 
 @login_required
-def trail(request: HttpRequest) -> HttpResponse:
+def trail(request: AuthenticatedRequest) -> HttpResponse:
     if not (request.user.is_superuser or scopes_with(request.user, "view_audit")):
         raise PermissionDenied(_("Only auditors and administrators read the audit trail."))
     events = AuditEvent.objects.all()

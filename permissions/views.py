@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
+from audit.actors import AuthenticatedRequest
 from permissions.models import UnitRole
 from permissions.roles import Role
 from permissions.scoping import scope_q, scopes_with, units_visible_to, user_scopes
@@ -48,7 +49,7 @@ class GrantForm(forms.Form):
 
 
 @login_required
-def people(request: HttpRequest) -> HttpResponse:
+def people(request: AuthenticatedRequest) -> HttpResponse:
     _require_manager(request)
     form = GrantForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -76,7 +77,7 @@ def people(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def revoke(request: HttpRequest, unit_role_id: int, user_id: int) -> HttpResponse:
+def revoke(request: AuthenticatedRequest, unit_role_id: int, user_id: int) -> HttpResponse:
     _require_manager(request)
     unit_role = (
         UnitRole.objects.filter(

@@ -18,6 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actors import Actor
 from audit.services import audit_access, audit_change
 from permissions.scoping import can, records_visible_to, scopes_with
 from printing.esign import SigningUnavailable, sign_pdf
@@ -48,7 +49,7 @@ class PrintRefused(Exception):
     """The record may not be printed now, or not by this person; the message says why and what to do."""
 
 
-def issuing_unit_for(actor: Any, record: CivilRecord) -> AdministrativeUnit:
+def issuing_unit_for(actor: Actor, record: CivilRecord) -> AdministrativeUnit:
     """The unit in whose name the actor issues: their deepest print scope covering the record."""
     scopes = [s for s in scopes_with(actor, "print_extract") if s.covers(record.unit_path)]
     if not scopes:
@@ -68,7 +69,7 @@ def _lock_record(record: CivilRecord | int) -> CivilRecord:
     return CivilRecord.objects.select_for_update(of=("self",)).select_related("book", "unit").get(pk=pk)
 
 
-def _require_print(actor: Any, record: CivilRecord) -> None:
+def _require_print(actor: Actor, record: CivilRecord) -> None:
     if not can(actor, "print_extract", record.unit_path):
         audit_access(
             actor=actor,
@@ -191,7 +192,7 @@ def _render_issue(issue: ExtractIssue, record: CivilRecord, facts: IssueFacts, n
 def extract_issue(
     *,
     record: CivilRecord | int,
-    actor: Any,
+    actor: Actor,
     requester_name: str,
     requester_document: str,
     relationship: str,
@@ -229,7 +230,7 @@ def extract_issue(
 def _extract_issue(
     *,
     record: CivilRecord | int,
-    actor: Any,
+    actor: Actor,
     requester_name: str,
     requester_document: str,
     relationship: str,
@@ -283,7 +284,9 @@ def _extract_issue(
     return issue
 
 
-def extract_reprint(*, issue: ExtractIssue | int, actor: Any, copies: int = 1, ip: str = "") -> ExtractIssue:
+def extract_reprint(
+    *, issue: ExtractIssue | int, actor: Actor, copies: int = 1, ip: str = ""
+) -> ExtractIssue:
     """Print an issued extract again (same serial, same date of issue), marked “BẢN IN LẠI” on the paper.
 
     Refused outside the actor's print scope (audited), when the record is no longer
@@ -295,7 +298,7 @@ def extract_reprint(*, issue: ExtractIssue | int, actor: Any, copies: int = 1, i
         return _extract_reprint(pk=pk, actor=actor, copies=copies, ip=ip)
 
 
-def _extract_reprint(*, pk: int, actor: Any, copies: int, ip: str) -> ExtractIssue:
+def _extract_reprint(*, pk: int, actor: Actor, copies: int, ip: str) -> ExtractIssue:
     original = ExtractIssue.objects.select_related("issuing_unit").get(pk=pk)
     if original.reprint_of_id:
         original = ExtractIssue.objects.select_related("issuing_unit").get(pk=original.reprint_of_id)
@@ -360,7 +363,7 @@ def _extract_reprint(*, pk: int, actor: Any, copies: int, ip: str) -> ExtractIss
 
 def extract_batch_create(
     *,
-    actor: Any,
+    actor: Actor,
     record_ids: list[int],
     requester_name: str,
     requester_document: str,
@@ -408,7 +411,7 @@ def extract_batch_create(
 
 def _extract_batch_create(
     *,
-    actor: Any,
+    actor: Actor,
     ids: list[int],
     requester_name: str,
     requester_document: str,

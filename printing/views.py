@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from audit.actors import AuthenticatedRequest
 from audit.services import audit_access, client_ip
 from permissions.scoping import get_record_for
 from printing import services
@@ -69,13 +70,13 @@ def _counter_page(request: HttpRequest, params, *, batch_form=None, selected=(),
 
 
 @login_required
-def counter(request: HttpRequest) -> HttpResponse:
+def counter(request: AuthenticatedRequest) -> HttpResponse:
     """Search the records the clerk may print; tick several for a batch."""
     return _counter_page(request, request.GET)
 
 
 @login_required
-def counter_record(request: HttpRequest, pk: int) -> HttpResponse:
+def counter_record(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Preview a record's extract and issue it (N copies, or a signed electronic copy)."""
     record = get_record_for(request.user, pk, "print_extract", request=request)
     refusal = print_refusal(record)
@@ -118,7 +119,7 @@ def counter_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @xframe_options_sameorigin  # shown in an iframe of the counter page
-def counter_preview(request: HttpRequest, pk: int) -> HttpResponse:
+def counter_preview(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The extract as it would print, watermarked, with no serial and no QR: not a valid paper."""
     record = get_record_for(request.user, pk, "print_extract", request=request)
     refusal = print_refusal(record)
@@ -148,7 +149,7 @@ def counter_preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def issue_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request.user, pk, request=request)
     return render(
         request,
@@ -163,7 +164,7 @@ def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @xframe_options_sameorigin
-def issue_pdf(request: HttpRequest, pk: int) -> FileResponse:
+def issue_pdf(request: AuthenticatedRequest, pk: int) -> FileResponse:
     """The PDF exactly as it was issued (each opening is logged)."""
     issue = get_issue_for(request.user, pk, request=request)
     if not issue.file:
@@ -181,7 +182,7 @@ def issue_pdf(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_POST
-def issue_reprint(request: HttpRequest, pk: int) -> HttpResponse:
+def issue_reprint(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request.user, pk, request=request)
     form = ReprintForm(request.POST)
     if not form.is_valid():
@@ -202,7 +203,7 @@ def issue_reprint(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def issue_log(request: HttpRequest) -> HttpResponse:
+def issue_log(request: AuthenticatedRequest) -> HttpResponse:
     """The issue log of every extract printed from records the user may print."""
     issues = issues_visible_to(request.user).order_by("-issued_at", "-id")
     day = request.GET.get("day", "")
@@ -219,7 +220,7 @@ def issue_log(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def batch_create(request: HttpRequest) -> HttpResponse:
+def batch_create(request: AuthenticatedRequest) -> HttpResponse:
     """Queue a batch of the ticked records; on a refusal the search, the ticks and the input stay."""
     form = BatchForm(request.POST, prefix="b")
     ids = [i for i in request.POST.getlist("record") if i.isdigit()]
@@ -249,14 +250,14 @@ def _get_batch_for(request: HttpRequest, pk: int) -> ExtractBatch:
 
 
 @login_required
-def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     batch = _get_batch_for(request, pk)
     issues = batch.issues.select_related("record__book").order_by("id")[:500]
     return render(request, "printing/batch.html", {"batch": batch, "issues": issues})
 
 
 @login_required
-def batch_pdf(request: HttpRequest, pk: int) -> FileResponse:
+def batch_pdf(request: AuthenticatedRequest, pk: int) -> FileResponse:
     batch = _get_batch_for(request, pk)
     if batch.status != ExtractBatch.Status.DONE or not batch.file:
         raise Http404("The batch is not ready yet.")

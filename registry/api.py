@@ -7,10 +7,11 @@ import json
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.actors import AuthenticatedRequest
 from permissions.scoping import can, get_record_for
 from registry.models import AdministrativeUnit
 from registry.services import book_register
@@ -49,7 +50,7 @@ def record_json(record) -> dict:
 
 @login_required
 @require_GET
-def record_detail(request: HttpRequest, pk: int) -> JsonResponse:
+def record_detail(request: AuthenticatedRequest, pk: int) -> JsonResponse:
     record = get_record_for(request.user, pk, request=request)
     from audit.services import audit_access
 
@@ -66,7 +67,7 @@ def record_detail(request: HttpRequest, pk: int) -> JsonResponse:
 
 @login_required
 @require_POST
-def book_create(request: HttpRequest) -> JsonResponse:
+def book_create(request: AuthenticatedRequest) -> JsonResponse:
     """Register a book by unit code: {"unit_code", "unit_level", "era", "event_type", "year", "book_no",
     "declared_cases", "declared_pages"}."""
     try:

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from audit.actors import AuthenticatedRequest
 from audit.services import audit_access
 from permissions.scoping import (
     books_visible_to,
@@ -40,7 +41,7 @@ PAGE_SIZE = 50
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     counts = dict(
         records_visible_to(request.user)
         .order_by()
@@ -63,7 +64,7 @@ class RecordFilter(forms.Form):
 
 
 @login_required
-def record_list(request: HttpRequest) -> HttpResponse:
+def record_list(request: AuthenticatedRequest) -> HttpResponse:
     form = RecordFilter(request.GET or None)
     subject_name = Party.objects.filter(record=OuterRef("pk"), role__in=SUBJECT_ROLES).values("full_name")[:1]
     records = (
@@ -92,7 +93,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def book_list(request: HttpRequest) -> HttpResponse:
+def book_list(request: AuthenticatedRequest) -> HttpResponse:
     books = (
         books_visible_to(request.user)
         .select_related("custodian")
@@ -104,7 +105,7 @@ def book_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def book_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def book_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     book = get_book_for(request.user, pk, request=request)
     counts = dict(
         book.records.order_by().values_list("state").annotate(n=Count("id")).values_list("state", "n")
@@ -146,7 +147,7 @@ class BookForm(forms.Form):
 
 
 @login_required
-def book_create(request: HttpRequest) -> HttpResponse:
+def book_create(request: AuthenticatedRequest) -> HttpResponse:
     form = BookForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -215,7 +216,7 @@ def _primary_names(records: list[Any]) -> dict[int, Any]:
 
 
 @login_required
-def record_search(request: HttpRequest) -> HttpResponse:
+def record_search(request: AuthenticatedRequest) -> HttpResponse:
     form, page = _search(request)
     rows = []
     if page is not None:
@@ -231,7 +232,7 @@ def record_search(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def record_search_json(request: HttpRequest) -> JsonResponse:
+def record_search_json(request: AuthenticatedRequest) -> JsonResponse:
     form, page = _search(request)
     if page is None:
         errors = {k: [str(m) for m in v] for k, v in form.errors.items()} if form.is_bound else {}

@@ -24,6 +24,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actors import Actor
 from audit.services import audit_change
 from permissions.scoping import can
 from registry.models import AdministrativeUnit, CivilRecord, RegisterBook, UnitLevel
@@ -105,7 +106,7 @@ class _Batch:
             cursor.execute(";\n".join(self.statements), self.params)
 
 
-def progress_count_transition(record: CivilRecord, event: str, actor: Any) -> None:
+def progress_count_transition(record: CivilRecord, event: str, actor: Actor | None) -> None:
     """Transition hook: move one case between state counts and count the move for the day and person.
 
     Runs inside the transition's transaction, after its audit row is written.
@@ -184,7 +185,7 @@ def progress_count_slots(book: RegisterBook, slots: list[CivilRecord]) -> None:
         _count_new_cases(book, {"collected": len(slots)})
 
 
-def progress_count_imported(book: RegisterBook, records: list[CivilRecord], actor: Any) -> None:
+def progress_count_imported(book: RegisterBook, records: list[CivilRecord], actor: Actor) -> None:
     """Import hook: a batch of new cases of one book, each counted in the state it was created in,
     and as collected today like new slots.
 
@@ -341,7 +342,7 @@ def quota_set(
     end: dt.date,
     per: str = Quota.Per.DAY,
     note: str = "",
-    actor: Any,
+    actor: Actor,
 ) -> Quota:
     """Set a target for a unit, replacing the same kind of target for the same dates.
 
@@ -482,7 +483,7 @@ def _repeatable_read() -> None:
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
 
-def report_freeze(*, unit: AdministrativeUnit, day: dt.date, actor: Any = None) -> DailyReport:
+def report_freeze(*, unit: AdministrativeUnit, day: dt.date, actor: Actor | None = None) -> DailyReport:
     """Freeze the unit's report for `day` as of its level's cut-off; return the existing one if frozen.
 
     The report holds the unit's own books plus, for each child unit, the lines of the
@@ -496,7 +497,9 @@ def report_freeze(*, unit: AdministrativeUnit, day: dt.date, actor: Any = None) 
         return _report_freeze(unit=unit, day=day, actor=actor, active=units_with_books())
 
 
-def _report_freeze(*, unit: AdministrativeUnit, day: dt.date, actor: Any, active: set[int]) -> DailyReport:
+def _report_freeze(
+    *, unit: AdministrativeUnit, day: dt.date, actor: Actor | None, active: set[int]
+) -> DailyReport:
     existing = DailyReport.objects.filter(unit=unit, day=day).first()
     if existing:
         return existing

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actors import AuthenticatedRequest
 from audit.services import audit_access
 from permissions.scoping import can
 from registry.models import AdministrativeUnit, RecordState
@@ -44,7 +45,7 @@ def _base(request: HttpRequest) -> dict:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     """Counts by unit × state, work per day, by event type and phase, people, targets; updates live."""
     context = _base(request)
     unit = context["unit"]
@@ -96,7 +97,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def inventory(request: HttpRequest) -> HttpResponse:
+def inventory(request: AuthenticatedRequest) -> HttpResponse:
     """Books and cases per unit, event type and phase: what is done and what remains; books to check."""
     context = _base(request)
     context.update(
@@ -109,7 +110,7 @@ def inventory(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def statistics(request: HttpRequest) -> HttpResponse:
+def statistics(request: AuthenticatedRequest) -> HttpResponse:
     """Cases per state now, or work done in a period, grouped by any criterion of the plans."""
     context = _base(request)
     unit = context["unit"]
@@ -152,7 +153,7 @@ def _unit_choices(form: QuotaForm) -> QuerySet[AdministrativeUnit]:
 
 
 @login_required
-def quotas(request: HttpRequest) -> HttpResponse:
+def quotas(request: AuthenticatedRequest) -> HttpResponse:
     """Targets in the unit's subtree with progress (furthest behind first); set a target for a unit below."""
     context = _base(request)
     form = QuotaForm(request.POST or None, user=request.user)
@@ -178,7 +179,7 @@ def quotas(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def report_list(request: HttpRequest) -> HttpResponse:
+def report_list(request: AuthenticatedRequest) -> HttpResponse:
     reports = selectors.reports_visible_to(request.user).select_related("unit")
     unit_id = request.GET.get("unit")
     if unit_id:
@@ -189,7 +190,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     report = selectors.get_report_for(request.user, pk)
     return render(
         request,
@@ -214,10 +215,10 @@ def _download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 
 @login_required
-def report_download_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+def report_download_xlsx(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _download(request, pk, "xlsx")
 
 
 @login_required
-def report_download_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def report_download_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _download(request, pk, "pdf")

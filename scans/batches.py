@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import io
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.actors import Actor
 from audit.services import audit_change
 from permissions.scoping import can
 from registry.models import (
@@ -32,7 +32,7 @@ from scans.naming import scan_canonical_name, scan_match_candidates, scan_name_p
 
 @transaction.atomic
 def batch_create(
-    *, actor: Any, files: list[tuple[str, bytes]], book: RegisterBook | None = None
+    *, actor: Actor, files: list[tuple[str, bytes]], book: RegisterBook | None = None
 ) -> ScanBatch:
     """Stage a batch of named files and enqueue matching them to their cases.
 
@@ -150,7 +150,9 @@ def _restage(item: ScanBatchItem, clean: scan_pdf.CleanScan) -> None:
     item.save(update_fields=["status", "message", "candidates", "file"])
 
 
-def _batch_attach(item: ScanBatchItem, record: CivilRecord, clean: scan_pdf.CleanScan, actor: Any) -> None:
+def _batch_attach(
+    item: ScanBatchItem, record: CivilRecord, clean: scan_pdf.CleanScan, actor: Actor | None
+) -> None:
     from workflows.machine import TransitionRefused
     from workflows.services import record_scan
 
@@ -178,7 +180,7 @@ def _batch_attach(item: ScanBatchItem, record: CivilRecord, clean: scan_pdf.Clea
     item.save(update_fields=["status", "record", "scan", "message", "file"])
 
 
-def batch_item_settle(*, item: ScanBatchItem, record: CivilRecord, actor: Any) -> ScanBatchItem:
+def batch_item_settle(*, item: ScanBatchItem, record: CivilRecord, actor: Actor) -> ScanBatchItem:
     """A person says which case a staged file belongs to: store it there (refusals as `scan_store`)."""
     if item.status not in (ItemStatus.UNMATCHED, ItemStatus.AMBIGUOUS, ItemStatus.REFUSED) or not item.file:
         raise ValidationError(_("This file is already settled."), code="settled")

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actors import Actor
 from audit.services import audit_change
 from permissions.scoping import can
 from registry.models import (
@@ -71,7 +72,7 @@ def _spool(upload: Any) -> tuple[Path, str, int, bool]:
 
 
 @transaction.atomic
-def book_scan_upload(*, book: RegisterBook, actor: Any, upload: Any, original_name: str = "") -> BookScan:
+def book_scan_upload(*, book: RegisterBook, actor: Actor, upload: Any, original_name: str = "") -> BookScan:
     """Keep a whole book's PDF after the open checks (complete, not encrypted, page count and sizes).
 
     Active content is noted and never copied: the cases cut from it are rebuilt page by page.
@@ -203,7 +204,7 @@ def split_ranges_parse(text: str, *, book_scan: BookScan) -> list[SplitRange]:
 
 
 @transaction.atomic
-def split_job_create(*, book_scan: BookScan, actor: Any, ranges: list[SplitRange]) -> ScanSplitJob:
+def split_job_create(*, book_scan: BookScan, actor: Actor, ranges: list[SplitRange]) -> ScanSplitJob:
     """Plan cutting the book scan into one PDF per case and enqueue it (the job commits with the plan)."""
     book = book_scan.book
     if not can(actor, "scan_record", book.custodian.path):
@@ -231,7 +232,7 @@ def _enqueue_split(job_id: int) -> None:
 
 
 @transaction.atomic
-def split_job_resume(*, job: ScanSplitJob, actor: Any) -> ScanSplitJob:
+def split_job_resume(*, job: ScanSplitJob, actor: Actor) -> ScanSplitJob:
     """Restart a stopped split: cases already stored are kept, the waiting ones are done.
 
     Refused while the job is running or finished without waiting cases.

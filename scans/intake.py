@@ -31,6 +31,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actors import Actor
 from audit.services import audit_change
 from permissions.scoping import can, records_visible_to
 from registry.models import (
@@ -115,7 +116,7 @@ def safe_name(name: str) -> str:
 def scan_store(
     *,
     record: CivilRecord,
-    actor: Any,
+    actor: Actor,
     content: bytes,
     original_name: str = "",
     source: str = ScanSource.UPLOAD,
@@ -141,7 +142,7 @@ def scan_store(
 def scan_keep(
     *,
     record: CivilRecord | int,
-    actor: Any,
+    actor: Actor | None,
     clean: scan_pdf.CleanScan,
     original_sha256: str,
     original_name: str = "",
@@ -206,7 +207,7 @@ def scan_keep(
     return scan
 
 
-def scans_same_file(scan: ScanFile, user: Any) -> QuerySet[CivilRecord]:
+def scans_same_file(scan: ScanFile, user: Actor) -> QuerySet[CivilRecord]:
     """Other cases the user can see whose scans are the same file as `scan`."""
     return (
         records_visible_to(user)
@@ -219,7 +220,7 @@ def scans_same_file(scan: ScanFile, user: Any) -> QuerySet[CivilRecord]:
     )
 
 
-def scan_outcome_message(scan: ScanFile, user: Any) -> list[str]:
+def scan_outcome_message(scan: ScanFile, user: Actor) -> list[str]:
     """What the user should be told after a scan was stored: size, what was removed, look-alikes."""
     info = scan.processing or {}
     pages = info.get("pages", [])

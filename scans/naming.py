@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
+from audit.actors import Actor
 from permissions.scoping import records_visible_to
 from registry.models import (
     EVENT_PARTY_ROLES,
@@ -85,7 +85,7 @@ def scan_canonical_name(record: CivilRecord) -> str:
     return ".".join(p for p in parts if p) + ".pdf"
 
 
-def scan_name_on_attach(record: CivilRecord, event: str, actor: Any) -> None:
+def scan_name_on_attach(record: CivilRecord, event: str, actor: Actor | None) -> None:
     """Transition hook: at attach, the current scan takes its canonical name (inside the transaction)."""
     if event != "attach":
         return
@@ -143,7 +143,7 @@ def scan_name_parse(filename: str) -> ParsedName | None:
 
 
 def scan_match_candidates(
-    parsed: ParsedName, *, user: Any, book: RegisterBook | None = None
+    parsed: ParsedName, *, user: Actor | None, book: RegisterBook | None = None
 ) -> list[CivilRecord]:
     """Open cases the user may scan that a parsed name points to (several means ambiguous)."""
     records = (

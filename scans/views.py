@@ -23,6 +23,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from audit.actors import AuthenticatedRequest
 from audit.services import audit_access
 from permissions.scoping import (
     can,
@@ -106,7 +107,7 @@ def guarded_upload(limit_fn):
 
         @csrf_exempt
         @login_required
-        def inner(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def inner(request: AuthenticatedRequest, *args, **kwargs) -> HttpResponse:
             if request.method == "POST":
                 problem = upload_refusal(request, limit_fn())
                 if problem:
@@ -148,7 +149,7 @@ def _scan_for(request: HttpRequest, pk: int) -> tuple[ScanFile, CivilRecord]:
 
 
 @login_required
-def scan_view(request: HttpRequest, pk: int) -> HttpResponse:
+def scan_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The scan's pages as images, with zoom and rotation."""
     scan, record = _scan_for(request, pk)
     audit_access(request=request, action="view_scan", unit_id=record.unit_id, obj=scan, record_id=record.pk)
@@ -170,7 +171,7 @@ def _width(request: HttpRequest) -> int:
 
 
 @login_required
-def scan_page(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+def scan_page(request: AuthenticatedRequest, pk: int, number: int) -> HttpResponse:
     """One page of a case scan as a JPEG (permission-checked; the viewer's opening is what is logged)."""
     scan, _record = _scan_for(request, pk)
     if not 1 <= number <= scan.pages:
@@ -190,7 +191,7 @@ class BookScanForm(forms.Form):
 
 
 @guarded_upload(intake.max_book_upload_bytes)
-def book_scans(request: HttpRequest, pk: int) -> HttpResponse:
+def book_scans(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A book's whole-book scans and their splits; upload a new one."""
     book = get_book_for(request.user, pk, request=request)
     form = BookScanForm(request.POST or None, request.FILES or None)
@@ -251,7 +252,7 @@ class SplitForm(forms.Form):
 
 
 @login_required
-def book_scan_split(request: HttpRequest, pk: int) -> HttpResponse:
+def book_scan_split(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Thumbnails of a book scan and the ranges that cut it into cases."""
     book_scan = _book_scan_for(request, pk, "scan_record")
     form = SplitForm(request.POST or None, request.FILES or None)
@@ -288,7 +289,7 @@ def book_scan_split(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def book_scan_page(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+def book_scan_page(request: AuthenticatedRequest, pk: int, number: int) -> HttpResponse:
     book_scan = _book_scan_for(request, pk)
     if not 1 <= number <= book_scan.pages:
         raise Http404("No such page.")
@@ -310,7 +311,7 @@ def _job_for(request: HttpRequest, pk: int) -> ScanSplitJob:
 
 
 @login_required
-def split_job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def split_job_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Progress of a book split (JSON with ?format=json, for the progress bar)."""
     job = _job_for(request, pk)
     progress = book_split.split_job_progress(job)
@@ -326,7 +327,7 @@ def split_job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def split_job_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
+def split_job_resume_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     job = _job_for(request, pk)
     try:
         book_split.split_job_resume(job=job, actor=request.user)
@@ -362,7 +363,7 @@ def _batch_limit() -> int:
 
 
 @guarded_upload(_batch_limit)
-def scan_batch_new(request: HttpRequest) -> HttpResponse:
+def scan_batch_new(request: AuthenticatedRequest) -> HttpResponse:
     """Upload files named by the rule; they are matched to their cases in the background."""
     if not scopes_with(request.user, "scan_record") and not request.user.is_superuser:
         raise Http404
@@ -402,7 +403,7 @@ def _batch_for(request: HttpRequest, pk: int) -> ScanBatch:
 
 
 @login_required
-def scan_batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def scan_batch_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """What a batch matched, and the files a person must settle."""
     batch = _batch_for(request, pk)
     items = list(batch.items.select_related("record__book").order_by("id"))
@@ -428,7 +429,7 @@ def scan_batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def scan_batch_item_settle(request: HttpRequest, pk: int) -> HttpResponse:
+def scan_batch_item_settle(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     item = ScanBatchItem.objects.filter(pk=pk).select_related("batch__unit").first()
     if item is None:
         raise Http404
@@ -462,7 +463,7 @@ def scan_batch_item_settle(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @xframe_options_sameorigin  # the PDF may be shown in a frame of our own pages
-def scan_download(request: HttpRequest, pk: int) -> FileResponse:
+def scan_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
     scan = ScanFile.objects.filter(pk=pk).select_related("record").first()
     if scan is None:
         raise Http404
@@ -480,7 +481,7 @@ def scan_download(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @guarded_upload(intake.max_upload_bytes)
-def scan_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def scan_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Upload the scan of one case (PDF, JPEG, PNG or TIFF): cleaned, compressed, then marked scanned."""
     if request.method != "POST":
         return redirect("record_detail", pk=pk)

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actors import Actor
 from audit.services import audit_access
 from permissions.scoping import can
 from registry.models import AdministrativeUnit, RegisterBook
@@ -36,7 +37,7 @@ class ExportRefused(Exception):
     """The export cannot be made; the message says why and what to do."""
 
 
-def _require_export(actor: Any, path: str, name: str) -> None:
+def _require_export(actor: Actor | None, path: str, name: str) -> None:
     if actor is not None and not can(actor, "export_records", path):
         raise PermissionDenied(_("Your roles do not allow exporting records of %(unit)s.") % {"unit": name})
 
@@ -66,7 +67,7 @@ def last_datacentre_export(unit: AdministrativeUnit) -> ExportJob | None:
 @transaction.atomic
 def export_request(
     *,
-    actor: Any,
+    actor: Actor,
     kind: str,
     unit: AdministrativeUnit | None = None,
     book: RegisterBook | None = None,
@@ -155,7 +156,7 @@ def datacentre_export_to_folder(
     dest: Path,
     incremental: bool = False,
     since: dt.datetime | None = None,
-    actor: Any = None,
+    actor: Actor | None = None,
 ) -> tuple[ExportJob, dict[str, Any]]:
     """Write a data-centre copy of `unit` into the folder `dest` (the command line's way). Logged as a job.
 

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actors import Actor
 from audit.services import audit_change
 from permissions.scoping import can
 from registry.models import CivilRecord, Party, RecordState, Sex
@@ -165,7 +166,7 @@ def _candidates(unit_path: str):
 
 
 @transaction.atomic
-def population_import(*, actor: Any, unit: Any, content: bytes, filename: str = "") -> PopulationExtract:
+def population_import(*, actor: Actor, unit: Any, content: bytes, filename: str = "") -> PopulationExtract:
     """Import a resident extract for `unit`, match it and build the cleaning worklist.
 
     Refused to users without the approve permission on the unit, and for a file
@@ -289,7 +290,7 @@ def _need_reason(reason: str) -> str:
 
 @transaction.atomic
 def reconciliation_fix_record(
-    *, item: ReconciliationItem | int, actor: Any, reason: str
+    *, item: ReconciliationItem | int, actor: Actor, reason: str
 ) -> ReconciliationItem:
     """Correct our record to the population database's value, with a reason. Audited.
 
@@ -320,7 +321,7 @@ def reconciliation_fix_record(
 
 @transaction.atomic
 def reconciliation_mark_population(
-    *, item: ReconciliationItem | int, actor: Any, reason: str
+    *, item: ReconciliationItem | int, actor: Actor, reason: str
 ) -> ReconciliationItem:
     """Record that our data is right (the book says so) and the population database must change. Audited.
 
@@ -340,7 +341,7 @@ def reconciliation_mark_population(
 
 
 def _resolve(
-    item: ReconciliationItem, *, actor: Any, status: str, reason: str, action: str
+    item: ReconciliationItem, *, actor: Actor, status: str, reason: str, action: str
 ) -> ReconciliationItem:
     item.status = status
     item.reason = reason

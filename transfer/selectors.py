@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from audit.actors import Actor
 from permissions.scoping import books_visible_to, records_visible_to, scope_q
 from registry.models import CivilRecord, RecordState, RegisterBook
 from transfer.models import DiffStatus, ExportJob, ReconciliationItem, TransferItem, TransferStatus
@@ -19,7 +19,7 @@ def transfer_deadline(now: dt.datetime | None = None) -> dt.datetime:
     return (now or timezone.now()) - dt.timedelta(hours=settings.TRANSFER_DEADLINE_HOURS)
 
 
-def overdue_transfers(user: Any, *, now: dt.datetime | None = None) -> QuerySet[CivilRecord]:
+def overdue_transfers(user: Actor, *, now: dt.datetime | None = None) -> QuerySet[CivilRecord]:
     """Approved records not transferred within TRANSFER_DEADLINE_HOURS, oldest first, with the reason.
 
     Each record carries `last_error`, `attempts` and `next_attempt_at` of its waiting
@@ -40,7 +40,7 @@ def overdue_transfers(user: Any, *, now: dt.datetime | None = None) -> QuerySet[
     )
 
 
-def transfer_counts(user: Any, *, now: dt.datetime | None = None) -> dict[str, int]:
+def transfer_counts(user: Actor, *, now: dt.datetime | None = None) -> dict[str, int]:
     """Waiting, overdue, transferred in the last 24 h, and refused in the last 7 days."""
     now = now or timezone.now()
     records = records_visible_to(user)
@@ -59,7 +59,7 @@ def transfer_counts(user: Any, *, now: dt.datetime | None = None) -> dict[str, i
     return counts
 
 
-def recent_refusals(user: Any, *, limit: int = 20) -> QuerySet[TransferItem]:
+def recent_refusals(user: Actor, *, limit: int = 20) -> QuerySet[TransferItem]:
     return (
         TransferItem.objects.filter(scope_q(user, "view_records"), status=TransferStatus.REJECTED)
         .select_related("record__book", "record__unit")
@@ -67,7 +67,7 @@ def recent_refusals(user: Any, *, limit: int = 20) -> QuerySet[TransferItem]:
     )
 
 
-def exportable_books(user: Any) -> QuerySet[RegisterBook]:
+def exportable_books(user: Actor) -> QuerySet[RegisterBook]:
     """Books the user may export, with how many cases are ready (approved or transferred)."""
     ready = Q(records__state__in=[RecordState.APPROVED, RecordState.TRANSFERRED])
     return (
@@ -79,7 +79,7 @@ def exportable_books(user: Any) -> QuerySet[RegisterBook]:
     )
 
 
-def exports_visible_to(user: Any) -> QuerySet[ExportJob]:
+def exports_visible_to(user: Actor) -> QuerySet[ExportJob]:
     return (
         ExportJob.objects.filter(scope_q(user, "export_records"))
         .select_related("book", "unit", "requested_by")
@@ -87,7 +87,7 @@ def exports_visible_to(user: Any) -> QuerySet[ExportJob]:
     )
 
 
-def open_differences(user: Any) -> QuerySet[ReconciliationItem]:
+def open_differences(user: Actor) -> QuerySet[ReconciliationItem]:
     """The cleaning worklist: open differences with the population database, in the user's scope."""
     return (
         ReconciliationItem.objects.filter(scope_q(user, "view_records"), status=DiffStatus.OPEN)

@@ -30,6 +30,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actors import Actor
 from audit.services import audit_change
 from registry.models import CivilRecord, RecordState
 from transfer.adapters import (
@@ -51,7 +52,7 @@ logger = logging.getLogger(__name__)
 SUPERSEDING_EVENTS = {"amend", "return", "reject", "mark_duplicate"}
 
 
-def transfer_on_transition(record: CivilRecord, event: str, actor: Any) -> None:
+def transfer_on_transition(record: CivilRecord, event: str, actor: Actor | None) -> None:
     """TRANSITION_HOOKS entry: runs inside the transition's transaction, with the record locked."""
     if event == "approve":
         transfer_enqueue(record=record)
@@ -71,7 +72,7 @@ def _supersede_pending(record_id: int) -> int:
 
 
 @transaction.atomic
-def transfer_on_import(book: Any, records: list[CivilRecord], actor: Any) -> None:
+def transfer_on_import(book: Any, records: list[CivilRecord], actor: Actor) -> None:
     """IMPORT_HOOKS entry: cases imported as approved go to the outbox in the import's transaction
     (new records have no earlier item to supersede)."""
     now = timezone.now()
@@ -275,7 +276,7 @@ def transfer_retry_later(*, items: list[TransferItem], token: str, error: str) -
 
 
 @transaction.atomic
-def transfer_retry_now(*, actor: Any, unit_path: str) -> int:
+def transfer_retry_now(*, actor: Actor, unit_path: str) -> int:
     """Make every waiting item under `unit_path` due now (after the receiver is fixed). Audited."""
     count = TransferItem.objects.filter(
         status=TransferStatus.PENDING, unit_path__startswith=unit_path

@@ -8,12 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
+from audit.actors import AuthenticatedRequest
 from audit.services import audit_access
 from permissions.scoping import get_book_for, scope_q, scopes_with, units_visible_to
 from transfer import selectors
@@ -37,7 +38,7 @@ FORMAT_KINDS = {"xlsx": ExportKind.MINISTRY_EXCEL, "zip": ExportKind.MINISTRY_ZI
 
 
 @login_required
-def transfer_overview(request: HttpRequest) -> HttpResponse:
+def transfer_overview(request: AuthenticatedRequest) -> HttpResponse:
     """Waiting and overdue transfers (the 12-hour rule) with the last error, and recent refusals."""
     overdue = Paginator(selectors.overdue_transfers(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -58,7 +59,7 @@ def transfer_overview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def transfer_retry(request: HttpRequest) -> HttpResponse:
+def transfer_retry(request: AuthenticatedRequest) -> HttpResponse:
     paths = [s.unit_path for s in scopes_with(request.user, "approve_record")]
     if request.user.is_superuser:
         paths = [""]
@@ -85,7 +86,7 @@ class DataCentreForm(forms.Form):
 
 
 @login_required
-def export_list(request: HttpRequest) -> HttpResponse:
+def export_list(request: AuthenticatedRequest) -> HttpResponse:
     """Books ready for the Ministry export, the data-centre copy form, and recent export jobs."""
     books = Paginator(selectors.exportable_books(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -100,7 +101,7 @@ def export_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def ministry_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def ministry_download(request: AuthenticatedRequest, pk: int, fmt: str) -> HttpResponse:
     """The Ministry Excel sheet or ZIP of a book; large books are produced in the background."""
     if fmt not in FORMAT_KINDS:
         raise Http404
@@ -132,7 +133,7 @@ def ministry_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def datacentre_request(request: HttpRequest) -> HttpResponse:
+def datacentre_request(request: AuthenticatedRequest) -> HttpResponse:
     form = DataCentreForm(request.POST, user=request.user)
     if not form.is_valid():
         messages.error(request, _("Choose a unit you may export and the kind of copy."))
@@ -152,7 +153,7 @@ def datacentre_request(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def export_download(request: HttpRequest, pk: int) -> FileResponse:
+def export_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
     job = selectors.exports_visible_to(request.user).filter(pk=pk).first()
     if job is None:
         raise Http404("No such export.")
@@ -178,7 +179,7 @@ class ExtractForm(forms.Form):
 
 
 @login_required
-def reconciliation(request: HttpRequest) -> HttpResponse:
+def reconciliation(request: AuthenticatedRequest) -> HttpResponse:
     """Import population extracts and work through the differences they revealed."""
     form = ExtractForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -219,7 +220,12 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
 
 
 def _reconciliation_page(
-    request: HttpRequest, form: ExtractForm, *, failed: int | None = None, reason: str = "", error: str = ""
+    request: AuthenticatedRequest,
+    form: ExtractForm,
+    *,
+    failed: int | None = None,
+    reason: str = "",
+    error: str = "",
 ) -> HttpResponse:
     items = Paginator(selectors.open_differences(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     extracts = PopulationExtract.objects.filter(scope_q(request.user, "view_records")).order_by(
@@ -242,7 +248,7 @@ def _reconciliation_page(
 
 @login_required
 @require_POST
-def reconciliation_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+def reconciliation_resolve(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     item = selectors.open_differences(request.user).filter(pk=pk).first()
     if item is None:
         raise Http404("No such open difference.")

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
+from audit.actors import Actor
 from audit.services import audit_change
 from permissions.models import UnitRole
 from permissions.roles import roles_with
@@ -51,7 +52,7 @@ class ClaimRefused(Exception):
     """The work item cannot be claimed or acted on by this person now; the message says why and what to do."""
 
 
-def may_take(user: Any, task: RecordTask) -> str | None:
+def may_take(user: Actor, task: RecordTask) -> str | None:
     """Why `user` may not work on `task` (roles, unit, competence, four eyes), or None if they may."""
     if getattr(user, "is_superuser", False):
         return None
@@ -73,7 +74,7 @@ def may_take(user: Any, task: RecordTask) -> str | None:
     return None
 
 
-def may_supervise(user: Any, task: RecordTask) -> bool:
+def may_supervise(user: Actor, task: RecordTask) -> bool:
     """Supervisors (unit managers and approvers over the task's unit) release and reassign others' work."""
     return can(user, "manage_unit", task.unit_path) or can(user, "approve_record", task.unit_path)
 
@@ -121,7 +122,7 @@ def _commit_without_waiting_for_the_disk() -> None:
         cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def _audit(task: RecordTask, action: str, actor: Any, **changes: Any) -> None:
+def _audit(task: RecordTask, action: str, actor: Actor | None, **changes: Any) -> None:
     audit_change(
         action=action,
         actor=actor,
@@ -133,7 +134,7 @@ def _audit(task: RecordTask, action: str, actor: Any, **changes: Any) -> None:
 
 
 @transaction.atomic
-def task_claim(*, task: RecordTask | int, actor: Any) -> RecordTask:
+def task_claim(*, task: RecordTask | int, actor: Actor) -> RecordTask:
     """Take a work item from the queue (or one whose claim expired).
 
     Refused when it is done or cancelled, held by someone whose claim is live (the
@@ -166,7 +167,7 @@ def task_claim(*, task: RecordTask | int, actor: Any) -> RecordTask:
 
 
 @transaction.atomic
-def tasks_claim_next(*, actor: Any, queue: QuerySet[RecordTask], count: int) -> list[RecordTask]:
+def tasks_claim_next(*, actor: Actor, queue: QuerySet[RecordTask], count: int) -> list[RecordTask]:
     """Claim up to `count` of the first items of `queue` (a scoped queue of the actor, with filters),
     in book and entry order. Returns what was claimed (fewer when the queue runs short).
 
@@ -200,7 +201,7 @@ def tasks_claim_next(*, actor: Any, queue: QuerySet[RecordTask], count: int) -> 
 
 
 @transaction.atomic
-def task_release(*, task: RecordTask | int, actor: Any) -> RecordTask:
+def task_release(*, task: RecordTask | int, actor: Actor) -> RecordTask:
     """Put a claimed work item back into the queue. Its holder or a supervisor may."""
     task = _locked(task)
     if task.status != STATUS.ASSIGNED:
@@ -223,7 +224,7 @@ def task_release(*, task: RecordTask | int, actor: Any) -> RecordTask:
 
 
 @transaction.atomic
-def task_reassign(*, task: RecordTask | int, actor: Any, to_user: Any) -> RecordTask:
+def task_reassign(*, task: RecordTask | int, actor: Actor, to_user: Actor) -> RecordTask:
     """A supervisor gives a work item (claimed or not) to someone who may do it."""
     task = _locked(task)
     if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
@@ -257,7 +258,7 @@ def task_reassign(*, task: RecordTask | int, actor: Any, to_user: Any) -> Record
     return task
 
 
-def task_touch(*, task: RecordTask, actor: Any) -> None:
+def task_touch(*, task: RecordTask, actor: Actor) -> None:
     """Renew the actor's live claim (they opened or saved the work)."""
     if task.owner_id == actor.pk and claim_is_live(task):
         task.last_activity = timezone.now()
@@ -297,7 +298,7 @@ def claims_expire(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     return len(tasks)
 
 
-def claim_for_action(*, task: RecordTask, actor: Any, reclaim: bool = False) -> None:
+def claim_for_action(*, task: RecordTask, actor: Actor, reclaim: bool = False) -> None:
     """Make sure the actor holds a live claim before acting; with `reclaim`, claim a free item again.
 
     Refused (message for the form, the user's input is kept) when the item is done, held by

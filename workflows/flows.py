@@ -41,6 +41,7 @@ from viewflow.workflow.nodes import End, StartHandle, Switch, View, ViewActivati
 from viewflow.workflow.status import PROCESS, STATUS
 from viewflow.workflow.token import Token
 
+from audit.actors import Actor
 from permissions.scoping import can
 from registry.models import LEVEL_RANK, AdministrativeUnit, CivilRecord, UnitLevel
 from workflows import live
@@ -122,7 +123,7 @@ def _permission_object(task: RecordTask) -> None:
     task.owner_permission_obj_pk = str(task.unit_id)
 
 
-def display_name(user: Any) -> str:
+def display_name(user: Actor | None) -> str:
     """How a person is named in messages: full name, else user name ("" for nobody)."""
     return (user.get_full_name() or user.get_username()) if user is not None else ""
 
@@ -262,7 +263,7 @@ def processes_start_for_slots(book, records: list[CivilRecord]) -> None:
     processes_start_for(records)
 
 
-def processes_start_for_import(book, records: list[CivilRecord], actor: Any) -> None:
+def processes_start_for_import(book, records: list[CivilRecord], actor: Actor) -> None:
     """Hook for `workflows.services.IMPORT_HOOKS`: imported cases with work left get their process."""
     processes_start_for(records)
 
@@ -345,7 +346,7 @@ def open_task_of(record: CivilRecord) -> RecordTask | None:
     return task
 
 
-def process_follow(record: CivilRecord, event: str, actor: Any) -> None:
+def process_follow(record: CivilRecord, event: str, actor: Actor | None) -> None:
     """TRANSITION_HOOK: move the record's process along with the transition just saved.
 
     Refuses (raising `TransitionRefused`, which rolls the transition back) when someone
@@ -414,7 +415,7 @@ def _routed_node(process: RecordProcess) -> Any:
     raise AssertionError("route has a default branch")
 
 
-def task_complete(task: RecordTask, *, actor: Any, outcome: str) -> None:
+def task_complete(task: RecordTask, *, actor: Actor | None, outcome: str) -> None:
     """Finish a human task and let `route` open the next one, writing the rows viewflow would.
 
     Viewflow's own path (activation assign, start, execute; a route row created, activated and
@@ -460,7 +461,7 @@ def task_complete(task: RecordTask, *, actor: Any, outcome: str) -> None:
     live.task_event(task, "done", by=actor, outcome=outcome)
 
 
-def process_cancel(*, record: CivilRecord, actor: Any = None) -> None:
+def process_cancel(*, record: CivilRecord, actor: Actor | None = None) -> None:
     """Cancel the record's active process and its open task (rejection, duplicate)."""
     processes = RecordProcess.objects.select_for_update().filter(record=record, status=PROCESS.NEW)
     for process in processes:

@@ -6,21 +6,22 @@ a hook runs inside the caller's transaction, so a failing hook rolls the whole s
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
+from audit.actors import Actor
 from registry.models import CivilRecord, RegisterBook
 
 
 class TransitionHook(Protocol):
     """Runs after a transition is saved and audited, with the record still locked."""
 
-    def __call__(self, record: CivilRecord, event: str, actor: Any, /) -> None: ...
+    def __call__(self, record: CivilRecord, event: str, actor: Actor | None, /) -> None: ...
 
 
 class ImportHook(Protocol):
     """Runs after a batch of imported cases is saved: what transition hooks do, for many records."""
 
-    def __call__(self, book: RegisterBook, records: list[CivilRecord], actor: Any, /) -> None: ...
+    def __call__(self, book: RegisterBook, records: list[CivilRecord], actor: Actor, /) -> None: ...
 
 
 class ApprovalCheck(Protocol):

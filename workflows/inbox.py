@@ -20,6 +20,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 from viewflow.workflow.status import STATUS
 
+from audit.actors import Actor
 from permissions.scoping import _minimal_prefixes, scopes_with
 from registry.models import AdministrativeUnit, CivilRecord
 from registry.search import narrowed
@@ -51,14 +52,14 @@ class InboxFilters:
         )
 
 
-def stages_of(user: Any) -> list[str]:
+def stages_of(user: Actor) -> list[str]:
     """The stages the user holds a role for, anywhere."""
     if getattr(user, "is_superuser", False):
         return list(Stage.values)
     return [stage for stage, perm in STAGE_PERMISSION.items() if scopes_with(user, perm)]
 
 
-def queue_scope_q(user: Any) -> Q:
+def queue_scope_q(user: Actor) -> Q:
     """Tasks whose stage and unit one of the user's roles covers (approval also by level)."""
     if getattr(user, "is_superuser", False):
         return Q(stage__in=Stage.values)
@@ -80,14 +81,14 @@ def queue_scope_q(user: Any) -> Q:
     return q
 
 
-def queue_for(user: Any, filters: InboxFilters | None = None) -> QuerySet[RecordTask]:
+def queue_for(user: Actor, filters: InboxFilters | None = None) -> QuerySet[RecordTask]:
     """Claimable by the user: in the queue, in their scope, not excluded by four eyes."""
     tasks = RecordTask.objects.filter(status=STATUS.NEW, owner__isnull=True).filter(queue_scope_q(user))
     tasks = tasks.exclude(excluded_user=user)
     return (filters or InboxFilters()).apply(tasks)
 
 
-def mine_for(user: Any, filters: InboxFilters | None = None) -> QuerySet[RecordTask]:
+def mine_for(user: Actor, filters: InboxFilters | None = None) -> QuerySet[RecordTask]:
     """Claimed by the user and not returned work."""
     tasks = RecordTask.objects.filter(
         owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED], is_return=False
@@ -95,7 +96,7 @@ def mine_for(user: Any, filters: InboxFilters | None = None) -> QuerySet[RecordT
     return (filters or InboxFilters()).apply(tasks)
 
 
-def returned_for(user: Any, filters: InboxFilters | None = None) -> QuerySet[RecordTask]:
+def returned_for(user: Actor, filters: InboxFilters | None = None) -> QuerySet[RecordTask]:
     """Work sent back to the user for rework, still open."""
     tasks = RecordTask.objects.filter(
         owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED], is_return=True
@@ -103,7 +104,7 @@ def returned_for(user: Any, filters: InboxFilters | None = None) -> QuerySet[Rec
     return (filters or InboxFilters()).apply(tasks)
 
 
-def done_for(user: Any, filters: InboxFilters | None = None) -> QuerySet[RecordTask]:
+def done_for(user: Actor, filters: InboxFilters | None = None) -> QuerySet[RecordTask]:
     """What the user finished (the archive)."""
     tasks = RecordTask.objects.filter(owner=user, status=STATUS.DONE).exclude(stage="")
     return (filters or InboxFilters()).apply(tasks)
@@ -187,7 +188,7 @@ def page_of(
     return Page(items=items, next_cursor=_cursor_of(items[-1], order) if more else None, is_first=not after)
 
 
-def counts_for(user: Any) -> dict[str, Any]:
+def counts_for(user: Actor) -> dict[str, Any]:
     """Menu counters: the queue up to COUNT_CAP, my work and returned exactly (two queries)."""
     queue = queue_for(user).order_by()[:COUNT_CAP].count()
     own = RecordTask.objects.filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED]).aggregate(

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from audit.actors import Actor
 from permissions.scoping import books_visible_to, units_visible_to, user_scopes
 from registry.models import DigitizationPhase, EventType
 from workflows.inbox import InboxFilters, stages_of
@@ -65,7 +66,7 @@ class InboxFilterForm(forms.Form):
         widget=QuickSelect,
     )
 
-    def __init__(self, data: Any = None, *, user: Any):
+    def __init__(self, data: Any = None, *, user: Actor):
         super().__init__(data)
         scopes = user_scopes(user)
         chosen = self._raw_int("unit")

@@ -28,6 +28,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.actors import AuthenticatedRequest
 from audit.services import audit_change
 from permissions.scoping import can, get_book_for, get_record_for, records_visible_to
 from registry.event_fields import field_label
@@ -55,7 +56,7 @@ def _sweep_expired_claims() -> None:
 
 
 @login_required
-def inbox_list(request: HttpRequest, which: str) -> HttpResponse:
+def inbox_list(request: AuthenticatedRequest, which: str) -> HttpResponse:
     """Queue, My work, Returned to me, Done: one page, filtered, by age or deadline."""
     if which not in LISTS:
         raise Http404
@@ -131,7 +132,7 @@ _PK_MARKER = 918273645
 
 
 @login_required
-def inbox_counts(request: HttpRequest) -> JsonResponse:
+def inbox_counts(request: AuthenticatedRequest) -> JsonResponse:
     """The menu counters, for the page script (refreshed on live events)."""
     return JsonResponse(inbox.counts_for(request.user))
 
@@ -153,7 +154,7 @@ def _back(request: HttpRequest, default: str = "inbox_queue") -> str:
 
 @login_required
 @require_POST
-def task_claim(request: HttpRequest, pk: int) -> HttpResponse:
+def task_claim(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     task = task_for(request, pk)
     try:
         claims.task_claim(task=task, actor=request.user)
@@ -166,7 +167,7 @@ def task_claim(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def tasks_claim_next(request: HttpRequest) -> HttpResponse:
+def tasks_claim_next(request: AuthenticatedRequest) -> HttpResponse:
     form = InboxFilterForm(request.POST, user=request.user)
     try:
         count = int(request.POST.get("count") or 20)
@@ -191,7 +192,7 @@ def _filter_query(data: Any) -> str:
 
 @login_required
 @require_POST
-def task_release(request: HttpRequest, pk: int) -> HttpResponse:
+def task_release(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     task = task_for(request, pk)
     try:
         claims.task_release(task=task, actor=request.user)
@@ -204,7 +205,7 @@ def task_release(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+def task_reassign(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     task = task_for(request, pk)
     to_user = get_user_model().objects.filter(pk=request.POST.get("user") or 0).first()
     try:
@@ -245,7 +246,7 @@ def remark_rows(event_type: str, remarks: dict[str, str]) -> list[tuple[str, str
 
 
 @login_required
-def book_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def book_approve(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """An approver approves a reviewed book page by page: one action per page of the paper book."""
     book = get_book_for(request.user, pk, "approve_record", request=request)
     reviewed = (

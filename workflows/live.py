@@ -16,6 +16,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from audit.actors import Actor
+
 logger = logging.getLogger(__name__)
 
 
@@ -80,7 +82,7 @@ def push_after_commit(groups: list[str], payload: dict[str, Any]) -> None:
     _send(groups, payload)
 
 
-def task_event(task: Any, event: str, *, by: Any = None, **extra: Any) -> None:
+def task_event(task: Any, event: str, *, by: Actor | None = None, **extra: Any) -> None:
     """Tell everyone whose scope covers the task's unit: created, claimed, released, done, cancelled."""
     if not task.unit_path:
         return

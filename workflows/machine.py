@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _l
 from statemachine import State, StateMachine
 from statemachine.exceptions import TransitionNotAllowed
 
+from audit.actors import Actor
 from registry.models import RecordState
 
 
@@ -106,11 +107,11 @@ class RecordMachine(StateMachine):
         if original.pk == self.model.pk:
             raise TransitionRefused(_("A record cannot be a duplicate of itself."))
 
-    def four_eyes_review(self, actor: Any = None, **kwargs: Any) -> None:
+    def four_eyes_review(self, actor: Actor | None = None, **kwargs: Any) -> None:
         if actor is not None and self.model.entered_by_id == actor.pk:
             raise TransitionRefused(_("You entered this record, so someone else must review it (four eyes)."))
 
-    def four_eyes_approve(self, actor: Any = None, **kwargs: Any) -> None:
+    def four_eyes_approve(self, actor: Actor | None = None, **kwargs: Any) -> None:
         if actor is not None and self.model.reviewed_by_id == actor.pk:
             raise TransitionRefused(
                 _("You reviewed this record, so someone else must approve it (four eyes).")

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.actors import Actor
 from audit.models import AuditKind
 from audit.services import audit_change, audit_write_many
 from permissions.scoping import can, can_approve
@@ -57,7 +58,7 @@ def _lock(record: CivilRecord | int, expected_version: int | None) -> CivilRecor
     return locked
 
 
-def _require(actor: Any, permission: str, record: CivilRecord) -> None:
+def _require(actor: Actor | None, permission: str, record: CivilRecord) -> None:
     if actor is not None and not can(actor, permission, record.unit_path):
         raise NotPermitted(
             _("Your roles do not allow this action on records of %(unit)s.") % {"unit": record.unit.name}
@@ -68,7 +69,7 @@ def _finish(
     record: CivilRecord,
     *,
     event: str,
-    actor: Any,
+    actor: Actor | None,
     old_state: str,
     fields: list[str],
     changes: dict[str, Any] | None = None,
@@ -145,7 +146,9 @@ def _duplicate_error(record: CivilRecord, exc: IntegrityError) -> DuplicateRecor
 
 
 @transaction.atomic
-def record_scan(*, record: CivilRecord | int, actor: Any, expected_version: int | None = None) -> CivilRecord:
+def record_scan(
+    *, record: CivilRecord | int, actor: Actor | None, expected_version: int | None = None
+) -> CivilRecord:
     """Mark the case scanned. Refused unless a scan file is stored for it."""
     record = _lock(record, expected_version)
     _require(actor, "scan_record", record)
@@ -159,7 +162,7 @@ def record_scan(*, record: CivilRecord | int, actor: Any, expected_version: int 
 
 @transaction.atomic
 def record_data_save(
-    *, record: CivilRecord | int, actor: Any, data: RecordInput, expected_version: int | None = None
+    *, record: CivilRecord | int, actor: Actor, data: RecordInput, expected_version: int | None = None
 ) -> CivilRecord:
     """Save entered data without changing the state (drafting while scanned or entered).
 
@@ -190,7 +193,7 @@ def record_data_save(
 
 @transaction.atomic
 def record_enter(
-    *, record: CivilRecord | int, actor: Any, data: RecordInput, expected_version: int | None = None
+    *, record: CivilRecord | int, actor: Actor, data: RecordInput, expected_version: int | None = None
 ) -> CivilRecord:
     """Save the keyed data and move the record to entered."""
     record = _lock(record, expected_version)
@@ -204,7 +207,7 @@ def record_enter(
 
 @transaction.atomic
 def record_attach(
-    *, record: CivilRecord | int, actor: Any, expected_version: int | None = None
+    *, record: CivilRecord | int, actor: Actor, expected_version: int | None = None
 ) -> CivilRecord:
     """Confirm that the scan belongs to the data."""
     record = _lock(record, expected_version)
@@ -219,7 +222,7 @@ def record_attach(
 
 @transaction.atomic
 def record_review(
-    *, record: CivilRecord | int, actor: Any, expected_version: int | None = None
+    *, record: CivilRecord | int, actor: Actor, expected_version: int | None = None
 ) -> CivilRecord:
     """Pass review. Refused to whoever entered the record."""
     record = _lock(record, expected_version)
@@ -232,7 +235,7 @@ def record_review(
 
 @transaction.atomic
 def record_approve(
-    *, record: CivilRecord | int, actor: Any, expected_version: int | None = None
+    *, record: CivilRecord | int, actor: Actor, expected_version: int | None = None
 ) -> CivilRecord:
     """Approve onto the ready-to-transfer list.
 
@@ -295,7 +298,7 @@ RETURN_PERMISSION = {"attached": "review_record", "reviewed": "approve_record", 
 def record_return(
     *,
     record: CivilRecord | int,
-    actor: Any,
+    actor: Actor,
     reason: str,
     stage: str = "entry",
     remarks: dict[str, str] | None = None,
@@ -325,7 +328,7 @@ def record_return(
 
 @transaction.atomic
 def record_reject(
-    *, record: CivilRecord | int, actor: Any, reason: str, expected_version: int | None = None
+    *, record: CivilRecord | int, actor: Actor, reason: str, expected_version: int | None = None
 ) -> CivilRecord:
     """Close a slot that is not a valid case (blank, void, illegal registration)."""
     record = _lock(record, expected_version)
@@ -340,7 +343,7 @@ def record_reject(
 def record_mark_duplicate(
     *,
     record: CivilRecord | int,
-    actor: Any,
+    actor: Actor,
     original: CivilRecord,
     reason: str,
     expected_version: int | None = None,
@@ -367,7 +370,7 @@ def record_mark_duplicate(
 def record_amend(
     *,
     record: CivilRecord | int,
-    actor: Any,
+    actor: Actor,
     data: RecordInput,
     reason: str,
     expected_version: int | None = None,
@@ -416,7 +419,7 @@ IMPORT_REASONS = {
 }
 
 
-def import_permission_check(*, actor: Any, unit: AdministrativeUnit, state: str) -> None:
+def import_permission_check(*, actor: Actor, unit: AdministrativeUnit, state: str) -> None:
     """May `actor` import cases of `unit` in `state`? Entered needs the right to enter records
     there; approved is for a province administrator only. Raises `PermissionDenied`, or
     `TransitionRefused` for a state no import may create."""
@@ -433,7 +436,7 @@ def import_permission_check(*, actor: Any, unit: AdministrativeUnit, state: str)
 
 
 @transaction.atomic
-def records_import(*, book: RegisterBook, cases: list[ImportedCase], actor: Any) -> list[CivilRecord]:
+def records_import(*, book: RegisterBook, cases: list[ImportedCase], actor: Actor) -> list[CivilRecord]:
     """Create a batch of imported cases of one book, each in its entered or approved state.
 
     The bulk counterpart of entering (or approving) one record: the actor's role on the book's

@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.actors import AuthenticatedRequest
 from permissions.scoping import (
     get_record_for,
     records_visible_to,
@@ -45,7 +46,7 @@ ACTIONS = {
 
 @login_required
 @require_POST
-def record_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def record_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
     record = get_record_for(request.user, pk, request=request)
     try:
         if action == "mark_duplicate":
