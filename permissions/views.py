@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -35,7 +37,8 @@ class GrantForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units_visible_to(user, "manage_unit").order_by("path")
+        field = cast(forms.ModelChoiceField, self.fields["unit"])
+        field.queryset = units_visible_to(user, "manage_unit").order_by("path")
 
     def clean_username(self):
         username = self.cleaned_data["username"].strip()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -143,7 +143,8 @@ class BookForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["custodian"].queryset = units_visible_to(user, "collect_books").order_by("path")
+        field = cast(forms.ModelChoiceField, self.fields["custodian"])
+        field.queryset = units_visible_to(user, "collect_books").order_by("path")
 
 
 @login_required

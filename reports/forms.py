@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -21,7 +22,7 @@ class RangeForm(forms.Form):
     end = forms.DateField(label=_l("To"), required=False, input_formats=DATE_INPUT)
 
     def clean(self):
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data, never None
         end = data.get("end") or timezone.localdate()
         start = data.get("start") or end - dt.timedelta(days=13)
         if start > end:
@@ -83,7 +84,8 @@ class QuotaForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         # A target is set by the level above: units whose parent the user manages.
-        self.fields["unit"].queryset = AdministrativeUnit.objects.filter(
+        field = cast(forms.ModelChoiceField, self.fields["unit"])
+        field.queryset = AdministrativeUnit.objects.filter(
             scope_q(user, "manage_unit", path_field="parent__path")
         ).order_by("path")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -82,7 +84,8 @@ class DataCentreForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units_visible_to(user, "export_records").order_by("path")
+        field = cast(forms.ModelChoiceField, self.fields["unit"])
+        field.queryset = units_visible_to(user, "export_records").order_by("path")
 
 
 @login_required
@@ -175,7 +178,8 @@ class ExtractForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units_visible_to(user, "approve_record").order_by("path")
+        field = cast(forms.ModelChoiceField, self.fields["unit"])
+        field.queryset = units_visible_to(user, "approve_record").order_by("path")
 
 
 @login_required
