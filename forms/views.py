@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from audit.actors import AuthenticatedRequest
+from audit.actors import Actor, AuthenticatedRequest
 from audit.models import AuditEvent
 from audit.services import audit_access
 from forms.drafts import draft_discard, draft_for, draft_save
@@ -157,7 +157,7 @@ def record_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
-def entry_form_for(user: Any, record: CivilRecord) -> tuple[RecordForm, Draft | None]:
+def entry_form_for(user: Actor, record: CivilRecord) -> tuple[RecordForm, Draft | None]:
     """The entry form as the clerk left it, the same on every path (record page, work screen,
     fix after a return): the record's data, the fields carried forward from the previous case,
     and the clerk's unsaved draft on top."""
@@ -169,7 +169,7 @@ def entry_form_for(user: Any, record: CivilRecord) -> tuple[RecordForm, Draft | 
     return RecordForm(initial=initial, event_type=record.event_type), draft
 
 
-def entry_candidates(user: Any, record: CivilRecord) -> list[Any]:
+def entry_candidates(user: Actor, record: CivilRecord) -> list[Any]:
     """The likely duplicates shown beside the form (none before the data is first entered)."""
     if record.state in ("collected", "scanned"):
         return []

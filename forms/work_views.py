@@ -11,13 +11,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
-from audit.actors import AuthenticatedRequest
+from audit.actors import Actor, AuthenticatedRequest
 from forms.drafts import draft_discard
 from forms.entry import RecordForm
 from forms.views import entry_candidates, entry_form_for
@@ -74,7 +74,7 @@ def _record_rows(record: CivilRecord, remarks: dict[str, str]) -> list[tuple[str
     return result
 
 
-def _next_work(request: HttpRequest, record: CivilRecord, done: str) -> HttpResponse:
+def _next_work(request: AuthenticatedRequest, record: CivilRecord, done: str) -> HttpResponse:
     """After a step, stay with the book: the case's own next step (claimed for the clerk when it is
     free and theirs to do), else the clerk's next case of the same book (claimed, or the next free one
     they may take), else that book's queue. Never an unrelated case; the message names the case."""
@@ -97,7 +97,7 @@ def _next_work(request: HttpRequest, record: CivilRecord, done: str) -> HttpResp
     return redirect(f"{reverse('inbox_queue')}?book={record.book_id}")
 
 
-def _claim_first(tasks: Any, user: Any) -> RecordTask | None:
+def _claim_first(tasks: Any, user: Actor) -> RecordTask | None:
     """Claim the first of `tasks` the user may take (roles, four eyes); None if none can be had."""
     for task in tasks:
         if claims.may_take(user, task) is None:

@@ -111,7 +111,7 @@ LANDING = (
 
 
 @login_required
-def landing(request: HttpRequest) -> HttpResponse:
+def landing(request: AuthenticatedRequest) -> HttpResponse:
     """After login: the page of the user's main role (the counter for counter staff, the queue for
     clerks, reviewers and approvers, progress for a province administrator); else the overview."""
     roles = {scope.role for scope in user_scopes(request.user)}

@@ -18,7 +18,9 @@ def data_fields(names: set[str]) -> set[str]:
 
 
 def entry_field_names(html: str) -> set[str]:
-    form = re.search(r'<form[^>]*id="entry-form".*?</form>', html, re.S).group(0)
+    match = re.search(r'<form[^>]*id="entry-form".*?</form>', html, re.S)
+    assert match is not None, "no entry form on the page"
+    form = match.group(0)
     return set(re.findall(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"', form)) - IGNORED
 
 
