@@ -2,7 +2,7 @@
 
     DEBUG=1 python bench/dedup_check.py --records 1000000 --probes 2000
 
-Loads N synthetic birth cases (names with realistic frequencies from registry.dedup_eval)
+Loads N synthetic birth cases (names with realistic frequencies from duplicates.evaluation)
 into a unit of its own ("BENCH-DEDUP", reused on later runs), then runs probes through
 `registry.matching.find_likely_duplicates` (the function the entry screen, the approval
 check and imports call) and prints p50/p95/p99 latency and how many rows a check touched.
@@ -27,8 +27,8 @@ import django
 django.setup()
 
 from django.db import connection, transaction  # noqa: E402
-from registry.dedup_eval import KINDS, _case, _person, make_variant  # noqa: E402
 
+from duplicates.evaluation import KINDS, _case, _person, make_variant  # noqa: E402
 from registry.matching import dedup_keys, find_likely_duplicates, probe_keys  # noqa: E402
 from registry.models import AdministrativeUnit, CivilRecord, Party, RecordState, RegisterBook  # noqa: E402
 from registry.services import unit_create  # noqa: E402
