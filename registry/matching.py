@@ -459,6 +459,11 @@ def find_likely_duplicates(
     return rank(probe, list(people.values()), threshold=threshold)[:limit]
 
 
+def likely_duplicates(*, event_type: str, data: Any, exclude_record_id: int | None = None) -> list[Candidate]:
+    """The entry-time check: likely duplicates of a case as typed (`RecordInput`, leniently read)."""
+    return find_likely_duplicates(person_from_input(event_type, data), exclude_record_id=exclude_record_id)
+
+
 def people_of_records(event_type: str, record_ids: Any) -> dict[int, DedupPerson]:
     """Record id -> the person the duplicate check compares, for records of `event_type` (ids as a
     list or a subquery; one query). Records without such a person are left out."""
@@ -540,12 +545,15 @@ def duplicate_pairs_refresh(*, record: CivilRecord) -> list[DuplicatePair]:
     return DuplicatePair.objects.bulk_create(pairs, ignore_conflicts=True)
 
 
-def dedup_keys_rebuild(*, batch: int = 5000, progress: Any = None) -> int:
+def dedup_keys_rebuild(*, batch: int = 5000, progress: Any = None, apps: Any = None) -> int:
     """Recompute every record's blocking keys from its people (after the key scheme changes).
 
     Runs in batches by id, one transaction per batch; returns the number of records whose
     keys changed. The check stays usable meanwhile (a record is at worst briefly unmatched).
+    A data migration passes its `apps` (the historical models); `manage.py dedup_rekey` none.
     """
+    record_model = apps.get_model("registry", "CivilRecord") if apps else CivilRecord
+    party_model = apps.get_model("registry", "Party") if apps else Party
     changed = 0
     last = 0
     fields = (
@@ -561,7 +569,7 @@ def dedup_keys_rebuild(*, batch: int = 5000, progress: Any = None) -> int:
     )
     while True:
         records = list(
-            CivilRecord.objects.filter(pk__gt=last)
+            record_model.objects.filter(pk__gt=last)
             .order_by("pk")
             .only("pk", "event_type", "dedup_keys")[:batch]
         )
@@ -569,7 +577,7 @@ def dedup_keys_rebuild(*, batch: int = 5000, progress: Any = None) -> int:
             return changed
         last = records[-1].pk
         rows: dict[int, list[dict[str, Any]]] = {}
-        for row in Party.objects.filter(record_id__in=[r.pk for r in records]).values(*fields):
+        for row in party_model.objects.filter(record_id__in=[r.pk for r in records]).values(*fields):
             row["birth"] = PartialDate(row["birth_year"], row["birth_month"], row["birth_day"])
             rows.setdefault(row["record_id"], []).append(row)
         dirty = []
@@ -579,7 +587,7 @@ def dedup_keys_rebuild(*, batch: int = 5000, progress: Any = None) -> int:
                 record.dedup_keys = keys
                 dirty.append(record)
         with transaction.atomic():
-            CivilRecord.objects.bulk_update(dirty, ["dedup_keys"], batch_size=1000)
+            record_model.objects.bulk_update(dirty, ["dedup_keys"], batch_size=1000)
         changed += len(dirty)
         if progress:
             progress(last, changed)

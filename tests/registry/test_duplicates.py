@@ -296,3 +296,22 @@ def test_a_namesake_of_the_same_year_with_another_mother_is_not_flagged(world):
     probe = person_from_input("birth", birth_input(name="Nguyễn Văn Hùng", birth="2019", mother="Lê Thị Mai"))
     # then he is not a likely duplicate.
     assert find_likely_duplicates(probe) == []
+
+
+def test_the_migration_rekeys_records_saved_with_the_old_keys(world):
+    # Given a record saved before issue 18, with the old "<year>-<day><month>" keys,
+    from importlib import import_module
+
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    record = world.record("entered", data=birth_input(**HOA))
+    new_keys = list(record.dedup_keys)
+    CivilRecord.objects.filter(pk=record.pk).update(dedup_keys=["birth|nguyen|hoa|2020-0203"])
+    migration = import_module("registry.migrations.0008_dedup_keys_for_date_slips")
+    state = MigrationLoader(connection).project_state(("registry", "0008_dedup_keys_for_date_slips"))
+    # when the data migration runs with the historical models,
+    migration.rekey(state.apps, None)
+    # then the record has the keys the check now looks up.
+    record.refresh_from_db()
+    assert record.dedup_keys == new_keys
