@@ -3,23 +3,28 @@
 The hard rule (one birth and one death per person) is a database constraint on
 `CivilRecord.identity_key`. This module finds the cases a constraint cannot: the same
 person written differently (no diacritics, old tone placement, a typo, a birth year one
-off).
+off, one digit of the date of birth wrong).
 
 Blocking. pgserver has no pg_trgm, so candidates are found through the record's own
 `dedup_keys` (GIN index, built-in array ops): for the main person of the case,
 "<event>|<family>|<given>|<birth tag>" plus the same with one letter deleted from the
 family name or from the given name (diacritic-free keys). Any single-letter edit of
 either name leaves the two spellings with a key in common; middle names may differ
-freely. The birth tag is the year, and for a full date also year + day (day and month
-in either order), see `dedup_keys`. A probe with a full date asks for the same day in
-years y-1..y+1 (and records whose date is partial or unknown), so even "Nguyễn ... Anh"
-touches a handful of rows; the column's statistics target (migration 0003) keeps the
-planner on the GIN index.
+freely. The birth tags of a full date are two of its three parts each (day + month in
+either order of any year, year + month, year + day: `_full_date_tags`), so one slip in
+any part, a year one off or day and month swapped still share a tag; a partial date has
+"<year>p", no date "x", and every dated record "<year>" for probes with a partial date.
+Blocks stay small even for "Nguyễn ... Anh" (the largest full-date block in the bench's
+1,000,000 records is in `bench/README.md`); the column's statistics target (migration
+0004) keeps the planner on the GIN index.
 
-Scoring (rapidfuzz, in the app): name similarity, birth-date agreement, the other people
-of the case (parents, spouse, guardian...), sex and PIN. `THRESHOLD` is where a
-candidate blocks approval; `duplicates.evaluation` (`manage.py dedup_eval`) measures recall
-and precision.
+Scoring (rapidfuzz, in the app): name similarity, birth-date agreement (one digit apart
+counts as nearly the same date), the other people of the case (parents, spouse,
+guardian...; family and given name only, the least alike relative counts), sex and PIN.
+A given name one letter apart costs `GIVEN_SLIP_PENALTY`; a possible twin or sibling
+(same mother, two real close given names: `possible_twin`) stays below the threshold
+with that reason. `THRESHOLD` is where a candidate blocks approval;
+`duplicates.evaluation` (`manage.py dedup_eval`) measures recall and precision.
 
 All functions are plain: forms, the API and importers call the same ones.
 """
@@ -30,9 +35,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -150,8 +157,7 @@ def dedup_keys(person: DedupPerson | None) -> list[str]:
     Every record has "<year>" keys; one with a full birth date also has the keys of
     `_full_date_tags`, one with a partial date "<year>p" keys, one with no date "x" keys.
     A probe with a full date then only meets records that share two of its three parts
-    (or whose date is partial), which keeps blocks to a few dozen rows even for
-    "Nguyễn ... Anh" in a province (measured: see `block_sizes`).
+    (or whose date is partial), which keeps blocks small even for "Nguyễn ... Anh".
     """
     if person is None or not person.name_key:
         return []
@@ -441,11 +447,14 @@ def find_likely_duplicates(
     """
     if probe is None or not probe.name_key:
         return []
-    records = CivilRecord.objects.filter(ACTIVE_Q, dedup_keys__overlap=probe_keys(probe))
+    # The keys as one array parameter: `dedup_keys__overlap=[...]` compiles each of the ~100 keys
+    # as an expression of its own, which took longer than the query (4 ms a check at 1M records).
+    overlap = Q(dedup_keys__overlap=Cast(Value(probe_keys(probe)), ArrayField(CharField(max_length=200))))
+    records = CivilRecord.objects.filter(ACTIVE_Q, overlap)
     if not probe.birth.year:
         # With no year the keys only reach records without one; also take exact namesakes.
         records = CivilRecord.objects.filter(ACTIVE_Q).filter(
-            Q(dedup_keys__overlap=probe_keys(probe))
+            overlap
             | Q(
                 event_type=probe.event_type,
                 parties__role=PRIMARY_ROLE[probe.event_type],
