@@ -186,6 +186,7 @@ RECORD_COLUMNS = (
     "returned_at",
     "created_at",
     "updated_at",
+    "not_in_book",
 )
 PARTY_COLUMNS = (
     "record_id",
@@ -597,6 +598,7 @@ class CommuneRows:
             None,
             _ts(created),
             _ts(updated),
+            "{}",
         )
         self.records.write("\t".join(_n(v) for v in row))
         self.records.write("\n")

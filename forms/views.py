@@ -26,7 +26,7 @@ from permissions.scoping import (
     can,
     get_record_for,
 )
-from registry.matching import THRESHOLD, find_likely_duplicates, open_candidates, person_from_input
+from registry.matching import THRESHOLD, likely_duplicates, open_candidates
 from registry.models import CivilRecord
 from registry.record_data import RecordInput, record_input_from
 from vietnamese.legacy_encodings import ENCODING_LABELS, fix_legacy, mixed_encoding
@@ -62,8 +62,11 @@ def draft_autosave(request: AuthenticatedRequest, pk: int) -> JsonResponse:
         )
     except ValidationError as exc:
         return JsonResponse({"saved": False, "error": exc.messages[0]}, status=400)
-    probe = person_from_input(record.event_type, _probe_input(record.event_type, request.POST))
-    found = find_likely_duplicates(probe, exclude_record_id=record.pk)
+    found = likely_duplicates(
+        event_type=record.event_type,
+        data=_probe_input(record.event_type, request.POST),
+        exclude_record_id=record.pk,
+    )
     return JsonResponse(
         {
             "saved": True,

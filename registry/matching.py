@@ -3,22 +3,28 @@
 The hard rule (one birth and one death per person) is a database constraint on
 `CivilRecord.identity_key`. This module finds the cases a constraint cannot: the same
 person written differently (no diacritics, old tone placement, a typo, a birth year one
-off).
+off, one digit of the date of birth wrong).
 
 Blocking. pgserver has no pg_trgm, so candidates are found through the record's own
 `dedup_keys` (GIN index, built-in array ops): for the main person of the case,
 "<event>|<family>|<given>|<birth tag>" plus the same with one letter deleted from the
 family name or from the given name (diacritic-free keys). Any single-letter edit of
 either name leaves the two spellings with a key in common; middle names may differ
-freely. The birth tag is the year, and for a full date also year + day (day and month
-in either order), see `dedup_keys`. A probe with a full date asks for the same day in
-years y-1..y+1 (and records whose date is partial or unknown), so even "Nguyễn ... Anh"
-touches a handful of rows; the column's statistics target (migration 0003) keeps the
-planner on the GIN index.
+freely. The birth tags of a full date are two of its three parts each (day + month in
+either order of any year, year + month, year + day: `_full_date_tags`), so one slip in
+any part, a year one off or day and month swapped still share a tag; a partial date has
+"<year>p", no date "x", and every dated record "<year>" for probes with a partial date.
+Blocks stay small even for "Nguyễn ... Anh" (the largest full-date block in the bench's
+1,000,000 records is in `bench/README.md`); the column's statistics target (migration
+0004) keeps the planner on the GIN index.
 
-Scoring (rapidfuzz, in the app): name similarity, birth-date agreement, the other people
-of the case (parents, spouse, guardian...), sex and PIN. `THRESHOLD` is where a
-candidate blocks approval; `registry.dedup_eval` measures recall and precision.
+Scoring (rapidfuzz, in the app): name similarity, birth-date agreement (one digit apart
+counts as nearly the same date), the other people of the case (parents, spouse,
+guardian...; family and given name only, the least alike relative counts), sex and PIN.
+A given name one letter apart costs `GIVEN_SLIP_PENALTY`; a possible twin or sibling
+(same mother, two real close given names: `possible_twin`) stays below the threshold
+with that reason. `THRESHOLD` is where a candidate blocks approval;
+`duplicates.evaluation` (`manage.py dedup_eval`) measures recall and precision.
 
 All functions are plain: forms, the API and importers call the same ones.
 """
@@ -29,9 +35,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -47,12 +55,17 @@ from registry.models import (
     Sex,
 )
 from registry.partial_dates import PartialDate, parse_partial_date
+from vietnamese.common_names import is_known_given_name
 from vietnamese.names import name_exact_key, name_key
 
 # Score (0–100) from which a candidate is shown as a likely duplicate and blocks approval.
 THRESHOLD = 80
 # Given names more than one slip apart are different people: the score stays below the threshold.
 GIVEN_NAME_CAP = 60
+# Taken off when the given names differ by one letter (the rest of the name may still be alike).
+GIVEN_SLIP_PENALTY = 8
+# Twins (same mother, same day, two close given names) stay below the threshold: see `possible_twin`.
+TWIN_CAP = 70
 # Most candidates a probe scores; a block larger than this means a very common name with no year.
 MAX_BLOCK = 400
 
@@ -129,13 +142,22 @@ def _day_tag(birth: PartialDate) -> str:
     return f"{low:02d}{high:02d}"
 
 
+def _full_date_tags(birth: PartialDate) -> list[str]:
+    """The blocks of a full date: any one of its three parts may be the one written wrong.
+
+    "d<day><month>" (either order, any year: a slip in the year, the year one off, day and
+    month swapped), "<year>m<month>" (a slip in the day), "<year>d<day>" (a slip in the month).
+    """
+    return [f"d{_day_tag(birth)}", f"{birth.year}m{birth.month:02d}", f"{birth.year}d{birth.day:02d}"]
+
+
 def dedup_keys(person: DedupPerson | None) -> list[str]:
     """The keys stored on a record.
 
-    Every record has "<year>" keys; one with a full birth date also has "<year>-<day>"
-    keys, one with a partial date "<year>p" keys, one with no date "x" keys. A probe
-    with a full date then only meets records born on the same day (year ± 1) or whose
-    date is partial, which keeps blocks to a handful of rows even for "Nguyễn ... Anh".
+    Every record has "<year>" keys; one with a full birth date also has the keys of
+    `_full_date_tags`, one with a partial date "<year>p" keys, one with no date "x" keys.
+    A probe with a full date then only meets records that share two of its three parts
+    (or whose date is partial), which keeps blocks small even for "Nguyễn ... Anh".
     """
     if person is None or not person.name_key:
         return []
@@ -143,18 +165,19 @@ def dedup_keys(person: DedupPerson | None) -> list[str]:
     if birth.year is None:
         tags = ["x"]
     elif birth.is_complete:
-        tags = [str(birth.year), f"{birth.year}-{_day_tag(birth)}"]
+        tags = [str(birth.year), *_full_date_tags(birth)]
     else:
         tags = [str(birth.year), f"{birth.year}p"]
     return _keys(person.event_type, person.name_key, tags)
 
 
 def probe_keys(person: DedupPerson) -> list[str]:
-    """The keys a probe looks up (birth year ± 1).
+    """The keys a probe looks up.
 
-    Full date: records born the same day, or with a partial date or none. Partial date:
-    every record of those years. No date: records without one (plus exact namesakes, in
-    `find_likely_duplicates`).
+    Full date: records sharing two of its three parts (day and month in either order, any
+    year; year and month; year and day), or with a partial date (year ± 1) or none. Partial
+    date: every record of those years. No date: records without one (plus exact namesakes,
+    in `find_likely_duplicates`).
     """
     birth = person.birth
     if birth.year is None:
@@ -162,7 +185,7 @@ def probe_keys(person: DedupPerson) -> list[str]:
     else:
         years = (birth.year - 1, birth.year, birth.year + 1)
         if birth.is_complete:
-            tags = [f"{y}-{_day_tag(birth)}" for y in years] + [f"{y}p" for y in years] + ["x"]
+            tags = [*_full_date_tags(birth), *(f"{y}p" for y in years), "x"]
         else:
             tags = [str(y) for y in years] + ["x"]
     return _keys(person.event_type, person.name_key, tags)
@@ -247,13 +270,34 @@ def person_for_record(record: CivilRecord) -> DedupPerson | None:
 # --- scoring ----------------------------------------------------------------------------
 
 
+def _digit_slip(a: int, b: int, width: int) -> bool:
+    """Whether two numbers written with `width` digits differ by one slip: one digit, or two
+    neighbouring digits swapped (23 for 22, 03 for 13, 1945 for 1954)."""
+    x, y = f"{a:0{width}d}", f"{b:0{width}d}"
+    if len(x) != len(y) or x == y:
+        return False
+    diff = [i for i in range(len(x)) if x[i] != y[i]]
+    if len(diff) == 1:
+        return True
+    i = diff[0]
+    return len(diff) == 2 and diff[1] == i + 1 and (x[i], x[i + 1]) == (y[i + 1], y[i])
+
+
 def _birth_similarity(a: PartialDate, b: PartialDate) -> tuple[int, str]:
     if a.year is None or b.year is None:  # either date is empty
         return 50, _("birth date missing on one side")
     gap = abs(a.year - b.year)
     same_day = a.month and b.month and a.month == b.month and (a.day == b.day or not (a.day and b.day))
-    if gap == 0 and a.is_complete and b.is_complete and (a.month, a.day) == (b.day, b.month):
-        return 85, _("same birth year, day and month swapped")
+    if a.is_complete and b.is_complete and not (gap == 0 and same_day):
+        assert a.month and a.day and b.month and b.day  # complete dates
+        if gap == 0 and (a.month, a.day) == (b.day, b.month):
+            return 85, _("same birth year, day and month swapped")
+        if a.month == b.month and a.day == b.day and gap != 1 and _digit_slip(a.year, b.year, 4):
+            return 80, _("same birth day, one digit of the year apart")
+        if gap == 0 and a.month == b.month and _digit_slip(a.day, b.day, 2):
+            return 80, _("same birth year and month, one digit of the day apart")
+        if gap == 0 and a.day == b.day and _digit_slip(a.month, b.month, 2):
+            return 80, _("same birth year and day, one digit of the month apart")
     if gap == 0:
         if a.month is None or b.month is None:
             return 85, _("same birth year")
@@ -269,8 +313,73 @@ def _birth_similarity(a: PartialDate, b: PartialDate) -> tuple[int, str]:
     return 0, _("birth years %(a)d and %(b)d") % {"a": a.year, "b": b.year}
 
 
+def _family_given(key: str) -> tuple[str, str]:
+    tokens = key.split()
+    if not tokens:
+        return "", ""
+    return (tokens[0], tokens[-1]) if len(tokens) > 1 else ("", tokens[0])
+
+
+def _name_part(a: str, b: str) -> int:
+    if not a or not b:
+        return 50
+    if a == b:
+        return 100
+    return 80 if OSA.distance(a, b) <= 1 else 0
+
+
+def kin_similarity(a: str, b: str) -> int:
+    """How alike two names of a relative (mother, father...) are, 0–100, from their `name_key`s.
+
+    Only the family and the given name count, the given name most: middle names ("Thị",
+    "Văn") are shared by half the population and were what made two strangers' mothers
+    look alike ("Trần Thị Bình" and "Lê Thị Mai" are 0 + 30 % here). One slip in either
+    part still counts as nearly the same name.
+    """
+    family_a, given_a = _family_given(a)
+    family_b, given_b = _family_given(b)
+    return round(0.7 * _name_part(given_a, given_b) + 0.3 * _name_part(family_a, family_b))
+
+
+def _has_marks(person: DedupPerson) -> bool:
+    """Whether the name was written with diacritics (the exact key keeps them, the plain key not)."""
+    return bool(person.exact_key) and person.exact_key != person.name_key
+
+
+def possible_twin(probe: DedupPerson, other: DedupPerson) -> bool:
+    """Two children of one mother whose given names are two real names: equal without
+    diacritics but written differently with them (Thủy / Thùy, Hòa / Hoa), or one letter
+    apart (Lan / Loan, Huy / Quý). Born the same day they are twins, otherwise siblings; the
+    date is not asked, because a slip in one date must not turn twins into one person. A
+    clerk's slip rarely makes another common name ("Hoằ" is none), and an export without
+    diacritics cannot tell Thủy from Thùy (then only a one-letter difference counts).
+    """
+    mother = PartyRole.MOTHER
+    if mother not in probe.others or mother not in other.others:
+        return False
+    if kin_similarity(probe.others[mother], other.others[mother]) < 80:
+        return False
+    given_a, given_b = probe.name_key.rsplit(" ", 1)[-1], other.name_key.rsplit(" ", 1)[-1]
+    marked = _has_marks(probe) and _has_marks(other)
+    if marked:
+        exact_a, exact_b = probe.exact_key.rsplit(" ", 1)[-1], other.exact_key.rsplit(" ", 1)[-1]
+        if exact_a == exact_b:
+            return False
+        return is_known_given_name(exact_a, exact=True) and is_known_given_name(exact_b, exact=True)
+    return (
+        given_a != given_b
+        and is_known_given_name(given_a, exact=False)
+        and is_known_given_name(given_b, exact=False)
+    )
+
+
 def score(probe: DedupPerson, other: DedupPerson) -> tuple[int, list[str]]:
-    """How likely `other` is the same case as `probe`, 0–100, with the reasons in words."""
+    """How likely `other` is the same case as `probe`, 0–100, with the reasons in words.
+
+    Two given names more than one slip apart cap the score at `GIVEN_NAME_CAP`; a possible
+    twin (`possible_twin`) at `TWIN_CAP`, with that reason, so that the pair is never
+    flagged on its own but a supervisor looking at it (threshold 0) reads why.
+    """
     if probe.pin and other.pin and len(probe.pin) == 12 == len(other.pin):
         if probe.pin == other.pin:
             return 100, [_("same identification number")]
@@ -283,21 +392,31 @@ def score(probe: DedupPerson, other: DedupPerson) -> tuple[int, list[str]]:
         else fuzz.ratio(probe.name_key, other.name_key)
     )
     reasons = [_("name %(n)d%% alike") % {"n": round(name)}]
-    if OSA.distance(probe.name_key.rsplit(" ", 1)[-1], other.name_key.rsplit(" ", 1)[-1]) > 1:
+    given_apart = OSA.distance(probe.name_key.rsplit(" ", 1)[-1], other.name_key.rsplit(" ", 1)[-1])
+    if given_apart > 1:
         # One slip changes a given name by one letter at most: "Lan" and "Anh" are two people (siblings).
         return min(GIVEN_NAME_CAP, round(name)), [*reasons, _("other given name")]
     birth, birth_reason = _birth_similarity(probe.birth, other.birth)
     reasons.append(birth_reason)
     pairs = [(probe.others[r], other.others[r]) for r in probe.others if r in other.others]
     if pairs:
-        kin = sum(fuzz.ratio(a, b) for a, b in pairs) / len(pairs)
+        # The least alike relative: one clearly other mother makes another child, whatever the father.
+        kin = min(kin_similarity(a, b) for a, b in pairs)
         total = 0.45 * name + 0.25 * birth + 0.30 * kin
         reasons.append(_("other people %(n)d%% alike") % {"n": round(kin)})
     else:
         total = 0.5 * name + 0.5 * birth
+    if given_apart:
+        # A letter of the given name weighs more than one of a middle name: "Hải" and "Hậu" of one
+        # year, with no parents to compare, are two people.
+        total -= GIVEN_SLIP_PENALTY
+        reasons.append(_("given name one letter apart"))
     if probe.sex in (Sex.MALE, Sex.FEMALE) and other.sex in (Sex.MALE, Sex.FEMALE) and probe.sex != other.sex:
         total -= 25
         reasons.append(_("different sex"))
+    if possible_twin(probe, other):
+        total = min(total, TWIN_CAP)
+        reasons.append(_("possible twin or sibling: same mother, another given name"))
     return max(0, min(100, round(total))), reasons
 
 
@@ -328,11 +447,14 @@ def find_likely_duplicates(
     """
     if probe is None or not probe.name_key:
         return []
-    records = CivilRecord.objects.filter(ACTIVE_Q, dedup_keys__overlap=probe_keys(probe))
+    # The keys as one array parameter: `dedup_keys__overlap=[...]` compiles each of the ~100 keys
+    # as an expression of its own, which took longer than the query (4 ms a check at 1M records).
+    overlap = Q(dedup_keys__overlap=Cast(Value(probe_keys(probe)), ArrayField(CharField(max_length=200))))
+    records = CivilRecord.objects.filter(ACTIVE_Q, overlap)
     if not probe.birth.year:
         # With no year the keys only reach records without one; also take exact namesakes.
         records = CivilRecord.objects.filter(ACTIVE_Q).filter(
-            Q(dedup_keys__overlap=probe_keys(probe))
+            overlap
             | Q(
                 event_type=probe.event_type,
                 parties__role=PRIMARY_ROLE[probe.event_type],
@@ -344,6 +466,11 @@ def find_likely_duplicates(
     # One round trip: the block (GIN index, at most MAX_BLOCK records) as a subquery, with its people.
     people = people_of_records(probe.event_type, records.values("pk")[:MAX_BLOCK])
     return rank(probe, list(people.values()), threshold=threshold)[:limit]
+
+
+def likely_duplicates(*, event_type: str, data: Any, exclude_record_id: int | None = None) -> list[Candidate]:
+    """The entry-time check: likely duplicates of a case as typed (`RecordInput`, leniently read)."""
+    return find_likely_duplicates(person_from_input(event_type, data), exclude_record_id=exclude_record_id)
 
 
 def people_of_records(event_type: str, record_ids: Any) -> dict[int, DedupPerson]:
@@ -427,12 +554,15 @@ def duplicate_pairs_refresh(*, record: CivilRecord) -> list[DuplicatePair]:
     return DuplicatePair.objects.bulk_create(pairs, ignore_conflicts=True)
 
 
-def dedup_keys_rebuild(*, batch: int = 5000, progress: Any = None) -> int:
+def dedup_keys_rebuild(*, batch: int = 5000, progress: Any = None, apps: Any = None) -> int:
     """Recompute every record's blocking keys from its people (after the key scheme changes).
 
     Runs in batches by id, one transaction per batch; returns the number of records whose
     keys changed. The check stays usable meanwhile (a record is at worst briefly unmatched).
+    A data migration passes its `apps` (the historical models); `manage.py dedup_rekey` none.
     """
+    record_model = apps.get_model("registry", "CivilRecord") if apps else CivilRecord
+    party_model = apps.get_model("registry", "Party") if apps else Party
     changed = 0
     last = 0
     fields = (
@@ -448,7 +578,7 @@ def dedup_keys_rebuild(*, batch: int = 5000, progress: Any = None) -> int:
     )
     while True:
         records = list(
-            CivilRecord.objects.filter(pk__gt=last)
+            record_model.objects.filter(pk__gt=last)
             .order_by("pk")
             .only("pk", "event_type", "dedup_keys")[:batch]
         )
@@ -456,7 +586,7 @@ def dedup_keys_rebuild(*, batch: int = 5000, progress: Any = None) -> int:
             return changed
         last = records[-1].pk
         rows: dict[int, list[dict[str, Any]]] = {}
-        for row in Party.objects.filter(record_id__in=[r.pk for r in records]).values(*fields):
+        for row in party_model.objects.filter(record_id__in=[r.pk for r in records]).values(*fields):
             row["birth"] = PartialDate(row["birth_year"], row["birth_month"], row["birth_day"])
             rows.setdefault(row["record_id"], []).append(row)
         dirty = []
@@ -466,7 +596,7 @@ def dedup_keys_rebuild(*, batch: int = 5000, progress: Any = None) -> int:
                 record.dedup_keys = keys
                 dirty.append(record)
         with transaction.atomic():
-            CivilRecord.objects.bulk_update(dirty, ["dedup_keys"], batch_size=1000)
+            record_model.objects.bulk_update(dirty, ["dedup_keys"], batch_size=1000)
         changed += len(dirty)
         if progress:
             progress(last, changed)

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from audit.models import AuditEvent
-from duplicates.evaluation import evaluate
+from duplicates.evaluation import KINDS, NEGATIVE_KINDS, evaluate
 from duplicates.services import duplicate_confirm, duplicate_dismiss
 from registry.matching import THRESHOLD, find_likely_duplicates, open_candidates, person_from_input
 from registry.models import CivilRecord, DuplicatePair
@@ -93,6 +93,9 @@ def test_a_closed_record_does_not_block_entering_the_person_again(world):
         ("Ngyễn Thị Hoà", "02/03/2020"),  # a letter dropped from the family name
         ("Nguyễn Thị Hoà", "02/03/2021"),  # year one off (a separate, later registration)
         ("Nguyễn Thị Hoà", "03/02/2020"),  # day and month swapped
+        ("Nguyễn Thị Hoà", "12/03/2020"),  # one digit of the day
+        ("Nguyễn Thị Hoà", "02/08/2020"),  # one digit of the month
+        ("Nguyễn Thị Hoà", "02/03/2010"),  # one digit of the year
         ("Nguyen Thi Hoa", "2020"),  # an old book with the year only
     ],
 )
@@ -197,10 +200,13 @@ def test_a_refused_duplicate_decision_writes_nothing(world):
 
 
 def test_recall_and_precision_on_a_generated_set_meet_the_targets():
-    report = evaluate(variants=400, seed=3)
-    assert report.probes == 400
-    assert report.recall >= 0.99, report.lines()
-    assert report.precision >= 0.95, report.lines()
+    report = evaluate(variants=300, seed=3)
+    assert report.probes == 300
+    assert set(report.by_kind) == {*KINDS, *NEGATIVE_KINDS}
+    assert report.recall >= 0.995, report.lines()
+    assert report.precision >= 0.98, report.lines()
+    assert min(report.recall_by_kind.values()) >= 0.98, report.lines()
+    assert report.by_kind["twin"].false_alarms == 0, report.lines()
 
 
 def test_keys_can_be_rebuilt_after_the_scheme_changes(world):
@@ -212,7 +218,8 @@ def test_keys_can_be_rebuilt_after_the_scheme_changes(world):
     assert dedup_keys_rebuild() >= 1
     record.refresh_from_db()
     assert record.dedup_keys == keys
-    assert "birth|nguyen|hoa|2020-0203" in keys and "birth|nguyen|hoa|2020" in keys
+    assert {"birth|nguyen|hoa|2020", "birth|nguyen|hoa|d0203", "birth|nguyen|hoa|2020m03"} <= set(keys)
+    assert "birth|nguyen|hoa|2020d02" in keys
 
 
 def test_a_probe_without_birth_date_still_finds_an_exact_namesake(world):
@@ -221,3 +228,90 @@ def test_a_probe_without_birth_date_still_finds_an_exact_namesake(world):
         "birth", birth_input(name="Nguyen Thi Hoa", birth="", mother="Tran Thi Binh", sex=2)
     )
     assert [c.record_id for c in find_likely_duplicates(probe)] == [original.pk]
+
+
+# --- slips in a date, and twins (issue 18) --------------------------------------------------------
+
+
+def _born_1954(name: str, birth: str, mother: str = "Lê Thị Mến"):
+    data = birth_input(name=name, birth=birth, reg="05/02/1954", mother=mother, sex=1)
+    data.parties["mother"]["birth_date"] = "1930"
+    data.parties["father"]["birth_date"] = "1925"
+    return data
+
+
+def test_a_birth_keyed_with_a_day_one_digit_off_is_flagged(world):
+    # Given a saved birth of 23/01/1954, when the same child is typed again as born 22/01/1954,
+    original = world.record("entered", data=_born_1954("Trần Văn Hùng", "23/01/1954"))
+    probe = person_from_input("birth", _born_1954("Trần Văn Hùng", "22/01/1954"))
+    # then the saved record is found above the threshold, and the reason names the slip.
+    found = find_likely_duplicates(probe)
+    assert [c.record_id for c in found] == [original.pk]
+    assert found[0].score >= THRESHOLD
+    assert "one digit of the day apart" in " ".join(found[0].reasons)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "sex"),
+    [
+        ("Nguyễn Thị Thủy", "Nguyễn Thị Thùy", 2),
+        ("Nguyễn Thị Hòa", "Nguyễn Thị Hoa", 2),
+        ("Nguyễn Văn Huy", "Nguyễn Văn Quý", 1),
+        ("Nguyễn Thị Lan", "Nguyễn Thị Loan", 2),
+    ],
+)
+def test_twins_with_close_given_names_are_not_flagged(world, first, second, sex):
+    # Given a child of Trần Thị Bình born 02/03/2020, when its twin is entered,
+    twin = world.record(
+        "entered", data=birth_input(name=first, birth="02/03/2020", mother="Trần Thị Bình", sex=sex)
+    )
+    probe = person_from_input(
+        "birth", birth_input(name=second, birth="02/03/2020", mother="Trần Thị Bình", sex=sex)
+    )
+    # then the twin is not a likely duplicate,
+    assert find_likely_duplicates(probe) == []
+    # but a supervisor looking at the pair reads why it stays below the threshold.
+    [seen] = find_likely_duplicates(probe, threshold=0)
+    assert seen.record_id == twin.pk and seen.score < THRESHOLD
+    assert any("possible twin" in reason for reason in seen.reasons)
+
+
+def test_the_same_twin_typed_without_diacritics_is_still_flagged(world):
+    # An old export cannot tell Thủy from Thùy: the pair goes to a supervisor.
+    original = world.record(
+        "entered", data=birth_input(name="Nguyễn Thị Thủy", birth="02/03/2020", mother="Trần Thị Bình", sex=2)
+    )
+    probe = person_from_input(
+        "birth", birth_input(name="Nguyen Thi Thuy", birth="02/03/2020", mother="Tran Thi Binh", sex=2)
+    )
+    assert [c.record_id for c in find_likely_duplicates(probe)] == [original.pk]
+
+
+def test_a_namesake_of_the_same_year_with_another_mother_is_not_flagged(world):
+    # Given a Nguyễn Văn Hùng born 14/06/2019 to Trần Thị Bình, when a Nguyễn Văn Hùng of 2019 is
+    # typed with the year only and another mother (the two mothers share "Thị" and nothing else),
+    world.record(
+        "entered", data=birth_input(name="Nguyễn Văn Hùng", birth="14/06/2019", mother="Trần Thị Bình")
+    )
+    probe = person_from_input("birth", birth_input(name="Nguyễn Văn Hùng", birth="2019", mother="Lê Thị Mai"))
+    # then he is not a likely duplicate.
+    assert find_likely_duplicates(probe) == []
+
+
+def test_the_migration_rekeys_records_saved_with_the_old_keys(world):
+    # Given a record saved before issue 18, with the old "<year>-<day><month>" keys,
+    from importlib import import_module
+
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    record = world.record("entered", data=birth_input(**HOA))
+    new_keys = list(record.dedup_keys)
+    CivilRecord.objects.filter(pk=record.pk).update(dedup_keys=["birth|nguyen|hoa|2020-0203"])
+    migration = import_module("registry.migrations.0008_dedup_keys_for_date_slips")
+    state = MigrationLoader(connection).project_state(("registry", "0008_dedup_keys_for_date_slips"))
+    # when the data migration runs with the historical models,
+    migration.rekey(state.apps, None)
+    # then the record has the keys the check now looks up.
+    record.refresh_from_db()
+    assert record.dedup_keys == new_keys

@@ -34,8 +34,11 @@ def test_generated_names_convert_back_from_each_legacy_encoding(encoding):
             name if encoding == VNI else name.lower()
         ):
             wrong.append((name, converted, found))
-    # A lone short name can read as Vietnamese in two encodings ("Hoà" is VNI for "Hồ"): a few are ambiguous.
-    assert len(wrong) / len(names) < 0.01, wrong[:10]
+    # A lone short name can read as Vietnamese in two encodings ("Hoà" is VNI for "Hồ", "Thò" for
+    # "Thị"): a few are ambiguous and left as typed, never converted into another name. With the real
+    # share of "Thị" (over half of women's names, duplicates.evaluation since issue 18) that is ~1.1 %.
+    assert all(found is None for _name, _converted, found in wrong), wrong[:10]
+    assert len(wrong) / len(names) < 0.015, wrong[:10]
     # A whole column is not ambiguous.
     assert detect_column([from_unicode(n, encoding) for n in names[:30]]) == encoding
 

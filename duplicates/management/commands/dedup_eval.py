@@ -10,7 +10,7 @@ class Command(BaseCommand):
     help = "Measure the soft duplicate check on generated variants (see duplicates.evaluation.py)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--variants", type=int, default=1200)
+        parser.add_argument("--variants", type=int, default=2600, help="probes: duplicates and other people")
         parser.add_argument("--pool", type=int, default=None, help="original cases (default 2 × variants)")
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--threshold", type=int, action="append", help="repeat to sweep")
