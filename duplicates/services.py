@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actions import AuditAction
 from audit.services import audit_change
 from permissions.scoping import can
 from registry.matching import (
@@ -90,7 +91,7 @@ def _decide(
     pair.decided_at = timezone.now()
     pair.save()
     audit_change(
-        action="duplicate_decision",
+        action=AuditAction.DUPLICATE_DECISION,
         actor=actor,
         unit_id=record.unit_id,
         obj=pair,

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.actions import AuditAction
 from audit.models import AuditEvent
 from audit.services import audit_access
 from forms.drafts import draft_discard, draft_for, draft_save
@@ -117,7 +118,11 @@ def legacy_convert(request: HttpRequest) -> JsonResponse:
 def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_record_for(request.user, pk, request=request)
     audit_access(
-        request=request, action="view_record", unit_id=record.unit_id, obj=record, record_id=record.pk
+        request=request,
+        action=AuditAction.VIEW_RECORD,
+        unit_id=record.unit_id,
+        obj=record,
+        record_id=record.pk,
     )
     events = [(e, EVENT_LABELS.get(e, e)) for e in allowed_events(record)]
     trail = (

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actions import AuditAction
 from audit.services import audit_change
 from permissions.scoping import can
 from registry.models import (
@@ -117,7 +118,7 @@ def book_scan_upload(*, book: RegisterBook, actor: Any, upload: Any, original_na
         if owned:
             local.unlink(missing_ok=True)
     audit_change(
-        action="book_scan_upload",
+        action=AuditAction.BOOK_SCAN_UPLOAD,
         actor=actor,
         unit_id=book.custodian_id,
         obj=book_scan,
@@ -214,7 +215,7 @@ def split_job_create(*, book_scan: BookScan, actor: Any, ranges: list[SplitRange
         for r in ranges
     )
     audit_change(
-        action="book_split_start",
+        action=AuditAction.BOOK_SPLIT_START,
         actor=actor,
         unit_id=book.custodian_id,
         obj=job,
@@ -252,7 +253,9 @@ def split_job_resume(*, job: ScanSplitJob, actor: Any) -> ScanSplitJob:
     job.status = JobStatus.PENDING
     job.error = ""
     job.save(update_fields=["status", "error"])
-    audit_change(action="book_split_resume", actor=actor, unit_id=job.book_scan.book.custodian_id, obj=job)
+    audit_change(
+        action=AuditAction.BOOK_SPLIT_RESUME, actor=actor, unit_id=job.book_scan.book.custodian_id, obj=job
+    )
     _enqueue_split(job.pk)
     return job
 
