@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from audit.actions import AuditAction
+
 
 class AuditKind(models.TextChoices):
     CHANGE = "change", _("Change")
@@ -24,7 +26,7 @@ class AuditEvent(models.Model):
     seq = models.BigIntegerField()
     at = models.DateTimeField()
     kind = models.CharField(max_length=8, choices=AuditKind.choices)
-    action = models.CharField(_("action"), max_length=48)
+    action = models.CharField(_("action"), max_length=48, choices=AuditAction.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     actor_name = models.CharField(max_length=150, blank=True)
     unit_id_value = models.BigIntegerField(null=True, db_column="unit_id")
@@ -48,7 +50,7 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%d/%m/%Y %H:%M} {self.actor_name} {self.action}"
+        return f"{self.at:%d/%m/%Y %H:%M} {self.actor_name} {self.get_action_display()}"
 
 
 class AuditHead(models.Model):

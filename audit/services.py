@@ -10,6 +10,7 @@ from django.db import connection, models, transaction
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
+from audit.actions import AuditAction
 from audit.actors import Actor
 from audit.chain import GENESIS, HASHED_FIELDS, row_hash
 from audit.models import AuditEvent, AuditKind
@@ -30,10 +31,17 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
+def audit_action(action: str) -> str:
+    """The stored code of `action`; ValueError when it is not an `AuditAction` (so it has a label)."""
+    if action not in AuditAction.values:
+        raise ValueError(f"Unknown audit action {action!r}: add it to audit.actions.AuditAction.")
+    return AuditAction(action).value
+
+
 def audit_write(
     *,
     kind: str,
-    action: str,
+    action: AuditAction | str,
     actor: Actor | None = None,
     unit_id: int | None = None,
     obj: models.Model | None = None,
@@ -49,6 +57,7 @@ def audit_write(
     inserted and the head takes its hash in a second. Call inside the transaction of the
     change it records: an error here fails that transaction (no savepoint of its own).
     """
+    action = audit_action(action)
     stream = unit_id or GLOBAL_STREAM
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(_HEAD_ADVANCE, [stream, 1, GENESIS, 1])
@@ -83,7 +92,7 @@ def audit_write(
 def audit_write_many(
     *,
     kind: str,
-    action: str,
+    action: AuditAction | str,
     actor: Actor | None = None,
     unit_id: int | None = None,
     entries: list[tuple[models.Model, int | None, dict[str, Any]]],
@@ -97,6 +106,7 @@ def audit_write_many(
     then the head takes the last hash. The chain is the one `audit_write` builds row by row,
     so `verify_audit` checks it the same way. Returns the number of rows written.
     """
+    action = audit_action(action)
     if not entries:
         return 0
     stream = unit_id or GLOBAL_STREAM

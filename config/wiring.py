@@ -17,17 +17,22 @@ every transition            the progress counters move (reports)
 ==========================  =========================================================
 
 Approve is also refused while an approval check objects (an undecided likely duplicate).
+
+Audit changes are worded by `registry.change_labels` (record history, audit trail); values of
+apps above registry are labelled by them (`VALUE_LABELS`: the workflow stage of a work item).
 """
 
 from __future__ import annotations
 
 from duplicates.services import approval_check as undecided_duplicate
 from duplicates.services import transition_hook as duplicate_pairs_follow
+from registry.change_labels import VALUE_LABELS
 from registry.services import SLOTS_CREATED_HOOKS, SlotsCreatedHook
 from reports.services import progress_count_imported, progress_count_slots, progress_count_transition
 from scans.naming import scan_name_on_attach
 from transfer.services import transfer_on_import, transfer_on_transition
 from workflows.flows import process_follow, processes_start_for_import, processes_start_for_slots
+from workflows.history import stage_label
 from workflows.hooks import (
     APPROVAL_CHECKS,
     IMPORT_HOOKS,
@@ -62,6 +67,11 @@ IMPORTED: list[ImportHook] = [
     progress_count_imported,  # counters for the imported states
 ]
 
+# Labels of audit change values that belong to apps above registry, by change key.
+CHANGE_VALUES = {
+    "stage": stage_label,  # a work item's stage, the stage a return sends the record back to
+}
+
 
 def wire() -> None:
     """Fill the hook lists (idempotent: replaces their content, so a second call changes nothing)."""
@@ -69,3 +79,5 @@ def wire() -> None:
     APPROVAL_CHECKS[:] = APPROVAL
     SLOTS_CREATED_HOOKS[:] = SLOTS_CREATED
     IMPORT_HOOKS[:] = IMPORTED
+    VALUE_LABELS.clear()
+    VALUE_LABELS.update(CHANGE_VALUES)

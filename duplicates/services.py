@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actions import AuditAction
 from audit.actors import Actor
 from audit.services import audit_change
 from permissions.scoping import can
@@ -89,7 +90,7 @@ def _decide(
     pair.decided_at = timezone.now()
     pair.save()
     audit_change(
-        action="duplicate_decision",
+        action=AuditAction.DUPLICATE_DECISION,
         actor=actor,
         unit_id=record.unit_id,
         obj=pair,

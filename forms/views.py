@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.actions import AuditAction
 from audit.actors import Actor, AuthenticatedRequest
 from audit.models import AuditEvent
 from audit.services import audit_access
@@ -125,7 +126,11 @@ def legacy_convert(request: AuthenticatedRequest) -> JsonResponse:
 def record_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     record = get_record_for(request.user, pk, request=request)
     audit_access(
-        request=request, action="view_record", unit_id=record.unit_id, obj=record, record_id=record.pk
+        request=request,
+        action=AuditAction.VIEW_RECORD,
+        unit_id=record.unit_id,
+        obj=record,
+        record_id=record.pk,
     )
     events = [(e, EVENT_LABELS.get(e, e)) for e in allowed_events(record)]
     trail = (

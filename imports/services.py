@@ -30,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actions import AuditAction
 from audit.actors import Actor
 from audit.services import audit_change
 from imports import reading
@@ -122,7 +123,7 @@ def import_job_create(
     job.total_rows = 0
     job.save()
     audit_change(
-        action="import_upload",
+        action=AuditAction.IMPORT_UPLOAD,
         actor=actor,
         unit_id=unit.pk,
         obj=job,

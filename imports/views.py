@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
+from audit.actions import AuditAction
 from audit.actors import Actor, AuthenticatedRequest
 from audit.services import audit_access
 from imports import reading, services
@@ -179,7 +180,7 @@ def import_job_commit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def import_job_report(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     job = get_import_job_for(request.user, pk)
     body = import_report_xlsx(job)
-    audit_access(request=request, action="import_report", unit_id=job.unit_id, obj=job,
+    audit_access(request=request, action=AuditAction.IMPORT_REPORT, unit_id=job.unit_id, obj=job,
                  changes={"file": job.original_name})  # fmt: skip
     response = HttpResponse(body, content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-report.xlsx"'

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from audit.actions import AuditAction
 from permissions.models import UnitRole
 from permissions.roles import ROLE_PERMISSIONS, Role
 from registry.models import LEVEL_RANK, AdministrativeUnit, CivilRecord, RegisterBook, UnitLevel
@@ -113,7 +114,7 @@ def get_record_for(user, pk, permission: str = "view_records", *, request=None) 
             audit_access(
                 request=request,
                 actor=user,
-                action="denied",
+                action=AuditAction.DENIED,
                 unit_id=record.unit_id,
                 obj=record,
                 record_id=record.pk,
@@ -132,7 +133,7 @@ def get_book_for(user, pk, permission: str = "view_records", *, request=None) ->
             audit_access(
                 request=request,
                 actor=user,
-                action="denied",
+                action=AuditAction.DENIED,
                 unit_id=book.custodian_id,
                 obj=book,
                 changes={"permission": permission},

@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from guardian.models import GroupObjectPermission
 
+from audit.actions import AuditAction
 from audit.services import audit_change
 from permissions.models import UnitRole
 from permissions.roles import ROLE_PERMISSIONS, Role
@@ -56,7 +57,7 @@ def role_grant(*, user, unit: AdministrativeUnit, role: str, actor=None) -> Unit
     unit_role = _unit_role(unit, role)
     unit_role.group.user_set.add(user)
     audit_change(
-        action="role_grant",
+        action=AuditAction.ROLE_GRANT,
         actor=actor,
         obj=user,
         changes={"role": role.value, "unit": unit.code, "unit_name": unit.name},
@@ -70,4 +71,6 @@ def role_revoke(*, user, unit: AdministrativeUnit, role: str, actor=None) -> Non
     if unit_role is None:
         return
     unit_role.group.user_set.remove(user)
-    audit_change(action="role_revoke", actor=actor, obj=user, changes={"role": role, "unit": unit.code})
+    audit_change(
+        action=AuditAction.ROLE_REVOKE, actor=actor, obj=user, changes={"role": role, "unit": unit.code}
+    )

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actions import AuditAction
 from audit.models import AuditEvent
 from permissions.scoping import records_visible_to, scope_q
 from printing.layouts import extract_content
@@ -20,9 +21,9 @@ PRINTABLE_STATES = (RecordState.APPROVED, RecordState.TRANSFERRED)
 
 def amendment_notes(record: CivilRecord) -> list[str]:
     """The record's later amendments, as printed under “Ghi chú” (from the audit trail)."""
-    events = AuditEvent.objects.filter(record_id_value=record.pk, kind="change", action="amend").order_by(
-        "seq"
-    )
+    events = AuditEvent.objects.filter(
+        record_id_value=record.pk, kind="change", action=AuditAction.AMEND
+    ).order_by("seq")
     return [
         f"Ngày {timezone.localtime(e.at):%d/%m/%Y} đã điều chỉnh thông tin hộ tịch"
         + (f"; lý do: {e.reason.strip()}" if e.reason.strip() else "")
@@ -36,7 +37,7 @@ def open_correction_since(record: CivilRecord):
     if record.state in PRINTABLE_STATES or record.is_closed:
         return None
     last = (
-        AuditEvent.objects.filter(record_id_value=record.pk, kind="change", action="amend")
+        AuditEvent.objects.filter(record_id_value=record.pk, kind="change", action=AuditAction.AMEND)
         .order_by("-seq")
         .values_list("at", flat=True)
         .first()
@@ -128,7 +129,7 @@ def verify_issue(issue_id: int) -> Verification:
     record = issue.record
     amended = (
         AuditEvent.objects.filter(
-            record_id_value=record.pk, kind="change", action="amend", at__gt=issue.issued_at
+            record_id_value=record.pk, kind="change", action=AuditAction.AMEND, at__gt=issue.issued_at
         )
         .order_by("seq")
         .values_list("at", flat=True)
@@ -155,7 +156,7 @@ def get_issue_for(user, pk, *, request=None) -> ExtractIssue:
             audit_access(
                 request=request,
                 actor=user,
-                action="denied",
+                action=AuditAction.DENIED,
                 unit_id=issue.record.unit_id,
                 obj=issue,
                 record_id=issue.record_id,

@@ -18,6 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actions import AuditAction
 from audit.actors import Actor
 from audit.services import audit_access, audit_change
 from permissions.scoping import can, records_visible_to, scopes_with
@@ -73,7 +74,7 @@ def _require_print(actor: Actor, record: CivilRecord) -> None:
     if not can(actor, "print_extract", record.unit_path):
         audit_access(
             actor=actor,
-            action="denied",
+            action=AuditAction.DENIED,
             unit_id=record.unit_id,
             obj=record,
             record_id=record.pk,
@@ -265,7 +266,7 @@ def _extract_issue(
     )
     _issue_store_pdf(issue, record, _facts(issue, issued_on=today), notes)
     audit_change(
-        action="extract_issue",
+        action=AuditAction.EXTRACT_ISSUE,
         actor=actor,
         unit_id=record.unit_id,
         obj=issue,
@@ -350,7 +351,7 @@ def _extract_reprint(*, pk: int, actor: Actor, copies: int, ip: str) -> ExtractI
     facts = _facts(reprint, issued_on=timezone.localdate(original.issued_at), marker=marker)
     _issue_store_pdf(reprint, record, facts, amendment_notes(record))
     audit_change(
-        action="extract_reprint",
+        action=AuditAction.EXTRACT_REPRINT,
         actor=actor,
         unit_id=record.unit_id,
         obj=reprint,
@@ -386,7 +387,7 @@ def extract_batch_create(
     for other in CivilRecord.objects.filter(pk__in=outside).only("pk", "unit_id"):
         audit_access(
             actor=actor,
-            action="denied",
+            action=AuditAction.DENIED,
             unit_id=other.unit_id,
             obj=other,
             record_id=other.pk,
@@ -463,7 +464,7 @@ def _extract_batch_create(
             record=record, unit=unit, content=content, actor=actor, now=now, batch=batch, **values
         )
         audit_change(
-            action="extract_issue",
+            action=AuditAction.EXTRACT_ISSUE,
             actor=actor,
             unit_id=record.unit_id,
             obj=issue,

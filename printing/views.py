@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from audit.actions import AuditAction
 from audit.actors import AuthenticatedRequest
 from audit.services import audit_access, client_ip
 from permissions.scoping import get_record_for
@@ -141,7 +142,11 @@ def counter_preview(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
     pdf = render_extract(record=record, issue=facts)
     audit_access(
-        request=request, action="preview_extract", unit_id=record.unit_id, obj=record, record_id=record.pk
+        request=request,
+        action=AuditAction.PREVIEW_EXTRACT,
+        unit_id=record.unit_id,
+        obj=record,
+        record_id=record.pk,
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="xem-truoc-{record.pk}.pdf"'
@@ -171,7 +176,7 @@ def issue_pdf(request: AuthenticatedRequest, pk: int) -> FileResponse:
         raise Http404("This extract has no stored PDF (part of a batch: download the batch).")
     audit_access(
         request=request,
-        action="download_extract",
+        action=AuditAction.DOWNLOAD_EXTRACT,
         unit_id=issue.record.unit_id,
         obj=issue,
         record_id=issue.record_id,
@@ -244,7 +249,9 @@ def _get_batch_for(request: HttpRequest, pk: int) -> ExtractBatch:
     batch = ExtractBatch.objects.filter(pk=pk).first()
     if batch is None or not (request.user.is_superuser or batch.created_by_id == request.user.pk):
         if batch is not None:
-            audit_access(request=request, action="denied", obj=batch, changes={"permission": "batch_owner"})
+            audit_access(
+                request=request, action=AuditAction.DENIED, obj=batch, changes={"permission": "batch_owner"}
+            )
         raise Http404("No such batch.")
     return batch
 
@@ -262,7 +269,10 @@ def batch_pdf(request: AuthenticatedRequest, pk: int) -> FileResponse:
     if batch.status != ExtractBatch.Status.DONE or not batch.file:
         raise Http404("The batch is not ready yet.")
     audit_access(
-        request=request, action="download_extract_batch", obj=batch, changes={"extracts": batch.total}
+        request=request,
+        action=AuditAction.DOWNLOAD_EXTRACT_BATCH,
+        obj=batch,
+        changes={"extracts": batch.total},
     )
     return _pdf_response(batch.file.open("rb"), f"trich-luc-lo-{batch.pk}.pdf")
 
@@ -290,7 +300,7 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "printing/verify.html", {"forged": True}, status=404)
     issue = result.issue
     audit_access(
-        action="verify_extract",
+        action=AuditAction.VERIFY_EXTRACT,
         ip=client_ip(request),
         unit_id=issue.record.unit_id,
         obj=issue,

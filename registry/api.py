@@ -11,6 +11,7 @@ from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.actions import AuditAction
 from audit.actors import AuthenticatedRequest
 from permissions.scoping import can, get_record_for
 from registry.models import AdministrativeUnit
@@ -56,7 +57,7 @@ def record_detail(request: AuthenticatedRequest, pk: int) -> JsonResponse:
 
     audit_access(
         request=request,
-        action="view_record",
+        action=AuditAction.VIEW_RECORD,
         unit_id=record.unit_id,
         obj=record,
         record_id=record.pk,

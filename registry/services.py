@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from audit.actions import AuditAction
 from audit.services import audit_change
 from registry.models import (
     AdministrativeUnit,
@@ -148,7 +149,7 @@ def book_register(
     if declared_cases:
         record_slots_create(book=book, entry_numbers=range(1, declared_cases + 1))
     audit_change(
-        action="book_register",
+        action=AuditAction.BOOK_REGISTER,
         actor=actor,
         unit_id=custodian.pk,
         obj=book,

@@ -28,6 +28,7 @@ from typing import Any
 
 from django.db import transaction
 
+from audit.actions import AuditAction
 from audit.services import audit_change
 from registry.models import AdministrativeUnit, UnitEra, UnitLevel
 from registry.services import units_rebuild_paths
@@ -191,7 +192,7 @@ def _units_upsert(
         units_rebuild_paths()
     if counts.created.total() or counts.updated.total():
         audit_change(
-            action="units_load",
+            action=AuditAction.UNITS_LOAD,
             changes={"era": era, "created": dict(counts.created), "updated": dict(counts.updated)},
         )
     return counts
@@ -267,5 +268,5 @@ def units_link_successors() -> SuccessorLinkCounts:
     AdministrativeUnit.objects.bulk_update(to_update, ["successor"], batch_size=BATCH_SIZE)
     counts.changed = len(to_update)
     if to_update:
-        audit_change(action="units_link_successors", changes={"changed": counts.changed})
+        audit_change(action=AuditAction.UNITS_LINK_SUCCESSORS, changes={"changed": counts.changed})
     return counts

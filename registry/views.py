@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from audit.actions import AuditAction
 from audit.actors import AuthenticatedRequest
 from audit.services import audit_access
 from permissions.scoping import (
@@ -199,7 +200,9 @@ def _search(request: HttpRequest) -> tuple[SearchForm, Any]:
         return form, None
     query = form.query()
     audit_access(
-        request=request, action="search", changes={k: str(v) for k, v in query.__dict__.items() if v}
+        request=request,
+        action=AuditAction.SEARCH,
+        changes={k: str(v) for k, v in query.__dict__.items() if v},
     )
     return form, Paginator(records_search(request.user, query), PAGE_SIZE).get_page(request.GET.get("page"))
 

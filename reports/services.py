@@ -24,6 +24,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actions import AuditAction
 from audit.actors import Actor
 from audit.services import audit_change
 from permissions.scoping import can
@@ -374,7 +375,7 @@ def quota_set(
         unit=unit, action=action, target=target, start=start, end=end, per=per, note=note, set_by=actor
     )
     audit_change(
-        action="quota_set",
+        action=AuditAction.QUOTA_SET,
         actor=actor,
         unit_id=unit.pk,
         obj=quota,

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actions import AuditAction
 from audit.actors import AuthenticatedRequest
 from audit.services import audit_access
 from permissions.scoping import can
@@ -199,9 +200,12 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
+EXPORT_ACTIONS = {"xlsx": AuditAction.EXPORT_REPORT_XLSX, "pdf": AuditAction.EXPORT_REPORT_PDF}
+
+
 def _download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     report = selectors.get_report_for(request.user, pk)
-    audit_access(request=request, action=f"export_report_{kind}", unit_id=report.unit_id, obj=report)
+    audit_access(request=request, action=EXPORT_ACTIONS[kind], unit_id=report.unit_id, obj=report)
     stem = f"bao-cao-tien-do-{report.unit.code}-{report.day:%Y%m%d}"
     if kind == "xlsx":
         content = report_xlsx(report)

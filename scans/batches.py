@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.actions import AuditAction
 from audit.actors import Actor
 from audit.services import audit_change
 from permissions.scoping import can
@@ -68,7 +69,7 @@ def batch_create(
         item.file.save("staged.bin", ContentFile(content), save=False)
         item.save()
     audit_change(
-        action="scan_batch_upload",
+        action=AuditAction.SCAN_BATCH_UPLOAD,
         actor=actor,
         unit_id=unit.pk,
         obj=batch,

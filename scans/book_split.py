@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actions import AuditAction
 from audit.actors import Actor
 from audit.services import audit_change
 from permissions.scoping import can
@@ -118,7 +119,7 @@ def book_scan_upload(*, book: RegisterBook, actor: Actor, upload: Any, original_
         if owned:
             local.unlink(missing_ok=True)
     audit_change(
-        action="book_scan_upload",
+        action=AuditAction.BOOK_SCAN_UPLOAD,
         actor=actor,
         unit_id=book.custodian_id,
         obj=book_scan,
@@ -215,7 +216,7 @@ def split_job_create(*, book_scan: BookScan, actor: Actor, ranges: list[SplitRan
         for r in ranges
     )
     audit_change(
-        action="book_split_start",
+        action=AuditAction.BOOK_SPLIT_START,
         actor=actor,
         unit_id=book.custodian_id,
         obj=job,
@@ -253,7 +254,9 @@ def split_job_resume(*, job: ScanSplitJob, actor: Actor) -> ScanSplitJob:
     job.status = JobStatus.PENDING
     job.error = ""
     job.save(update_fields=["status", "error"])
-    audit_change(action="book_split_resume", actor=actor, unit_id=job.book_scan.book.custodian_id, obj=job)
+    audit_change(
+        action=AuditAction.BOOK_SPLIT_RESUME, actor=actor, unit_id=job.book_scan.book.custodian_id, obj=job
+    )
     _enqueue_split(job.pk)
     return job
 

@@ -31,6 +31,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actions import AuditAction
 from audit.actors import Actor
 from audit.services import audit_change
 from permissions.scoping import can, records_visible_to
@@ -190,7 +191,7 @@ def scan_keep(
     scan.file.save(f"{digest[:16]}.pdf", ContentFile(clean.content), save=False)
     scan.save()
     audit_change(
-        action="scan_upload",
+        action=AuditAction.SCAN_UPLOAD,
         actor=actor,
         unit_id=record.unit_id,
         obj=scan,

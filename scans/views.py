@@ -23,6 +23,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from audit.actions import AuditAction
 from audit.actors import AuthenticatedRequest
 from audit.services import audit_access
 from permissions.scoping import (
@@ -154,6 +155,10 @@ def scan_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     scan, record = _scan_for(request, pk)
     audit_access(request=request, action="view_scan", unit_id=record.unit_id, obj=scan, record_id=record.pk)
     return render(request, "scans/scan_view.html", {"scan": scan, "record": record})
+    audit_access(
+        request=request, action=AuditAction.VIEW_SCAN, unit_id=record.unit_id, obj=scan, record_id=record.pk
+    )
+    return render(request, "registry/scan_view.html", {"scan": scan, "record": record})
 
 
 def _jpeg_response(data: bytes) -> HttpResponse:
@@ -273,7 +278,9 @@ def book_scan_split(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                     form.add_error("ranges", message)
             else:
                 return redirect("split_job_detail", pk=job.pk)
-    audit_access(request=request, action="view_book_scan", unit_id=book_scan.book.custodian_id, obj=book_scan)
+    audit_access(
+        request=request, action=AuditAction.VIEW_BOOK_SCAN, unit_id=book_scan.book.custodian_id, obj=book_scan
+    )
     slots = book_scan.book.records.order_by("entry_no").values_list("entry_no", flat=True)
     return render(
         request,
@@ -396,7 +403,11 @@ def _batch_for(request: HttpRequest, pk: int) -> ScanBatch:
     if batch is None or not can(request.user, "scan_record", batch.unit.path):
         if batch is not None:
             audit_access(
-                request=request, action="denied", unit_id=batch.unit_id, obj=batch, changes={"batch": pk}
+                request=request,
+                action=AuditAction.DENIED,
+                unit_id=batch.unit_id,
+                obj=batch,
+                changes={"batch": pk},
             )
         raise Http404("No such batch.")
     return batch
@@ -469,7 +480,11 @@ def scan_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
         raise Http404
     record = get_record_for(request.user, scan.record_id, request=request)
     audit_access(
-        request=request, action="download_scan", unit_id=record.unit_id, obj=scan, record_id=record.pk
+        request=request,
+        action=AuditAction.DOWNLOAD_SCAN,
+        unit_id=record.unit_id,
+        obj=scan,
+        record_id=record.pk,
     )
     scan.record = record
     return FileResponse(

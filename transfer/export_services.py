@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actions import AuditAction
 from audit.actors import Actor
 from audit.services import audit_access
 from permissions.scoping import can
@@ -97,7 +98,7 @@ def export_request(
     audit_access(
         request=request,
         actor=actor,
-        action="export_requested",
+        action=AuditAction.EXPORT_REQUESTED,
         unit_id=unit.pk,
         obj=job,
         changes={"kind": kind, "book": book.pk if book else None},
@@ -189,7 +190,7 @@ def datacentre_export_to_folder(
     )
     audit_access(
         actor=actor,
-        action="export_datacentre",
+        action=AuditAction.EXPORT_DATACENTRE,
         unit_id=unit.pk,
         obj=job,
         changes={"dest": str(dest), "records": manifest["records"], "kind": manifest["kind"]},

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actions import AuditAction
 from audit.actors import Actor
 from audit.services import audit_change
 from permissions.scoping import can
@@ -254,7 +255,7 @@ def population_import(*, actor: Actor, unit: Any, content: bytes, filename: str 
     extract.differences = len(items)
     extract.save(update_fields=["matched_by_pin", "matched_by_name", "unmatched", "differences"])
     audit_change(
-        action="population_import",
+        action=AuditAction.POPULATION_IMPORT,
         actor=actor,
         unit_id=unit.pk,
         obj=extract,
@@ -315,7 +316,11 @@ def reconciliation_fix_record(
             % {"state": record.get_state_display()}
         )
     return _resolve(
-        item, actor=actor, status=DiffStatus.FIXED_OURS, reason=reason, action="reconcile_fix_record"
+        item,
+        actor=actor,
+        status=DiffStatus.FIXED_OURS,
+        reason=reason,
+        action=AuditAction.RECONCILE_FIX_RECORD,
     )
 
 
@@ -336,12 +341,12 @@ def reconciliation_mark_population(
         actor=actor,
         status=DiffStatus.POPULATION_MUST_CHANGE,
         reason=reason,
-        action="reconcile_population",
+        action=AuditAction.RECONCILE_POPULATION,
     )
 
 
 def _resolve(
-    item: ReconciliationItem, *, actor: Actor, status: str, reason: str, action: str
+    item: ReconciliationItem, *, actor: Actor, status: str, reason: str, action: AuditAction
 ) -> ReconciliationItem:
     item.status = status
     item.reason = reason

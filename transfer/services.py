@@ -30,6 +30,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actions import AuditAction
 from audit.actors import Actor
 from audit.services import audit_change
 from registry.models import CivilRecord, RecordState
@@ -281,5 +282,7 @@ def transfer_retry_now(*, actor: Actor, unit_path: str) -> int:
     count = TransferItem.objects.filter(
         status=TransferStatus.PENDING, unit_path__startswith=unit_path
     ).update(next_attempt_at=timezone.now())
-    audit_change(action="transfer_retry_now", actor=actor, changes={"unit_path": unit_path, "items": count})
+    audit_change(
+        action=AuditAction.TRANSFER_RETRY_NOW, actor=actor, changes={"unit_path": unit_path, "items": count}
+    )
     return count

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
+from audit.actions import AuditAction
 from audit.actors import AuthenticatedRequest
 from audit.services import audit_access
 from permissions.scoping import get_book_for, scope_q, scopes_with, units_visible_to
@@ -37,6 +38,7 @@ CONTENT_TYPES = {
     "zip": "application/zip",
 }
 FORMAT_KINDS = {"xlsx": ExportKind.MINISTRY_EXCEL, "zip": ExportKind.MINISTRY_ZIP}
+FORMAT_ACTIONS = {"xlsx": AuditAction.EXPORT_MINISTRY_XLSX, "zip": AuditAction.EXPORT_MINISTRY_ZIP}
 
 
 @login_required
@@ -124,7 +126,7 @@ def ministry_download(request: AuthenticatedRequest, pk: int, fmt: str) -> HttpR
         return redirect("transfer_exports")
     audit_access(
         request=request,
-        action=f"export_ministry_{fmt}",
+        action=FORMAT_ACTIONS[fmt],
         unit_id=book.custodian_id,
         obj=book,
         changes={"records": count, "file": filename},
@@ -164,7 +166,7 @@ def export_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
         raise Http404("This export is not ready.")
     audit_access(
         request=request,
-        action="download_export",
+        action=AuditAction.DOWNLOAD_EXPORT,
         unit_id=job.unit_id,
         obj=job,
         changes={"kind": job.kind, "file": job.filename},

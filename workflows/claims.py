@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
+from audit.actions import AuditAction
 from audit.actors import Actor
 from audit.services import audit_change
 from permissions.models import UnitRole
@@ -122,7 +123,7 @@ def _commit_without_waiting_for_the_disk() -> None:
         cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def _audit(task: RecordTask, action: str, actor: Actor | None, **changes: Any) -> None:
+def _audit(task: RecordTask, action: AuditAction, actor: Actor | None, **changes: Any) -> None:
     audit_change(
         action=action,
         actor=actor,
@@ -161,7 +162,12 @@ def task_claim(*, task: RecordTask | int, actor: Actor) -> RecordTask:
         activation.assign(actor)
     else:  # an expired claim, taken over
         activation.reassign(actor)
-    _audit(task, "task_claim", actor, **({"expired_claim_of": previous.get_username()} if previous else {}))
+    _audit(
+        task,
+        AuditAction.TASK_CLAIM,
+        actor,
+        **({"expired_claim_of": previous.get_username()} if previous else {}),
+    )
     live.task_event(task, "claimed", by=actor)
     return task
 
@@ -195,7 +201,7 @@ def tasks_claim_next(*, actor: Actor, queue: QuerySet[RecordTask], count: int) -
     )
     for task in claimed:
         task.owner, task.status, task.assigned, task.last_activity = actor, STATUS.ASSIGNED, now, now
-        _audit(task, "task_claim", actor)
+        _audit(task, AuditAction.TASK_CLAIM, actor)
         live.task_event(task, "claimed", by=actor)
     return claimed
 
@@ -218,7 +224,7 @@ def task_release(*, task: RecordTask | int, actor: Actor) -> RecordTask:
     activation = task.flow_task.activation_class(task)
     task.assigned = task.last_activity = None
     activation.unassign()
-    _audit(task, "task_release", actor, holder=holder.get_username())
+    _audit(task, AuditAction.TASK_RELEASE, actor, holder=holder.get_username())
     live.task_event(task, "released", by=actor)
     return task
 
@@ -248,7 +254,7 @@ def task_reassign(*, task: RecordTask | int, actor: Actor, to_user: Actor) -> Re
         activation.reassign(to_user)
     _audit(
         task,
-        "task_reassign",
+        AuditAction.TASK_REASSIGN,
         actor,
         holder=holder.get_username() if holder else None,
         to=to_user.get_username(),
@@ -293,7 +299,7 @@ def claims_expire(*, now: dt.datetime | None = None, limit: int = 500) -> int:
         RecordTask.objects.filter(pk=task.pk).update(
             owner=None, status=STATUS.NEW, assigned=None, last_activity=None
         )
-        _audit(task, "task_claim_expired", None, holder=holder.get_username() if holder else None)
+        _audit(task, AuditAction.TASK_CLAIM_EXPIRED, None, holder=holder.get_username() if holder else None)
         live.task_event(task, "released")
     return len(tasks)
 

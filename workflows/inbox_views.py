@@ -28,6 +28,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.actions import AuditAction
 from audit.actors import AuthenticatedRequest
 from audit.services import audit_change
 from permissions.scoping import can, get_book_for, get_record_for, records_visible_to
@@ -273,7 +274,7 @@ def book_approve(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             else:
                 approved.append(record.entry_no)
         audit_change(
-            action="approve_page",
+            action=AuditAction.APPROVE_PAGE,
             actor=request.user,
             unit_id=book.custodian_id,
             obj=book,

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.actions import AuditAction
 from audit.actors import Actor
 from audit.models import AuditKind
 from audit.services import audit_change, audit_write_many
@@ -78,7 +79,7 @@ def _finish(
     record.version += 1
     record.save(update_fields=[*fields, "state", "version", "updated_at"])
     audit_change(
-        action=event,
+        action=AuditAction(event),
         actor=actor,
         unit_id=record.unit_id,
         obj=record,
@@ -181,7 +182,7 @@ def record_data_save(
     record.save(update_fields=["version", "updated_at"])
     if changes:
         audit_change(
-            action="edit",
+            action=AuditAction.EDIT,
             actor=actor,
             unit_id=record.unit_id,
             obj=record,
@@ -468,7 +469,7 @@ def records_import(*, book: RegisterBook, cases: list[ImportedCase], actor: Acto
     for state, reason in IMPORT_REASONS.items():
         audit_write_many(
             kind=AuditKind.CHANGE,
-            action="import",
+            action=AuditAction.IMPORT,
             actor=actor,
             unit_id=unit.pk,
             entries=[

@@ -3,9 +3,9 @@
 import pytest
 from django.utils import translation
 
+from audit.actions import AuditAction
 from config.demo import demo_scan_pdf
 from registry.models import CivilRecord
-from workflows.history import ACTION_LABELS
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -80,7 +80,7 @@ def test_a_case_goes_from_slot_to_approved_through_the_inboxes(world, live_serve
     history = approver.locator("#history table.list tbody tr")
     language = approver.locator("html").get_attribute("lang") or "en"
     with translation.override(language):  # the history names actions in the page's language
-        label = {code: str(ACTION_LABELS[code]) for code in (*STEPS, "task_claim")}
+        label = {code: str(AuditAction(code).label) for code in (*STEPS, "task_claim")}
     actions = [history.nth(i).locator("td").nth(2).inner_text() for i in range(history.count())]
     assert [a for a in actions if a in [label[s] for s in STEPS]] == [label[s] for s in STEPS]
     # scan, enter (claimed for the clerk when the scan was stored), review, approve were claimed;

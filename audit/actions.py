@@ -1,0 +1,79 @@
+"""Every action the audit trail records, with the label people read.
+
+The values are the codes stored in `AuditEvent.action` (and covered by the row hashes), so
+they never change; the labels are what every page shows. `audit.services` refuses a code
+that is not listed here, so a new action needs a member (and its Vietnamese translation).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    # Record transitions (workflows.services): the event of the state machine.
+    SCAN = "scan", _("Scan")
+    ENTER = "enter", _("Enter data")
+    ATTACH = "attach", _("Attach scan")
+    REVIEW = "review", _("Pass review")
+    APPROVE = "approve", _("Approve")
+    TRANSFER = "transfer", _("Transfer")
+    TRANSFER_REFUSED = "transfer_refused", _("Refused by the national database")
+    RETURN = "return", _("Return for rework")
+    REJECT = "reject", _("Reject")
+    MARK_DUPLICATE = "mark_duplicate", _("Close as duplicate")
+    AMEND = "amend", _("Edit after approval")
+    # Record data and work items (workflows).
+    EDIT = "edit", _("Data saved")
+    IMPORT = "import", _("Imported from a file")
+    APPROVE_PAGE = "approve_page", _("Page approved")
+    TASK_CLAIM = "task_claim", _("Work item claimed")
+    TASK_CLAIM_EXPIRED = "task_claim_expired", _("Claim expired")
+    TASK_RELEASE = "task_release", _("Work item released")
+    TASK_REASSIGN = "task_reassign", _("Work item reassigned")
+    # Reading and refusals.
+    VIEW_RECORD = "view_record", _("Record viewed")
+    SEARCH = "search", _("Records searched")
+    DENIED = "denied", _("Access refused")
+    # Units, books and roles (registry, permissions).
+    UNITS_LOAD = "units_load", _("Administrative units loaded")
+    UNITS_LINK_SUCCESSORS = "units_link_successors", _("Units linked to their successors")
+    BOOK_REGISTER = "book_register", _("Register book recorded")
+    ROLE_GRANT = "role_grant", _("Role granted")
+    ROLE_REVOKE = "role_revoke", _("Role removed")
+    # Scans (scans).
+    SCAN_UPLOAD = "scan_upload", _("Scan uploaded")
+    SCAN_BATCH_UPLOAD = "scan_batch_upload", _("Batch of scans uploaded")
+    BOOK_SCAN_UPLOAD = "book_scan_upload", _("Scan of a whole book uploaded")
+    BOOK_SPLIT_START = "book_split_start", _("Book scan split started")
+    BOOK_SPLIT_RESUME = "book_split_resume", _("Book scan split resumed")
+    VIEW_SCAN = "view_scan", _("Scan viewed")
+    VIEW_BOOK_SCAN = "view_book_scan", _("Book scan viewed")
+    DOWNLOAD_SCAN = "download_scan", _("Scan downloaded")
+    # Likely duplicates (duplicates).
+    DUPLICATE_DECISION = "duplicate_decision", _("Likely duplicate decided")
+    # Imports (imports).
+    IMPORT_UPLOAD = "import_upload", _("Import file uploaded")
+    IMPORT_REPORT = "import_report", _("Import report downloaded")
+    # Extracts (printing).
+    EXTRACT_ISSUE = "extract_issue", _("Extract issued")
+    EXTRACT_REPRINT = "extract_reprint", _("Extract reprinted")
+    PREVIEW_EXTRACT = "preview_extract", _("Extract previewed")
+    DOWNLOAD_EXTRACT = "download_extract", _("Extract downloaded")
+    DOWNLOAD_EXTRACT_BATCH = "download_extract_batch", _("Batch of extracts downloaded")
+    VERIFY_EXTRACT = "verify_extract", _("Extract verified (QR code)")
+    # Transfer, exports and reconciliation (transfer).
+    TRANSFER_RETRY_NOW = "transfer_retry_now", _("Transfers retried now")
+    EXPORT_REQUESTED = "export_requested", _("Export requested")
+    EXPORT_DATACENTRE = "export_datacentre", _("Exported to the data centre")
+    EXPORT_MINISTRY_XLSX = "export_ministry_xlsx", _("Ministry Excel sheet downloaded")
+    EXPORT_MINISTRY_ZIP = "export_ministry_zip", _("Ministry ZIP file downloaded")
+    DOWNLOAD_EXPORT = "download_export", _("Export downloaded")
+    POPULATION_IMPORT = "population_import", _("Population database extract imported")
+    RECONCILE_FIX_RECORD = "reconcile_fix_record", _("Corrected from the population database")
+    RECONCILE_POPULATION = "reconcile_population", _("Kept after comparison with the population database")
+    # Progress reports (reports).
+    QUOTA_SET = "quota_set", _("Target set")
+    EXPORT_REPORT_XLSX = "export_report_xlsx", _("Progress report downloaded (Excel)")
+    EXPORT_REPORT_PDF = "export_report_pdf", _("Progress report downloaded (PDF)")
