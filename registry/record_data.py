@@ -72,7 +72,7 @@ class CleanParty:
     text: dict[str, str]
     # The input fields this person came with ("sex", "birth_date", …): an existing person's other
     # fields are kept as they are (a form that does not show a field never changes it). Empty: all.
-    given: frozenset[str] = frozenset()
+    given: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 @dataclass
