@@ -7,38 +7,9 @@ as old and new books write them.
 
 from __future__ import annotations
 
-FAMILY = [
-    ("Nguyễn", 38.0),
-    ("Trần", 11.0),
-    ("Lê", 9.5),
-    ("Phạm", 7.0),
-    ("Hoàng", 4.0),
-    ("Huỳnh", 1.5),
-    ("Phan", 4.5),
-    ("Vũ", 3.0),
-    ("Võ", 1.0),
-    ("Đặng", 2.1),
-    ("Bùi", 2.0),
-    ("Đỗ", 1.4),
-    ("Hồ", 1.3),
-    ("Ngô", 1.3),
-    ("Dương", 1.0),
-    ("Lý", 0.5),
-    ("Đinh", 1.0),
-    ("Trịnh", 0.8),
-    ("Đoàn", 0.7),
-    ("Lương", 0.6),
-    ("Mai", 0.5),
-    ("Tạ", 0.4),
-    ("Cao", 0.5),
-    ("Lưu", 0.4),
-    ("Chu", 0.3),
-    ("Vương", 0.3),
-    ("Kiều", 0.2),
-    ("Quách", 0.2),
-    ("Thân", 0.1),
-    ("Khúc", 0.1),
-]
+from vietnamese.common_names import FAMILY_SHARES
+
+FAMILY = list(FAMILY_SHARES)  # the same shares the duplicate evaluation draws from
 MIDDLE_MALE = [
     ("Văn", 40),
     ("Đức", 8),

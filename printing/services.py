@@ -265,24 +265,32 @@ def _extract_issue(
         record=record, unit=unit, content=content, actor=actor, now=now, electronic=electronic, **values
     )
     _issue_store_pdf(issue, record, _facts(issue, issued_on=today), notes)
+    _audit_issue(
+        issue,
+        record,
+        actor,
+        ip=ip,
+        electronic=electronic,
+        requester_document=issue.requester_document,
+        relationship=issue.relationship,
+        issuing_unit=unit.code,
+    )
+    return issue
+
+
+def _audit_issue(
+    issue: ExtractIssue, record: CivilRecord, actor: Actor, *, ip: str = "", **more: Any
+) -> None:
+    """The log row of an issued extract: serial, copies, requester, and what else the issue says."""
     audit_change(
         action=AuditAction.EXTRACT_ISSUE,
         actor=actor,
         unit_id=record.unit_id,
         obj=issue,
         record_id=record.pk,
-        changes={
-            "serial": issue.serial,
-            "copies": issue.copies,
-            "electronic": electronic,
-            "requester": issue.requester_name,
-            "requester_document": issue.requester_document,
-            "relationship": issue.relationship,
-            "issuing_unit": unit.code,
-        },
+        changes={"serial": issue.serial, "copies": issue.copies, "requester": issue.requester_name, **more},
         ip=ip,
     )
-    return issue
 
 
 def extract_reprint(
@@ -463,19 +471,7 @@ def _extract_batch_create(
         issue = _issue_create(
             record=record, unit=unit, content=content, actor=actor, now=now, batch=batch, **values
         )
-        audit_change(
-            action=AuditAction.EXTRACT_ISSUE,
-            actor=actor,
-            unit_id=record.unit_id,
-            obj=issue,
-            record_id=record.pk,
-            changes={
-                "serial": issue.serial,
-                "copies": 1,
-                "batch": batch.pk,
-                "requester": issue.requester_name,
-            },
-        )
+        _audit_issue(issue, record, actor, batch=batch.pk)
     from printing.tasks import extract_batch_render
 
     # Enqueued in this transaction: with the database backend the job commits with the log rows.

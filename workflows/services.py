@@ -14,8 +14,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _l
 
 from audit.actions import AuditAction
 from audit.actors import Actor
@@ -146,19 +148,43 @@ def _duplicate_error(record: CivilRecord, exc: IntegrityError) -> DuplicateRecor
 # --- the stages ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Stage:
+    """A stage that changes no data: its event, the permission it needs, the field it signs, and
+    the refusal when no scan is stored (empty when a scan is not needed)."""
+
+    event: str
+    permission: str
+    signed_by: str
+    without_scan: str | Promise = ""
+
+
+SCAN = _Stage("scan", "scan_record", "scanned_by", _l("Upload the scan of this case first."))
+ATTACH = _Stage("attach", "attach_record", "attached_by", _l("There is no scan to attach: upload it first."))
+REVIEW = _Stage("review", "review_record", "reviewed_by")
+
+
+def _stage_step(
+    record: CivilRecord | int, stage: _Stage, *, actor: Actor | None, expected_version: int | None
+) -> CivilRecord:
+    """Lock, check the role (and that a scan is stored), ask the machine, sign the stage, save,
+    audit and run the hooks."""
+    record = _lock(record, expected_version)
+    _require(actor, stage.permission, record)
+    if stage.without_scan and not record.scans.exists():
+        raise TransitionRefused(str(stage.without_scan))
+    old = record.state
+    apply_transition(record, stage.event, actor=actor)
+    setattr(record, stage.signed_by, actor)
+    return _finish(record, event=stage.event, actor=actor, old_state=old, fields=[stage.signed_by])
+
+
 @transaction.atomic
 def record_scan(
     *, record: CivilRecord | int, actor: Actor | None, expected_version: int | None = None
 ) -> CivilRecord:
     """Mark the case scanned. Refused unless a scan file is stored for it."""
-    record = _lock(record, expected_version)
-    _require(actor, "scan_record", record)
-    if not record.scans.exists():
-        raise TransitionRefused(_("Upload the scan of this case first."))
-    old = record.state
-    apply_transition(record, "scan", actor=actor)
-    record.scanned_by = actor
-    return _finish(record, event="scan", actor=actor, old_state=old, fields=["scanned_by"])
+    return _stage_step(record, SCAN, actor=actor, expected_version=expected_version)
 
 
 @transaction.atomic
@@ -211,14 +237,7 @@ def record_attach(
     *, record: CivilRecord | int, actor: Actor, expected_version: int | None = None
 ) -> CivilRecord:
     """Confirm that the scan belongs to the data."""
-    record = _lock(record, expected_version)
-    _require(actor, "attach_record", record)
-    if not record.scans.exists():
-        raise TransitionRefused(_("There is no scan to attach: upload it first."))
-    old = record.state
-    apply_transition(record, "attach", actor=actor)
-    record.attached_by = actor
-    return _finish(record, event="attach", actor=actor, old_state=old, fields=["attached_by"])
+    return _stage_step(record, ATTACH, actor=actor, expected_version=expected_version)
 
 
 @transaction.atomic
@@ -226,12 +245,7 @@ def record_review(
     *, record: CivilRecord | int, actor: Actor, expected_version: int | None = None
 ) -> CivilRecord:
     """Pass review. Refused to whoever entered the record."""
-    record = _lock(record, expected_version)
-    _require(actor, "review_record", record)
-    old = record.state
-    apply_transition(record, "review", actor=actor)
-    record.reviewed_by = actor
-    return _finish(record, event="review", actor=actor, old_state=old, fields=["reviewed_by"])
+    return _stage_step(record, REVIEW, actor=actor, expected_version=expected_version)
 
 
 @transaction.atomic
