@@ -23,6 +23,7 @@ from registry.matching import dedup_keys, person_from_clean
 from registry.models import CivilRecord, EventType, Party, PartyRole, RegistrationType, Sex
 from registry.partial_dates import PartialDate, parse_partial_date
 from registry.record_checks import check_consistency
+from vietnamese.input_values import ascii_digits
 from vietnamese.legacy_encodings import ENCODING_LABELS, fix_legacy, mixed_encoding
 from vietnamese.names import clean_name, name_exact_key, name_key
 
@@ -43,8 +44,12 @@ EVENT_TEXT_FIELDS = ("event_time", "event_place", "event_cause")
 MAX_TEXT = 255
 MAX_NOTE = 2000
 _HTML = re.compile(r"<\s*/?\s*[a-zA-Z!]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-_PIN = re.compile(r"^\d{12}$")
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufffd\ud800-\udfff]"
+)
+_PIN = re.compile(r"^[0-9]{12}$")
+# Identity numbers: digits typed on another layout ("０３５", "٠٣٥") are stored as ASCII digits.
+DIGIT_FIELDS = ("pin", "id_document")
 
 
 @dataclass
@@ -104,6 +109,11 @@ def _date(value: str, key: str, errors: dict[str, list[str]]) -> PartialDate:
     except ValidationError as exc:
         errors.setdefault(key, []).extend(exc.messages)
         return PartialDate()
+
+
+def normalize_pin(value: Any) -> str:
+    """A PIN as stored and compared: ASCII digits ("０３５…" and "٠٣٥…" too), no spaces."""
+    return ascii_digits(re.sub(r"\s", "", str(value or "")))
 
 
 def pin_problems(pin: str, *, sex: int, birth_year: int | None) -> list[str]:
@@ -315,22 +325,29 @@ def clean_record_input(data: RecordInput, *, event_type: str, book_year: int | N
             )
         full_name = ""
         raw_name = str(values.get("full_name") or "")
-        try:
-            full_name = clean_name(raw_name)
-        except ValidationError as exc:
-            errors.setdefault(f"{prefix}.full_name", []).extend(exc.messages)
+        # An old encoding is named first: its letters ("¨", "ª") are not a name's, and the message
+        # gives the name's Unicode reading.
+        legacy = _legacy_problem(" ".join(raw_name.split())) if raw_name.strip() else None
+        if legacy:
+            errors.setdefault(f"{prefix}.full_name", []).append(legacy)
         else:
-            problem = _legacy_problem(full_name) if full_name else None
-            if problem:
-                errors.setdefault(f"{prefix}.full_name", []).append(problem)
+            try:
+                full_name = clean_name(raw_name)
+            except ValidationError as exc:
+                errors.setdefault(f"{prefix}.full_name", []).extend(exc.messages)
         sex = _clean_sex(values, role, prefix, errors)
         birth = _date(str(values.get("birth_date") or ""), f"{prefix}.birth_date", errors)
-        pin = re.sub(r"\s", "", str(values.get("pin") or ""))
+        pin = normalize_pin(values.get("pin"))
         if pin:
             for problem in pin_problems(pin, sex=sex, birth_year=birth.year):
                 errors.setdefault(f"{prefix}.pin", []).append(problem)
         party_text = {
-            k: _clean_checked_text(values.get(k), f"{prefix}.{k}", errors, _limit(Party, k))
+            k: _clean_checked_text(
+                ascii_digits(str(values.get(k) or "")) if k in DIGIT_FIELDS else values.get(k),
+                f"{prefix}.{k}",
+                errors,
+                _limit(Party, k),
+            )
             for k in PARTY_TEXT_FIELDS
         }
         if full_name or pin or not birth.is_empty or any(party_text.values()):
