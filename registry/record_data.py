@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from typing import Any, cast
 
@@ -450,6 +450,20 @@ def apply_record_data(record: CivilRecord, clean: CleanRecord) -> dict[str, list
             party.save()
     Party.objects.bulk_create(added)  # a first entry's people in one statement
     return changes
+
+
+def keep_absent_fields(data: RecordInput, current: RecordInput) -> RecordInput:
+    """`data` with each person's fields it does not carry taken from `current` (the stored values).
+
+    A form shows only the fields of its event type (a death's declarant has no sex on the form),
+    and a value may have come another way (an import, the data centre): saving must leave what it
+    was not given as it is. An empty value that is given clears the field; a person the input does
+    not mention at all is removed, as before."""
+    parties = {
+        role: {**current.parties.get(role, {}), **values} if role in current.parties else dict(values)
+        for role, values in data.parties.items()
+    }
+    return replace(data, parties=parties)
 
 
 def record_input_from(record: CivilRecord) -> RecordInput:

@@ -21,7 +21,13 @@ from audit.models import AuditKind
 from audit.services import audit_change, audit_write_many
 from permissions.scoping import can, can_approve
 from registry.models import AdministrativeUnit, CivilRecord, EventType, Party, RecordState, RegisterBook
-from registry.record_data import RecordInput, apply_record_data, clean_record_input
+from registry.record_data import (
+    RecordInput,
+    apply_record_data,
+    clean_record_input,
+    keep_absent_fields,
+    record_input_from,
+)
 from workflows.hooks import APPROVAL_CHECKS, IMPORT_HOOKS, TRANSITION_HOOKS
 from workflows.machine import TransitionRefused, apply_transition, import_state_check
 
@@ -91,6 +97,8 @@ def _finish(
 
 
 def _save_data(record: CivilRecord, data: RecordInput) -> dict[str, Any]:
+    # Fields the input does not carry (not on this type's form) keep their stored values.
+    data = keep_absent_fields(data, record_input_from(record))
     clean = clean_record_input(data, event_type=record.event_type, book_year=record.book.year)
     try:
         with transaction.atomic():  # a savepoint: a refused duplicate leaves the transaction usable
