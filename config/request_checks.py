@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -41,5 +42,13 @@ class RefuseUnsafeInputMiddleware:
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """The 400 page: our own, in the site's layout, with the message when the project raised it."""
-    message = str(exception) if isinstance(exception, BadInput) else ""
+    if isinstance(exception, BadInput):
+        message = str(exception)
+    elif isinstance(exception, MultiPartParserError):
+        message = _(
+            "The upload could not be read: a file's name is too long (more than about 200 characters) "
+            "or the upload was interrupted. Give the file a shorter name and upload it again."
+        )
+    else:
+        message = ""
     return render(request, "400.html", {"message": message}, status=400)
