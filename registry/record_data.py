@@ -392,7 +392,9 @@ def identity_key(event_type: str, parties: list[CleanParty]) -> str | None:
     return f"id:{name_exact_key(subject.full_name)}|{subject.birth_date}|{mother_key}"
 
 
-def apply_record_data(record: CivilRecord, clean: CleanRecord) -> dict[str, list[Any]]:
+def apply_record_data(
+    record: CivilRecord, clean: CleanRecord, *, parties: list[Party] | None = None
+) -> dict[str, list[Any]]:
     """Write clean data onto the record and replace its parties; return old → new of what changed.
 
     Also sets `record.dedup_keys` (the likely-duplicate blocking keys), which is not
@@ -420,7 +422,7 @@ def apply_record_data(record: CivilRecord, clean: CleanRecord) -> dict[str, list
     put("details", clean.details)
     put("identity_key", identity_key(record.event_type, clean.parties))
 
-    old_parties = {p.role: p for p in record.parties.all()}
+    old_parties = {p.role: p for p in (record.parties.all() if parties is None else parties)}
     new_roles = {p.role for p in clean.parties}
     for role in set(old_parties) - new_roles:
         changes[f"party.{role}"] = [old_parties[role].full_name, None]
@@ -466,8 +468,8 @@ def keep_absent_fields(data: RecordInput, current: RecordInput) -> RecordInput:
     return replace(data, parties=parties)
 
 
-def record_input_from(record: CivilRecord) -> RecordInput:
-    """The record's current data as input (to prefill a form or re-validate)."""
+def record_input_from(record: CivilRecord, *, parties: list[Party] | None = None) -> RecordInput:
+    """The record's current data as input (to prefill a form or re-validate); `parties` if already read."""
     return RecordInput(
         registration_date=str(record.registration_date),
         registration_type=record.registration_type,
@@ -483,6 +485,6 @@ def record_input_from(record: CivilRecord) -> RecordInput:
                 "pin": p.pin,
                 **{k: getattr(p, k) for k in PARTY_TEXT_FIELDS},
             }
-            for p in record.parties.all()
+            for p in (record.parties.all() if parties is None else parties)
         },
     )

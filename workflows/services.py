@@ -98,11 +98,12 @@ def _finish(
 
 def _save_data(record: CivilRecord, data: RecordInput) -> dict[str, Any]:
     # Fields the input does not carry (not on this type's form) keep their stored values.
-    data = keep_absent_fields(data, record_input_from(record))
+    parties = list(record.parties.all())  # read once, for both
+    data = keep_absent_fields(data, record_input_from(record, parties=parties))
     clean = clean_record_input(data, event_type=record.event_type, book_year=record.book.year)
     try:
         with transaction.atomic():  # a savepoint: a refused duplicate leaves the transaction usable
-            changes = apply_record_data(record, clean)
+            changes = apply_record_data(record, clean, parties=parties)
             fields = [c for c in changes if not c.startswith("party.")]
             record.save(update_fields=[*fields, "dedup_keys", "updated_at"])
     except IntegrityError as exc:
