@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.request_checks.RefuseUnsafeInputMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

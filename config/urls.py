@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+handler400 = "config.request_checks.bad_request"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -27,6 +27,7 @@ from registry.models import (
     DuplicatePair,
     DuplicateStatus,
 )
+from vietnamese.input_values import id_param
 from workflows.machine import TransitionRefused
 from workflows.services import ConflictError
 
@@ -41,7 +42,11 @@ def record_duplicates(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not may_decide:
             raise PermissionDenied
-        other = records_visible_to(request.user).filter(pk=request.POST.get("other") or 0).first()
+        other = (
+            records_visible_to(request.user)
+            .filter(pk=id_param(request.POST.get("other"), field=_("other")) or 0)
+            .first()
+        )
         reason = request.POST.get("reason", "")
         try:
             if other is None:

@@ -16,6 +16,7 @@ from audit.actors import AuthenticatedRequest
 from permissions.scoping import can, get_record_for
 from registry.models import AdministrativeUnit
 from registry.services import book_register
+from vietnamese.input_values import unsafe_message
 
 
 def _errors(errors: dict[str, list[str]], status: int = 400) -> JsonResponse:
@@ -70,14 +71,20 @@ def record_detail(request: AuthenticatedRequest, pk: int) -> JsonResponse:
 @require_POST
 def book_create(request: AuthenticatedRequest) -> JsonResponse:
     """Register a book by unit code: {"unit_code", "unit_level", "era", "event_type", "year", "book_no",
-    "declared_cases", "declared_pages"}."""
+    "declared_cases", "declared_pages", "condition", "note"}."""
     try:
         payload = json.loads(request.body or b"{}")
         if not isinstance(payload, dict):
             raise ValueError
     except ValueError:
         return _errors({"__all__": [_("Send a JSON object.")]})
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = {
+        key: [problem]
+        for key, value in payload.items()
+        if isinstance(value, str) and (problem := unsafe_message(value))
+    }
+    if errors:
+        return _errors(errors)
     units = AdministrativeUnit.objects.filter(code=str(payload.get("unit_code", "")))
     if payload.get("unit_level"):
         units = units.filter(level=payload["unit_level"])
@@ -100,8 +107,11 @@ def book_create(request: AuthenticatedRequest) -> JsonResponse:
     if not isinstance(year, int) or isinstance(year, bool):
         errors["year"] = [_("The year is a whole number, e.g. 1998.")]
     cases = payload.get("declared_cases")
-    if cases is not None and not isinstance(cases, int):
+    if cases is not None and (not isinstance(cases, int) or isinstance(cases, bool)):
         errors["declared_cases"] = [_("The declared total is a whole number.")]
+    pages = payload.get("declared_pages")
+    if pages is not None and (not isinstance(pages, int) or isinstance(pages, bool)):
+        errors["declared_pages"] = [_("The declared total is a whole number.")]
     if errors or not isinstance(year, int):
         return _errors(errors)
     try:
@@ -113,7 +123,9 @@ def book_create(request: AuthenticatedRequest) -> JsonResponse:
                 year=year,
                 book_no=str(payload.get("book_no", "")),
                 declared_cases=cases,
-                declared_pages=payload.get("declared_pages"),
+                declared_pages=pages,
+                condition=str(payload.get("condition") or "good"),
+                note=str(payload.get("note") or ""),
             )
     except ValidationError as exc:
         return _errors(exc.message_dict)

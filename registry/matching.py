@@ -56,6 +56,7 @@ from registry.models import (
 )
 from registry.partial_dates import PartialDate, parse_partial_date
 from vietnamese.common_names import is_known_given_name
+from vietnamese.input_values import ascii_digits
 from vietnamese.names import name_exact_key, name_key
 
 # Score (0–100) from which a candidate is shown as a likely duplicate and blocks approval.
@@ -246,7 +247,7 @@ def person_from_input(event_type: str, data: Any) -> DedupPerson | None:
             "full_name": str(values.get("full_name") or "")[:200],
             "sex": values.get("sex") if str(values.get("sex") or "0").isdigit() else 0,
             "birth": date(values.get("birth_date")),
-            "pin": str(values.get("pin") or "").strip()[:12],
+            "pin": ascii_digits("".join(str(values.get("pin") or "").split()))[:12],
         }
         for role, values in data.parties.items()
     ]

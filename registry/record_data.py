@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from typing import Any, cast
 
@@ -23,6 +23,7 @@ from registry.matching import dedup_keys, person_from_clean
 from registry.models import CivilRecord, EventType, Party, PartyRole, RegistrationType, Sex
 from registry.partial_dates import PartialDate, parse_partial_date
 from registry.record_checks import check_consistency
+from vietnamese.input_values import ascii_digits
 from vietnamese.legacy_encodings import ENCODING_LABELS, fix_legacy, mixed_encoding
 from vietnamese.names import clean_name, name_exact_key, name_key
 
@@ -43,8 +44,12 @@ EVENT_TEXT_FIELDS = ("event_time", "event_place", "event_cause")
 MAX_TEXT = 255
 MAX_NOTE = 2000
 _HTML = re.compile(r"<\s*/?\s*[a-zA-Z!]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-_PIN = re.compile(r"^\d{12}$")
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufffd\ud800-\udfff]"
+)
+_PIN = re.compile(r"^[0-9]{12}$")
+# Identity numbers: digits typed on another layout ("０３５", "٠٣٥") are stored as ASCII digits.
+DIGIT_FIELDS = ("pin", "id_document")
 
 
 @dataclass
@@ -110,6 +115,11 @@ def _date(value: str, key: str, errors: dict[str, list[str]]) -> PartialDate:
     except ValidationError as exc:
         errors.setdefault(key, []).extend(exc.messages)
         return PartialDate()
+
+
+def normalize_pin(value: Any) -> str:
+    """A PIN as stored and compared: ASCII digits ("０３５…" and "٠٣٥…" too), no spaces."""
+    return ascii_digits(re.sub(r"\s", "", str(value or "")))
 
 
 def pin_problems(pin: str, *, sex: int, birth_year: int | None) -> list[str]:
@@ -321,22 +331,29 @@ def clean_record_input(data: RecordInput, *, event_type: str, book_year: int | N
             )
         full_name = ""
         raw_name = str(values.get("full_name") or "")
-        try:
-            full_name = clean_name(raw_name)
-        except ValidationError as exc:
-            errors.setdefault(f"{prefix}.full_name", []).extend(exc.messages)
+        # An old encoding is named first: its letters ("¨", "ª") are not a name's, and the message
+        # gives the name's Unicode reading.
+        legacy = _legacy_problem(" ".join(raw_name.split())) if raw_name.strip() else None
+        if legacy:
+            errors.setdefault(f"{prefix}.full_name", []).append(legacy)
         else:
-            problem = _legacy_problem(full_name) if full_name else None
-            if problem:
-                errors.setdefault(f"{prefix}.full_name", []).append(problem)
+            try:
+                full_name = clean_name(raw_name)
+            except ValidationError as exc:
+                errors.setdefault(f"{prefix}.full_name", []).extend(exc.messages)
         sex = _clean_sex(values, role, prefix, errors)
         birth = _date(str(values.get("birth_date") or ""), f"{prefix}.birth_date", errors)
-        pin = re.sub(r"\s", "", str(values.get("pin") or ""))
+        pin = normalize_pin(values.get("pin"))
         if pin:
             for problem in pin_problems(pin, sex=sex, birth_year=birth.year):
                 errors.setdefault(f"{prefix}.pin", []).append(problem)
         party_text = {
-            k: _clean_checked_text(values.get(k), f"{prefix}.{k}", errors, _limit(Party, k))
+            k: _clean_checked_text(
+                ascii_digits(str(values.get(k) or "")) if k in DIGIT_FIELDS else values.get(k),
+                f"{prefix}.{k}",
+                errors,
+                _limit(Party, k),
+            )
             for k in PARTY_TEXT_FIELDS
         }
         if full_name or pin or not birth.is_empty or any(party_text.values()):
@@ -409,7 +426,9 @@ def identity_key(event_type: str, parties: list[CleanParty]) -> str | None:
     return f"id:{name_exact_key(subject.full_name)}|{subject.birth_date}|{mother_key}"
 
 
-def apply_record_data(record: CivilRecord, clean: CleanRecord) -> dict[str, list[Any]]:
+def apply_record_data(
+    record: CivilRecord, clean: CleanRecord, *, parties: list[Party] | None = None
+) -> dict[str, list[Any]]:
     """Write clean data onto the record and replace its parties; return old → new of what changed.
 
     Also sets `record.dedup_keys` (the likely-duplicate blocking keys), which is not
@@ -438,7 +457,7 @@ def apply_record_data(record: CivilRecord, clean: CleanRecord) -> dict[str, list
     put("not_in_book", sorted(clean.not_in_book))
     put("identity_key", identity_key(record.event_type, clean.parties))
 
-    old_parties = {p.role: p for p in record.parties.all()}
+    old_parties = {p.role: p for p in (record.parties.all() if parties is None else parties)}
     new_roles = {p.role for p in clean.parties}
     for role in set(old_parties) - new_roles:
         changes[f"party.{role}"] = [old_parties[role].full_name, None]
@@ -482,8 +501,22 @@ _INPUT_OF = {
 }
 
 
-def record_input_from(record: CivilRecord) -> RecordInput:
-    """The record's current data as input (to prefill a form or re-validate)."""
+def keep_absent_fields(data: RecordInput, current: RecordInput) -> RecordInput:
+    """`data` with each person's fields it does not carry taken from `current` (the stored values).
+
+    A form shows only the fields of its event type (a death's declarant has no sex on the form),
+    and a value may have come another way (an import, the data centre): saving must leave what it
+    was not given as it is. An empty value that is given clears the field; a person the input does
+    not mention at all is removed, as before."""
+    parties = {
+        role: {**current.parties.get(role, {}), **values} if role in current.parties else dict(values)
+        for role, values in data.parties.items()
+    }
+    return replace(data, parties=parties)
+
+
+def record_input_from(record: CivilRecord, *, parties: list[Party] | None = None) -> RecordInput:
+    """The record's current data as input (to prefill a form or re-validate); `parties` if already read."""
     return RecordInput(
         registration_date=str(record.registration_date),
         registration_type=record.registration_type,
@@ -500,6 +533,6 @@ def record_input_from(record: CivilRecord) -> RecordInput:
                 "pin": p.pin,
                 **{k: getattr(p, k) for k in PARTY_TEXT_FIELDS},
             }
-            for p in record.parties.all()
+            for p in (record.parties.all() if parties is None else parties)
         },
     )

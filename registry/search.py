@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from permissions.scoping import records_visible_to
 from registry.matching import PRIMARY_ROLE
 from registry.models import CivilRecord, Party, PartyRole
+from vietnamese.input_values import ascii_digits
 from vietnamese.names import name_key
 
 
@@ -81,7 +82,7 @@ def records_search(user, query: RecordQuery) -> QuerySet[CivilRecord]:
         if key:
             records = records.filter(_party(name_key__startswith=key))
     if query.pin:
-        records = records.filter(_party(pin="".join(query.pin.split())))
+        records = records.filter(_party(pin=ascii_digits("".join(query.pin.split()))))
     for role, text in ((PartyRole.MOTHER, query.mother), (PartyRole.FATHER, query.father)):
         if text and name_key(text):
             records = records.filter(_party(role=role, name_key__startswith=name_key(text)))

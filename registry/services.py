@@ -13,6 +13,7 @@ from audit.actions import AuditAction
 from audit.services import audit_change
 from registry.models import (
     AdministrativeUnit,
+    BookCondition,
     CivilRecord,
     Competence,
     DigitizationPhase,
@@ -21,6 +22,7 @@ from registry.models import (
     UnitEra,
     UnitLevel,
 )
+from vietnamese.input_values import unsafe_message, whole_number
 
 
 class SlotsCreatedHook(Protocol):
@@ -113,25 +115,56 @@ def book_register(
     condition: str = "good",
     note: str = "",
 ) -> RegisterBook:
-    """Register a paper book and create one record slot per declared case (state collected)."""
+    """Register a paper book and create one record slot per declared case (state collected).
+
+    Refuses, each by field: an unknown event type, a year outside 1800..this year, totals that are
+    not whole numbers in range, texts too long for their columns or holding characters that are
+    not text (NUL, invalid bytes), an unknown condition, and a book the unit already has."""
     errors: dict[str, str] = {}
+    texts = {
+        "book_no": (book_no, 32),
+        "authority_as_written": (authority_as_written, 255),
+        "note": (note, 10_000),
+    }
+    for name, (value, limit) in texts.items():
+        text = str(value if value is not None else "")
+        problem = unsafe_message(text)
+        if problem:
+            errors[name] = problem
+        elif len(text.strip()) > limit:
+            errors[name] = _("Too long: %(length)d characters, at most %(max)d.") % {
+                "length": len(text.strip()),
+                "max": limit,
+            }
+    if condition not in BookCondition.values:
+        errors["condition"] = _("Choose the condition from the list: %(choices)s.") % {
+            "choices": ", ".join(BookCondition.values)
+        }
+    if declared_cases is not None and whole_number(declared_cases, maximum=100_000) is None:
+        errors["declared_cases"] = _("A book holds between 0 and 100,000 cases.")
+    if declared_pages is not None and whole_number(declared_pages, maximum=100_000) is None:
+        errors["declared_pages"] = _("The declared total of pages is a whole number from 0 to 100,000.")
+    if whole_number(year, minimum=1800, maximum=dt.date.today().year) is None:
+        errors["year"] = _("The year must be between 1800 and this year.")
     if event_type not in EventType.values:
         errors["event_type"] = _("“%(value)s” is not an event type. Choose one of: %(choices)s.") % {
             "value": event_type,
             "choices": ", ".join(EventType.values),
         }
-    if not 1800 <= int(year) <= dt.date.today().year:
-        errors["year"] = _("The year must be between 1800 and this year.")
-    if declared_cases is not None and not 0 <= declared_cases <= 100_000:
-        errors["declared_cases"] = _("A book holds between 0 and 100,000 cases.")
-    if not str(book_no).strip():
+    if "book_no" not in errors and not str(book_no).strip():
         errors["book_no"] = _("Give the book number as written on its cover.")
-    if RegisterBook.objects.filter(
-        custodian=custodian, event_type=event_type, year=year, book_no=str(book_no).strip()
-    ).exists():
+    if (
+        not errors
+        and RegisterBook.objects.filter(
+            custodian=custodian, event_type=event_type, year=year, book_no=str(book_no).strip()
+        ).exists()
+    ):
         errors["book_no"] = _("This unit already has this book (same type, year and number).")
     if errors:
         raise ValidationError(errors)
+    year = int(year)
+    declared_cases = None if declared_cases is None else whole_number(declared_cases)
+    declared_pages = None if declared_pages is None else whole_number(declared_pages)
     book = RegisterBook.objects.create(
         custodian=custodian,
         event_type=event_type,

@@ -138,7 +138,7 @@ class BookForm(forms.Form):
         label=_l("Declared closing total of cases"), min_value=0, max_value=100000
     )
     declared_pages = forms.IntegerField(
-        label=_l("Declared closing total of pages"), min_value=0, required=False
+        label=_l("Declared closing total of pages"), min_value=0, max_value=100000, required=False
     )
     condition = forms.ChoiceField(label=_l("Physical condition"), choices=BookCondition.choices)
 

@@ -28,6 +28,7 @@ from reports.charts import bar_chart, stacked_bars
 from reports.exports import report_pdf, report_xlsx
 from reports.forms import ACTION_LABELS, QuotaForm, RangeForm, StatsForm
 from reports.services import quota_set
+from vietnamese.input_values import id_param
 
 STATES = [(s.value, s.label) for s in RecordState]
 MOVES = ["collect", "scan", "enter", "attach", "review", "approve", "transfer", "return", "reject"]
@@ -41,7 +42,7 @@ def _trail(user, unit: AdministrativeUnit) -> list[AdministrativeUnit]:
 
 
 def _base(request: HttpRequest) -> dict:
-    unit = selectors.progress_unit_for(request.user, request.GET.get("unit"))
+    unit = selectors.progress_unit_for(request.user, id_param(request.GET.get("unit"), field=_("unit")))
     return {"unit": unit, "trail": _trail(request.user, unit)}
 
 
@@ -182,7 +183,7 @@ def quotas(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def report_list(request: AuthenticatedRequest) -> HttpResponse:
     reports = selectors.reports_visible_to(request.user).select_related("unit")
-    unit_id = request.GET.get("unit")
+    unit_id = id_param(request.GET.get("unit"), field=_("unit"))
     if unit_id:
         unit = selectors.progress_unit_for(request.user, unit_id)
         reports = reports.filter(unit_path__startswith=unit.path)

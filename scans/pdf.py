@@ -35,6 +35,7 @@ with no trustworthy physical size (phone photos say 72 dpi) is laid on A4.
 from __future__ import annotations
 
 import io
+import logging
 import threading
 import warnings
 import zlib
@@ -48,6 +49,8 @@ import pypdfium2 as pdfium
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from PIL import Image, ImageChops, ImageOps, ImageSequence
+
+logger = logging.getLogger(__name__)
 
 MM_PER_INCH = 25.4
 PT_PER_INCH = 72.0
@@ -184,11 +187,7 @@ def pdf_open(source: bytes | Path, *, max_pages: int) -> pikepdf.Pdf:
     except pikepdf.PasswordError as exc:
         raise _encrypted() from exc
     except (pikepdf.PdfError, ValueError, OSError) as exc:
-        raise refuse(
-            _("The PDF is damaged and cannot be opened (%(detail)s). Scan it again.")
-            % {"detail": str(exc)[:200]},
-            "damaged",
-        ) from exc
+        raise _damaged(exc) from exc
     if pdf.is_encrypted:
         pdf.close()
         raise _encrypted()
@@ -210,6 +209,21 @@ def pdf_open(source: bytes | Path, *, max_pages: int) -> pikepdf.Pdf:
         pdf.close()
         raise refuse(_("The PDF is far too complex for a scan. Scan it again."), "too_complex")
     return pdf
+
+
+def _damaged(exc: Exception) -> ValidationError:
+    """A damaged PDF, said plainly: the reader's own message names objects and offsets in its
+    memory (`stream <_io.BytesIO object at 0x…>`), which mean nothing to the person uploading. It is
+    logged for whoever investigates."""
+    logger.info("damaged PDF refused: %s", exc)
+    return refuse(
+        _(
+            "The PDF is damaged: its internal structure cannot be read, so the file was cut short or "
+            "broken when it was saved or copied. Scan it again, or save it again from the scanner "
+            "software, and upload the new file."
+        ),
+        "damaged",
+    )
 
 
 def _encrypted() -> ValidationError:
@@ -783,9 +797,7 @@ def scan_clean(
                 pdf_page_images(content, pdf, range(1, len(pdf.pages) + 1), budget=budget, rule=rule)
             )
         except pikepdf.PdfError as exc:
-            raise refuse(
-                _("The PDF is damaged (%(detail)s). Scan it again.") % {"detail": str(exc)[:200]}, "damaged"
-            ) from exc
+            raise _damaged(exc) from exc
         finally:
             pdf.close()
     else:
@@ -818,9 +830,7 @@ def pdf_extract_clean(
             pdf_page_images(source, pdf, page_numbers, budget=budget_kb * 1024 - PAGE_OVERHEAD, rule=rule)
         )
     except pikepdf.PdfError as exc:
-        raise refuse(
-            _("The PDF is damaged (%(detail)s). Scan it again.") % {"detail": str(exc)[:200]}, "damaged"
-        ) from exc
+        raise _damaged(exc) from exc
     finally:
         pdf.close()
     return CleanScan(content=build_pdf(pages), pages=[p[2] for p in pages], kind="pdf")

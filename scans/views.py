@@ -39,6 +39,7 @@ from registry.models import (
 from scans import batches, book_split, intake, naming
 from scans.models import BookScan, ItemStatus, ScanBatch, ScanBatchItem, ScanFile, ScanSplitJob
 from scans.naming import scan_download_name
+from vietnamese.input_values import id_param
 from workflows import services
 from workflows.machine import TransitionRefused
 
@@ -171,7 +172,7 @@ def _jpeg_response(data: bytes) -> HttpResponse:
 def _width(request: HttpRequest) -> int:
     try:
         return int(request.GET.get("w", 1200))
-    except ValueError:
+    except (ValueError, OverflowError):
         return 1200
 
 
@@ -376,9 +377,9 @@ def scan_batch_new(request: AuthenticatedRequest) -> HttpResponse:
         raise Http404
     form = BatchForm(request.POST or None, request.FILES or None, initial={"book": request.GET.get("book")})
     book = None
-    book_id = request.POST.get("book") or request.GET.get("book")
-    if book_id and str(book_id).isdigit():
-        book = get_book_for(request.user, int(book_id), "scan_record", request=request)
+    book_id = id_param(request.POST.get("book") or request.GET.get("book"), field=_("book"))
+    if book_id:
+        book = get_book_for(request.user, book_id, "scan_record", request=request)
     if request.method == "POST":
         problem = file_too_large(request, _batch_limit())
         files = request.FILES.getlist("files")
@@ -446,11 +447,13 @@ def scan_batch_item_settle(request: AuthenticatedRequest, pk: int) -> HttpRespon
         raise Http404
     _batch_for(request, item.batch_id)
     record = None
-    if request.POST.get("record", "").isdigit():
-        record = records_visible_to(request.user, "scan_record").filter(pk=request.POST["record"]).first()
-    elif request.POST.get("book_no") and request.POST.get("entry_no", "").isdigit():
+    record_id = id_param(request.POST.get("record"), field=_("record"))
+    entry_no = id_param(request.POST.get("entry_no"), field=_("entry number"))
+    if record_id:
+        record = records_visible_to(request.user, "scan_record").filter(pk=record_id).first()
+    elif request.POST.get("book_no") and entry_no:
         found = naming.scan_match_candidates(
-            naming.ParsedName(entry_no=int(request.POST["entry_no"]), book_no=request.POST["book_no"]),
+            naming.ParsedName(entry_no=entry_no, book_no=request.POST["book_no"]),
             user=request.user,
         )
         record = found[0] if len(found) == 1 else None

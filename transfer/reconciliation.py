@@ -37,7 +37,7 @@ from audit.services import audit_change
 from permissions.scoping import can
 from registry.models import CivilRecord, Party, RecordState, Sex
 from registry.partial_dates import PartialDate, parse_partial_date
-from registry.record_data import record_input_from
+from registry.record_data import normalize_pin, record_input_from
 from transfer.models import DiffStatus, PopulationExtract, ReconciliationItem, Resident
 from vietnamese.names import clean_name, name_exact_key, name_key
 from workflows import services as wf
@@ -116,8 +116,8 @@ def parse_extract(content: bytes) -> tuple[list[dict[str, Any]], list[str]]:
             continue
         raw = {f: v.strip() for f, v in zip(fields, values, strict=False) if f}
         try:
-            pin = re.sub(r"\s", "", raw.get("pin", ""))
-            if pin and not re.fullmatch(r"\d{12}", pin):
+            pin = normalize_pin(raw.get("pin", ""))
+            if pin and not re.fullmatch(r"[0-9]{12}", pin):
                 raise ValidationError(_("the PIN “%(pin)s” does not have 12 digits") % {"pin": pin})
             rows.append(
                 {

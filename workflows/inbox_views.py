@@ -34,6 +34,7 @@ from audit.services import audit_change
 from permissions.scoping import can, get_book_for, get_record_for, records_visible_to
 from registry.event_fields import field_label
 from registry.models import CivilRecord, EventType, PartyRole
+from vietnamese.input_values import id_param
 from workflows import claims, inbox, services
 from workflows.claims import ClaimRefused
 from workflows.flows import local_text
@@ -208,7 +209,9 @@ def task_release(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_reassign(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     task = task_for(request, pk)
-    to_user = get_user_model().objects.filter(pk=request.POST.get("user") or 0).first()
+    to_user = (
+        get_user_model().objects.filter(pk=id_param(request.POST.get("user"), field=_("user")) or 0).first()
+    )
     try:
         if to_user is None:
             raise ClaimRefused(_("Choose the person to give this work to."))

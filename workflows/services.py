@@ -25,7 +25,14 @@ from audit.models import AuditKind
 from audit.services import audit_change, audit_write_many
 from permissions.scoping import can, can_approve
 from registry.models import AdministrativeUnit, CivilRecord, EventType, Party, RecordState, RegisterBook
-from registry.record_data import RecordInput, apply_record_data, clean_record_input, required_missing
+from registry.record_data import (
+    RecordInput,
+    apply_record_data,
+    clean_record_input,
+    keep_absent_fields,
+    record_input_from,
+    required_missing,
+)
 from workflows.hooks import APPROVAL_CHECKS, IMPORT_HOOKS, TRANSITION_HOOKS
 from workflows.machine import TransitionRefused, apply_transition, import_state_check
 
@@ -97,6 +104,9 @@ def _finish(
 def _save_data(record: CivilRecord, data: RecordInput, *, complete: bool = False) -> dict[str, Any]:
     """Validate and write the data; `complete` also refuses empty required fields (entering, amending).
     Every problem is reported at once: the required fields together with the other errors."""
+    # Fields the input does not carry (not on this type's form) keep their stored values.
+    parties = list(record.parties.all())  # read once, for both
+    data = keep_absent_fields(data, record_input_from(record, parties=parties))
     missing = required_missing(record.event_type, data) if complete else {}
     try:
         clean = clean_record_input(data, event_type=record.event_type, book_year=record.book.year)
@@ -106,7 +116,7 @@ def _save_data(record: CivilRecord, data: RecordInput, *, complete: bool = False
         raise ValidationError(missing)
     try:
         with transaction.atomic():  # a savepoint: a refused duplicate leaves the transaction usable
-            changes = apply_record_data(record, clean)
+            changes = apply_record_data(record, clean, parties=parties)
             fields = [c for c in changes if not c.startswith("party.")]
             record.save(update_fields=[*fields, "dedup_keys", "updated_at"])
     except IntegrityError as exc:

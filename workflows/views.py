@@ -14,6 +14,7 @@ from permissions.scoping import (
     get_record_for,
     records_visible_to,
 )
+from vietnamese.input_values import id_param
 from workflows import services
 from workflows.machine import TransitionRefused
 
@@ -50,7 +51,11 @@ def record_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpRe
     record = get_record_for(request.user, pk, request=request)
     try:
         if action == "mark_duplicate":
-            original = records_visible_to(request.user).filter(pk=request.POST.get("original") or 0).first()
+            original = (
+                records_visible_to(request.user)
+                .filter(pk=id_param(request.POST.get("original"), field=_("original")) or 0)
+                .first()
+            )
             if original is None:
                 raise TransitionRefused(
                     _("Give the number of an existing record you can see as the original.")
