@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,6 +28,7 @@ from registry.models import (
 from vietnamese.input_values import id_param
 from workflows.machine import TransitionRefused
 from workflows.services import ConflictError
+from workflows.views import posted_version
 
 PAGE_SIZE = 50
 
@@ -57,7 +56,7 @@ def record_duplicates(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                     original=other,
                     actor=request.user,
                     reason=reason,
-                    expected_version=_int(request.POST.get("version")),
+                    expected_version=posted_version(request),
                 )
                 messages.success(
                     request,
@@ -96,10 +95,3 @@ def duplicate_queue(request: AuthenticatedRequest) -> HttpResponse:
     )
     page = Paginator(pairs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "duplicates/duplicate_queue.html", {"page": page})
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

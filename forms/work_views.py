@@ -36,19 +36,14 @@ from workflows.models import RecordTask
 from workflows.views import posted_version
 
 
-def _row_key(service_key: str) -> str:
-    """A change key as the review row's key: "party.mother.pin" → "mother.pin", "details.x" → "d.x"."""
-    if service_key.startswith("party."):
-        return service_key[len("party.") :]
-    if service_key.startswith("details."):
-        return "d." + service_key[len("details.") :]
-    return service_key
-
-
 def _record_rows(record: CivilRecord, remarks: dict[str, str]) -> list[tuple[str, list[dict[str, Any]]]]:
     """The entered data as (section, rows) with the remark key of each field, for review; a field
     changed since the record was last returned carries its value at the return ("changed_from")."""
-    changed = {_row_key(k): old for k, (old, _new) in changes_since_return(record).items()}
+    # rows are keyed as the form names fields, with dots ("mother.pin", "d.notice_no")
+    changed = {
+        RecordForm.field_name(k).replace("__", "."): old
+        for k, (old, _new) in changes_since_return(record).items()
+    }
     form = RecordForm(
         initial=RecordForm.initial_from(record_input_from(record)), event_type=record.event_type
     )

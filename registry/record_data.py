@@ -75,9 +75,6 @@ class CleanParty:
     birth_date: PartialDate
     pin: str
     text: dict[str, str]
-    # The input fields this person came with ("sex", "birth_date", …): an existing person's other
-    # fields are kept as they are (a form that does not show a field never changes it). Empty: all.
-    given: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 @dataclass
@@ -357,7 +354,7 @@ def clean_record_input(data: RecordInput, *, event_type: str, book_year: int | N
             for k in PARTY_TEXT_FIELDS
         }
         if full_name or pin or not birth.is_empty or any(party_text.values()):
-            parties.append(CleanParty(role, full_name, sex, birth, pin, party_text, frozenset(values)))
+            parties.append(CleanParty(role, full_name, sex, birth, pin, party_text))
     details = _clean_details(dict(data.details or {}), spec, errors)
     if not errors and spec is not None:
         errors = check_consistency(
@@ -477,8 +474,6 @@ def apply_record_data(
             **cp.text,
         }
         for attr, value in values.items():
-            if party.pk and cp.given and _INPUT_OF.get(attr, attr) not in cp.given:
-                continue  # not on the form that saved: left as it is
             old = getattr(party, attr)
             if old != value and attr not in ("name_key", "name_exact_key"):
                 changes[f"party.{cp.role}.{attr}"] = [old if party.pk else None, value]
@@ -489,16 +484,6 @@ def apply_record_data(
             party.save()
     Party.objects.bulk_create(added)  # a first entry's people in one statement
     return changes
-
-
-# The input field each stored person attribute comes from.
-_INPUT_OF = {
-    "name_key": "full_name",
-    "name_exact_key": "full_name",
-    "birth_year": "birth_date",
-    "birth_month": "birth_date",
-    "birth_day": "birth_date",
-}
 
 
 def keep_absent_fields(data: RecordInput, current: RecordInput) -> RecordInput:
