@@ -249,6 +249,9 @@ REPORT_CUTOFFS = {
     "district": env.str("REPORT_CUTOFF_DISTRICT", default="17:30"),
     "province": env.str("REPORT_CUTOFF_PROVINCE", default="18:00"),
 }
+# The unit head's narrative ("khó khăn, vướng mắc, đề xuất") is due this many hours after the
+# report's cut-off; later submissions are flagged as late.
+REPORT_SUBMIT_HOURS = env.int("REPORT_SUBMIT_HOURS", default=16)
 # At most one live dashboard push per unit in this many seconds.
 PROGRESS_PUSH_SECONDS = env.int("PROGRESS_PUSH_SECONDS", default=5)
 # Certified extracts: signing keys (PKCS#12 per unit, never in git), their passphrase,

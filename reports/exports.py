@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from registry.models import EventType
 from reports.models import Action
-from reports.selectors import ReportSummary, report_summary
+from reports.selectors import ReportSummary, report_status, report_summary, reports_below
 
 # (key, heading) of the figures columns, in order.
 COLUMNS: list[tuple[str, str]] = [
@@ -36,7 +36,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("remaining", "Còn lại"),
     ("pct_done", "Tỷ lệ hoàn thành (%)"),
 ]
-SHEETS = ["Tổng hợp", "Theo loại và giai đoạn", "Chi tiết đơn vị", "Chỉ tiêu"]
+SHEETS = ["Tổng hợp", "Theo loại và giai đoạn", "Chi tiết đơn vị", "Chỉ tiêu", "Khó khăn, đề xuất"]
 EVENT_TYPES_VI: dict[str, str] = {
     EventType.BIRTH: "Khai sinh",
     EventType.MARRIAGE: "Kết hôn",
@@ -143,9 +143,45 @@ def report_xlsx(report) -> bytes:
         for col, value in enumerate(values, start=1):
             ws.cell(row=r, column=col, value=value)
     ws.column_dimensions["A"].width = 28
+    ws = wb.create_sheet(SHEETS[4])
+    for i, text in enumerate(title, start=1):
+        ws.cell(row=i, column=1, value=text)
+    head_row = len(title) + 2
+    for col, text in enumerate(["Đơn vị", "Tình trạng báo cáo", "Khó khăn, vướng mắc, đề xuất"], start=1):
+        ws.cell(row=head_row, column=col, value=text).font = Font(bold=True)
+    for r, values in enumerate(signoff_rows(report), start=head_row + 1):
+        for col, value in enumerate(values, start=1):
+            ws.cell(row=r, column=col, value=value).alignment = Alignment(wrap_text=True, vertical="top")
+    for letter, width in zip("ABC", (28, 40, 80), strict=True):
+        ws.column_dimensions[letter].width = width
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+STATUS_VI = {
+    "confirmed": "Đã xác nhận",
+    "submitted": "Đã gửi",
+    "overdue": "Chưa gửi, quá hạn",
+    "draft": "Chưa gửi",
+}
+
+
+def signoff_rows(report) -> list[list[str]]:
+    """[unit, sign-off, narrative] of the report and of every report below it that day (Vietnamese)."""
+    rows = []
+    for r in [report, *reports_below(report)]:
+        code, _label = report_status(r)
+        status = STATUS_VI[code]
+        if r.submitted_late:
+            status += " (muộn)"
+        if not r.started:
+            status = "Chưa bắt đầu (chưa đăng ký sổ); " + status.lower()
+        if r.submitted_at:
+            who = r.submitted_by.get_full_name() or r.submitted_by.username
+            status += f", {who} gửi lúc {timezone.localtime(r.submitted_at):%H:%M %d/%m/%Y}"
+        rows.append([r.unit.name, status, r.narrative or "–"])
+    return rows
 
 
 def _font_dir() -> tuple[Path, bool]:
@@ -178,6 +214,7 @@ def report_pdf(report) -> bytes:
                 (t.unit.name, ACTIONS_VI.get(t.action, t.action), PER_VI.get(t.per, t.per), t.target, t.done)
                 for t in summary.targets
             ],
+            "signoff": signoff_rows(report),
             "font_regular": (font_dir / "DejaVuSans.ttf").as_uri(),
             "font_bold": (font_dir / "DejaVuSans-Bold.ttf").as_uri(),
         },

@@ -19,6 +19,8 @@ audit trail with `manage.py progress_rebuild`.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -221,6 +223,20 @@ class DailyReport(models.Model):
     generated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # False for a unit that had registered no book by the cut-off: listed as "not started".
+    started = models.BooleanField(_("started"), default=True)
+    # The sign-off, the only part written after the freeze: the unit's head writes the
+    # difficulties and proposals and submits; someone of the level above confirms or returns.
+    narrative = models.TextField(_("difficulties, problems and proposals"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    returned_reason = models.CharField(_("reason for return"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("daily report")
@@ -236,6 +252,15 @@ class DailyReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit.name} {self.day:%d/%m/%Y}"
+
+    @property
+    def submit_deadline(self) -> dt.datetime:
+        """When the narrative is due: REPORT_SUBMIT_HOURS after the cut-off (by default next morning)."""
+        return self.cutoff_at + dt.timedelta(hours=settings.REPORT_SUBMIT_HOURS)
+
+    @property
+    def submitted_late(self) -> bool:
+        return self.submitted_at is not None and self.submitted_at > self.submit_deadline
 
 
 # Report columns: state counts as of the cut-off ("st_"), and moves in the period ("d_").

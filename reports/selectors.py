@@ -15,6 +15,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import CharField, Count, F, Func, QuerySet, Sum, Value
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from permissions.scoping import can, scopes_with
 from registry.models import AdministrativeUnit, EventType, RegisterBook
@@ -483,4 +485,39 @@ def report_summary(report: DailyReport) -> ReportSummary:
         for (t, p), v in sorted(per_type.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0))
     ]
     targets = list(report.targets.select_related("unit").order_by("unit__path", "action"))
+    # Children that reported nothing (no book yet) still get their row, marked not started.
+    listed = {unit.pk for unit, _ in by_child}
+    zero = derive(dict.fromkeys(LINE_FIELDS, 0))
+    for child_report in reports_below(report, depth=1):
+        if child_report.unit_id not in listed:
+            by_child.append((child_report.unit, zero))
+    by_child.sort(key=lambda r: (r[0].pk != report.unit_id, r[0].name))
     return ReportSummary(report, by_child, by_type, by_unit, derive(_sum_lines(lines)), targets)
+
+
+def report_status(report: DailyReport, now: dt.datetime | None = None) -> tuple[str, str]:
+    """(code, label) of a report's sign-off: not started, draft, overdue, submitted (late), confirmed."""
+    now = now or timezone.now()
+    if report.confirmed_at:
+        code, label = "confirmed", _("Confirmed")
+    elif report.submitted_at:
+        code, label = "submitted", _("Submitted")
+    elif now > report.submit_deadline:
+        code, label = "overdue", _("Not submitted, overdue")
+    else:
+        code, label = "draft", _("Not submitted yet")
+    if report.submitted_late:
+        label = _("%(status)s (late)") % {"status": label}
+    if not report.started:
+        label = _("Not started (no book registered); %(status)s") % {"status": label}
+    return code, label
+
+
+def reports_below(report: DailyReport, depth: int | None = None) -> list[DailyReport]:
+    """The same day's reports of the units under the report's unit (all levels, or `depth` levels)."""
+    below = DailyReport.objects.filter(
+        day=report.day, unit_path__startswith=report.unit_path, unit__depth__gt=report.unit.depth
+    )
+    if depth is not None:
+        below = below.filter(unit__depth__lte=report.unit.depth + depth)
+    return list(below.select_related("unit", "submitted_by", "confirmed_by").order_by("unit_path"))

@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -414,9 +414,29 @@ def units_with_books() -> set[int]:
     return {int(part) for path in paths for part in path.strip("/").split("/") if part}
 
 
-def report_units(level: str) -> Iterable[AdministrativeUnit]:
-    """Units whose reports are frozen at the cut-off of `level`: those with books in their subtree."""
-    return AdministrativeUnit.objects.filter(level=level, pk__in=units_with_books()).order_by("path")
+def _in_campaign(day: dt.date, active: set[int]) -> Q:
+    """Units that report on `day`: every unit in force that day inside a province holding books.
+
+    A unit that has not registered a book yet still reports (as "not started"), so that
+    nobody above it mistakes silence for progress; units abolished before `day` do not,
+    unless they still hold books.
+    """
+    provinces = AdministrativeUnit.objects.filter(level=UnitLevel.PROVINCE, pk__in=active)
+    inside = Q(pk__in=[])
+    for path in provinces.values_list("path", flat=True):
+        inside |= Q(path__startswith=path)
+    in_force = (Q(valid_from__isnull=True) | Q(valid_from__lte=day)) & (
+        Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+    )
+    return inside & (in_force | Q(pk__in=active))
+
+
+def report_units(level: str, day: dt.date | None = None) -> Iterable[AdministrativeUnit]:
+    """Units whose reports are frozen at the cut-off of `level` on `day` (see `_in_campaign`)."""
+    day = day or timezone.localdate()
+    return AdministrativeUnit.objects.filter(_in_campaign(day, units_with_books()), level=level).order_by(
+        "path"
+    )
 
 
 _EVENTS_SINCE = """
@@ -514,7 +534,9 @@ def _report_freeze(
                 "time": settings.REPORT_CUTOFFS[unit.level],
             }
         )
-    children = list(AdministrativeUnit.objects.filter(parent=unit, pk__in=active).order_by("name"))
+    children = list(
+        AdministrativeUnit.objects.filter(_in_campaign(day, active), parent=unit).order_by("name")
+    )
     child_reports = [_report_freeze(unit=child, day=day, actor=actor, active=active) for child in children]
     start = cutoff_for(unit.level, day - dt.timedelta(days=1))
     own = _own_figures(unit, start, cutoff)
@@ -527,6 +549,7 @@ def _report_freeze(
                 period_start=start,
                 cutoff_at=cutoff,
                 generated_by=actor,
+                started=unit.pk in active,
             )
     except IntegrityError:  # frozen meanwhile by another run
         return DailyReport.objects.get(unit=unit, day=day)
@@ -605,7 +628,144 @@ def reports_freeze_due(*, now: dt.datetime | None = None, days_back: int = 3) ->
             done = set(
                 DailyReport.objects.filter(day=day, unit__level=level).values_list("unit_id", flat=True)
             )
-            for unit in report_units(level):
+            for unit in report_units(level, day):
                 if unit.pk not in done:
                     made.append(report_freeze(unit=unit, day=day))
     return made
+
+
+# --- sign-off: the narrative, submitted by the unit's head, confirmed by the level above -------
+
+SIGNING_PERMISSIONS = ("approve_record", "manage_unit")
+NARRATIVE_MAX = 5000
+
+
+def may_submit(user, report: DailyReport) -> bool:
+    """The unit's head: someone who approves records or manages units at the report's unit."""
+    return any(can(user, perm, report.unit_path) for perm in SIGNING_PERMISSIONS)
+
+
+def may_confirm(user, report: DailyReport) -> bool:
+    """Someone who signs for the level above (the parent unit); a province report has no one."""
+    parent = report.unit.parent
+    if parent is None:
+        return False
+    return any(can(user, perm, parent.path) for perm in SIGNING_PERMISSIONS)
+
+
+def _locked(report: DailyReport) -> DailyReport:
+    locked = DailyReport.objects.select_for_update(of=("self",)).select_related("unit__parent")
+    return locked.get(pk=report.pk)
+
+
+def _clean_narrative(text: str) -> str:
+    text = (text or "").replace("\r\n", "\n").strip()
+    if len(text) > NARRATIVE_MAX:
+        raise ValidationError(
+            _("The narrative is %(n)s characters long; shorten it to at most %(max)s.")
+            % {"n": len(text), "max": NARRATIVE_MAX}
+        )
+    return text
+
+
+def report_narrative_save(*, report: DailyReport, actor: Actor, narrative: str, submit: bool) -> DailyReport:
+    """Save the unit's narrative and, with `submit`, send the report up; audited.
+
+    Refused once submitted (the level above returns it for changes) and for anyone who
+    does not sign for the unit.
+    """
+    narrative = _clean_narrative(narrative)
+    with transaction.atomic():
+        report = _locked(report)
+        if not may_submit(actor, report):
+            raise PermissionDenied(
+                _("Only the head of %(unit)s may write its report.") % {"unit": report.unit.name}
+            )
+        if report.submitted_at:
+            raise ValidationError(
+                _("This report was submitted on %(at)s; ask the level above to return it to change it.")
+                % {"at": timezone.localtime(report.submitted_at).strftime("%d/%m/%Y %H:%M")}
+            )
+        changes: dict[str, Any] = {}
+        if narrative != report.narrative:
+            changes["narrative"] = [report.narrative, narrative]
+        report.narrative = narrative
+        fields = ["narrative"]
+        if submit:
+            report.submitted_at = timezone.now()
+            report.submitted_by = actor
+            report.returned_reason = ""
+            fields += ["submitted_at", "submitted_by", "returned_reason"]
+            changes["submitted_at"] = [None, report.submitted_at.isoformat()]
+            if report.submitted_late:
+                changes["late"] = [False, True]
+        if not changes:
+            return report
+        report.save(update_fields=fields)
+        audit_change(
+            action=AuditAction.REPORT_SUBMIT if submit else AuditAction.REPORT_NARRATIVE,
+            actor=actor,
+            unit_id=report.unit_id,
+            obj=report,
+            changes=changes,
+        )
+    return report
+
+
+def report_confirm(*, report: DailyReport, actor: Actor) -> DailyReport:
+    """The level above confirms a submitted report (never the person who submitted it)."""
+    with transaction.atomic():
+        report = _locked(report)
+        _check_reviewer(actor, report)
+        if report.confirmed_at:
+            return report
+        report.confirmed_at = timezone.now()
+        report.confirmed_by = actor
+        report.save(update_fields=["confirmed_at", "confirmed_by"])
+        audit_change(
+            action=AuditAction.REPORT_CONFIRM,
+            actor=actor,
+            unit_id=report.unit_id,
+            obj=report,
+            changes={"confirmed_at": [None, report.confirmed_at.isoformat()]},
+        )
+    return report
+
+
+def report_return(*, report: DailyReport, actor: Actor, reason: str) -> DailyReport:
+    """The level above sends a submitted report back to the unit with a reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Say why the report goes back, so the unit knows what to change."))
+    if len(reason) > 500:
+        raise ValidationError(_("Keep the reason under 500 characters."))
+    with transaction.atomic():
+        report = _locked(report)
+        _check_reviewer(actor, report)
+        if report.confirmed_at:
+            raise ValidationError(_("This report is already confirmed."))
+        changes = {"submitted_at": [report.submitted_at.isoformat() if report.submitted_at else None, None]}
+        report.submitted_at = None
+        report.submitted_by = None
+        report.returned_reason = reason
+        report.save(update_fields=["submitted_at", "submitted_by", "returned_reason"])
+        audit_change(
+            action=AuditAction.REPORT_RETURN,
+            actor=actor,
+            unit_id=report.unit_id,
+            obj=report,
+            changes=changes,
+            reason=reason,
+        )
+    return report
+
+
+def _check_reviewer(actor: Actor, report: DailyReport) -> None:
+    if not may_confirm(actor, report):
+        raise PermissionDenied(
+            _("Only the level above %(unit)s confirms its report.") % {"unit": report.unit.name}
+        )
+    if report.submitted_at is None:
+        raise ValidationError(_("The unit has not submitted this report yet."))
+    if report.submitted_by_id == actor.pk:
+        raise ValidationError(_("You submitted this report; someone else of the level above confirms it."))

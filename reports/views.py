@@ -10,13 +10,14 @@ from typing import cast
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from audit.actions import AuditAction
 from audit.actors import AuthenticatedRequest
@@ -27,7 +28,15 @@ from reports import selectors
 from reports.charts import bar_chart, stacked_bars
 from reports.exports import report_pdf, report_xlsx
 from reports.forms import ACTION_LABELS, QuotaForm, RangeForm, StatsForm
-from reports.services import quota_set
+from reports.services import (
+    NARRATIVE_MAX,
+    may_confirm,
+    may_submit,
+    quota_set,
+    report_confirm,
+    report_narrative_save,
+    report_return,
+)
 from vietnamese.input_values import id_param
 
 STATES = [(s.value, s.label) for s in RecordState]
@@ -188,16 +197,83 @@ def report_list(request: AuthenticatedRequest) -> HttpResponse:
         unit = selectors.progress_unit_for(request.user, unit_id)
         reports = reports.filter(unit_path__startswith=unit.path)
     page = Paginator(reports.order_by("-day", "unit_path"), 50).get_page(request.GET.get("page"))
-    return render(request, "reports/report_list.html", {"page": page, "unit_id": unit_id or ""})
+    now = timezone.now()
+    rows = [(r, selectors.report_status(r, now)) for r in page]
+    return render(request, "reports/report_list.html", {"page": page, "rows": rows, "unit_id": unit_id or ""})
+
+
+class NarrativeForm(forms.Form):
+    narrative = forms.CharField(
+        label=_lazy("Difficulties, problems and proposals"),
+        required=False,
+        max_length=NARRATIVE_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(label=_lazy("Reason for return"), max_length=500)
 
 
 @login_required
 def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     report = selectors.get_report_for(request.user, pk)
+    narrative_form = NarrativeForm(initial={"narrative": report.narrative})
+    return_form = ReturnForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action in ("save", "submit"):
+                narrative_form = NarrativeForm(request.POST)
+                if narrative_form.is_valid():
+                    report_narrative_save(
+                        report=report,
+                        actor=request.user,
+                        narrative=narrative_form.cleaned_data["narrative"],
+                        submit=action == "submit",
+                    )
+                    messages.success(
+                        request, _("Report submitted.") if action == "submit" else _("Narrative saved.")
+                    )
+                    return redirect("report_detail", pk=report.pk)
+            elif action == "confirm":
+                report_confirm(report=report, actor=request.user)
+                messages.success(request, _("Report confirmed."))
+                return redirect("report_detail", pk=report.pk)
+            elif action == "return":
+                return_form = ReturnForm(request.POST)
+                if return_form.is_valid():
+                    reason = return_form.cleaned_data["reason"]
+                    report_return(report=report, actor=request.user, reason=reason)
+                    messages.success(request, _("Report returned to the unit."))
+                    return redirect("report_detail", pk=report.pk)
+            else:
+                messages.error(request, _("Unknown action; use the buttons on this page."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        report.refresh_from_db()
+    below = selectors.reports_below(report)
+    now = timezone.now()
     return render(
         request,
         "reports/report_detail.html",
-        {"summary": selectors.report_summary(report), "report": report, "states": STATES},
+        {
+            "summary": selectors.report_summary(report),
+            "report": report,
+            "states": STATES,
+            "status": selectors.report_status(report, now),
+            "below": [(r, selectors.report_status(r, now)) for r in below],
+            "not_started": [r.unit for r in below if not r.started],
+            "narrative_form": narrative_form,
+            "return_form": return_form,
+            "may_submit": not report.submitted_at and may_submit(request.user, report),
+            "may_confirm": bool(report.submitted_at)
+            and not report.confirmed_at
+            and may_confirm(request.user, report)
+            and report.submitted_by_id != request.user.pk,
+        },
     )
 
 

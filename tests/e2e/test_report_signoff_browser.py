@@ -1,0 +1,48 @@
+"""The daily report's sign-off at 390 and 1280 px: the head writes and submits; nothing scrolls sideways."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from reports.models import DailyReport
+from reports.services import reports_freeze_due
+from tests.e2e.test_inbox_browser import signed_in
+from tests.factories import make_unit
+from tests.reports.conftest import at, clock
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+DAY = dt.date(2026, 3, 10)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_head_submits_the_narrative_in_a_browser(world, live_server, browser, width, vietnamese):
+    make_unit("Xã Đông", "commune", world.district2)
+    with clock(at(DAY - dt.timedelta(days=1), "10:00")):
+        world.book(world.commune_a, cases=2)
+    with clock(at(DAY, "18:30")):
+        reports_freeze_due(days_back=0)
+    report = DailyReport.objects.get(unit=world.commune_a, day=DAY)
+    page = signed_in(browser, live_server, world.approver.username)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}/progress/reports/{report.pk}/")
+    page.get_by_label("Khó khăn, vướng mắc, đề xuất").fill("Cần thêm 01 máy quét.")
+    page.get_by_role("button", name="Gửi cấp trên").click()
+    page.wait_for_load_state()
+    assert "Đã gửi báo cáo." in page.content()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shots = Path(settings.BASE_DIR) / "var" / "screenshots" / "e2e"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / f"report-signoff-{width}.png"), full_page=True)
+    report.refresh_from_db()
+    assert report.narrative == "Cần thêm 01 máy quét." and report.submitted_by == world.approver
+    # the district's page lists the commune's narrative and the commune that has not started
+    page = signed_in(browser, live_server, world.admin.username)
+    page.set_viewport_size({"width": width, "height": 900})
+    district = DailyReport.objects.get(unit=world.district2, day=DAY)
+    page.goto(f"{live_server.url}/progress/reports/{district.pk}/")
+    assert "Xã Đông" in page.content() and "Chưa bắt đầu" in page.content()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=str(shots / f"report-district-{width}.png"), full_page=True)
