@@ -77,6 +77,7 @@ class AuditAction(models.TextChoices):
     QUOTA_SET = "quota_set", _("Target set")
     EXPORT_REPORT_XLSX = "export_report_xlsx", _("Progress report downloaded (Excel)")
     EXPORT_REPORT_PDF = "export_report_pdf", _("Progress report downloaded (PDF)")
+    EXPORT_CIVIL_STATISTICS = "export_civil_statistics", _("Civil-data statistics downloaded (Excel)")
     REPORT_NARRATIVE = "report_narrative", _("Daily report narrative saved")
     REPORT_SUBMIT = "report_submit", _("Daily report submitted")
     REPORT_CONFIRM = "report_confirm", _("Daily report confirmed")

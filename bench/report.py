@@ -20,6 +20,7 @@ TARGETS: dict[str, tuple[str, str, str, float]] = {
     "transitions_ratio": ("Services / raw SQL", "", ">=", 0.30),
     "dup_check_p95_ms": ("Duplicate check at entry p95", "ms", "<=", 10),
     "province_report_ms": ("Province daily report", "ms", "<=", 500),
+    "civil_stats_p95_ms": ("Civil-data statistics, province, p95", "ms", "<=", 200),
     "import_records_per_s": ("Legacy import", "rec/s", ">=", 5000),
     "import_peak_rss_mb": ("Legacy import peak RSS", "MB", "", 0),
     "import_rss_10k_mb": ("Legacy import peak RSS, first 10,000 rows only", "MB", "", 0),

@@ -308,6 +308,9 @@ def demo_seed(*, stdout=None) -> dict[str, int]:
         for record, target in zip(book.records.order_by("entry_no"), STATE_PLAN, strict=False):
             _walk(record, target, rng, users[clerk], users[reviewer], users[approver])
             created["records_moved"] += 1
+    from reports.civil_stats import civil_stats_rebuild  # the statistics page has figures at once
+
+    civil_stats_rebuild()
     return created
 
 

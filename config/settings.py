@@ -252,6 +252,8 @@ REPORT_CUTOFFS = {
 # The unit head's narrative ("khó khăn, vướng mắc, đề xuất") is due this many hours after the
 # report's cut-off; later submissions are flagged as late.
 REPORT_SUBMIT_HOURS = env.int("REPORT_SUBMIT_HOURS", default=16)
+# The civil-data statistics (reports.civil_stats) are recompiled by the report scheduler when older.
+CIVIL_STATS_EVERY_MINUTES = env.int("CIVIL_STATS_EVERY_MINUTES", default=10)
 # At most one live dashboard push per unit in this many seconds.
 PROGRESS_PUSH_SECONDS = env.int("PROGRESS_PUSH_SECONDS", default=5)
 # Certified extracts: signing keys (PKCS#12 per unit, never in git), their passphrase,

@@ -220,3 +220,37 @@ def report_pdf(report) -> bytes:
         },
     )
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def civil_stats_xlsx(unit, table, rows_label: str, snapshot) -> bytes:
+    """The civil-data cross table as a workbook (Vietnamese headings, totals)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Thống kê hộ tịch"
+    as_of = f"{timezone.localtime(snapshot.built_at):%H:%M %d/%m/%Y}" if snapshot else "chưa tổng hợp"
+    ws.cell(row=1, column=1, value="THỐNG KÊ DỮ LIỆU HỘ TỊCH ĐÃ SỐ HÓA").font = Font(bold=True, size=13)
+    ws.cell(row=2, column=1, value=f"Đơn vị: {unit.name}")
+    ws.cell(row=3, column=1, value=f"Số liệu tính đến {as_of}")
+    head = 5
+    bold = Font(bold=True)
+    ws.cell(row=head, column=1, value=rows_label).font = bold
+    for col, (_key, label) in enumerate(table.column_keys, start=2):
+        ws.cell(row=head, column=col, value=label).font = bold
+    total_col = len(table.column_keys) + 2
+    ws.cell(row=head, column=total_col, value="Tổng cộng").font = bold
+    r = head
+    for key, label in table.row_keys:
+        r += 1
+        ws.cell(row=r, column=1, value=label)
+        for col, (ckey, _label) in enumerate(table.column_keys, start=2):
+            ws.cell(row=r, column=col, value=table.cells.get((key, ckey), 0))
+        ws.cell(row=r, column=total_col, value=table.row_totals.get(key, 0)).font = bold
+    r += 1
+    ws.cell(row=r, column=1, value="Tổng cộng").font = bold
+    for col, (ckey, _label) in enumerate(table.column_keys, start=2):
+        ws.cell(row=r, column=col, value=table.column_totals.get(ckey, 0)).font = bold
+    ws.cell(row=r, column=total_col, value=table.total).font = bold
+    ws.column_dimensions["A"].width = 32
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _l
 
 from permissions.scoping import scope_q
-from registry.models import AdministrativeUnit
+from registry.models import AdministrativeUnit, EventType
+from reports.civil_stats import DIMENSIONS as CIVIL_DIMENSIONS
 from reports.models import QUOTA_ACTIONS, Action, Quota
 
 DATE_INPUT = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -91,3 +92,26 @@ class QuotaForm(forms.Form):
 
 
 ACTION_LABELS = dict(Action.choices)
+
+
+class CivilStatsForm(forms.Form):
+    """Criteria of the civil-data statistics: rows × columns, and optional filters."""
+
+    rows = forms.ChoiceField(label=_l("Rows"), choices=CIVIL_DIMENSIONS, required=False)
+    columns = forms.ChoiceField(label=_l("Columns"), choices=CIVIL_DIMENSIONS, required=False)
+    event_type = forms.ChoiceField(
+        label=_l("Event type"), choices=[("", _l("All")), *EventType.choices], required=False
+    )
+    year_from = forms.IntegerField(
+        label=_l("Registered from year"), required=False, min_value=1800, max_value=2200
+    )
+    year_to = forms.IntegerField(label=_l("to year"), required=False, min_value=1800, max_value=2200)
+
+    def clean(self):
+        data = cast(dict[str, Any], super().clean())
+        data["rows"] = data.get("rows") or "event_type"
+        data["columns"] = data.get("columns") or "sex"
+        start, end = data.get("year_from"), data.get("year_to")
+        if start and end and start > end:
+            raise forms.ValidationError(_l("The first year is after the last one: swap them."))
+        return data

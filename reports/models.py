@@ -322,3 +322,44 @@ class DailyReportTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.action} {self.done}/{self.target}"
+
+
+class CivilDataCount(models.Model):
+    """How many records with data there are per unit and per value of each statistics criterion.
+
+    A materialized summary of the civil data itself (not of the digitization work), rebuilt
+    from the records by `reports.civil_stats.civil_stats_rebuild` (the scheduler does it every
+    CIVIL_STATS_EVERY_MINUTES); the statistics page and its export read only this table.
+    Sex and ethnicity are those of the person the record is about (the child, the deceased,
+    the ward, the adoptee, the recognized child); a marriage has none (NULL / "").
+    """
+
+    unit = models.ForeignKey(AdministrativeUnit, on_delete=models.CASCADE, related_name="+")
+    unit_path = models.CharField(max_length=255)
+    event_type = models.CharField(max_length=32, choices=EventType.choices)
+    reg_year = models.PositiveSmallIntegerField(null=True)
+    sex = models.PositiveSmallIntegerField(null=True)
+    ethnicity = models.CharField(max_length=64, blank=True)
+    registration_type = models.PositiveSmallIntegerField(default=0)
+    state = models.CharField(max_length=16, choices=RecordState.choices)
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["unit_path"], name="civildatacount_path", opclasses=["varchar_pattern_ops"])
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_path} {self.event_type} {self.reg_year} {self.n}"
+
+
+class CivilDataSnapshot(models.Model):
+    """When the civil-data summary was last rebuilt, from how many records, in how long."""
+
+    built_at = models.DateTimeField()
+    records = models.IntegerField()
+    rows = models.IntegerField()
+    seconds = models.FloatField()
+
+    def __str__(self) -> str:
+        return f"{self.built_at:%d/%m/%Y %H:%M} ({self.records})"

@@ -2,6 +2,7 @@
 
 from django_tasks import task
 
+from reports.civil_stats import civil_stats_rebuild
 from reports.services import reports_freeze_due
 
 
@@ -9,3 +10,9 @@ from reports.services import reports_freeze_due
 def freeze_due_reports(days_back: int = 3) -> int:
     """Freeze every daily report whose cut-off has passed and that is not frozen yet; return how many."""
     return len(reports_freeze_due(days_back=days_back))
+
+
+@task()
+def civil_stats_refresh() -> int:
+    """Recompile the civil-data statistics from the records; return how many records were counted."""
+    return civil_stats_rebuild().records

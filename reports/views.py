@@ -5,7 +5,7 @@ Thin: the unit comes from `progress_unit_for` (scoped), figures from `reports.se
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -26,8 +27,10 @@ from permissions.scoping import can
 from registry.models import AdministrativeUnit, RecordState
 from reports import selectors
 from reports.charts import bar_chart, stacked_bars
-from reports.exports import report_pdf, report_xlsx
-from reports.forms import ACTION_LABELS, QuotaForm, RangeForm, StatsForm
+from reports.civil_stats import DIMENSIONS as CIVIL_DIMENSIONS
+from reports.civil_stats import CrossTable, civil_stats_table, last_snapshot
+from reports.exports import civil_stats_xlsx, report_pdf, report_xlsx
+from reports.forms import ACTION_LABELS, CivilStatsForm, QuotaForm, RangeForm, StatsForm
 from reports.services import (
     NARRATIVE_MAX,
     may_confirm,
@@ -303,3 +306,48 @@ def report_download_xlsx(request: AuthenticatedRequest, pk: int) -> HttpResponse
 @login_required
 def report_download_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _download(request, pk, "pdf")
+
+
+def _civil_stats(request: AuthenticatedRequest) -> tuple[dict, CivilStatsForm, CrossTable | None]:
+    context = _base(request)
+    form = CivilStatsForm(request.GET or None)
+    table = None
+    if not form.is_bound or form.is_valid():
+        data: dict[str, Any] = (
+            form.cleaned_data if form.is_bound else {"rows": "event_type", "columns": "sex"}
+        )
+        table = civil_stats_table(
+            context["unit"],
+            data["rows"],
+            data["columns"],
+            event_type=data.get("event_type") or "",
+            year_from=data.get("year_from"),
+            year_to=data.get("year_to"),
+        )
+    return context, form, table
+
+
+@login_required
+def civil_statistics(request: AuthenticatedRequest) -> HttpResponse:
+    """Statistics on the civil data itself (seed 004): counts by any two criteria, with export."""
+    context, form, table = _civil_stats(request)
+    context.update({"form": form, "table": table, "snapshot": last_snapshot()})
+    return render(request, "reports/civil_statistics.html", context)
+
+
+@login_required
+def civil_statistics_xlsx(request: AuthenticatedRequest) -> HttpResponse:
+    context, form, table = _civil_stats(request)
+    if table is None:
+        errors = [str(e) for e in form.non_field_errors()]
+        messages.error(request, " ".join(errors) or _("Check the criteria."))
+        return redirect(f"{reverse('progress_civil_statistics')}?unit={context['unit'].pk}")
+    unit = context["unit"]
+    audit_access(request=request, action=AuditAction.EXPORT_CIVIL_STATISTICS, unit_id=unit.pk)
+    rows_label = dict(CIVIL_DIMENSIONS)[form.cleaned_data["rows"] if form.is_bound else "event_type"]
+    content = civil_stats_xlsx(unit, table, str(rows_label), last_snapshot())
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="thong-ke-ho-tich-{unit.code}.xlsx"'
+    return response

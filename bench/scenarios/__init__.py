@@ -6,6 +6,7 @@ keys stay null. To add one: write a module here and list it below.
 """
 
 from bench.scenarios import (
+    civil_statistics,
     claim,
     duplicates,
     extract,
@@ -24,6 +25,7 @@ SCENARIOS = [
     search,
     duplicates,
     province_report,
+    civil_statistics,
     extract,
     http_inbox,
     claim,

@@ -14,3 +14,9 @@ def get(mapping, key):
 @register.filter
 def percent(value):
     return "–" if value is None else f"{value:.1f} %".replace(".", ",")
+
+
+@register.simple_tag
+def cell(table, row_key, column_key):
+    """`{% cell table r c %}`: one count of a civil-data cross table, 0 when empty."""
+    return table.cells.get((row_key, column_key), 0)

@@ -46,3 +46,26 @@ def test_the_head_submits_the_narrative_in_a_browser(world, live_server, browser
     assert "Xã Đông" in page.content() and "Chưa bắt đầu" in page.content()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.screenshot(path=str(shots / f"report-district-{width}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_civil_data_statistics_page_fits_the_screen(world, live_server, browser, width, vietnamese):
+    from reports.civil_stats import civil_stats_rebuild
+    from tests.factories import distinct_birth_input
+    from tests.reports.conftest import walk
+    from workflows import services as wf
+
+    book = world.book(world.commune_a, cases=2)
+    crew = {world.commune_a.pk: (world.clerk, world.reviewer, world.approver)}
+    for record in book.records.all():
+        walk(record, "scanned", crew)
+        wf.record_enter(record=record, actor=world.clerk, data=distinct_birth_input(record.pk))
+    civil_stats_rebuild()
+    page = signed_in(browser, live_server, world.admin.username)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}/progress/civil-data/?unit={world.province.pk}&rows=unit&columns=sex")
+    assert "Thống kê dữ liệu hộ tịch" in page.content()
+    assert page.locator("table.civil-stats tfoot th").last.inner_text() == "2"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shots = Path(settings.BASE_DIR) / "var" / "screenshots" / "e2e"
+    page.screenshot(path=str(shots / f"civil-data-{width}.png"), full_page=True)
