@@ -16,8 +16,15 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from registry.models import EventType
-from reports.models import Action
-from reports.selectors import ReportSummary, report_status, report_summary, reports_below
+from reports.models import Action, PeriodReport
+from reports.selectors import (
+    LINE_FIELDS,
+    ReportSummary,
+    derive,
+    report_status,
+    report_summary,
+    reports_below,
+)
 
 # (key, heading) of the figures columns, in order.
 COLUMNS: list[tuple[str, str]] = [
@@ -36,6 +43,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("remaining", "Còn lại"),
     ("pct_done", "Tỷ lệ hoàn thành (%)"),
 ]
+PERIOD_COLUMNS = [(key, head.replace("trong ngày", "trong kỳ")) for key, head in COLUMNS]
 SHEETS = ["Tổng hợp", "Theo loại và giai đoạn", "Chi tiết đơn vị", "Chỉ tiêu", "Khó khăn, đề xuất"]
 EVENT_TYPES_VI: dict[str, str] = {
     EventType.BIRTH: "Khai sinh",
@@ -59,9 +67,28 @@ ACTIONS_VI = {
 PER_VI = {"day": "mỗi ngày", "period": "cả đợt (đến ngày báo cáo)"}
 
 
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+LEVEL_SHEETS = [("commune", "Cấp xã"), ("district", "Cấp huyện"), ("province", "Cấp tỉnh")]
+
+
+def period_name(report: PeriodReport) -> str:
+    if report.kind == PeriodReport.Kind.MONTH:
+        return f"THÁNG {report.start:%m/%Y}"
+    if report.kind == PeriodReport.Kind.QUARTER:
+        return f"QUÝ {ROMAN[(report.start.month - 1) // 3 + 1]}/{report.start.year}"
+    return f"NĂM {report.start.year}"
+
+
 def report_title(summary: ReportSummary) -> list[str]:
     report = summary.report
     as_of = timezone.localtime(report.cutoff_at)
+    if isinstance(report, PeriodReport):
+        return [
+            f"BÁO CÁO TIẾN ĐỘ SỐ HÓA SỔ HỘ TỊCH {period_name(report)}",
+            f"Đơn vị: {report.unit.name}",
+            f"Từ ngày {report.start:%d/%m/%Y} đến ngày {report.end:%d/%m/%Y};"
+            f" số liệu tính đến {as_of:%H:%M %d/%m/%Y}",
+        ]
     return [
         "BÁO CÁO TIẾN ĐỘ SỐ HÓA SỔ HỘ TỊCH",
         f"Đơn vị: {report.unit.name}",
@@ -75,13 +102,18 @@ def phase_label(phase: int | None) -> str:
 
 
 def _write_table(
-    ws, title: list[str], first_heads: list[str], rows: list[tuple[list, dict]], total: dict
+    ws,
+    title: list[str],
+    first_heads: list[str],
+    rows: list[tuple[list, dict]],
+    total: dict,
+    columns: list[tuple[str, str]] = COLUMNS,
 ) -> None:
     bold = Font(bold=True)
     for i, text in enumerate(title, start=1):
         ws.cell(row=i, column=1, value=text).font = Font(bold=i == 1, size=13 if i == 1 else 11)
     head_row = len(title) + 2
-    heads = [*first_heads, *(h for _, h in COLUMNS)]
+    heads = [*first_heads, *(h for _, h in columns)]
     fill = PatternFill("solid", fgColor="E8ECF2")
     for col, text in enumerate(heads, start=1):
         cell = ws.cell(row=head_row, column=col, value=text)
@@ -90,11 +122,11 @@ def _write_table(
     r = head_row
     for labels, values in rows:
         r += 1
-        for col, value in enumerate([*labels, *(values.get(k) for k, _ in COLUMNS)], start=1):
+        for col, value in enumerate([*labels, *(values.get(k) for k, _ in columns)], start=1):
             ws.cell(row=r, column=col, value=value)
     r += 1
     ws.cell(row=r, column=1, value="Tổng cộng").font = bold
-    for col, (key, _) in enumerate(COLUMNS, start=len(first_heads) + 1):
+    for col, (key, _) in enumerate(columns, start=len(first_heads) + 1):
         ws.cell(row=r, column=col, value=total.get(key)).font = bold
     for col in range(1, len(heads) + 1):
         ws.column_dimensions[get_column_letter(col)].width = 28 if col <= len(first_heads) else 13
@@ -203,7 +235,7 @@ def report_pdf(report) -> bytes:
         {
             "summary": summary,
             "title": report_title(summary),
-            "columns": COLUMNS,
+            "columns": PERIOD_COLUMNS if isinstance(report, PeriodReport) else COLUMNS,
             "by_child": [(u.name, [v.get(k) for k, _ in COLUMNS]) for u, v in summary.by_child],
             "by_type": [
                 (f"{EVENT_TYPES_VI.get(t, t)} – {phase_label(p)}", [v.get(k) for k, _ in COLUMNS])
@@ -214,7 +246,7 @@ def report_pdf(report) -> bytes:
                 (t.unit.name, ACTIONS_VI.get(t.action, t.action), PER_VI.get(t.per, t.per), t.target, t.done)
                 for t in summary.targets
             ],
-            "signoff": signoff_rows(report),
+            "signoff": signoff_rows(report) if not isinstance(report, PeriodReport) else [],
             "font_regular": (font_dir / "DejaVuSans.ttf").as_uri(),
             "font_bold": (font_dir / "DejaVuSans-Bold.ttf").as_uri(),
         },
@@ -251,6 +283,65 @@ def civil_stats_xlsx(unit, table, rows_label: str, snapshot) -> bytes:
         ws.cell(row=r, column=col, value=table.column_totals.get(ckey, 0)).font = bold
     ws.cell(row=r, column=total_col, value=table.total).font = bold
     ws.column_dimensions["A"].width = 32
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def period_report_xlsx(report: PeriodReport) -> bytes:
+    """A period report as a Department of Justice sends it upward: a summary, one sheet per level
+    (every unit of that level with its totals), per event type and phase, and plan against actual."""
+    summary = report_summary(report)
+    title = report_title(summary)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Tổng hợp"
+    _write_table(
+        ws, title, ["Đơn vị"], [([u.name], v) for u, v in summary.by_child], summary.total, PERIOD_COLUMNS
+    )
+    units = [report.unit, *(r.unit for r in reports_below(report))]
+    for level, sheet in LEVEL_SHEETS:
+        # every unit of the level in the report, with its whole subtree's figures (zeros if not started)
+        rows = []
+        for unit in sorted((u for u in units if u.level == level), key=lambda u: u.name):
+            inside = [v for u, v in summary.by_unit if u.path.startswith(unit.path)]
+            rows.append(
+                (unit, derive({key: sum(int(v.get(key) or 0) for v in inside) for key in LINE_FIELDS}))
+            )
+        if not rows:
+            continue
+        total = derive({key: sum(int(v.get(key) or 0) for _, v in rows) for key in LINE_FIELDS})
+        _write_table(
+            wb.create_sheet(sheet), title, ["Đơn vị"], [([u.name], v) for u, v in rows], total, PERIOD_COLUMNS
+        )
+    _write_table(
+        wb.create_sheet("Theo loại và giai đoạn"),
+        title,
+        ["Loại việc", "Giai đoạn"],
+        [([EVENT_TYPES_VI.get(t, t), phase_label(p)], v) for t, p, v in summary.by_type_phase],
+        summary.total,
+        PERIOD_COLUMNS,
+    )
+    ws = wb.create_sheet("Kế hoạch – thực hiện")
+    for i, text in enumerate(title, start=1):
+        ws.cell(row=i, column=1, value=text)
+    heads = ["Đơn vị", "Chỉ tiêu", "Tính theo", "Kế hoạch trong kỳ", "Thực hiện", "Tỷ lệ (%)"]
+    head_row = len(title) + 2
+    for col, text in enumerate(heads, start=1):
+        ws.cell(row=head_row, column=col, value=text).font = Font(bold=True)
+    for r, t in enumerate(summary.targets, start=head_row + 1):
+        pct = round(100 * t.done / t.target, 1) if t.target else None
+        values = [
+            t.unit.name,
+            ACTIONS_VI.get(t.action, t.action),
+            PER_VI.get(t.per, t.per),
+            t.target,
+            t.done,
+            pct,
+        ]
+        for col, value in enumerate(values, start=1):
+            ws.cell(row=r, column=col, value=value)
+    ws.column_dimensions["A"].width = 28
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -268,14 +268,13 @@ REPORT_STATES = [s.value for s in RecordState]
 REPORT_ACTIONS = ["collect", "scan", "enter", "attach", "review", "approve", "transfer", "return", "reject"]
 
 
-class DailyReportLine(models.Model):
+class ReportFigures(models.Model):
     """Figures of one unit (own books only), event type and phase, in a frozen report.
 
     `child` is the direct child of the report's unit the line rolls up into (or the
     report's unit itself for its own books).
     """
 
-    report = models.ForeignKey(DailyReport, on_delete=models.CASCADE, related_name="lines")
     unit = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT, related_name="+")
     child = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT, related_name="+")
     event_type = models.CharField(max_length=32, choices=EventType.choices)
@@ -302,10 +301,17 @@ class DailyReportLine(models.Model):
     d_reject = models.IntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["report", "child"], name="reportline_report_child")]
+        abstract = True
 
     def __str__(self) -> str:
-        return f"report {self.report_id} unit {self.unit_id} {self.event_type} {self.phase}"
+        return f"report {self.report_id} unit {self.unit_id} {self.event_type} {self.phase}"  # type: ignore[attr-defined]
+
+
+class DailyReportLine(ReportFigures):
+    report = models.ForeignKey(DailyReport, on_delete=models.CASCADE, related_name="lines")
+
+    class Meta:
+        indexes = [models.Index(fields=["report", "child"], name="reportline_report_child")]
 
 
 class DailyReportTarget(models.Model):
@@ -363,3 +369,66 @@ class CivilDataSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.built_at:%d/%m/%Y %H:%M} ({self.records})"
+
+
+class PeriodReport(models.Model):
+    """The progress report of one unit for a month, quarter or year, frozen after its last day's cut-off.
+
+    Its lines are the sum of the unit's frozen daily reports of the period: the work done
+    (`d_`) added up day by day, the state counts (`st_`, books, declared cases) as the last
+    day's report gave them. Written once, never changed.
+    """
+
+    class Kind(models.TextChoices):
+        MONTH = "month", _("Monthly")
+        QUARTER = "quarter", _("Quarterly")
+        YEAR = "year", _("Yearly")
+
+    unit = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT, related_name="period_reports")
+    unit_path = models.CharField(max_length=255)
+    kind = models.CharField(_("period"), max_length=8, choices=Kind.choices)
+    start = models.DateField(_("from"))
+    end = models.DateField(_("to"))
+    cutoff_at = models.DateTimeField(_("as of"))
+    started = models.BooleanField(_("started"), default=True)
+    generated_at = models.DateTimeField(auto_now_add=True)
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("period report")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "kind", "start"], name="periodreport_unit_kind_start")
+        ]
+        indexes = [
+            models.Index(
+                fields=["unit_path", "kind", "start"],
+                name="periodreport_path_kind",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops", "date_ops"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit.name} {self.kind} {self.start:%d/%m/%Y}–{self.end:%d/%m/%Y}"
+
+
+class PeriodReportLine(ReportFigures):
+    report = models.ForeignKey(PeriodReport, on_delete=models.CASCADE, related_name="lines")
+
+    class Meta:
+        indexes = [models.Index(fields=["report", "child"], name="periodline_report_child")]
+
+
+class PeriodReportTarget(models.Model):
+    """Plan against actual for a period: what the quotas asked within it, and what was done."""
+
+    report = models.ForeignKey(PeriodReport, on_delete=models.CASCADE, related_name="targets")
+    unit = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=24, choices=Action.choices)
+    per = models.CharField(max_length=8, choices=Quota.Per.choices)
+    target = models.IntegerField()
+    done = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.action} {self.done}/{self.target}"

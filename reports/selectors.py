@@ -28,8 +28,9 @@ from reports.models import (
     BookStateCount,
     DailyCount,
     DailyReport,
-    DailyReportLine,
+    PeriodReport,
     Quota,
+    ReportFigures,
     UnitDailyCount,
     UnitStateCount,
 )
@@ -444,7 +445,7 @@ LINE_FIELDS = [
 ]
 
 
-def _sum_lines(lines: Iterable[DailyReportLine]) -> dict[str, int]:
+def _sum_lines(lines: Iterable[ReportFigures]) -> dict[str, int]:
     total = dict.fromkeys(LINE_FIELDS, 0)
     for line in lines:
         for name in LINE_FIELDS:
@@ -452,9 +453,12 @@ def _sum_lines(lines: Iterable[DailyReportLine]) -> dict[str, int]:
     return total
 
 
+AnyReport = DailyReport | PeriodReport
+
+
 @dataclass
 class ReportSummary:
-    report: DailyReport
+    report: AnyReport
     by_child: list[tuple[AdministrativeUnit, dict]]
     by_type_phase: list[tuple[str, int | None, dict]]
     by_unit: list[tuple[AdministrativeUnit, dict]]
@@ -462,7 +466,7 @@ class ReportSummary:
     targets: list
 
 
-def report_summary(report: DailyReport) -> ReportSummary:
+def report_summary(report: AnyReport) -> ReportSummary:
     """A frozen report's lines summed per direct child, per event type and phase, and per unit."""
     lines = list(report.lines.select_related("unit", "child").order_by("child__name", "unit__name"))
     per_child: dict[int, list] = defaultdict(list)
@@ -513,11 +517,29 @@ def report_status(report: DailyReport, now: dt.datetime | None = None) -> tuple[
     return code, label
 
 
-def reports_below(report: DailyReport, depth: int | None = None) -> list[DailyReport]:
-    """The same day's reports of the units under the report's unit (all levels, or `depth` levels)."""
-    below = DailyReport.objects.filter(
-        day=report.day, unit_path__startswith=report.unit_path, unit__depth__gt=report.unit.depth
-    )
+def reports_below(report: AnyReport, depth: int | None = None) -> list:
+    """The same day's (period's) reports of the units under the report's unit (all levels, or `depth`)."""
+    below: QuerySet
+    if isinstance(report, PeriodReport):
+        below = PeriodReport.objects.filter(kind=report.kind, start=report.start).select_related("unit")
+    else:
+        below = DailyReport.objects.filter(day=report.day).select_related(
+            "unit", "submitted_by", "confirmed_by"
+        )
+    below = below.filter(unit_path__startswith=report.unit_path, unit__depth__gt=report.unit.depth)
     if depth is not None:
         below = below.filter(unit__depth__lte=report.unit.depth + depth)
-    return list(below.select_related("unit", "submitted_by", "confirmed_by").order_by("unit_path"))
+    return list(below.order_by("unit_path"))
+
+
+def period_reports_visible_to(user) -> QuerySet[PeriodReport]:
+    from permissions.scoping import scope_q
+
+    return PeriodReport.objects.filter(scope_q(user, "view_records", path_field="unit_path"))
+
+
+def get_period_report_for(user, pk: int) -> PeriodReport:
+    report = PeriodReport.objects.filter(pk=pk).select_related("unit").first()
+    if report is None or not can(user, "view_records", report.unit_path):
+        raise Http404("No such report.")
+    return report

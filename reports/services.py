@@ -32,11 +32,15 @@ from registry.models import AdministrativeUnit, CivilRecord, RegisterBook, UnitL
 from reports.models import (
     QUOTA_ACTIONS,
     REPORT_ACTIONS,
+    REPORT_STATES,
     Action,
     BookStateCount,
     DailyReport,
     DailyReportLine,
     DailyReportTarget,
+    PeriodReport,
+    PeriodReportLine,
+    PeriodReportTarget,
     Quota,
 )
 
@@ -610,6 +614,156 @@ def _freeze_targets(
             )
         )
     DailyReportTarget.objects.bulk_create(rows)
+
+
+# --- monthly, quarterly and yearly reports ----------------------------------------------------
+
+
+def period_bounds(kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last day of the month, quarter or year that holds `day`."""
+    if kind == PeriodReport.Kind.MONTH:
+        start = day.replace(day=1)
+        end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    elif kind == PeriodReport.Kind.QUARTER:
+        first_month = (day.month - 1) // 3 * 3 + 1
+        start = day.replace(month=first_month, day=1)
+        end = (start + dt.timedelta(days=95)).replace(day=1) - dt.timedelta(days=1)
+    elif kind == PeriodReport.Kind.YEAR:
+        start, end = day.replace(month=1, day=1), day.replace(month=12, day=31)
+    else:
+        raise ValidationError(_("Choose a month, a quarter or a year."))
+    return start, end
+
+
+_STATE_FIELDS = ["books", "declared_cases", *[f"st_{s}" for s in REPORT_STATES]]
+_MOVE_FIELDS = [f"d_{a}" for a in REPORT_ACTIONS]
+
+
+def period_report_freeze(
+    *, unit: AdministrativeUnit, kind: str, day: dt.date, actor: Actor | None = None
+) -> PeriodReport:
+    """Freeze the unit's report of the period holding `day`; return the existing one if frozen.
+
+    Refused before the cut-off of the period's last day. Daily reports of the period that
+    are missing are frozen first (as of their own cut-offs), so the period report is
+    exactly the sum of its days: moves added up, states as of the last day.
+    """
+    start, end = period_bounds(kind, day)
+    existing = PeriodReport.objects.filter(unit=unit, kind=kind, start=start).first()
+    if existing:
+        return existing
+    cutoff = cutoff_for(unit.level, end)
+    if timezone.now() < cutoff:
+        raise ValidationError(
+            _(
+                "The report of %(unit)s for %(start)s–%(end)s can be frozen only after %(time)s "
+                "on its last day."
+            )
+            % {
+                "unit": unit.name,
+                "start": start.strftime("%d/%m/%Y"),
+                "end": end.strftime("%d/%m/%Y"),
+                "time": settings.REPORT_CUTOFFS[unit.level],
+            }
+        )
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost:
+            _repeatable_read()
+        active = units_with_books()
+        for child in AdministrativeUnit.objects.filter(_in_campaign(end, active), parent=unit):
+            period_report_freeze(unit=child, kind=kind, day=day, actor=actor)  # each level has its own
+        dailies = []
+        day_n = start
+        while day_n <= end:
+            dailies.append(_report_freeze(unit=unit, day=day_n, actor=actor, active=active))
+            day_n += dt.timedelta(days=1)
+        try:
+            with transaction.atomic():
+                report = PeriodReport.objects.create(
+                    unit=unit,
+                    unit_path=unit.path,
+                    kind=kind,
+                    start=start,
+                    end=end,
+                    cutoff_at=cutoff,
+                    started=any(d.started for d in dailies),
+                    generated_by=actor,
+                )
+        except IntegrityError:  # frozen meanwhile by another run
+            return PeriodReport.objects.get(unit=unit, kind=kind, start=start)
+        sums: dict[tuple, dict[str, int]] = defaultdict(
+            lambda: dict.fromkeys(_STATE_FIELDS + _MOVE_FIELDS, 0)
+        )
+        last = dailies[-1]
+        for line in DailyReportLine.objects.filter(report__in=dailies).order_by():
+            key = (line.unit_id, line.child_id, line.event_type, line.phase)
+            values = sums[key]
+            for name in _MOVE_FIELDS:
+                values[name] += getattr(line, name)
+            if line.report_id == last.pk:
+                for name in _STATE_FIELDS:
+                    values[name] = getattr(line, name)
+        lines = [
+            PeriodReportLine(report=report, unit_id=u, child_id=c, event_type=t, phase=ph, **values)
+            for (u, c, t, ph), values in sorted(
+                sums.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2], kv[0][3] or 0)
+            )
+            if any(values.values())
+        ]
+        PeriodReportLine.objects.bulk_create(lines)
+        _period_targets(report, lines)
+    return report
+
+
+def _period_targets(report: PeriodReport, lines: list[PeriodReportLine]) -> None:
+    """What the quotas of the unit and its children asked within the period, and what was done."""
+    children = [report.unit_id, *{line.child_id for line in lines}]
+    quotas = Quota.objects.filter(unit_id__in=children, start__lte=report.end, end__gte=report.start)
+    rows = []
+    for quota in quotas.order_by("unit__path", "action"):
+        first, last = max(quota.start, report.start), min(quota.end, report.end)
+        if quota.per == Quota.Per.DAY:
+            target = quota.target * ((last - first).days + 1)
+        else:
+            target = quota_due(quota, last) - quota_due(quota, first - dt.timedelta(days=1))
+        field = f"d_{quota.action}"
+        done = sum(
+            getattr(line, field, 0)
+            for line in lines
+            if line.child_id == quota.unit_id or quota.unit_id == report.unit_id
+        )
+        rows.append(
+            PeriodReportTarget(
+                report=report, unit=quota.unit, action=quota.action, per=quota.per, target=target, done=done
+            )
+        )
+    PeriodReportTarget.objects.bulk_create(rows)
+
+
+def periods_freeze_due(*, now: dt.datetime | None = None, days_back: int = 3) -> list[PeriodReport]:
+    """Freeze the month, quarter and year reports whose last day's cut-off passed within `days_back` days."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    made = []
+    for back in range(days_back, -1, -1):
+        day = today - dt.timedelta(days=back)
+        for kind in PeriodReport.Kind.values:
+            start, end = period_bounds(kind, day)
+            if end != day:
+                continue
+            for level in (UnitLevel.COMMUNE, UnitLevel.DISTRICT, UnitLevel.PROVINCE):
+                if cutoff_for(level, day) > now:
+                    continue
+                done = set(
+                    PeriodReport.objects.filter(kind=kind, start=start, unit__level=level).values_list(
+                        "unit_id", flat=True
+                    )
+                )
+                for unit in report_units(level, day):
+                    if unit.pk not in done:
+                        made.append(period_report_freeze(unit=unit, kind=kind, day=day))
+    return made
 
 
 def reports_freeze_due(*, now: dt.datetime | None = None, days_back: int = 3) -> list[DailyReport]:

@@ -13,4 +13,7 @@ urlpatterns = [
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),
     path("reports/<int:pk>/xlsx/", views.report_download_xlsx, name="report_xlsx"),
     path("reports/<int:pk>/pdf/", views.report_download_pdf, name="report_pdf"),
+    path("periods/<int:pk>/", views.period_report_detail, name="period_report_detail"),
+    path("periods/<int:pk>/xlsx/", views.period_report_xlsx_view, name="period_report_xlsx"),
+    path("periods/<int:pk>/pdf/", views.period_report_pdf_view, name="period_report_pdf"),
 ]

@@ -29,8 +29,9 @@ from reports import selectors
 from reports.charts import bar_chart, stacked_bars
 from reports.civil_stats import DIMENSIONS as CIVIL_DIMENSIONS
 from reports.civil_stats import CrossTable, civil_stats_table, last_snapshot
-from reports.exports import civil_stats_xlsx, report_pdf, report_xlsx
+from reports.exports import civil_stats_xlsx, period_report_xlsx, report_pdf, report_xlsx
 from reports.forms import ACTION_LABELS, CivilStatsForm, QuotaForm, RangeForm, StatsForm
+from reports.models import DailyReport, PeriodReport
 from reports.services import (
     NARRATIVE_MAX,
     may_confirm,
@@ -192,17 +193,82 @@ def quotas(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "reports/quotas.html", context)
 
 
+REPORT_KINDS = [("day", _lazy("Daily")), *PeriodReport.Kind.choices]
+
+
 @login_required
 def report_list(request: AuthenticatedRequest) -> HttpResponse:
-    reports = selectors.reports_visible_to(request.user).select_related("unit")
+    kind = request.GET.get("kind") or "day"
+    if kind not in dict(REPORT_KINDS):
+        kind = "day"
     unit_id = id_param(request.GET.get("unit"), field=_("unit"))
+    reports: QuerySet
+    if kind == "day":
+        reports = (
+            selectors.reports_visible_to(request.user).select_related("unit").order_by("-day", "unit_path")
+        )
+    else:
+        reports = (
+            selectors.period_reports_visible_to(request.user)
+            .filter(kind=kind)
+            .select_related("unit")
+            .order_by("-start", "unit_path")
+        )
     if unit_id:
         unit = selectors.progress_unit_for(request.user, unit_id)
         reports = reports.filter(unit_path__startswith=unit.path)
-    page = Paginator(reports.order_by("-day", "unit_path"), 50).get_page(request.GET.get("page"))
+    page = Paginator(reports, 50).get_page(request.GET.get("page"))
     now = timezone.now()
-    rows = [(r, selectors.report_status(r, now)) for r in page]
-    return render(request, "reports/report_list.html", {"page": page, "rows": rows, "unit_id": unit_id or ""})
+    rows = [(r, selectors.report_status(r, now) if isinstance(r, DailyReport) else None) for r in page]
+    return render(
+        request,
+        "reports/report_list.html",
+        {"page": page, "rows": rows, "unit_id": unit_id or "", "kind": kind, "kinds": REPORT_KINDS},
+    )
+
+
+@login_required
+def period_report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    report = selectors.get_period_report_for(request.user, pk)
+    below = selectors.reports_below(report)
+    return render(
+        request,
+        "reports/period_detail.html",
+        {
+            "summary": selectors.report_summary(report),
+            "report": report,
+            "states": STATES,
+            "not_started": [r.unit for r in below if not r.started],
+        },
+    )
+
+
+PERIOD_EXPORT_ACTIONS = {"xlsx": AuditAction.EXPORT_REPORT_XLSX, "pdf": AuditAction.EXPORT_REPORT_PDF}
+
+
+def _period_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    report = selectors.get_period_report_for(request.user, pk)
+    audit_access(request=request, action=PERIOD_EXPORT_ACTIONS[kind], unit_id=report.unit_id, obj=report)
+    stem = f"bao-cao-{report.kind}-{report.unit.code}-{report.start:%Y%m%d}"
+    if kind == "xlsx":
+        content = period_report_xlsx(report)
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        content = report_pdf(report)
+        mime = "application/pdf"
+    response = HttpResponse(content, content_type=mime)
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{kind}"'
+    return response
+
+
+@login_required
+def period_report_xlsx_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    return _period_download(request, pk, "xlsx")
+
+
+@login_required
+def period_report_pdf_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    return _period_download(request, pk, "pdf")
 
 
 class NarrativeForm(forms.Form):

@@ -69,3 +69,23 @@ def test_the_civil_data_statistics_page_fits_the_screen(world, live_server, brow
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     shots = Path(settings.BASE_DIR) / "var" / "screenshots" / "e2e"
     page.screenshot(path=str(shots / f"civil-data-{width}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_monthly_report_fits_the_screen(world, live_server, browser, width, vietnamese):
+    from reports.services import period_report_freeze
+
+    with clock(at(dt.date(2026, 2, 27), "10:00")):
+        world.book(world.commune_a, cases=2)
+    with clock(at(dt.date(2026, 3, 31), "19:00")):
+        report = period_report_freeze(unit=world.province, kind="month", day=dt.date(2026, 3, 1))
+    page = signed_in(browser, live_server, world.admin.username)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}/progress/reports/?kind=month")
+    assert "01/03/2026 – 31/03/2026" in page.content()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.goto(f"{live_server.url}/progress/periods/{report.pk}/")
+    assert "Tỉnh Thử" in page.content()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shots = Path(settings.BASE_DIR) / "var" / "screenshots" / "e2e"
+    page.screenshot(path=str(shots / f"period-report-{width}.png"), full_page=True)
