@@ -115,3 +115,30 @@ class CivilStatsForm(forms.Form):
         if start and end and start > end:
             raise forms.ValidationError(_l("The first year is after the last one: swap them."))
         return data
+
+
+class PlanForm(forms.Form):
+    """A line of the rollout plan: a unit below the user, a phase, the plan year and the deadline."""
+
+    unit = forms.ModelChoiceField(label=_l("Unit"), queryset=AdministrativeUnit.objects.none())
+    phase = forms.TypedChoiceField(label=_l("Phase"), coerce=int, choices=[])
+    year = forms.IntegerField(label=_l("Plan year"), min_value=1990, max_value=2100)
+    deadline = forms.DateField(label=_l("Deadline"), input_formats=DATE_INPUT, help_text=_l("dd/mm/yyyy"))
+    note = forms.CharField(label=_l("Note"), max_length=255, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        from registry.models import DigitizationPhase
+
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["unit"])
+        field.queryset = AdministrativeUnit.objects.filter(
+            scope_q(user, "manage_unit", path_field="parent__path")
+        ).order_by("path")
+        phase_field = cast(forms.TypedChoiceField, self.fields["phase"])
+        phase_field.choices = [(p.number, p.name) for p in DigitizationPhase.objects.all()]
+
+
+class PhaseLimitsForm(forms.Form):
+    number = forms.IntegerField(widget=forms.HiddenInput)
+    year_from = forms.IntegerField(label=_l("From year"), required=False, min_value=1800, max_value=2100)
+    year_to = forms.IntegerField(label=_l("To year"), required=False, min_value=1800, max_value=2100)

@@ -432,3 +432,34 @@ class PeriodReportTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.action} {self.done}/{self.target}"
+
+
+class RolloutPlan(models.Model):
+    """Which unit digitizes which phase in which year, and by when ("Năm 2020: 4 huyện", seeds 000, 001).
+
+    Set by the level above the unit, like targets; the plan page compares it with what
+    the counters say and projects the finish from the last 14 days' pace.
+    """
+
+    unit = models.ForeignKey(
+        AdministrativeUnit, on_delete=models.CASCADE, related_name="rollout_plans", verbose_name=_("unit")
+    )
+    unit_path = models.CharField(max_length=255)
+    phase = models.PositiveSmallIntegerField(_("phase"))
+    year = models.PositiveSmallIntegerField(_("plan year"))
+    deadline = models.DateField(_("deadline"))
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("rollout plan")
+        constraints = [models.UniqueConstraint(fields=["unit", "phase"], name="rolloutplan_unit_phase")]
+        indexes = [
+            models.Index(fields=["unit_path"], name="rolloutplan_path", opclasses=["varchar_pattern_ops"])
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} phase {self.phase} by {self.deadline:%d/%m/%Y}"

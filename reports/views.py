@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,14 +24,23 @@ from audit.actions import AuditAction
 from audit.actors import AuthenticatedRequest
 from audit.services import audit_access
 from permissions.scoping import can
-from registry.models import AdministrativeUnit, RecordState
+from registry.models import AdministrativeUnit, DigitizationPhase, RecordState, UnitLevel
 from reports import selectors
 from reports.charts import bar_chart, stacked_bars
 from reports.civil_stats import DIMENSIONS as CIVIL_DIMENSIONS
 from reports.civil_stats import CrossTable, civil_stats_table, last_snapshot
 from reports.exports import civil_stats_xlsx, period_report_xlsx, report_pdf, report_xlsx
-from reports.forms import ACTION_LABELS, CivilStatsForm, QuotaForm, RangeForm, StatsForm
-from reports.models import DailyReport, PeriodReport
+from reports.forms import (
+    ACTION_LABELS,
+    CivilStatsForm,
+    PhaseLimitsForm,
+    PlanForm,
+    QuotaForm,
+    RangeForm,
+    StatsForm,
+)
+from reports.models import DailyReport, PeriodReport, RolloutPlan
+from reports.plan import PACE_DAYS, phase_limits_set, plan_delete, plan_rows, plan_set, units_at_risk
 from reports.services import (
     NARRATIVE_MAX,
     may_confirm,
@@ -100,6 +109,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
             "states_by_type": selectors.states_by(unit, "event_type", cube),
             "states_by_phase": selectors.states_by(unit, "phase", cube),
             "people": people[:PEOPLE_ON_DASHBOARD],
+            "at_risk": units_at_risk(unit, today)[:10],
             "people_more": max(len(people) - PEOPLE_ON_DASHBOARD, 0),
             "person_moves": [(m, ACTION_LABELS[m]) for m in PERSON_MOVES],
             "quotas": selectors.quota_progress(unit, today),
@@ -161,7 +171,7 @@ def _label(by: str, key) -> str:
     return str(key)
 
 
-def _unit_choices(form: QuotaForm) -> QuerySet[AdministrativeUnit]:
+def _unit_choices(form: QuotaForm | PlanForm) -> QuerySet[AdministrativeUnit]:
     """The units the form offers (QuotaForm declares `unit` as a ModelChoiceField and sets its queryset)."""
     queryset = cast("forms.ModelChoiceField[AdministrativeUnit]", form.fields["unit"]).queryset
     return queryset if queryset is not None else AdministrativeUnit.objects.none()
@@ -417,3 +427,63 @@ def civil_statistics_xlsx(request: AuthenticatedRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="thong-ke-ho-tich-{unit.code}.xlsx"'
     return response
+
+
+@login_required
+def plan(request: AuthenticatedRequest) -> HttpResponse:
+    """The rollout plan in the unit's subtree against what was done, units at risk first; set a line."""
+    context = _base(request)
+    unit = context["unit"]
+    form = PlanForm(request.POST if request.POST.get("action") == "plan" else None, user=request.user)
+    phase_form = PhaseLimitsForm(request.POST if request.POST.get("action") == "phase" else None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "plan" and form.is_valid():
+                plan_set(actor=request.user, **form.cleaned_data)
+                messages.success(request, _("Plan saved."))
+                return redirect(f"{request.path}?unit={unit.pk}")
+            if request.POST.get("action") == "delete":
+                plan_id = id_param(request.POST.get("plan"), field=_("plan"))
+                line = RolloutPlan.objects.filter(pk=plan_id or 0, unit_path__startswith=unit.path).first()
+                if line is None:
+                    raise Http404("No such plan line.")
+                plan_delete(plan=line, actor=request.user)
+                messages.success(request, _("Plan line removed."))
+                return redirect(f"{request.path}?unit={unit.pk}")
+            if request.POST.get("action") == "phase" and phase_form.is_valid():
+                moved = phase_limits_set(actor=request.user, **phase_form.cleaned_data)
+                messages.success(
+                    request,
+                    _("Phase years saved; %(n)s book(s) moved to another phase.") % {"n": len(moved)},
+                )
+                return redirect(f"{request.path}?unit={unit.pk}")
+        except ValidationError as exc:
+            target = form if request.POST.get("action") == "plan" else phase_form
+            if hasattr(exc, "error_dict"):
+                for name, errors in exc.message_dict.items():
+                    for error in errors:
+                        target.add_error(name if name in target.fields else None, error)
+            else:
+                target.add_error(None, " ".join(exc.messages))
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+    rows = plan_rows(unit)
+    order = {"late": 0, "at_risk": 1, "not_started": 2, "on_track": 3, "done": 4}
+    rows.sort(key=lambda r: (order[r.status], r.plan.deadline))
+    context.update(
+        {
+            "rows": rows,
+            "form": form,
+            "can_set": _unit_choices(form).exists(),
+            "phase_form": phase_form,
+            "phases": DigitizationPhase.objects.all(),
+            "can_phase": request.user.is_superuser
+            or any(
+                can(request.user, "manage_unit", u.path)
+                for u in AdministrativeUnit.objects.filter(level=UnitLevel.PROVINCE)
+            ),
+            "today": timezone.localdate(),
+            "pace_days": PACE_DAYS,
+        }
+    )
+    return render(request, "reports/plan.html", context)

@@ -89,3 +89,25 @@ def test_the_monthly_report_fits_the_screen(world, live_server, browser, width, 
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     shots = Path(settings.BASE_DIR) / "var" / "screenshots" / "e2e"
     page.screenshot(path=str(shots / f"period-report-{width}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_rollout_plan_page_fits_the_screen(world, live_server, browser, width, vietnamese):
+    from reports.plan import plan_set
+
+    world.book(world.commune_a, cases=3)
+    plan_set(unit=world.commune_a, phase=1, year=2026, deadline=dt.date(2026, 12, 31), actor=world.admin)
+    page = signed_in(browser, live_server, world.admin.username)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}/progress/plan/?unit={world.province.pk}")
+    assert "Kế hoạch triển khai" in page.content() and "Xã An" in page.content()
+    form = page.locator("form:has(input[name=deadline])")
+    form.locator("select[name=unit]").select_option(value=str(world.commune_b.pk))
+    form.locator("input[name=deadline]").fill("31/12/2025")
+    form.locator("input[name=year]").fill("2026")
+    page.get_by_role("button", name="Lưu kế hoạch").click()
+    page.wait_for_load_state()
+    assert "Thời hạn trước năm kế hoạch." in page.content()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shots = Path(settings.BASE_DIR) / "var" / "screenshots" / "e2e"
+    page.screenshot(path=str(shots / f"rollout-plan-{width}.png"), full_page=True)
