@@ -221,6 +221,10 @@ class DailyReport(models.Model):
     generated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The audit anchor written outside the database before the report was frozen (its short
+    # digest and time), printed so that a paper copy can be held against the anchor file.
+    audit_anchor = models.CharField(_("audit anchor"), max_length=19, blank=True)
+    audit_anchor_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("daily report")
