@@ -135,6 +135,7 @@ def check_batch(body: Any) -> None:
         seen.add(key)
         _check_record(entry.get("record"), f"{field}.record", key)
 
+
 REQUIRED_NAME = {
     "birth": (("nksHoTen", "họ tên người được khai sinh"),),
     "death": (("nktHoTen", "họ tên người chết"),),
@@ -146,7 +147,13 @@ class Receiver:
     """What the receiver holds and how it behaves; shared by the HTTP handler threads."""
 
     def __init__(
-        self, db_path: str | Path, *, token: str, test_mode: bool = False, mode: str = "ok", delay: float = 0.0
+        self,
+        db_path: str | Path,
+        *,
+        token: str,
+        test_mode: bool = False,
+        mode: str = "ok",
+        delay: float = 0.0,
     ):
         if len(token) < 16:
             raise ValueError("The receiver needs a token of 16 characters or more (TRANSFER_RECEIVER_TOKEN).")
@@ -282,7 +289,7 @@ def make_handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             return ("/api/v1/batches", "/_state", "/_control") if receiver.test_mode else ("/api/v1/batches",)
 
         def _body(self) -> Any:
-            """The JSON body, or None after answering 400/413 (the body is read only when its size is allowed)."""
+            """The JSON body, or None after answering 400/413 (read only when its size is allowed)."""
             try:
                 length = int(self.headers.get("Content-Length") or "")
             except ValueError:
@@ -380,7 +387,12 @@ def main(argv: list[str] | None = None, *, token: str | None = None, test_mode: 
     args = parser.parse_args(argv)
     token = token if token is not None else os.environ.get("TRANSFER_RECEIVER_TOKEN", "")
     if test_mode is None:
-        test_mode = args.test_mode or os.environ.get("TRANSFER_RECEIVER_TEST_MODE", "") in ("1", "true", "yes", "on")
+        test_mode = args.test_mode or os.environ.get("TRANSFER_RECEIVER_TEST_MODE", "") in (
+            "1",
+            "true",
+            "yes",
+            "on",
+        )
     Path(args.db).parent.mkdir(parents=True, exist_ok=True)
     try:
         server = ReceiverServer(
