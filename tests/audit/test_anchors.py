@@ -23,7 +23,7 @@ def run_verify():
         call_command("verify_audit", stdout=out, stderr=err)
     except CommandError as exc:
         return False, err.getvalue() + str(exc)
-    return True, out.getvalue()
+    return True, out.getvalue() + err.getvalue()
 
 
 @pytest.fixture

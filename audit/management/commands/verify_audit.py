@@ -37,7 +37,7 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(self.style.SUCCESS("Audit trail intact."))
-            self.stdout.write(
+            self.stderr.write(  # a warning: stdout stays "intact" alone, as scripts compare it
                 self.style.WARNING(
                     f"No anchors in {path}: a rewrite by someone holding the key would not be detected. "
                     "Run `manage.py audit_anchor` (the daily report scheduler does it every day)."
