@@ -62,3 +62,16 @@ def test_the_client_address_trusts_only_the_configured_proxies(settings, proxies
     settings.CLIENT_IP_TRUSTED_PROXIES = proxies
     request = RequestFactory().get("/", **meta)
     assert client_ip(request) == expected
+
+
+def test_the_audit_trail_page_shows_the_address_and_browser_of_each_row(client, world):
+    record = world.record("entered")
+    client.force_login(world.clerk)
+    client.get(
+        f"/records/{record.pk}/", REMOTE_ADDR="198.51.100.9", HTTP_USER_AGENT="Mozilla/5.0 Trail <b>x</b>"
+    )
+    client.force_login(world.auditor)
+    page = client.get("/audit/").content.decode()
+    assert "IP and browser" in page
+    assert "198.51.100.9" in page
+    assert 'title="Mozilla/5.0 Trail &lt;b&gt;x&lt;/b&gt;"' in page
