@@ -30,9 +30,10 @@ COPY . .
 # Static files (hashed, compressed, served by whitenoise) and compiled translations.
 # viewflow's wheel carries a node_modules copy of a font CSS whose fonts are missing, which
 # fails the hashing storage; viewflow itself uses viewflow/fonts/roboto/, so skip that copy.
-# The dummy SECRET_KEY and DATABASE_URL keep settings from demanding a key or starting the
+# The dummy SECRET_KEY, AUDIT_CHAIN_KEY and DATABASE_URL keep settings from demanding a key or starting the
 # embedded database; nothing here connects to a database.
-RUN export SECRET_KEY=build-only-not-secret DATABASE_URL=postgres://build@127.0.0.1:5432/build \
+RUN export SECRET_KEY=build-only-not-secret AUDIT_CHAIN_KEY=build-only-not-secret-build-only-not-secret \
+    DATABASE_URL=postgres://build@127.0.0.1:5432/build \
     && python manage.py collectstatic --noinput --ignore '*/node_modules/*' \
     && if find locale -name '*.po' | grep -q .; then python manage.py compilemessages; fi
 

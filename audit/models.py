@@ -1,10 +1,14 @@
 """The audit trail: every change and every access, hash-chained per stream.
 
 Rows of one stream (the custodian unit of the record concerned, 0 for events
-without a unit) form a chain: each row's hash covers its content and the hash
-of the row before it, and `AuditHead` holds the last sequence number and hash.
-Editing or deleting any row breaks the chain, which `manage.py verify_audit`
-detects. Taking the head row FOR UPDATE is what orders writers of one stream.
+without a unit) form a chain: each row's hash is an HMAC, keyed outside the
+database (audit.chain), over its content and the hash of the row before it, and
+`AuditHead` holds the last sequence number and hash. Editing or deleting any row
+breaks the chain, which `manage.py verify_audit` detects; the daily anchors
+(audit.anchors) hold the heads outside the database, so even a rewrite with the
+key is caught for every row an anchor covers. Taking the head row FOR UPDATE is
+what orders writers of one stream. Each row carries the client address and user
+agent of the request that wrote it (audit.request_context).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ class AuditEvent(models.Model):
     changes = models.JSONField(default=dict, blank=True)
     reason = models.TextField(blank=True)
     ip = models.CharField(max_length=64, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True, default="")
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 

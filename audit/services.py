@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from audit.actions import AuditAction
 from audit.actors import Actor
-from audit.chain import GENESIS, HASHED_FIELDS, row_hash
+from audit.chain import GENESIS, event_hash
 from audit.models import AuditEvent, AuditKind
+from audit.request_context import USER_AGENT_MAX, current_origin, request_origin
+from audit.request_context import client_ip as client_ip  # the views' import of it
 
 GLOBAL_STREAM = 0
 
@@ -48,9 +50,13 @@ def audit_write(
     record_id: int | None = None,
     changes: dict[str, Any] | None = None,
     reason: str = "",
-    ip: str = "",
+    ip: str | None = None,
+    user_agent: str | None = None,
 ) -> AuditEvent:
     """Append one row to the stream of `unit_id` (or the global stream) and move its head.
+
+    `ip` and `user_agent` default to those of the request being served (set by
+    `audit.request_context.RequestOriginMiddleware`), empty outside a request.
 
     Two statements: the head is created or advanced (and locked until the transaction ends)
     in one upsert that returns the new sequence number and the previous hash; the row is
@@ -75,7 +81,8 @@ def audit_write(
             record_id=record_id,
             changes=changes or {},
             reason=reason,
-            ip=ip[:64],
+            ip=(current_origin().ip if ip is None else ip)[:64],
+            user_agent=current_origin().user_agent if user_agent is None else user_agent,
         )
         insert_sql, insert_params = _insert_sql(event)
         cursor.execute(  # the ORM's own INSERT (values bound as parameters) inside a CTE
@@ -111,6 +118,7 @@ def audit_write_many(
         return 0
     stream = unit_id or GLOBAL_STREAM
     now = timezone.now()
+    origin = current_origin()
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(_HEAD_ADVANCE, [stream, len(entries), GENESIS, len(entries)])
         last_seq, prev_hash = cursor.fetchone()
@@ -129,7 +137,8 @@ def audit_write_many(
                 record_id=record_id,
                 changes=changes,
                 reason=reason,
-                ip="",
+                ip=origin.ip,
+                user_agent=origin.user_agent,
             )
             prev_hash = event.hash
             events.append(event)
@@ -163,6 +172,7 @@ def _chained_event(
     changes: dict[str, Any],
     reason: str,
     ip: str,
+    user_agent: str,
 ) -> AuditEvent:
     """The row at `seq` of `stream`, chained on `prev_hash` and hashed (not saved)."""
     actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
@@ -181,9 +191,10 @@ def _chained_event(
         changes=_jsonable(changes),
         reason=reason,
         ip=ip,
+        user_agent=user_agent[:USER_AGENT_MAX],
         prev_hash=prev_hash,
     )
-    event.hash = row_hash(prev_hash=prev_hash, fields={f: getattr(event, f) for f in HASHED_FIELDS})
+    event.hash = event_hash(event)
     return event
 
 
@@ -206,9 +217,7 @@ def audit_access(*, request: Any = None, **kwargs: Any) -> AuditEvent:
     """Record that someone viewed, downloaded, printed or exported something (or was refused)."""
     if request is not None:
         kwargs.setdefault("actor", request.user)
-        kwargs.setdefault("ip", client_ip(request))
+        origin = request_origin(request)
+        kwargs.setdefault("ip", origin.ip)
+        kwargs.setdefault("user_agent", origin.user_agent)
     return audit_write(kind=AuditKind.ACCESS, **kwargs)
-
-
-def client_ip(request: Any) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))

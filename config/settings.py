@@ -44,6 +44,24 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see .env.example).")
     SECRET_KEY = "dev-only-not-secret-" + "x" * 40
 
+# The audit chain's HMAC key (audit.chain). It must live outside the database: whoever holds it
+# and the database could rewrite the trail undetected up to the last anchor. Required when DEBUG
+# is off; in development and tests a key file under DATA_DIR is made on first use (mode 0600).
+AUDIT_CHAIN_KEY = env.str("AUDIT_CHAIN_KEY", default="")
+AUDIT_CHAIN_KEY_FILE = DATA_DIR / "audit-chain.key"
+if not AUDIT_CHAIN_KEY and not (DEBUG or TESTING):
+    raise ImproperlyConfigured("AUDIT_CHAIN_KEY must be set when DEBUG is off (see .env.example).")
+if AUDIT_CHAIN_KEY and len(AUDIT_CHAIN_KEY) < 32:
+    raise ImproperlyConfigured("AUDIT_CHAIN_KEY must be at least 32 characters long (see .env.example).")
+# Where the daily anchors of the audit chains are appended (production: the data-centre copy).
+AUDIT_ANCHOR_DIR = Path(env.str("AUDIT_ANCHOR_DIR", default=str(DATA_DIR / "audit-anchors")))
+# How many reverse proxies in front append to X-Forwarded-For (0: the client is REMOTE_ADDR).
+CLIENT_IP_TRUSTED_PROXIES = env.int("CLIENT_IP_TRUSTED_PROXIES", default=0)
+# Backups (`manage.py backup`): where they are written, and where pg_dump/pg_restore are looked
+# for first (otherwise PATH, /usr/lib/postgresql/*/bin and the embedded PostgreSQL's binaries).
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(DATA_DIR / "backups")))
+PG_BIN_DIR = env.str("PG_BIN_DIR", default="")
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if (DEBUG or TESTING) else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -81,6 +99,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "audit.request_context.RequestOriginMiddleware",  # IP and user agent on every audit row
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.locale.ChosenLanguageMiddleware",  # Vietnamese unless the user chose English
@@ -234,6 +253,13 @@ SCAN_BOOK_MAX_PAGES = env.int("SCAN_BOOK_MAX_PAGES", default=3000)
 # Approved records not transferred within this many hours are flagged.
 TRANSFER_DEADLINE_HOURS = env.int("TRANSFER_DEADLINE_HOURS", default=12)
 NATIONAL_DB_URL = env.str("NATIONAL_DB_URL", default="http://127.0.0.1:8765")
+# Bearer token the transfer adapter sends to the national database; the reference receiver
+# (transfer.reference_receiver) demands TRANSFER_RECEIVER_TOKEN, by default the same token.
+_DEV_TRANSFER_TOKEN = "dev-only-transfer-token-" + "x" * 20
+TRANSFER_TOKEN = env.str("TRANSFER_TOKEN", default=_DEV_TRANSFER_TOKEN if (DEBUG or TESTING) else "")
+TRANSFER_RECEIVER_TOKEN = env.str("TRANSFER_RECEIVER_TOKEN", default=TRANSFER_TOKEN)
+# The reference receiver's /_state and /_control endpoints (for tests) exist only when this is on.
+TRANSFER_RECEIVER_TEST_MODE = env_bool("TRANSFER_RECEIVER_TEST_MODE", default=False)
 # Transfer worker: batch size, HTTP timeout, retry backoff, claim lease, idle poll.
 TRANSFER_BATCH_SIZE = env.int("TRANSFER_BATCH_SIZE", default=50)
 TRANSFER_TIMEOUT_SECONDS = env.float("TRANSFER_TIMEOUT_SECONDS", default=30.0)

@@ -94,6 +94,14 @@ def report_title(summary: ReportSummary) -> list[str]:
         f"Đơn vị: {report.unit.name}",
         f"Ngày {as_of:%d/%m/%Y}, số liệu tính đến {as_of:%H:%M}"
         f" (trong ngày: từ {timezone.localtime(report.period_start):%H:%M %d/%m/%Y})",
+        *(
+            [
+                f"Mốc nhật ký kiểm toán: {report.audit_anchor}"
+                f" (ghi lúc {timezone.localtime(report.audit_anchor_at):%H:%M %d/%m/%Y})"
+            ]
+            if report.audit_anchor and report.audit_anchor_at
+            else []
+        ),
     ]
 
 

@@ -237,6 +237,10 @@ class DailyReport(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     returned_reason = models.CharField(_("reason for return"), max_length=500, blank=True)
+    # The audit anchor written outside the database before the report was frozen (its short
+    # digest and time), printed so that a paper copy can be held against the anchor file.
+    audit_anchor = models.CharField(_("audit anchor"), max_length=19, blank=True)
+    audit_anchor_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("daily report")

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from audit.actions import AuditAction
 from audit.actors import Actor
+from audit.anchors import Anchor, latest_anchor
 from audit.services import audit_change
 from permissions.scoping import can
 from registry.models import AdministrativeUnit, CivilRecord, RegisterBook, UnitLevel
@@ -513,17 +514,24 @@ def report_freeze(*, unit: AdministrativeUnit, day: dt.date, actor: Actor | None
 
     The report holds the unit's own books plus, for each child unit, the lines of the
     child's own frozen report of that day (frozen now if missing), so that each level
-    reports exactly what the levels below reported. Refused before the cut-off.
+    reports exactly what the levels below reported. It keeps the short digest of the latest
+    audit anchor (audit.anchors), which the report prints. Refused before the cut-off.
     """
+    return _report_freeze_outermost(unit=unit, day=day, actor=actor, anchor=latest_anchor())
+
+
+def _report_freeze_outermost(
+    *, unit: AdministrativeUnit, day: dt.date, actor: Actor | None, anchor: Anchor | None
+) -> DailyReport:
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         if outermost:
             _repeatable_read()
-        return _report_freeze(unit=unit, day=day, actor=actor, active=units_with_books())
+        return _report_freeze(unit=unit, day=day, actor=actor, active=units_with_books(), anchor=anchor)
 
 
 def _report_freeze(
-    *, unit: AdministrativeUnit, day: dt.date, actor: Actor | None, active: set[int]
+    *, unit: AdministrativeUnit, day: dt.date, actor: Actor | None, active: set[int], anchor: Anchor | None
 ) -> DailyReport:
     existing = DailyReport.objects.filter(unit=unit, day=day).first()
     if existing:
@@ -541,7 +549,9 @@ def _report_freeze(
     children = list(
         AdministrativeUnit.objects.filter(_in_campaign(day, active), parent=unit).order_by("name")
     )
-    child_reports = [_report_freeze(unit=child, day=day, actor=actor, active=active) for child in children]
+    child_reports = [
+        _report_freeze(unit=child, day=day, actor=actor, active=active, anchor=anchor) for child in children
+    ]
     start = cutoff_for(unit.level, day - dt.timedelta(days=1))
     own = _own_figures(unit, start, cutoff)
     try:
@@ -554,6 +564,8 @@ def _report_freeze(
                 cutoff_at=cutoff,
                 generated_by=actor,
                 started=unit.pk in active,
+                audit_anchor=anchor.short if anchor else "",
+                audit_anchor_at=anchor.at if anchor else None,
             )
     except IntegrityError:  # frozen meanwhile by another run
         return DailyReport.objects.get(unit=unit, day=day)
@@ -671,12 +683,13 @@ def period_report_freeze(
         if outermost:
             _repeatable_read()
         active = units_with_books()
+        anchor = latest_anchor()
         for child in AdministrativeUnit.objects.filter(_in_campaign(end, active), parent=unit):
             period_report_freeze(unit=child, kind=kind, day=day, actor=actor)  # each level has its own
         dailies = []
         day_n = start
         while day_n <= end:
-            dailies.append(_report_freeze(unit=unit, day=day_n, actor=actor, active=active))
+            dailies.append(_report_freeze(unit=unit, day=day_n, actor=actor, active=active, anchor=anchor))
             day_n += dt.timedelta(days=1)
         try:
             with transaction.atomic():
@@ -773,6 +786,7 @@ def reports_freeze_due(*, now: dt.datetime | None = None, days_back: int = 3) ->
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
+    anchor = latest_anchor()  # printed on every report frozen now (read once, not per unit)
     made = []
     for back in range(days_back, -1, -1):
         day = today - dt.timedelta(days=back)
@@ -784,7 +798,7 @@ def reports_freeze_due(*, now: dt.datetime | None = None, days_back: int = 3) ->
             )
             for unit in report_units(level, day):
                 if unit.pk not in done:
-                    made.append(report_freeze(unit=unit, day=day))
+                    made.append(_report_freeze_outermost(unit=unit, day=day, actor=None, anchor=anchor))
     return made
 
 

@@ -17,6 +17,8 @@ def scan_storage(settings, tmp_path):
         },
     }
     settings.MEDIA_ROOT = str(tmp_path / "files")
+    settings.AUDIT_ANCHOR_DIR = tmp_path / "audit-anchors"
+    settings.BACKUP_DIR = tmp_path / "backups"
     return tmp_path
 
 

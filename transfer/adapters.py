@@ -10,6 +10,7 @@ connection, HTTP 5xx or 429, an answer that cannot be read); a per-record
 (`transfer.reference_receiver`):
 
     POST {base}/api/v1/batches   {"batch": "<uuid>", "records": [{"key": ..., "record": {...}}]}
+    Authorization: Bearer <TRANSFER_TOKEN>
     200 {"results": [{"key": ..., "status": "accepted"|"duplicate"|"rejected",
                       "receipt": "...", "message": "..."}]}
 
@@ -95,20 +96,21 @@ class NationalDbAdapter(ABC):
 
 
 class HttpJsonAdapter(NationalDbAdapter):
-    def __init__(self, base_url: str, *, timeout: float):
+    def __init__(self, base_url: str, *, timeout: float, token: str | None = None):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.token = settings.TRANSFER_TOKEN if token is None else token
 
     def send_batch(self, records: list[OutgoingRecord]) -> list[ItemResult]:
         body = json.dumps(
             {"batch": str(uuid.uuid4()), "records": [{"key": r.key, "record": r.record} for r in records]},
             ensure_ascii=False,
         ).encode()
+        headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
         request = urllib.request.Request(  # noqa: S310 - the URL is the configured receiver
-            f"{self.base_url}/api/v1/batches",
-            data=body,
-            method="POST",
-            headers={"Content-Type": "application/json; charset=utf-8", "Accept": "application/json"},
+            f"{self.base_url}/api/v1/batches", data=body, method="POST", headers=headers
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310

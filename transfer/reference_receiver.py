@@ -2,33 +2,42 @@
 
 Standard library only (no Django), so it runs as its own process:
 
-    python -m transfer.reference_receiver --port 8765 --db var/receiver.sqlite3
-    python manage.py reference_receiver --port 8765          # the same, through Django
+    TRANSFER_RECEIVER_TOKEN=... python -m transfer.reference_receiver --port 8765 --db var/receiver.sqlite3
+    python manage.py reference_receiver --port 8765          # the same, token and test mode from settings
 
-It speaks the protocol of `transfer.adapters.HttpJsonAdapter`, stores what it
-receives in its own SQLite file, and stores each idempotency key once: a key it
-already holds is answered "duplicate" with the original receipt. It refuses a
-record for good ("rejected", with a message in Vietnamese, as a real receiver
-would) when the registration date or the main person's name is missing, or
-when its key or record id was put on the reject list.
+It speaks the protocol of `transfer.adapters.HttpJsonAdapter` and, like the national database,
+answers only senders that authenticate: every request but ``GET /health`` must carry
+``Authorization: Bearer <token>`` (compared in constant time); without it, or with another token,
+the answer is 401. A batch that is not what the protocol says (not JSON, a field missing or of
+the wrong type, a key that does not belong to its record: forged or mixed up) is refused whole
+with 400 and ``{"error": ..., "field": "records[2].record.recordId"}``, storing nothing.
 
-Failure modes, switchable at start (--mode, --delay) or at run time with
-``POST /_control {"mode": ..., "delay": ..., "reject_keys": [...], "reject_record_ids": [...]}``:
+It stores what it receives in its own SQLite file, and stores each idempotency key once: a key
+it already holds is answered "duplicate" with the original receipt. It refuses a record for
+good ("rejected", with a message in Vietnamese, as a real receiver would) when the
+registration date or the main person's name is missing, or when its key or record id was put
+on the reject list.
+
+Test mode only (``--test-mode``, or TRANSFER_RECEIVER_TEST_MODE): ``GET /_state`` lists what is
+stored and how many deliveries were seen, and ``POST /_control {"mode": ..., "delay": ...,
+"reject_keys": [...], "reject_record_ids": [...]}`` switches the failure modes. Outside test
+mode these paths do not exist (404). Failure modes, also settable at start (--mode, --delay):
 
 - ``ok``: answer normally.
 - ``fail500``: answer every batch with HTTP 500, storing nothing.
 - ``slow``: store the batch, then wait `delay` seconds before answering (the
   sender may time out although the records arrived).
 - ``store_then_500``: store the batch, then answer HTTP 500 (a lost acknowledgement).
-
-``GET /_state`` lists what is stored and how many deliveries were seen; ``GET /health`` answers "ok".
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hmac
 import json
+import os
+import re
 import sqlite3
 import sys
 import threading
@@ -38,6 +47,94 @@ from pathlib import Path
 from typing import Any
 
 MODES = ("ok", "fail500", "slow", "store_then_500")
+MAX_BODY_BYTES = 20 * 1024 * 1024
+MAX_RECORDS = 1000
+EVENT_TYPES = (
+    "birth", "marriage", "death", "parentage", "guardianship", "guardianship_end",
+    "amendment", "divorce_note", "marital_status", "adoption",
+)  # fmt: skip
+KEY_PATTERN = re.compile(r"civreg-([1-9][0-9]{0,18})-v([1-9][0-9]{0,9})")
+SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
+UUID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+class BadBatch(ValueError):
+    """The batch is not what the protocol says; `field` names where (e.g. records[2].record.recordId)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_text(value: Any, field: str, *, max_length: int, required: bool = True) -> None:
+    if not isinstance(value, str):
+        raise BadBatch(field, f"{field} must be a string")
+    if required and not value.strip():
+        raise BadBatch(field, f"{field} must not be empty")
+    if len(value) > max_length:
+        raise BadBatch(field, f"{field} is longer than {max_length} characters")
+    if "\x00" in value:
+        raise BadBatch(field, f"{field} holds a NUL character")
+
+
+def _check_record(record: Any, field: str, key: str) -> None:
+    if not isinstance(record, dict):
+        raise BadBatch(field, f"{field} must be a JSON object")
+    for name in ("recordId", "version"):
+        if not _is_int(record.get(name)) or record[name] < 1:
+            raise BadBatch(f"{field}.{name}", f"{field}.{name} must be a positive whole number")
+    if key != f"civreg-{record['recordId']}-v{record['version']}":
+        raise BadBatch(
+            f"{field}.recordId",
+            f"{field}.recordId and version ({record['recordId']}, v{record['version']}) do not match the key "
+            f"{key!r}: the record is forged or mixed up",
+        )
+    if record.get("eventType") not in EVENT_TYPES:
+        raise BadBatch(f"{field}.eventType", f"{field}.eventType must be one of {', '.join(EVENT_TYPES)}")
+    _check_text(record.get("unitCode"), f"{field}.unitCode", max_length=32)
+    if not isinstance(record.get("data"), dict):
+        raise BadBatch(f"{field}.data", f"{field}.data must be a JSON object")
+    scan = record.get("scan")
+    if scan is not None:
+        if not isinstance(scan, dict):
+            raise BadBatch(f"{field}.scan", f"{field}.scan must be a JSON object or null")
+        if not isinstance(scan.get("sha256"), str) or not SHA256_PATTERN.fullmatch(scan["sha256"]):
+            raise BadBatch(f"{field}.scan.sha256", f"{field}.scan.sha256 must be 64 lowercase hex digits")
+        if not _is_int(scan.get("size")) or scan["size"] < 0:
+            raise BadBatch(f"{field}.scan.size", f"{field}.scan.size must be a whole number of bytes")
+        _check_text(scan.get("name"), f"{field}.scan.name", max_length=255)
+
+
+def check_batch(body: Any) -> None:
+    """Raise BadBatch naming the first field that is not what the protocol says."""
+    if not isinstance(body, dict):
+        raise BadBatch("", "the body must be a JSON object")
+    batch = body.get("batch")
+    if not isinstance(batch, str) or not UUID_PATTERN.fullmatch(batch):
+        raise BadBatch("batch", "batch must be a UUID (lowercase, with hyphens)")
+    records = body.get("records")
+    if not isinstance(records, list) or not records:
+        raise BadBatch("records", "records must be a non-empty list")
+    if len(records) > MAX_RECORDS:
+        raise BadBatch("records", f"records holds more than {MAX_RECORDS} entries")
+    seen: set[str] = set()
+    for i, entry in enumerate(records):
+        field = f"records[{i}]"
+        if not isinstance(entry, dict):
+            raise BadBatch(field, f"{field} must be a JSON object with key and record")
+        key = entry.get("key")
+        if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
+            raise BadBatch(f"{field}.key", f"{field}.key must look like civreg-<record id>-v<version>")
+        if key in seen:
+            raise BadBatch(f"{field}.key", f"{field}.key {key!r} appears twice in the batch")
+        seen.add(key)
+        _check_record(entry.get("record"), f"{field}.record", key)
+
 
 REQUIRED_NAME = {
     "birth": (("nksHoTen", "họ tên người được khai sinh"),),
@@ -49,7 +146,19 @@ REQUIRED_NAME = {
 class Receiver:
     """What the receiver holds and how it behaves; shared by the HTTP handler threads."""
 
-    def __init__(self, db_path: str | Path, *, mode: str = "ok", delay: float = 0.0):
+    def __init__(
+        self,
+        db_path: str | Path,
+        *,
+        token: str,
+        test_mode: bool = False,
+        mode: str = "ok",
+        delay: float = 0.0,
+    ):
+        if len(token) < 16:
+            raise ValueError("The receiver needs a token of 16 characters or more (TRANSFER_RECEIVER_TOKEN).")
+        self.token = token.encode()
+        self.test_mode = test_mode
         self.db_path = str(db_path)
         self.mode = mode
         self.delay = delay
@@ -65,6 +174,13 @@ class Receiver:
 
     def _db(self) -> sqlite3.Connection:
         return sqlite3.connect(self.db_path, timeout=30)
+
+    def authenticated(self, authorization: str | None) -> bool:
+        """Whether the Authorization header carries this receiver's bearer token (constant-time)."""
+        scheme, _sep, given = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer":
+            return False
+        return hmac.compare_digest(given.strip().encode(), self.token)
 
     def control(self, settings: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
@@ -155,23 +271,58 @@ def make_handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
+        def _refuse_unauthenticated(self) -> bool:
+            if receiver.authenticated(self.headers.get("Authorization")):
+                return False
+            data = json.dumps({"error": "authentication required: Authorization: Bearer <token>"}).encode()
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Bearer realm="civil-status"')
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(data)
+            self.close_connection = True
+            return True
+
+        def _routes(self) -> tuple[str, ...]:
+            return ("/api/v1/batches", "/_state", "/_control") if receiver.test_mode else ("/api/v1/batches",)
+
         def _body(self) -> Any:
-            length = int(self.headers.get("Content-Length") or 0)
-            return json.loads(self.rfile.read(length).decode() or "{}")
+            """The JSON body, or None after answering 400/413 (read only when its size is allowed)."""
+            try:
+                length = int(self.headers.get("Content-Length") or "")
+            except ValueError:
+                self._json(400, {"error": "Content-Length is missing or not a number", "field": ""})
+                return None
+            if length < 0 or length > MAX_BODY_BYTES:
+                self.close_connection = True
+                self._json(413, {"error": f"the body must be at most {MAX_BODY_BYTES} bytes", "field": ""})
+                return None
+            try:
+                return json.loads(self.rfile.read(length).decode() or "{}")
+            except ValueError:
+                self._json(400, {"error": "the body is not JSON (UTF-8)", "field": ""})
+                return None
 
         def do_GET(self) -> None:
             if self.path == "/health":
                 self._json(200, {"status": "ok"})
-            elif self.path == "/_state":
-                self._json(200, receiver.state())
+            elif self.path == "/_state" and self.path in self._routes():
+                if not self._refuse_unauthenticated():
+                    self._json(200, receiver.state())
             else:
                 self._json(404, {"error": "not found"})
 
         def do_POST(self) -> None:
-            try:
-                body = self._body()
-            except ValueError:
-                self._json(400, {"error": "the body is not JSON"})
+            if self.path not in self._routes():
+                self.close_connection = True
+                self._json(404, {"error": "not found"})
+                return
+            if self._refuse_unauthenticated():
+                return
+            body = self._body()
+            if body is None:
                 return
             if self.path == "/_control":
                 try:
@@ -179,8 +330,10 @@ def make_handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 except (ValueError, TypeError) as exc:
                     self._json(400, {"error": str(exc)})
                 return
-            if self.path != "/api/v1/batches":
-                self._json(404, {"error": "not found"})
+            try:
+                check_batch(body)
+            except BadBatch as exc:
+                self._json(400, {"error": exc.message, "field": exc.field})
                 return
             mode, delay = receiver.mode, receiver.delay
             if mode == "fail500":
@@ -221,17 +374,43 @@ class ReceiverServer:
         self.httpd.server_close()
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, *, token: str | None = None, test_mode: bool | None = None) -> None:
+    """Serve in the foreground. The token comes from `token`, else the TRANSFER_RECEIVER_TOKEN variable
+    (never the command line, where other users of the machine could read it)."""
     parser = argparse.ArgumentParser(description="Reference receiver for the national civil-status database")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--db", default="var/receiver.sqlite3", help="SQLite file that keeps what arrives")
     parser.add_argument("--mode", choices=MODES, default="ok")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait in 'slow' mode")
+    parser.add_argument("--test-mode", action="store_true", help="serve /_state and /_control (tests only)")
     args = parser.parse_args(argv)
+    token = token if token is not None else os.environ.get("TRANSFER_RECEIVER_TOKEN", "")
+    if test_mode is None:
+        test_mode = args.test_mode or os.environ.get("TRANSFER_RECEIVER_TEST_MODE", "") in (
+            "1",
+            "true",
+            "yes",
+            "on",
+        )
     Path(args.db).parent.mkdir(parents=True, exist_ok=True)
-    server = ReceiverServer(args.db, host=args.host, port=args.port, mode=args.mode, delay=args.delay)
-    print(f"Reference receiver listening on {server.url} (store: {args.db}, mode: {args.mode})", flush=True)
+    try:
+        server = ReceiverServer(
+            args.db,
+            host=args.host,
+            port=args.port,
+            token=token,
+            test_mode=test_mode,
+            mode=args.mode,
+            delay=args.delay,
+        )
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from exc
+    print(
+        f"Reference receiver listening on {server.url} (store: {args.db}, mode: {args.mode}"
+        f"{', test endpoints on' if test_mode else ''})",
+        flush=True,
+    )
     try:
         server.httpd.serve_forever()
     except KeyboardInterrupt:

@@ -146,14 +146,15 @@ class RawWriter:
             "changes": changes,
             "reason": "",
             "ip": "",
+            "user_agent": "",
         }
         digest = row_hash(prev_hash=last_hash, fields=fields)
         import json
 
         cur.execute(
             "INSERT INTO audit_auditevent (stream, seq, at, kind, action, actor_id, actor_name, unit_id, "
-            "object_type, object_id, record_id, changes, reason, ip, prev_hash, hash) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '', '', %s, %s)",
+            "object_type, object_id, record_id, changes, reason, ip, user_agent, prev_hash, hash) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '', '', '', %s, %s)",
             [
                 stream,
                 last_seq + 1,

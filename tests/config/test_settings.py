@@ -36,7 +36,12 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
 @pytest.mark.django_db
 def test_production_settings_pass_the_deploy_check():
     result = manage(
-        "check", "--deploy", DEBUG="0", SECRET_KEY="x" * 60 + "y7#k", ALLOWED_HOSTS="civreg.example.vn"
+        "check",
+        "--deploy",
+        DEBUG="0",
+        SECRET_KEY="x" * 60 + "y7#k",
+        AUDIT_CHAIN_KEY="k" * 40,
+        ALLOWED_HOSTS="civreg.example.vn",
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
@@ -49,6 +54,8 @@ def test_production_settings_pass_the_deploy_check():
     [
         ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
         ({"DEBUG": "0"}, "SECRET_KEY must be set"),
+        ({"DEBUG": "0", "SECRET_KEY": "s" * 60}, "AUDIT_CHAIN_KEY must be set"),
+        ({"DEBUG": "0", "SECRET_KEY": "s" * 60, "AUDIT_CHAIN_KEY": "short"}, "at least 32 characters"),
         ({"DEBUG": "1", "CLAIM_IDLE_MINUTES": "two hours"}, "two hours"),
     ],
 )

@@ -207,3 +207,34 @@ def test_the_pdf_is_a_pdf_with_the_units_in_it(world, day_of_work):
     assert pdf.startswith(b"%PDF-")
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "BÁO CÁO TIẾN ĐỘ" in text and "Xã An" in text and "Tổng cộng" in text
+
+
+def test_the_daily_job_anchors_the_audit_trail_and_each_report_prints_the_digest(world, crew, client):
+    from audit.anchors import read_anchors
+    from audit.verification import verify_chains
+    from reports.tasks import freeze_due_reports
+
+    with clock(at(EVE, "10:00")):
+        book = world.book(world.commune_a, cases=2)
+    with clock(at(DAY, "09:00")):
+        walk(book.records.order_by("entry_no").first(), "scanned", crew)
+    with clock(at(DAY, "16:30")):  # before the first cut-off: nothing yet
+        freeze_due_reports.call(days_back=0)
+    assert read_anchors() == ([], [])
+    with clock(at(DAY, "17:05")):
+        freeze_due_reports.call(days_back=0)
+    with clock(at(DAY, "18:40")):  # later runs the same day write no second anchor
+        freeze_due_reports.call(days_back=0)
+    anchors, problems = read_anchors()
+    assert len(anchors) == 1 and problems == []
+    commune = DailyReport.objects.get(unit=world.commune_a, day=DAY)
+    province = DailyReport.objects.get(unit=world.province, day=DAY)
+    assert commune.audit_anchor == province.audit_anchor == anchors[0].short
+    assert list(verify_chains(anchors=anchors)) == []
+
+    client.force_login(world.admin)
+    page = client.get(f"/progress/reports/{province.pk}/").content.decode()
+    assert f"Audit trail anchor: <code>{anchors[0].short}</code> (written 10/03/2026 17:05" in page
+    xlsx = load_workbook(io.BytesIO(report_xlsx(province)))
+    line = f"Mốc nhật ký kiểm toán: {anchors[0].short} (ghi lúc 17:05 10/03/2026)"
+    assert xlsx["Tổng hợp"]["A4"].value == line

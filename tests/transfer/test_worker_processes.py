@@ -19,6 +19,7 @@ from typing import IO
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from audit.models import AuditEvent
@@ -29,6 +30,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
 N = 12
+AUTH = {"Authorization": f"Bearer {settings.TRANSFER_TOKEN}"}
 
 
 def database_url() -> str:
@@ -80,9 +82,11 @@ class Processes:
                 str(self.port),
                 "--db",
                 str(self.tmp / "receiver.sqlite3"),
+                "--test-mode",
                 *args,
             ],
             cwd=ROOT,
+            env={**os.environ, "TRANSFER_RECEIVER_TOKEN": settings.TRANSFER_TOKEN},
             stdout=self._log("receiver.log"),
             stderr=subprocess.STDOUT,
         )
@@ -126,12 +130,13 @@ class Processes:
             f"{self.url}/_control",
             data=json.dumps(settings).encode(),
             method="POST",
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", **AUTH},
         )
         urllib.request.urlopen(request, timeout=5).close()
 
     def state(self) -> dict:
-        with urllib.request.urlopen(f"{self.url}/_state", timeout=5) as response:
+        request = urllib.request.Request(f"{self.url}/_state", headers=AUTH)
+        with urllib.request.urlopen(request, timeout=5) as response:
             return json.loads(response.read())
 
     def stop_all(self) -> None:

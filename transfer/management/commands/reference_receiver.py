@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from transfer.reference_receiver import MODES, main
 
 
 class Command(BaseCommand):
-    help = "Run the reference receiver of the national civil-status database (demo and tests)."
+    help = (
+        "Run the reference receiver of the national civil-status database (demo and tests). It demands "
+        "the bearer token TRANSFER_RECEIVER_TOKEN; its /_state and /_control endpoints exist only when "
+        "TRANSFER_RECEIVER_TEST_MODE is on."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -32,5 +37,7 @@ class Command(BaseCommand):
                 o["mode"],
                 "--delay",
                 str(o["delay"]),
-            ]
+            ],
+            token=settings.TRANSFER_RECEIVER_TOKEN,
+            test_mode=settings.TRANSFER_RECEIVER_TEST_MODE,
         )
