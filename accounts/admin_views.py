@@ -73,6 +73,7 @@ class AccountForm(forms.Form):
     ends_on = forms.DateField(
         label=_l("Last day of use"),
         required=False,
+        widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}),
         help_text=_l("Mobilized staff only (dd/mm/yyyy): the account locks itself the day after."),
     )
 
@@ -105,7 +106,11 @@ class AccountForm(forms.Form):
 
 
 class EndForm(forms.Form):
-    ends_on = forms.DateField(label=_l("Last day of use"), required=False)
+    ends_on = forms.DateField(
+        label=_l("Last day of use"),
+        required=False,
+        widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}),
+    )
 
 
 class UploadForm(forms.Form):

@@ -177,7 +177,17 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "audit.services.client_ip"  # the address the audit trail records
 # The roles that must log in with a TOTP code (django-otp) as well as the password; superusers too
 # whenever this list is not empty. Empty: nobody must, but whoever enrolled is still asked.
-OTP_REQUIRED_ROLES = env.list("OTP_REQUIRED_ROLES", default=["approver", "province_admin", "auditor"])
+OTP_REQUIRED_ROLES = [
+    role.strip()
+    for role in env.list("OTP_REQUIRED_ROLES", default=["approver", "province_admin", "auditor"])
+    if role.strip()
+]
+_ROLES = {"clerk", "reviewer", "approver", "counter_clerk", "province_admin", "auditor", "contractor"}
+if set(OTP_REQUIRED_ROLES) - _ROLES:
+    raise ImproperlyConfigured(
+        f"OTP_REQUIRED_ROLES={','.join(OTP_REQUIRED_ROLES)}: unknown role(s) "
+        f"{', '.join(sorted(set(OTP_REQUIRED_ROLES) - _ROLES))}; use {', '.join(sorted(_ROLES))}."
+    )
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Hộ tịch")
 # A signed-in session ends after this many minutes without a request (refreshed by each request).
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)

@@ -113,3 +113,10 @@ def test_a_session_that_never_gave_the_code_is_sent_back_to_login(client, world)
     response = client.get("/work/queue/")
     assert response.status_code == 302 and response["Location"].startswith(LOGIN)
     assert logged_in_as(client) is None
+
+
+def test_the_roles_the_settings_accept_are_the_roles_of_the_project():
+    from config import settings as project_settings
+    from permissions.roles import Role
+
+    assert set(Role.values) == project_settings._ROLES
