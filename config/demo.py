@@ -26,6 +26,9 @@ from scans.intake import scan_store
 from workflows import services as wf
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - demo accounts only, printed in the README
+# The authenticator key of every demo user whose role requires a code (README: "Demo accounts"):
+# base32 MNUXM4TFM4WWIZLNN4WXI33UOAWWWZLZ for an authenticator app, or `manage.py totp_code <user>`.
+DEMO_TOTP_KEY = b"civreg-demo-totp-key".hex()
 
 # Codes of the pre-2025 tree (as in vietnam-provinces 0.6.0), so that a loaded tree is reused.
 PROVINCE = ("35", "Tỉnh Hà Nam")
@@ -281,6 +284,7 @@ def demo_seed(*, stdout=None) -> dict[str, int]:
     if not User.objects.filter(username="admin").exists():
         User.objects.create_superuser("admin", "admin@example.invalid", DEMO_PASSWORD)
         created["users"] += 1
+    _demo_authenticators()
 
     if RegisterBook.objects.filter(custodian=units[COMMUNE_1]).exists():
         return created
@@ -312,6 +316,17 @@ def demo_seed(*, stdout=None) -> dict[str, int]:
 
     civil_stats_rebuild()
     return created
+
+
+def _demo_authenticators() -> None:
+    """A confirmed authenticator with the documented key for each demo user who must give a code."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.second_factor import otp_required_for
+
+    for user in get_user_model().objects.filter(username__in=[u.username for u in DEMO_USERS] + ["admin"]):
+        if otp_required_for(user) and not TOTPDevice.objects.filter(user=user).exists():
+            TOTPDevice.objects.create(user=user, name="Demo", key=DEMO_TOTP_KEY, confirmed=True)
 
 
 def _walk(record: CivilRecord, target: str, rng: random.Random, clerk, reviewer, approver) -> None:

@@ -7,6 +7,7 @@ starts its own PostgreSQL (see config/embedded_db.py).
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -77,6 +78,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "config.staticfiles.StaticFilesConfig",
     "guardian",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "channels",
     "django_tasks",
     "django_tasks_db",
@@ -87,6 +91,7 @@ INSTALLED_APPS = [
     "registry",
     "permissions.apps.PermissionsConfig",
     "workflows",
+    "accounts",
     "scans",
     "forms.apps.FormsConfig",
     "duplicates",
@@ -107,8 +112,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle timeout, end date of mobilized staff, forced password change, second factor (accounts).
+    "accounts.middleware.AccountSessionMiddleware",
     "config.request_checks.RefuseUnsafeInputMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into our login page (django-axes)
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -150,6 +158,7 @@ if _test_db_name:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out user before the password is tried
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -158,12 +167,49 @@ ANONYMOUS_USER_NAME = None  # no guardian anonymous user: nothing is public but 
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=10)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Names, place names, "hotich"/"matkhau" and sequences, ignoring case and diacritics.
+    {"NAME": "accounts.passwords.VietnameseWordsValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "landing"  # each role lands on its own page (permissions.views.landing)
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Login throttling, second factor, sessions (accounts) -----------------------------------
+# After LOGIN_FAILURE_LIMIT wrong passwords or codes, the user name is locked for LOGIN_LOCKOUT_MINUTES
+# (django-axes); a province administrator of the user's unit can unlock it sooner. Locking the user
+# name, not the address: a commune office shares one address, and an attacker has many.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=30)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = dt.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # logins are in the audit trail
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "audit.services.client_ip"  # the address the audit trail records
+# The roles that must log in with a TOTP code (django-otp) as well as the password; superusers too
+# whenever this list is not empty. Empty: nobody must, but whoever enrolled is still asked.
+OTP_REQUIRED_ROLES = [
+    role.strip()
+    for role in env.list("OTP_REQUIRED_ROLES", default=["approver", "province_admin", "auditor"])
+    if role.strip()
+]
+_ROLES = {"clerk", "reviewer", "approver", "counter_clerk", "province_admin", "auditor", "contractor"}
+if set(OTP_REQUIRED_ROLES) - _ROLES:
+    raise ImproperlyConfigured(
+        f"OTP_REQUIRED_ROLES={','.join(OTP_REQUIRED_ROLES)}: unknown role(s) "
+        f"{', '.join(sorted(set(OTP_REQUIRED_ROLES) - _ROLES))}; use {', '.join(sorted(_ROLES))}."
+    )
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Hộ tịch")
+# A signed-in session ends after this many minutes without a request (refreshed by each request).
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 
 # --- Language and dates -----------------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -300,7 +346,9 @@ if not (DEBUG or TESTING):
     SECURE_CONTENT_TYPE_NOSNIFF = True
 # HSTS preload commits the whole parent domain (often a shared .gov.vn zone): the operator decides
 # with SECURE_HSTS_PRELOAD, so the deploy check does not insist on it.
-SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# axes.W006 asks for the address among the lockout parameters: we lock user names only, on purpose
+# (see LOGIN_FAILURE_LIMIT above).
+SILENCED_SYSTEM_CHECKS = ["security.W021", "axes.W006"]
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 
 if TESTING:
@@ -318,5 +366,6 @@ LOGGING = {
         "pikepdf": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
         "weasyprint": {"level": "ERROR"},
+        "axes": {"level": "WARNING"},  # every login at INFO; failures and lockouts are in the audit trail
     },
 }

@@ -32,6 +32,19 @@ def _english(settings):
         yield
 
 
+@pytest.fixture(autouse=True)
+def _no_second_factor(settings):
+    """The suite signs approvers, administrators and auditors in with `force_login`: the second factor is
+    not enforced unless a test asks for it with the `second_factor_enforced` fixture."""
+    settings.OTP_REQUIRED_ROLES = []
+
+
+@pytest.fixture
+def second_factor_enforced(settings):
+    """The production rule: approvers, province administrators and auditors (and superusers) need a code."""
+    settings.OTP_REQUIRED_ROLES = ["approver", "province_admin", "auditor"]
+
+
 @pytest.fixture
 def vietnamese(settings):
     """The interface in its default language, for tests that read the Vietnamese texts."""

@@ -1,8 +1,12 @@
 """The demo a newcomer logs into: every role sees its own work, and a second seed changes nothing."""
 
+import io
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.db import transaction
+from django.test import override_settings
 
 from audit.verification import verify_chains
 from config.demo import DEMO_PASSWORD, DEMO_USERS, demo_seed
@@ -12,8 +16,11 @@ from registry.models import CivilRecord, RecordState
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     """Seeded once for the module inside a transaction that is rolled back afterwards."""
+    required = override_settings(OTP_REQUIRED_ROLES=["approver", "province_admin", "auditor"])
     with django_db_blocker.unblock(), transaction.atomic():
-        yield demo_seed()
+        with required:  # seeded as in production: the demo authenticators are made
+            seeded = demo_seed()
+        yield seeded
         transaction.set_rollback(True)
 
 
@@ -36,11 +43,29 @@ def test_seeding_again_creates_nothing(demo, db):
     "username", ["clerk.xa", "reviewer.huyen", "approver.tinh", "counter.xa", "auditor.tinh"]
 )
 def test_each_demo_user_logs_in_and_sees_records(client, demo, db, username):
+    """Approvers and auditors give the code of the demo authenticator (`manage.py totp_code`) too."""
     response = client.post("/accounts/login/", {"username": username, "password": DEMO_PASSWORD}, follow=True)
+    if response.redirect_chain and response.redirect_chain[-1][0] == "/accounts/login/code/":
+        out = io.StringIO()
+        call_command("totp_code", username, stdout=out)
+        response = client.post("/accounts/login/code/", {"code": out.getvalue().strip()}, follow=True)
     assert response.status_code == 200
     assert response.context["user"].username == username
     page = client.get("/records/").content.decode()
     assert "s-approved" in page or "s-transferred" in page or "s-collected" in page
+
+
+@pytest.mark.slow
+def test_the_demo_users_who_must_give_a_code_have_the_documented_authenticator(demo, db):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from config.demo import DEMO_TOTP_KEY
+
+    keyed = set(
+        TOTPDevice.objects.filter(key=DEMO_TOTP_KEY, confirmed=True).values_list("user__username", flat=True)
+    )
+    assert {"admin", "admin.tinh", "approver.xa", "auditor.tinh"} <= keyed
+    assert not keyed & {"clerk.xa", "counter.xa", "reviewer.tinh", "contractor.xa"}
 
 
 @pytest.mark.slow
