@@ -226,6 +226,16 @@ def test_oversized_bodies_are_refused_by_the_server_without_growing_it(transacti
         )
         assert stored.status_code == 302
         assert ScanFile.objects.filter(record=record).exists()
+        # A 1,000-character file name: our own 400 page, saying to shorten it.
+        name = "Sổ khai sinh " * 80 + ".pdf"
+        long_name = clerk.post(
+            upload,
+            files={"file": (name, samples.small_page_pdf("LONG"), "application/pdf")},
+            data={"csrfmiddlewaretoken": clerk.cookies["csrftoken"]},
+            allow_redirects=False,
+        )
+        assert long_name.status_code == 400
+        assert "Đặt tên tệp ngắn hơn" in long_name.text and "<nav" in long_name.text
 
 
 # --- WebSockets under the same server ------------------------------------------------------------
