@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.db.models import Model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from hypothesis import HealthCheck, given, settings
@@ -171,7 +172,7 @@ class Tally:
     half_saved: list[str] = field(default_factory=list)
 
 
-MAIN_TABLES = [
+MAIN_TABLES: list[type[Model]] = [
     RegisterBook,
     CivilRecord,
     Party,
