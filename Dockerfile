@@ -1,4 +1,5 @@
-# Production image: the web process (daphne, ASGI: HTTP and WebSockets) and the job worker
+# Production image: the web process (uvicorn, ASGI: HTTP and WebSockets; scripts/serve-web.sh says
+# why not daphne) and the job worker
 # (manage.py db_worker) run from this same image; see docker-compose.yml.
 FROM python:3.11-slim-bookworm
 
@@ -47,5 +48,6 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
     CMD ["python", "scripts/healthcheck.py"]
 
-# --proxy-headers: client address and scheme come from the TLS proxy in front.
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec daphne -b 0.0.0.0 -p 8000 --proxy-headers config.asgi:application"]
+# Client address and scheme come from the TLS proxy in front (FORWARDED_ALLOW_IPS: the proxies trusted).
+ENV HOST=0.0.0.0 PORT=8000 FORWARDED_ALLOW_IPS=*
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec scripts/serve-web.sh"]

@@ -36,7 +36,7 @@ export DEBUG ?= 1
 .PHONY: help system-packages setup deps run test lint bench bench-quick db-stop constraints
 
 help:
-	@echo "make run          set up, then serve http://$(HOST):$(PORT) (daphne, DEBUG=1) with the job worker"
+	@echo "make run          set up, then serve http://$(HOST):$(PORT) (uvicorn, DEBUG=1) with the job worker"
 	@echo "make test         set up, then run the test suite (PYTEST_ARGS=... to pass options)"
 	@echo "make setup        Debian packages (scripts/debian-packages.txt), virtualenv, dependencies,"
 	@echo "                  migrations, units, demo data, translations"

@@ -1,4 +1,9 @@
-"""ASGI entry point: HTTP through Django, WebSockets through channels (live inboxes and dashboards)."""
+"""ASGI entry point: HTTP through Django, WebSockets through channels (live inboxes and dashboards).
+
+HTTP requests pass `BoundedRequestBody` first: a body over its route's limit is answered 413
+before it is read (config/request_limits.py). Serve it with uvicorn and the project's WebSocket
+protocol (scripts/serve.sh), which stream bodies to the app instead of buffering them.
+"""
 
 import os
 
@@ -11,11 +16,12 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402 - needs Django set u
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from config.request_limits import BoundedRequestBody  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": BoundedRequestBody(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

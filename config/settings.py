@@ -70,7 +70,6 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -260,7 +259,10 @@ if S3_BUCKET:
     }
 # Scans and extracts are served only through permission-checked views: no MEDIA_URL.
 MEDIA_ROOT = str(DATA_DIR / "files")
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Request bodies: each route's limit is enforced before the body is read (config/request_limits.py,
+# in front of the app in config/asgi.py); uploads over 1 MB stream to FILE_UPLOAD_TEMP_DIR on disk.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default="") or None
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Channels and background jobs --------------------------------------------------
@@ -291,9 +293,13 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 CLAIM_IDLE_MINUTES = env.int("CLAIM_IDLE_MINUTES", default=120)
 # Largest scan per A4 page the Ministry accepts.
 SCAN_MAX_KB_PER_PAGE = env.int("SCAN_MAX_KB_PER_PAGE", default=100)
-# Scan uploads: refused at the HTTP layer above these sizes, before the body is read.
+# Uploads: refused above these sizes before the body is read (config/request_limits.py). A named
+# batch of case scans takes up to SCAN_BATCH_UPLOAD_MAX_MB; legacy imports and population extracts
+# IMPORT_UPLOAD_MAX_MB.
 SCAN_UPLOAD_MAX_MB = env.int("SCAN_UPLOAD_MAX_MB", default=50)
 SCAN_BOOK_UPLOAD_MAX_MB = env.int("SCAN_BOOK_UPLOAD_MAX_MB", default=2048)
+SCAN_BATCH_UPLOAD_MAX_MB = env.int("SCAN_BATCH_UPLOAD_MAX_MB", default=1000)
+IMPORT_UPLOAD_MAX_MB = env.int("IMPORT_UPLOAD_MAX_MB", default=100)
 SCAN_MAX_PAGES_PER_CASE = env.int("SCAN_MAX_PAGES_PER_CASE", default=20)
 SCAN_BOOK_MAX_PAGES = env.int("SCAN_BOOK_MAX_PAGES", default=3000)
 # Approved records not transferred within this many hours are flagged.

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -20,7 +21,7 @@ from registry.models import (
     RegisterBook,
 )
 from scans import pdf as scan_pdf
-from scans.intake import max_upload_bytes, safe_name, scan_keep, scan_prepare
+from scans.intake import max_case_pages, max_upload_bytes, safe_name, scan_keep, scan_prepare
 from scans.models import (
     ItemStatus,
     JobStatus,
@@ -31,13 +32,26 @@ from scans.models import (
 from scans.naming import scan_canonical_name, scan_match_candidates, scan_name_parse
 
 
+def _content_size(content: bytes | File) -> int:
+    return len(content) if isinstance(content, bytes) else int(content.size or 0)
+
+
+def _content_bytes(content: bytes | File) -> bytes:
+    if isinstance(content, bytes):
+        return content
+    content.seek(0)
+    return content.read()
+
+
 @transaction.atomic
 def batch_create(
-    *, actor: Actor, files: list[tuple[str, bytes]], book: RegisterBook | None = None
+    *, actor: Actor, files: Sequence[tuple[str, bytes | File]], book: RegisterBook | None = None
 ) -> ScanBatch:
     """Stage a batch of named files and enqueue matching them to their cases.
 
-    Refuses an actor who may scan nowhere, and files over the upload limit (listed by name).
+    Files are read one at a time (uploads wait on disk). Refuses an actor who may scan nowhere, and
+    files over the upload limit (listed by name). A file that is a decompression bomb, or a PDF that
+    does not open, is refused here, at upload, and never kept: its item says why.
     """
     from permissions.scoping import scopes_with
 
@@ -54,7 +68,7 @@ def batch_create(
         unit = AdministrativeUnit.objects.get(pk=min(scopes, key=lambda s: len(s.unit_path)).unit_id)
     else:
         raise ValidationError(_("Your roles do not allow scanning."), code="not_permitted")
-    too_big = [name for name, content in files if len(content) > max_upload_bytes()]
+    too_big = [name for name, content in files if _content_size(content) > max_upload_bytes()]
     if too_big:
         raise ValidationError(
             _("These files are over %(mb)d MB: %(names)s. Scan them again at a lower resolution.")
@@ -62,12 +76,19 @@ def batch_create(
             code="too_large",
         )
     batch = ScanBatch.objects.create(unit=unit, book=book, created_by=actor)
-    for name, content in files:
+    for name, upload in files:
+        content = _content_bytes(upload)
         item = ScanBatchItem(
             batch=batch, original_name=safe_name(name), sha256=hashlib.sha256(content).hexdigest()
         )
-        item.file.save("staged.bin", ContentFile(content), save=False)
+        try:
+            scan_pdf.upload_check(content, max_pages=max_case_pages())
+        except ValidationError as exc:
+            item.status, item.message = ItemStatus.REFUSED, " ".join(exc.messages)
+        else:
+            item.file.save("staged.bin", ContentFile(content), save=False)
         item.save()
+        del content
     audit_change(
         action=AuditAction.SCAN_BATCH_UPLOAD,
         actor=actor,

@@ -60,6 +60,10 @@ def max_book_upload_bytes() -> int:
     return _setting("SCAN_BOOK_UPLOAD_MAX_MB", 2048) * 1024 * 1024
 
 
+def max_batch_upload_bytes() -> int:
+    return _setting("SCAN_BATCH_UPLOAD_MAX_MB", 1000) * 1024 * 1024
+
+
 def max_case_pages() -> int:
     return _setting("SCAN_MAX_PAGES_PER_CASE", 20)
 

@@ -837,14 +837,47 @@ def pdf_extract_clean(
 
 
 def pdf_summary(source: Path, *, max_pages: int) -> tuple[int, list[str]]:
-    """Page count and active content of a (book) PDF, after the open checks; refuse as `pdf_open` does."""
+    """Page count and active content of a (book) PDF, after the open and bomb checks of every page;
+    refuse as `pdf_open` and `page_check` do (so a bomb is refused at upload, not when it is split)."""
     pdf = pdf_open(source, max_pages=max_pages)
     try:
         for number, page in enumerate(pdf.pages, start=1):
             page_size_inches(page, number)
+            page_check(page, number)
         return len(pdf.pages), active_content(pdf)
+    except pikepdf.PdfError as exc:
+        raise _damaged(exc) from exc
     finally:
         pdf.close()
+
+
+def upload_check(content: bytes, *, max_pages: int) -> None:
+    """The checks an upload passes before it is even kept for later processing: a PDF opens and no
+    page is a decompression bomb; an image is not larger than `MAX_IMAGE_PIXELS` per page.
+    Refuses as `scan_clean` would; other kinds are left to it."""
+    kind = sniff_kind(content[:2048])
+    if kind == "pdf":
+        pdf = pdf_open(content, max_pages=max_pages)
+        try:
+            for number, page in enumerate(pdf.pages, start=1):
+                page_size_inches(page, number)
+                page_check(page, number)
+        except pikepdf.PdfError as exc:
+            raise _damaged(exc) from exc
+        finally:
+            pdf.close()
+    elif kind is not None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                with Image.open(io.BytesIO(content)) as opened:
+                    for number, frame in enumerate(ImageSequence.Iterator(opened), start=1):
+                        if number > max_pages:
+                            break
+                        if frame.width * frame.height > MAX_IMAGE_PIXELS:
+                            raise _bomb(number)
+        except (OSError, Image.DecompressionBombError) as exc:
+            raise _bomb(1) from exc
 
 
 # --- page images for the viewer ---------------------------------------------------------

@@ -366,11 +366,7 @@ class BatchForm(forms.Form):
     book = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
-def _batch_limit() -> int:
-    return intake.max_upload_bytes() * 20
-
-
-@guarded_upload(_batch_limit)
+@guarded_upload(intake.max_batch_upload_bytes)
 def scan_batch_new(request: AuthenticatedRequest) -> HttpResponse:
     """Upload files named by the rule; they are matched to their cases in the background."""
     if not scopes_with(request.user, "scan_record") and not request.user.is_superuser:
@@ -381,7 +377,7 @@ def scan_batch_new(request: AuthenticatedRequest) -> HttpResponse:
     if book_id:
         book = get_book_for(request.user, book_id, "scan_record", request=request)
     if request.method == "POST":
-        problem = file_too_large(request, _batch_limit())
+        problem = file_too_large(request, intake.max_batch_upload_bytes())
         files = request.FILES.getlist("files")
         if problem:
             form.add_error(None, problem)
@@ -390,7 +386,7 @@ def scan_batch_new(request: AuthenticatedRequest) -> HttpResponse:
         else:
             try:
                 batch = batches.batch_create(
-                    actor=request.user, files=[(f.name or "", f.read()) for f in files], book=book
+                    actor=request.user, files=[(f.name or "", f) for f in files], book=book
                 )
             except ValidationError as exc:
                 form.add_error(None, " ".join(exc.messages))

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Serves the ASGI app (daphne: HTTP and WebSockets) with everything that runs beside it in
+# Serves the ASGI app (uvicorn: HTTP and WebSockets, scripts/serve-web.sh) with everything that runs beside it in
 # production: the job worker (exports, batch prints, report freezing), the transfer worker,
 # the daily-report scheduler, the claim-expiry sweep, and the reference national-database
 # receiver the demo transfers to. Ctrl-C (or SIGTERM) stops them all; if one dies, the
@@ -29,7 +29,7 @@ start jobs "$BIN/python" manage.py db_worker
 start transfer "$BIN/python" manage.py transfer_worker
 start reports "$BIN/python" manage.py report_scheduler
 start claims "$BIN/python" manage.py expire_claims --every 60
-start web "$BIN/daphne" -b "$HOST" -p "$PORT" config.asgi:application
+start web env HOST="$HOST" PORT="$PORT" PYTHON="$BIN/python" scripts/serve-web.sh
 
 echo "civreg: serving http://$HOST:$PORT/ with ${!pids[*]} (reference receiver on :$RECEIVER_PORT); Ctrl-C stops all"
 

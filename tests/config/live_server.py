@@ -1,0 +1,94 @@
+"""The real web server (scripts/serve-web.sh: uvicorn with the project's WebSocket protocol) as a
+subprocess on a free port, serving the test database, for tests of what only a server shows:
+memory use, bodies refused before they are read, WebSocket handshakes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psutil
+import requests
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _database_url() -> str:
+    db = settings.DATABASES["default"]
+    user = db.get("USER") or "postgres"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+
+
+class LiveServer:
+    def __init__(self, process: subprocess.Popen, port: int, log: Path):
+        self.process = process
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = log
+
+    def rss(self) -> int:
+        """Resident memory of the server process and its children, in bytes."""
+        proc = psutil.Process(self.process.pid)
+        return sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)])
+
+
+@contextmanager
+def live_server(data_dir: Path) -> Iterator[LiveServer]:
+    """Serve the committed test database (use `transactional_db`) until the block ends."""
+    port = free_port()
+    log = data_dir / "server.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "CIVREG_TESTING": "1",
+        "DEBUG": "0",
+        "DATA_DIR": str(data_dir),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "PYTHON": str(ROOT / ".venv" / "bin" / "python"),
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [str(ROOT / "scripts" / "serve-web.sh"), "--log-level", "warning"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = LiveServer(process, port, log)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited: {log.read_text()[-2000:]}")
+            try:
+                requests.get(server.url + "/accounts/login/", timeout=2)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the server did not answer: {log.read_text()[-2000:]}") from None
+                time.sleep(0.2)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
