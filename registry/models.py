@@ -81,6 +81,7 @@ class AdministrativeUnit(models.Model):
             ("collect_books", "Can register books and their slots"),
             ("scan_record", "Can scan records"),
             ("enter_record", "Can enter record data"),
+            ("amend_record", "Can amend approved or transferred records"),
             ("attach_record", "Can attach scans to records"),
             ("review_record", "Can review records"),
             ("approve_record", "Can approve records"),
