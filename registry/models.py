@@ -474,6 +474,9 @@ class DuplicatePair(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     found_at = models.DateTimeField(auto_now_add=True)
+    # The lowest unit whose subtree holds both records: the pair goes to supervisors there and
+    # above, who may see both (`registry.matching.covering_path`).
+    route_path = models.CharField(max_length=255, blank=True, default="")
 
     class Meta:
         verbose_name = _("likely duplicate")
@@ -487,6 +490,12 @@ class DuplicatePair(models.Model):
         indexes = [
             models.Index(fields=["record_high"], name="duplicate_pair_high"),
             models.Index(fields=["status", "found_at"], name="duplicate_pair_status"),
+            models.Index(
+                fields=["route_path"],
+                name="duplicate_pair_route",
+                condition=Q(status="open"),
+                opclasses=["varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self) -> str:

@@ -103,7 +103,9 @@ def _finish(
     return record
 
 
-def _save_data(record: CivilRecord, data: RecordInput, *, complete: bool = False) -> dict[str, Any]:
+def _save_data(
+    record: CivilRecord, data: RecordInput, *, actor: Actor | None = None, complete: bool = False
+) -> dict[str, Any]:
     """Validate and write the data; `complete` also refuses empty required fields (entering, amending).
     Every problem is reported at once: the required fields together with the other errors."""
     # Fields the input does not carry (not on this type's form) keep their stored values.
@@ -122,11 +124,13 @@ def _save_data(record: CivilRecord, data: RecordInput, *, complete: bool = False
             fields = [c for c in changes if not c.startswith("party.")]
             record.save(update_fields=[*fields, "dedup_keys", "updated_at"])
     except IntegrityError as exc:
-        raise _duplicate_error(record, exc) from exc
+        raise _duplicate_error(record, exc, actor=actor) from exc
     return changes
 
 
-def _duplicate_error(record: CivilRecord, exc: IntegrityError) -> DuplicateRecordError:
+def _duplicate_error(
+    record: CivilRecord, exc: IntegrityError, *, actor: Actor | None
+) -> DuplicateRecordError:
     text = str(exc)
     if "record_one_birth_death_per_person" in text:
         existing = (
@@ -137,12 +141,17 @@ def _duplicate_error(record: CivilRecord, exc: IntegrityError) -> DuplicateRecor
             .first()
         )
         kind = _("birth") if record.event_type == EventType.BIRTH else _("death")
-        where = (
-            _("%(book)s, entry no. %(no)d (%(unit)s)")
-            % {"book": existing.book, "no": existing.entry_no, "unit": existing.unit.name}
-            if existing
-            else _("another record")
-        )
+        if existing is not None and actor is not None and not can(actor, "view_records", existing.unit_path):
+            existing = None  # outside the user's units: say nothing of where or who
+            where = _("a record of another unit")
+        elif existing is not None:
+            where = _("%(book)s, entry no. %(no)d (%(unit)s)") % {
+                "book": existing.book,
+                "no": existing.entry_no,
+                "unit": existing.unit.name,
+            }
+        else:
+            where = _("another record")
         return DuplicateRecordError(
             _(
                 "This person's %(kind)s is already registered: %(where)s. "
@@ -221,7 +230,7 @@ def record_data_save(
             _("The data of a record that is “%(state)s” cannot be edited here.")
             % {"state": record.get_state_display()}
         )
-    changes = _save_data(record, data)
+    changes = _save_data(record, data, actor=actor)
     record.version += 1
     record.save(update_fields=["version", "updated_at"])
     if changes:
@@ -245,7 +254,7 @@ def record_enter(
     _require(actor, "enter_record", record)
     old = record.state
     apply_transition(record, "enter", actor=actor)
-    changes = _save_data(record, data, complete=True)
+    changes = _save_data(record, data, actor=actor, complete=True)
     record.entered_by = actor
     return _finish(record, event="enter", actor=actor, old_state=old, fields=["entered_by"], changes=changes)
 
@@ -464,7 +473,7 @@ def _record_amend(
     _require(actor, AMEND_PERMISSION, record)
     old = record.state
     apply_transition(record, "amend", actor=actor, reason=reason)
-    changes = _save_data(record, data, complete=True)
+    changes = _save_data(record, data, actor=actor, complete=True)
     record.last_reason = reason.strip()
     record.entered_by = actor
     record.reviewed_by = None
