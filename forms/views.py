@@ -26,6 +26,7 @@ from forms.selectors import candidates_for_display, carried_forward, next_case_f
 from permissions.scoping import (
     can,
     get_record_for,
+    pin_shown,
 )
 from registry.matching import THRESHOLD, likely_duplicates, open_candidates
 from registry.models import CivilRecord
@@ -150,6 +151,9 @@ def record_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         record_id=record.pk,
     )
     events = [(e, EVENT_LABELS.get(e, e)) for e in allowed_events(record)]
+    parties = list(record.parties.all())
+    for party in parties:
+        party.pin = pin_shown(request.user, party.pin)  # masked for contractor staff; never saved
     trail = (
         AuditEvent.objects.filter(record_id_value=record.pk, kind="change").order_by("seq")
         if can(request.user, "view_records", record.unit_path)
@@ -160,7 +164,7 @@ def record_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "registry/record_detail.html",
         {
             "record": record,
-            "parties": record.parties.all(),
+            "parties": parties,
             "scans": record.scans.all()[:5],
             "events": events,
             "event_ids": [e for e, _label in events],

@@ -81,6 +81,15 @@ def queue_scope_q(user: Actor) -> Q:
     return q
 
 
+def held_records_q(user: Actor) -> Q:
+    """`permissions.scoping.ASSIGNED_WORK` source: the records of the work items the user holds
+    (claimed, or returned to them), for as long as they hold them."""
+    held = RecordTask.objects.filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED]).exclude(
+        stage=""
+    )
+    return Q(pk__in=held.values("record_id"))
+
+
 def queue_for(user: Actor, filters: InboxFilters | None = None) -> QuerySet[RecordTask]:
     """Claimable by the user: in the queue, in their scope, not excluded by four eyes."""
     tasks = RecordTask.objects.filter(status=STATUS.NEW, owner__isnull=True).filter(queue_scope_q(user))
