@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from duplicates.services import approval_check as undecided_duplicate
 from duplicates.services import transition_hook as duplicate_pairs_follow
+from permissions.scoping import ASSIGNED_WORK, AssignedWork
 from registry.change_labels import VALUE_LABELS
 from registry.services import SLOTS_CREATED_HOOKS, SlotsCreatedHook
 from reports.services import progress_count_imported, progress_count_slots, progress_count_transition
@@ -41,6 +42,7 @@ from workflows.hooks import (
     ImportHook,
     TransitionHook,
 )
+from workflows.inbox import held_records_q
 
 TRANSITIONS: list[TransitionHook] = [
     scan_name_on_attach,  # attach: rename the case's PDF by the naming rule
@@ -67,6 +69,12 @@ IMPORTED: list[ImportHook] = [
     progress_count_imported,  # counters for the imported states
 ]
 
+# What counts as a contractor's assigned work (`permissions.scoping.assigned_work_q`): the cases
+# they may see, only while assigned. Contracts (issue 17) add the books of the contract here.
+ASSIGNED: list[AssignedWork] = [
+    held_records_q,  # the work items they hold in the inbox (claimed, or returned to them)
+]
+
 # Labels of audit change values that belong to apps above registry, by change key.
 CHANGE_VALUES = {
     "stage": stage_label,  # a work item's stage, the stage a return sends the record back to
@@ -79,5 +87,6 @@ def wire() -> None:
     APPROVAL_CHECKS[:] = APPROVAL
     SLOTS_CREATED_HOOKS[:] = SLOTS_CREATED
     IMPORT_HOOKS[:] = IMPORTED
+    ASSIGNED_WORK[:] = ASSIGNED
     VALUE_LABELS.clear()
     VALUE_LABELS.update(CHANGE_VALUES)

@@ -20,6 +20,7 @@ from permissions.scoping import can
 from registry.matching import (
     MAX_BLOCK,
     _pair_key,
+    covering_path,
     duplicate_pairs_refresh,
     find_likely_duplicates,
     open_candidates,
@@ -35,6 +36,12 @@ def approval_check(record: CivilRecord) -> str | None:
     if not found:
         return None
     top = CivilRecord.objects.select_related("book", "unit").get(pk=found[0].record_id)
+    if not top.unit_path.startswith(record.unit_path):
+        # The approver of this record may not see the other one: name nothing of it.
+        return _(
+            "This record may duplicate a record of another unit. A supervisor whose units include both "
+            "has been asked to decide; it can be approved after that decision."
+        )
     return _(
         "This record may duplicate %(book)s, entry no. %(no)d (%(unit)s), score %(score)d. "
         "A supervisor must decide “not a duplicate” or “duplicate of” on the record's duplicates "
@@ -61,10 +68,12 @@ def transition_hook(record: CivilRecord, event: str, actor: Actor | None) -> Non
 def _decide(
     *, record: CivilRecord, other: CivilRecord, actor: Actor, status: str, reason: str
 ) -> DuplicatePair:
-    if not can(actor, "resolve_duplicates", record.unit_path):
-        raise ValidationError(
-            _("Your roles do not allow deciding about duplicates in %(unit)s.") % {"unit": record.unit.name}
-        )
+    for unit_path, unit in ((record.unit_path, record.unit), (other.unit_path, other.unit)):
+        # A supervisor decides only about a pair they may see both sides of.
+        if not can(actor, "resolve_duplicates", unit_path):
+            raise ValidationError(
+                _("Your roles do not allow deciding about duplicates in %(unit)s.") % {"unit": unit.name}
+            )
     if not (reason or "").strip():
         raise ValidationError(_("Give the reason for your decision: it is kept with the pair."))
     if record.pk == other.pk:
@@ -82,6 +91,7 @@ def _decide(
             record_high_id=high,
             score=match.score if match else 0,
             reasons=match.reasons if match else [],
+            route_path=covering_path(record.unit_path, other.unit_path),
         )
     old = pair.status
     pair.status = status

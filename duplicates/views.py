@@ -89,7 +89,8 @@ def duplicate_queue(request: AuthenticatedRequest) -> HttpResponse:
     """Open likely-duplicate pairs in the supervisor's units, newest first."""
     pairs = (
         DuplicatePair.objects.filter(status=DuplicateStatus.OPEN)
-        .filter(scope_q(request.user, "resolve_duplicates", path_field="record_high__unit_path"))
+        # Routed to the lowest unit that covers both records: only supervisors who may see both.
+        .filter(scope_q(request.user, "resolve_duplicates", path_field="route_path"))
         .select_related("record_low__book", "record_high__book", "record_low__unit", "record_high__unit")
         .order_by("-found_at")
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from audit.actors import Actor
 from permissions.scoping import can
@@ -41,9 +42,20 @@ def carried_forward(record: CivilRecord) -> dict[str, str]:
     return {k: v for k, v in (previous or {}).items() if v}
 
 
+def outside_scope_notice() -> dict[str, Any]:
+    """What a user learns of likely duplicates outside their units: that there is one, nothing
+    else (no unit, name, score or reasons, one notice however many), so that the check cannot be
+    used to find out who is registered where. The pair goes to a supervisor who may see both
+    (`registry.matching.duplicate_pairs_refresh` routes it)."""
+    return {
+        "visible": False,
+        "message": _("A likely duplicate exists in another unit; a supervisor has been asked."),
+    }
+
+
 def candidates_for_display(user: Actor, candidates: list[Candidate]) -> list[dict[str, Any]]:
-    """What a user may see of each likely duplicate: everything if the record is in their scope,
-    otherwise only where it is and how alike it is (two queries)."""
+    """What a user may see of the likely duplicates: everything of those in their scope, and one
+    `outside_scope_notice` for all the others together (two queries)."""
     if not candidates:
         return []
     records = CivilRecord.objects.select_related("book", "unit").in_bulk([c.record_id for c in candidates])
@@ -52,30 +64,32 @@ def candidates_for_display(user: Actor, candidates: list[Candidate]) -> list[dic
         for p in Party.objects.filter(record_id__in=list(records), role__in=set(PRIMARY_ROLE.values()))
     }
     shown = []
+    outside = False
     for candidate in candidates:
         record = records.get(candidate.record_id)
         if record is None:
             continue
-        item: dict[str, Any] = {
-            "score": candidate.score,
-            "reasons": [str(r) for r in candidate.reasons],
-            "unit": record.unit.name,
-            "visible": can(user, "view_records", record.unit_path),
-        }
-        if item["visible"]:
-            party = names.get(record.pk)
-            item.update(
-                {
-                    "id": record.pk,
-                    "url": reverse("record_detail", args=[record.pk]),
-                    "book": str(record.book),
-                    "entry_no": record.entry_no,
-                    "state": record.get_state_display(),
-                    "name": party.full_name if party else "",
-                    "birth_date": str(PartialDate(party.birth_year, party.birth_month, party.birth_day))
-                    if party
-                    else "",
-                }
-            )
-        shown.append(item)
+        if not can(user, "view_records", record.unit_path):
+            outside = True
+            continue
+        party = names.get(record.pk)
+        shown.append(
+            {
+                "visible": True,
+                "score": candidate.score,
+                "reasons": [str(r) for r in candidate.reasons],
+                "unit": record.unit.name,
+                "id": record.pk,
+                "url": reverse("record_detail", args=[record.pk]),
+                "book": str(record.book),
+                "entry_no": record.entry_no,
+                "state": record.get_state_display(),
+                "name": party.full_name if party else "",
+                "birth_date": str(PartialDate(party.birth_year, party.birth_month, party.birth_day))
+                if party
+                else "",
+            }
+        )
+    if outside:
+        shown.append(outside_scope_notice())
     return shown

@@ -26,6 +26,7 @@ from forms.selectors import candidates_for_display, carried_forward, next_case_f
 from permissions.scoping import (
     can,
     get_record_for,
+    pin_shown,
 )
 from registry.matching import THRESHOLD, likely_duplicates, open_candidates
 from registry.models import CivilRecord
@@ -50,12 +51,29 @@ def _probe_input(record_event_type: str, post: Any) -> RecordInput:
     return RecordInput(registration_date=post.get("registration_date", ""), parties=parties)
 
 
+AMENDABLE_STATES = ("approved", "transferred")
+
+
+def record_for_entry(request: AuthenticatedRequest, pk: int) -> CivilRecord:
+    """The record whose data the user may write on the entry page: before approval with the right
+    to enter data (else 404, audited); after approval with the right to amend
+    (`services.amend_permission_check`: else `NotPermitted`, audited)."""
+    record = get_record_for(request.user, pk, request=request)
+    if record.state in AMENDABLE_STATES:
+        services.amend_permission_check(actor=request.user, record=record, request=request)
+        return record
+    return get_record_for(request.user, pk, "enter_record", request=request)
+
+
 @login_required
 @require_POST
 def draft_autosave(request: AuthenticatedRequest, pk: int) -> JsonResponse:
     """Keep what the user typed (called by static/js/entry.js every few seconds and on blur);
     answer with the likely duplicates of what is typed so far."""
-    record = get_record_for(request.user, pk, "enter_record", request=request)
+    try:
+        record = record_for_entry(request, pk)
+    except services.NotPermitted as exc:
+        return JsonResponse({"saved": False, "error": str(exc)}, status=403)
     form = RecordForm(event_type=record.event_type)
     try:
         draft = draft_save(
@@ -81,7 +99,7 @@ def draft_autosave(request: AuthenticatedRequest, pk: int) -> JsonResponse:
 @login_required
 @require_POST
 def draft_forget(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    record = get_record_for(request.user, pk, "enter_record", request=request)
+    record = get_record_for(request.user, pk, request=request)
     draft_discard(user=request.user, record=record)
     messages.info(request, _("Your unsaved input was discarded; the form shows the record as saved."))
     return redirect("record_enter", pk=record.pk)
@@ -133,6 +151,9 @@ def record_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         record_id=record.pk,
     )
     events = [(e, EVENT_LABELS.get(e, e)) for e in allowed_events(record)]
+    parties = list(record.parties.all())
+    for party in parties:
+        party.pin = pin_shown(request.user, party.pin)  # masked for contractor staff; never saved
     trail = (
         AuditEvent.objects.filter(record_id_value=record.pk, kind="change").order_by("seq")
         if can(request.user, "view_records", record.unit_path)
@@ -143,7 +164,7 @@ def record_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "registry/record_detail.html",
         {
             "record": record,
-            "parties": record.parties.all(),
+            "parties": parties,
             "scans": record.scans.all()[:5],
             "events": events,
             "event_ids": [e for e, _label in events],
@@ -154,6 +175,7 @@ def record_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 for perm in (
                     "scan_record",
                     "enter_record",
+                    "amend_record",
                     "attach_record",
                     "review_record",
                     "approve_record",
@@ -193,8 +215,12 @@ def record_enter(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     here; registration place, signer and title carry forward from the previous case.
     After approval the same page edits with a warning and a required reason.
     """
-    record = get_record_for(request.user, pk, "enter_record", request=request)
-    amending = record.state in ("approved", "transferred")
+    try:
+        record = record_for_entry(request, pk)
+    except services.NotPermitted as exc:
+        messages.error(request, str(exc))
+        return redirect("record_detail", pk=pk)
+    amending = record.state in AMENDABLE_STATES
     draft = None
     if request.method == "POST":
         form = RecordForm(request.POST, event_type=record.event_type)
@@ -205,7 +231,12 @@ def record_enter(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 version = posted_version(request)
                 if amending:
                     services.record_amend(
-                        record=record, actor=request.user, data=data, reason=reason, expected_version=version
+                        record=record,
+                        actor=request.user,
+                        data=data,
+                        reason=reason,
+                        expected_version=version,
+                        request=request,
                     )
                 elif record.state == "scanned" and ("submit" in request.POST or "next" in request.POST):
                     services.record_enter(

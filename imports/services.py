@@ -55,7 +55,7 @@ from imports.models import (
     RowStatus,
     TargetState,
 )
-from registry.matching import _pair_key
+from registry.matching import _pair_key, pairs_routed
 from registry.models import CivilRecord, DuplicatePair, Party, RegisterBook
 from registry.services import book_register, competence_for
 from scans.intake import local_copy
@@ -407,7 +407,7 @@ def _commit_batch(
         book = items[0][1].record.book
         records_import(book=book, cases=[case for _o, case in items], actor=job.created_by)
     row_record = {o.row_no: case.record.pk for items in by_book.values() for o, case in items}
-    DuplicatePair.objects.bulk_create(_pairs(job, writable, row_record), ignore_conflicts=True)
+    DuplicatePair.objects.bulk_create(pairs_routed(_pairs(job, writable, row_record)), ignore_conflicts=True)
     rows = [_row_model(job, o, RowStatus.COMMITTED, row_record[o.row_no]) for o in writable]
     rows += [_row_model(job, o) for o in outcomes if o.status in (ALREADY, INVALID)]
     ImportRow.objects.bulk_create(

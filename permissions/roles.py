@@ -25,10 +25,11 @@ class Role(models.TextChoices):
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.CLERK: ("view_records", "collect_books", "scan_record", "enter_record", "attach_record"),
     Role.CONTRACTOR: ("view_records", "scan_record", "enter_record", "attach_record"),
-    Role.REVIEWER: ("view_records", "review_record"),
+    Role.REVIEWER: ("view_records", "review_record", "amend_record"),
     Role.APPROVER: (
         "view_records",
         "approve_record",
+        "amend_record",
         "reject_record",
         "resolve_duplicates",
         "export_records",
@@ -43,6 +44,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "attach_record",
         "review_record",
         "approve_record",
+        "amend_record",
         "reject_record",
         "resolve_duplicates",
         "print_extract",
@@ -51,6 +53,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "manage_unit",
     ),
 }
+
+# Amending an approved or transferred record (`workflows.services.record_amend`): never a clerk or
+# contractor staff, whose work is keyed before review.
+AMEND_PERMISSION = "amend_record"
 
 ALL_UNIT_PERMISSIONS = sorted({p for perms in ROLE_PERMISSIONS.values() for p in perms})
 

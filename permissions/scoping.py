@@ -3,11 +3,17 @@
 Every list, detail, file, print and export goes through these selectors. A role
 on a unit covers the unit's subtree, which is a prefix filter on the
 materialized path; a superuser sees everything.
+
+Least privilege for contractor staff (`WORK_LIMITED_ROLES`): their role never shows them a
+unit's records as a whole. They see the cases of their assigned work only, while it is
+assigned (`assigned_work_q`: the one rule, widened later to the books of their contract), have
+no record search, see PINs masked, and each record they open is written to the access log.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -16,6 +22,20 @@ from audit.actions import AuditAction
 from permissions.models import UnitRole
 from permissions.roles import ROLE_PERMISSIONS, Role
 from registry.models import LEVEL_RANK, AdministrativeUnit, CivilRecord, RegisterBook, UnitLevel
+
+# Roles whose holders see only the cases of their assigned work, never a whole unit's records.
+WORK_LIMITED_ROLES = frozenset({Role.CONTRACTOR.value})
+
+
+class AssignedWork(Protocol):
+    """A filter of `CivilRecord` rows: the cases assigned to `user` now."""
+
+    def __call__(self, user: Any, /) -> Q: ...
+
+
+# Where assigned work comes from, filled in `config.wiring` (the work items a person holds in the
+# inbox, `workflows.inbox.held_records_q`); contracts (issue 17) add the books of the contract.
+ASSIGNED_WORK: list[AssignedWork] = []
 
 
 @dataclass(frozen=True)
@@ -38,6 +58,11 @@ class Scope:
     def covers(self, path: str) -> bool:
         return path.startswith(self.unit_path)
 
+    @property
+    def work_limited(self) -> bool:
+        """Does this role show only assigned work (contractor staff), never the unit's records?"""
+        return self.role in WORK_LIMITED_ROLES
+
 
 def user_scopes(user) -> list[Scope]:
     """The user's roles with the unit each covers; one query, cached on the user object."""
@@ -56,7 +81,44 @@ def user_scopes(user) -> list[Scope]:
 
 
 def scopes_with(user, permission: str) -> list[Scope]:
-    return [s for s in user_scopes(user) if permission in ROLE_PERMISSIONS[s.role]]
+    """The user's roles that carry `permission` on a whole subtree. A work-limited role carries
+    its actions (claiming and doing a stage's work in the inbox), but seeing records only for
+    its assigned work (`assigned_work_q`), never as a unit's."""
+    return [
+        s
+        for s in user_scopes(user)
+        if permission in ROLE_PERMISSIONS[s.role] and not (s.work_limited and permission == "view_records")
+    ]
+
+
+def _work_scopes(user, permission: str) -> list[Scope]:
+    """The work-limited roles of the user that carry `permission` (for their assigned cases only)."""
+    return [s for s in user_scopes(user) if s.work_limited and permission in ROLE_PERMISSIONS[s.role]]
+
+
+def assigned_work_q(user) -> Q:
+    """The records assigned to `user` now: the one rule of what contractor staff may see
+    (`ASSIGNED_WORK`: today the work items they hold in the inbox)."""
+    q = Q(pk__in=[])
+    for source in ASSIGNED_WORK:
+        q |= source(user)
+    return q
+
+
+def work_limited_only(user) -> bool:
+    """Does the user see records only through assigned work (no role that shows a unit's records)?"""
+    if getattr(user, "is_superuser", False):
+        return False
+    scopes = user_scopes(user)
+    return bool(scopes) and all(s.work_limited for s in scopes)
+
+
+def pin_shown(user, pin: str) -> str:
+    """The PIN as this user may see it: in full, or masked but for its last three digits for
+    work-limited users (contractor staff)."""
+    if not pin or not work_limited_only(user):
+        return pin
+    return "•" * max(len(pin) - 3, 0) + pin[-3:]
 
 
 def scope_q(user, permission: str, *, path_field: str = "unit_path") -> Q:
@@ -100,14 +162,53 @@ def books_visible_to(user, permission: str = "view_records") -> QuerySet[Registe
     return RegisterBook.objects.filter(scope_q(user, permission, path_field="custodian__path"))
 
 
+def _work_q(user, permission: str) -> Q | None:
+    """Records a work-limited role shows: in its units and assigned to the user; None without one."""
+    work = _work_scopes(user, permission)
+    if not work or getattr(user, "is_superuser", False):
+        return None
+    units = Q(pk__in=[])
+    for prefix in _minimal_prefixes(s.unit_path for s in work):
+        units |= Q(unit_path__startswith=prefix)
+    return units & assigned_work_q(user)
+
+
+def _unit_records_q(user, permission: str) -> Q:
+    """Records under a unit where the user holds `permission` through a role that shows the
+    unit's records (not a work-limited one)."""
+    if getattr(user, "is_superuser", False):
+        return Q()
+    q = Q(pk__in=[])
+    paths = (s.unit_path for s in scopes_with(user, permission) if not s.work_limited)
+    for prefix in _minimal_prefixes(paths):
+        q |= Q(unit_path__startswith=prefix)
+    return q
+
+
+def _covers_record(user, permission: str, path: str) -> bool:
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(s.covers(path) for s in scopes_with(user, permission) if not s.work_limited)
+
+
 def records_visible_to(user, permission: str = "view_records") -> QuerySet[CivilRecord]:
-    return CivilRecord.objects.filter(scope_q(user, permission))
+    """Records the user may see (or act on, with `permission`): a unit's records through their
+    roles, and for contractor staff the cases of their assigned work."""
+    q = _unit_records_q(user, permission)
+    work = _work_q(user, permission)
+    return CivilRecord.objects.filter(q | work if work is not None else q)
 
 
 def get_record_for(user, pk, permission: str = "view_records", *, request=None) -> CivilRecord:
-    """The record if `user` may see it; otherwise 404 (and the refusal is logged)."""
+    """The record if `user` may see it (or act on it, with `permission`); otherwise 404 (and the
+    refusal is logged). Contractor staff reach only the cases of their assigned work, and each
+    such view is logged."""
     record = CivilRecord.objects.filter(pk=pk).select_related("book", "unit").first()
-    if record is None or not can(user, permission, record.unit_path):
+    through_work = False
+    if record is not None and not _covers_record(user, permission, record.unit_path):
+        work = _work_q(user, permission)
+        through_work = work is not None and CivilRecord.objects.filter(work, pk=record.pk).exists()
+    if record is None or not (through_work or _covers_record(user, permission, record.unit_path)):
         if record is not None:
             from audit.services import audit_access
 
@@ -121,6 +222,19 @@ def get_record_for(user, pk, permission: str = "view_records", *, request=None) 
                 changes={"permission": permission},
             )
         raise Http404("No such record.")
+    if through_work:
+        # Least privilege: every case contractor staff open is in the access log.
+        from audit.services import audit_access
+
+        audit_access(
+            request=request,
+            actor=user,
+            action=AuditAction.VIEW_RECORD,
+            unit_id=record.unit_id,
+            obj=record,
+            record_id=record.pk,
+            changes={"via": "assigned work", "permission": permission},
+        )
     return record
 
 

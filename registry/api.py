@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.actions import AuditAction
 from audit.actors import AuthenticatedRequest
-from permissions.scoping import can, get_record_for
+from permissions.scoping import can, get_record_for, pin_shown
 from registry.models import AdministrativeUnit
 from registry.services import book_register
 from vietnamese.input_values import unsafe_message
@@ -23,7 +23,7 @@ def _errors(errors: dict[str, list[str]], status: int = 400) -> JsonResponse:
     return JsonResponse({"errors": errors}, status=status)
 
 
-def record_json(record) -> dict:
+def record_json(record, user=None) -> dict:
     return {
         "id": record.pk,
         "book": {
@@ -43,7 +43,7 @@ def record_json(record) -> dict:
                 "full_name": p.full_name,
                 "sex": p.sex,
                 "birth_date": str(p.birth_date),
-                "pin": p.pin,
+                "pin": pin_shown(user, p.pin) if user is not None else p.pin,
             }
             for p in record.parties.all()
         ],
@@ -64,7 +64,7 @@ def record_detail(request: AuthenticatedRequest, pk: int) -> JsonResponse:
         record_id=record.pk,
         changes={"via": "api"},
     )
-    return JsonResponse(record_json(record))
+    return JsonResponse(record_json(record, request.user))
 
 
 @login_required

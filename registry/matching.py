@@ -534,10 +534,32 @@ def open_candidates(record: CivilRecord, *, threshold: int = THRESHOLD) -> list[
     return [c for c in found if c.record_id not in decided]
 
 
+def covering_path(*paths: str) -> str:
+    """The materialized path of the lowest unit whose subtree holds every one of `paths`."""
+    split = [p.strip("/").split("/") for p in paths if p]
+    common: list[str] = []
+    for parts in zip(*split, strict=False):
+        if len(set(parts)) != 1:
+            break
+        common.append(parts[0])
+    return "".join(f"{part}/" for part in common)
+
+
+def pairs_routed(pairs: list[DuplicatePair]) -> list[DuplicatePair]:
+    """Fill each new pair's `route_path` from its records' units (one query)."""
+    ids = {pk for pair in pairs for pk in (pair.record_low_id, pair.record_high_id)}
+    paths = dict(CivilRecord.objects.filter(pk__in=ids).values_list("pk", "unit_path")) if ids else {}
+    for pair in pairs:
+        pair.route_path = covering_path(paths.get(pair.record_low_id, ""), paths.get(pair.record_high_id, ""))
+    return pairs
+
+
 def duplicate_pairs_refresh(*, record: CivilRecord) -> list[DuplicatePair]:
     """Bring the open pairs of `record` in line with its current candidates (the supervisors' queue).
 
-    Decided pairs are never touched. A closed record keeps no open pairs.
+    Each pair is routed to the lowest unit that covers both records (`route_path`): its
+    supervisors may see both, where the clerk who entered one of them may not. Decided pairs
+    are never touched. A closed record keeps no open pairs.
     """
     DuplicatePair.objects.filter(
         Q(record_low=record) | Q(record_high=record), status=DuplicateStatus.OPEN
@@ -545,11 +567,25 @@ def duplicate_pairs_refresh(*, record: CivilRecord) -> list[DuplicatePair]:
     if record.is_closed:
         return []
     pairs = []
-    for candidate in open_candidates(record):
+    candidates = open_candidates(record)
+    paths = (
+        dict(
+            CivilRecord.objects.filter(pk__in=[c.record_id for c in candidates]).values_list(
+                "pk", "unit_path"
+            )
+        )
+        if candidates
+        else {}
+    )
+    for candidate in candidates:
         low, high = _pair_key(record.pk, candidate.record_id)
         pairs.append(
             DuplicatePair(
-                record_low_id=low, record_high_id=high, score=candidate.score, reasons=candidate.reasons
+                record_low_id=low,
+                record_high_id=high,
+                score=candidate.score,
+                reasons=candidate.reasons,
+                route_path=covering_path(record.unit_path, paths.get(candidate.record_id, "")),
             )
         )
     return DuplicatePair.objects.bulk_create(pairs, ignore_conflicts=True)

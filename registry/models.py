@@ -81,6 +81,7 @@ class AdministrativeUnit(models.Model):
             ("collect_books", "Can register books and their slots"),
             ("scan_record", "Can scan records"),
             ("enter_record", "Can enter record data"),
+            ("amend_record", "Can amend approved or transferred records"),
             ("attach_record", "Can attach scans to records"),
             ("review_record", "Can review records"),
             ("approve_record", "Can approve records"),
@@ -473,6 +474,9 @@ class DuplicatePair(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     found_at = models.DateTimeField(auto_now_add=True)
+    # The lowest unit whose subtree holds both records: the pair goes to supervisors there and
+    # above, who may see both (`registry.matching.covering_path`).
+    route_path = models.CharField(max_length=255, blank=True, default="")
 
     class Meta:
         verbose_name = _("likely duplicate")
@@ -486,6 +490,12 @@ class DuplicatePair(models.Model):
         indexes = [
             models.Index(fields=["record_high"], name="duplicate_pair_high"),
             models.Index(fields=["status", "found_at"], name="duplicate_pair_status"),
+            models.Index(
+                fields=["route_path"],
+                name="duplicate_pair_route",
+                condition=Q(status="open"),
+                opclasses=["varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Subquery
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from permissions.scoping import (
     get_book_for,
     records_visible_to,
     units_visible_to,
+    work_limited_only,
 )
 from registry.models import (
     SUBJECT_ROLES,
@@ -195,6 +196,9 @@ class SearchForm(forms.Form):
 
 
 def _search(request: HttpRequest) -> tuple[SearchForm, Any]:
+    if work_limited_only(request.user):
+        # Contractor staff find their cases in their inbox: no search over a unit's records.
+        raise Http404("No record search for this role.")
     form = SearchForm(request.GET or None)
     if not (form.is_bound and form.is_valid()) or form.query().is_empty:
         return form, None

@@ -70,12 +70,17 @@ def scan_name(record: CivilRecord, scan: ScanFile | None) -> str:
     return scan_canonical_name(record)
 
 
-def record_payload(record: CivilRecord) -> dict[str, Any]:
-    """What the national database receives for one record version (the Ministry row plus identity)."""
+def record_payload(record: CivilRecord, *, amends: str = "") -> dict[str, Any]:
+    """What the national database receives for one record version (the Ministry row plus identity).
+
+    A version of a record the national database already holds is sent as an amendment of it:
+    `kind` "amendment", the receipt of the version it replaces, and the reason given."""
     scan = record.scans.all()[0] if record.scans.all() else None
     return {
         "recordId": record.pk,
         "version": record.version,
+        "kind": "amendment" if amends else "registration",
+        **({"amends": amends, "amendmentReason": record.last_reason} if amends else {}),
         "eventType": record.event_type,
         "unitCode": record.unit.code,
         "authority": record.book.authority_as_written,

@@ -145,6 +145,19 @@ def transfer_claim(*, limit: int, lease_seconds: float) -> tuple[str, list[Trans
     return token, list(TransferItem.objects.filter(id__in=ids, claim_token=token).order_by("id"))
 
 
+def acknowledged_receipts(record_ids: list[int]) -> dict[int, str]:
+    """The receipt of the last version of each record that the national database acknowledged:
+    a later version (an amendment after transfer) is sent as an amendment of it."""
+    receipts: dict[int, str] = {}
+    for record_id, receipt in (
+        TransferItem.objects.filter(record_id__in=record_ids, status=TransferStatus.ACKNOWLEDGED)
+        .order_by("record_id", "id")
+        .values_list("record_id", "receipt")
+    ):
+        receipts[record_id] = receipt or f"v{record_id}"
+    return receipts
+
+
 def transfer_send_batch(*, adapter: NationalDbAdapter | None = None, limit: int | None = None) -> BatchReport:
     """Claim one batch of due items, send it, and settle every item. Returns what happened."""
     adapter = adapter or default_adapter()
@@ -162,13 +175,18 @@ def transfer_send_batch(*, adapter: NationalDbAdapter | None = None, limit: int 
     }
     outgoing: list[TransferItem] = []
     payloads: list[OutgoingRecord] = []
+    amends = acknowledged_receipts(list(records))
     for item in items:
         record = records[item.record_id]
         if record.state != RecordState.APPROVED or record.version != item.version:
             report.superseded += _settle_superseded(item.pk)
             continue
         outgoing.append(item)
-        payloads.append(OutgoingRecord(key=item.idempotency_key, record=record_payload(record)))
+        payloads.append(
+            OutgoingRecord(
+                key=item.idempotency_key, record=record_payload(record, amends=amends.get(record.pk, ""))
+            )
+        )
     if not payloads:
         return report
     try:

@@ -28,9 +28,10 @@ from audit.services import audit_change
 from permissions.models import UnitRole
 from permissions.roles import roles_with
 from permissions.scoping import can, scopes_with
-from registry.models import LEVEL_RANK, UnitLevel
+from registry.models import LEVEL_RANK, CivilRecord, UnitLevel
 from workflows import live
 from workflows.flows import claim_is_live, display_name, idle_limit, local_text
+from workflows.four_eyes import four_eyes_refusal, record_authors, task_excluded
 from workflows.models import QUEUE_Q, STAGE_PERMISSION, RecordProcess, RecordTask, Stage
 
 MAX_CLAIM_NEXT = 50
@@ -46,6 +47,7 @@ CLAIM_NEXT_FIELDS = (
     "entry_no",
     "min_rank",
     "excluded_user_id",
+    "excluded_user_ids",
 )
 
 
@@ -66,11 +68,10 @@ def may_take(user: Actor, task: RecordTask) -> str | None:
         s.covers(task.unit_path) and s.rank >= task.min_rank for s in scopes_with(user, permission)
     ):
         return _("This record is approved at a higher level than your approval role.")
-    if task.excluded_user_id == user.pk:
-        return (
-            _("You entered this record, so someone else must review it (four eyes).")
-            if task.stage == "review"
-            else _("You reviewed this record, so someone else must approve it (four eyes).")
+    if user.pk in task_excluded(task):
+        record = CivilRecord.objects.only("pk", "entered_by_id", "reviewed_by_id").get(pk=task.record_id)
+        return four_eyes_refusal(stage=task.stage, user_id=user.pk, authors=record_authors(record)) or _(
+            "You changed this record or its scan, so someone else must check it (four eyes)."
         )
     return None
 
@@ -346,6 +347,7 @@ def eligible_users(task: RecordTask) -> QuerySet:
             or [UnitLevel.PROVINCE]
         )
     users = get_user_model().objects.filter(is_active=True, groups__unit_role__in=roles).distinct()
-    if task.excluded_user_id:
-        users = users.exclude(pk=task.excluded_user_id)
+    excluded = task_excluded(task)
+    if excluded:
+        users = users.exclude(pk__in=excluded)
     return users.order_by("username")

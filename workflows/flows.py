@@ -45,6 +45,7 @@ from audit.actors import Actor
 from permissions.scoping import can
 from registry.models import LEVEL_RANK, AdministrativeUnit, CivilRecord, UnitLevel
 from workflows import live
+from workflows.four_eyes import Authors, authors_of, record_authors
 from workflows.models import OPEN_Q, STAGE_PERMISSION, RecordProcess, RecordTask, Stage
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,8 @@ EVENT_STAGE = {
     "approve": Stage.APPROVE,
 }
 CLOSING_EVENTS = ("reject", "mark_duplicate")
+# The stages four eyes guards.
+FOUR_EYES_STAGES = (Stage.REVIEW, Stage.APPROVE)
 # How long a stage may take before its work item is overdue; returned work is due sooner.
 DUE_HOURS = {Stage.SCAN: 72, Stage.ENTER: 72, Stage.ATTACH: 24, Stage.REVIEW: 48, Stage.APPROVE: 48}
 RETURN_DUE_HOURS = 24
@@ -84,8 +87,11 @@ def _in_state(state: str):
     return condition
 
 
-def task_fill(task: RecordTask, *, record: CivilRecord, stage: Stage, now: dt.datetime) -> None:
-    """Copy onto a human task what the inboxes filter by, and the four-eyes exclusion."""
+def task_fill(
+    task: RecordTask, *, record: CivilRecord, stage: Stage, now: dt.datetime, authors: Authors | None = None
+) -> None:
+    """Copy onto a human task what the inboxes filter by, and the four-eyes exclusion (everyone
+    `workflows.four_eyes` refuses for the stage; `authors` when the caller already read them)."""
     book = record.book
     task.record = record
     task.stage = stage
@@ -100,6 +106,11 @@ def task_fill(task: RecordTask, *, record: CivilRecord, stage: Stage, now: dt.da
     task.excluded_user_id = {Stage.REVIEW: record.entered_by_id, Stage.APPROVE: record.reviewed_by_id}.get(
         stage
     )
+    if stage in FOUR_EYES_STAGES:
+        if authors is None:
+            known = getattr(record, "_four_eyes_authors", None)
+            authors = Authors.from_columns(record) | known if known is not None else record_authors(record)
+        task.excluded_user_ids = authors.excluded_from(stage)
     done_by = DONE_BY.get(stage)
     task.is_return = bool(done_by and getattr(record, f"{done_by}_id"))
     hours = RETURN_DUE_HOURS if task.is_return else DUE_HOURS[stage]
@@ -134,7 +145,13 @@ def local_text(value: dt.datetime | None) -> str:
 
 
 def _human_task(
-    node: RecordView, *, process: RecordProcess, token: Token, now: dt.datetime, data: dict | None = None
+    node: RecordView,
+    *,
+    process: RecordProcess,
+    token: Token,
+    now: dt.datetime,
+    data: dict | None = None,
+    authors: Authors | None = None,
 ) -> RecordTask:
     """The open task of a stage, unsaved, as viewflow's `ViewActivation.create` fills it (the node's
     permission, on the record's unit; the owner the node assigns, if any) plus the record's columns."""
@@ -146,7 +163,7 @@ def _human_task(
         created=now,
         data=data if data is not None else {},
     )
-    task_fill(task, record=process.record, stage=node.stage, now=now)
+    task_fill(task, record=process.record, stage=node.stage, now=now, authors=authors)
     activation = SimpleNamespace(process=process, flow_task=node)
     task.owner_permission = node.calc_owner_permission(activation)
     _permission_object(task)
@@ -290,6 +307,7 @@ def processes_start_for(records: Iterable[CivilRecord]) -> int:
         [RecordProcess(flow_class=RecordFlow, record=r, created=now) for r in records], batch_size=2000
     )
     starts, routes, humans = [], [], []
+    authors = authors_of([r for r in records if STATE_STAGE[r.state] in FOUR_EYES_STAGES])
     for record, process in zip(records, processes, strict=True):
         process.record = record
         base = {"process": process, "token": Token("start"), "created": now, "record": record}
@@ -298,7 +316,13 @@ def processes_start_for(records: Iterable[CivilRecord]) -> int:
         )
         routes.append(_route_task(process, token=base["token"], now=now))
         humans.append(
-            _human_task(node_for(STATE_STAGE[record.state]), process=process, token=base["token"], now=now)
+            _human_task(
+                node_for(STATE_STAGE[record.state]),
+                process=process,
+                token=base["token"],
+                now=now,
+                authors=authors.get(record.pk),
+            )
         )
     for task in starts:
         task.flow_task_type = task.flow_task.task_type

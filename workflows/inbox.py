@@ -81,10 +81,21 @@ def queue_scope_q(user: Actor) -> Q:
     return q
 
 
+def held_records_q(user: Actor) -> Q:
+    """`permissions.scoping.ASSIGNED_WORK` source: the records of the work items the user holds
+    (claimed, or returned to them), for as long as they hold them."""
+    held = RecordTask.objects.filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED]).exclude(
+        stage=""
+    )
+    return Q(pk__in=held.values("record_id"))
+
+
 def queue_for(user: Actor, filters: InboxFilters | None = None) -> QuerySet[RecordTask]:
     """Claimable by the user: in the queue, in their scope, not excluded by four eyes."""
     tasks = RecordTask.objects.filter(status=STATUS.NEW, owner__isnull=True).filter(queue_scope_q(user))
-    tasks = tasks.exclude(excluded_user=user)
+    # Four eyes: never offered to anyone `workflows.four_eyes` refuses (rows written before the
+    # list was kept name their one person).
+    tasks = tasks.exclude(excluded_user=user).exclude(excluded_user_ids__contains=[user.pk])
     return (filters or InboxFilters()).apply(tasks)
 
 

@@ -24,6 +24,7 @@ from statemachine.exceptions import TransitionNotAllowed
 
 from audit.actors import Actor
 from registry.models import RecordState
+from workflows.four_eyes import APPROVE, REVIEW, Authors, four_eyes_refusal
 
 
 class TransitionRefused(Exception):
@@ -107,15 +108,25 @@ class RecordMachine(StateMachine):
         if original.pk == self.model.pk:
             raise TransitionRefused(_("A record cannot be a duplicate of itself."))
 
-    def four_eyes_review(self, actor: Actor | None = None, **kwargs: Any) -> None:
-        if actor is not None and self.model.entered_by_id == actor.pk:
-            raise TransitionRefused(_("You entered this record, so someone else must review it (four eyes)."))
+    def four_eyes_review(
+        self, actor: Actor | None = None, authors: Authors | None = None, **kwargs: Any
+    ) -> None:
+        self._four_eyes(REVIEW, actor, authors)
 
-    def four_eyes_approve(self, actor: Actor | None = None, **kwargs: Any) -> None:
-        if actor is not None and self.model.reviewed_by_id == actor.pk:
-            raise TransitionRefused(
-                _("You reviewed this record, so someone else must approve it (four eyes).")
-            )
+    def four_eyes_approve(
+        self, actor: Actor | None = None, authors: Authors | None = None, **kwargs: Any
+    ) -> None:
+        self._four_eyes(APPROVE, actor, authors)
+
+    def _four_eyes(self, stage: str, actor: Actor | None, authors: Authors | None) -> None:
+        """The one rule (`workflows.four_eyes`), over the authors the service read from the audit
+        trail, and at least the people the record's columns name."""
+        known = Authors.from_columns(self.model) | (authors or Authors())
+        problem = four_eyes_refusal(
+            stage=stage, user_id=actor.pk if actor is not None else None, authors=known
+        )
+        if problem:
+            raise TransitionRefused(problem)
 
     def competent(self, competent: bool = True, **kwargs: Any) -> None:
         if not competent:

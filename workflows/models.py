@@ -16,6 +16,7 @@ The record's state machine stays the truth: tasks follow it (see
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -102,6 +103,9 @@ class RecordTask(AbstractTask):
     excluded_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Four eyes: everyone who may not take it (`workflows.four_eyes`: who changed the data or the
+    # scan since the last approval; for approval also the reviewer). Null on rows written before.
+    excluded_user_ids = ArrayField(models.BigIntegerField(), null=True, blank=True)
     is_return = models.BooleanField(_("returned for rework"), default=False)
     due_at = models.DateTimeField(_("deadline"), null=True)
     # The claim expires settings.CLAIM_IDLE_MINUTES after this.

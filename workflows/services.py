@@ -22,7 +22,8 @@ from django.utils.translation import gettext_lazy as _l
 from audit.actions import AuditAction
 from audit.actors import Actor
 from audit.models import AuditKind
-from audit.services import audit_change, audit_write_many
+from audit.services import audit_access, audit_change, audit_write_many
+from permissions.roles import AMEND_PERMISSION
 from permissions.scoping import can, can_approve
 from registry.models import AdministrativeUnit, CivilRecord, EventType, Party, RecordState, RegisterBook
 from registry.record_data import (
@@ -33,6 +34,7 @@ from registry.record_data import (
     record_input_from,
     required_missing,
 )
+from workflows.four_eyes import record_authors
 from workflows.hooks import APPROVAL_CHECKS, IMPORT_HOOKS, TRANSITION_HOOKS
 from workflows.machine import TransitionRefused, apply_transition, import_state_check
 
@@ -101,7 +103,9 @@ def _finish(
     return record
 
 
-def _save_data(record: CivilRecord, data: RecordInput, *, complete: bool = False) -> dict[str, Any]:
+def _save_data(
+    record: CivilRecord, data: RecordInput, *, actor: Actor | None = None, complete: bool = False
+) -> dict[str, Any]:
     """Validate and write the data; `complete` also refuses empty required fields (entering, amending).
     Every problem is reported at once: the required fields together with the other errors."""
     # Fields the input does not carry (not on this type's form) keep their stored values.
@@ -120,11 +124,13 @@ def _save_data(record: CivilRecord, data: RecordInput, *, complete: bool = False
             fields = [c for c in changes if not c.startswith("party.")]
             record.save(update_fields=[*fields, "dedup_keys", "updated_at"])
     except IntegrityError as exc:
-        raise _duplicate_error(record, exc) from exc
+        raise _duplicate_error(record, exc, actor=actor) from exc
     return changes
 
 
-def _duplicate_error(record: CivilRecord, exc: IntegrityError) -> DuplicateRecordError:
+def _duplicate_error(
+    record: CivilRecord, exc: IntegrityError, *, actor: Actor | None
+) -> DuplicateRecordError:
     text = str(exc)
     if "record_one_birth_death_per_person" in text:
         existing = (
@@ -135,12 +141,17 @@ def _duplicate_error(record: CivilRecord, exc: IntegrityError) -> DuplicateRecor
             .first()
         )
         kind = _("birth") if record.event_type == EventType.BIRTH else _("death")
-        where = (
-            _("%(book)s, entry no. %(no)d (%(unit)s)")
-            % {"book": existing.book, "no": existing.entry_no, "unit": existing.unit.name}
-            if existing
-            else _("another record")
-        )
+        if existing is not None and actor is not None and not can(actor, "view_records", existing.unit_path):
+            existing = None  # outside the user's units: say nothing of where or who
+            where = _("a record of another unit")
+        elif existing is not None:
+            where = _("%(book)s, entry no. %(no)d (%(unit)s)") % {
+                "book": existing.book,
+                "no": existing.entry_no,
+                "unit": existing.unit.name,
+            }
+        else:
+            where = _("another record")
         return DuplicateRecordError(
             _(
                 "This person's %(kind)s is already registered: %(where)s. "
@@ -184,7 +195,13 @@ def _stage_step(
     if stage.without_scan and not record.scans.exists():
         raise TransitionRefused(str(stage.without_scan))
     old = record.state
-    apply_transition(record, stage.event, actor=actor)
+    checks: dict[str, Any] = {}
+    if stage.event == REVIEW.event:
+        # Four eyes over everyone who changed the data or the scan in this round (the audit trail);
+        # kept on the record so that the approval's work item does not read it again.
+        checks["authors"] = record_authors(record)
+        setattr(record, "_four_eyes_authors", checks["authors"])  # noqa: B010
+    apply_transition(record, stage.event, actor=actor, **checks)
     setattr(record, stage.signed_by, actor)
     return _finish(record, event=stage.event, actor=actor, old_state=old, fields=[stage.signed_by])
 
@@ -213,7 +230,7 @@ def record_data_save(
             _("The data of a record that is “%(state)s” cannot be edited here.")
             % {"state": record.get_state_display()}
         )
-    changes = _save_data(record, data)
+    changes = _save_data(record, data, actor=actor)
     record.version += 1
     record.save(update_fields=["version", "updated_at"])
     if changes:
@@ -237,7 +254,7 @@ def record_enter(
     _require(actor, "enter_record", record)
     old = record.state
     apply_transition(record, "enter", actor=actor)
-    changes = _save_data(record, data, complete=True)
+    changes = _save_data(record, data, actor=actor, complete=True)
     record.entered_by = actor
     return _finish(record, event="enter", actor=actor, old_state=old, fields=["entered_by"], changes=changes)
 
@@ -274,7 +291,13 @@ def record_approve(
         if problem:
             raise TransitionRefused(problem)
     old = record.state
-    apply_transition(record, "approve", actor=actor, competent=actor is None or can_approve(actor, record))
+    apply_transition(
+        record,
+        "approve",
+        actor=actor,
+        competent=actor is None or can_approve(actor, record),
+        authors=record_authors(record),
+    )
     record.approved_by = actor
     record.approved_at = timezone.now()
     return _finish(record, event="approve", actor=actor, old_state=old, fields=["approved_by", "approved_at"])
@@ -391,7 +414,31 @@ def record_mark_duplicate(
     )
 
 
-@transaction.atomic
+def amend_permission_check(*, actor: Actor | None, record: CivilRecord, request: Any = None) -> None:
+    """May `actor` amend this approved or transferred record? One permission decides
+    (`permissions.roles.AMEND_PERMISSION`: reviewers, approvers and province administrators of
+    the record's unit; never clerks or contractor staff). A refusal is written to the audit
+    trail (its own row, committed unless the caller's transaction rolls back) and raised."""
+    if actor is None or can(actor, AMEND_PERMISSION, record.unit_path):
+        return
+    audit_access(
+        request=request,
+        actor=actor,
+        action=AuditAction.DENIED,
+        unit_id=record.unit_id,
+        obj=record,
+        record_id=record.pk,
+        changes={"permission": AMEND_PERMISSION, "state": record.state},
+    )
+    raise NotPermitted(
+        _(
+            "Only a reviewer, an approver or a province administrator of %(unit)s may change a record "
+            "that is approved or transferred. Ask one of them, with the reason for the change."
+        )
+        % {"unit": record.unit.name}
+    )
+
+
 def record_amend(
     *,
     record: CivilRecord | int,
@@ -399,15 +446,36 @@ def record_amend(
     data: RecordInput,
     reason: str,
     expected_version: int | None = None,
+    request: Any = None,
 ) -> CivilRecord:
-    """Edit an approved or transferred record: needs a reason, is audited old → new, goes back to review."""
+    """Edit an approved or transferred record: needs a reason, is audited old → new, goes back to review.
+
+    Refused, with an audited refusal, to anyone without the amend permission on the record's
+    unit (checked before the record's transaction so that the refusal's row stays); whoever
+    amends may not review or approve the change (four eyes reads it from the audit trail)."""
+    amend_permission_check(
+        actor=actor,
+        record=record
+        if isinstance(record, CivilRecord)
+        else CivilRecord.objects.select_related("unit").get(pk=record),
+        request=request,
+    )
+    return _record_amend(
+        record=record, actor=actor, data=data, reason=reason, expected_version=expected_version
+    )
+
+
+@transaction.atomic
+def _record_amend(
+    *, record: CivilRecord | int, actor: Actor, data: RecordInput, reason: str, expected_version: int | None
+) -> CivilRecord:
     record = _lock(record, expected_version)
-    _require(actor, "enter_record", record)
+    _require(actor, AMEND_PERMISSION, record)
     old = record.state
     apply_transition(record, "amend", actor=actor, reason=reason)
-    changes = _save_data(record, data, complete=True)
+    changes = _save_data(record, data, actor=actor, complete=True)
     record.last_reason = reason.strip()
-    record.entered_by = actor  # whoever changed the data may not review the change
+    record.entered_by = actor
     record.reviewed_by = None
     record.approved_by = None
     record.approved_at = None

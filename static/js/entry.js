@@ -33,10 +33,9 @@
     box.classList.toggle("has-candidates", list.length > 0);
     if (!list.length) { panel.innerHTML = '<p class="muted">' + esc(panel.dataset.none || "—") + "</p>"; return; }
     panel.innerHTML = list.map(function (c) {
-      var head = c.visible
-        ? '<a href="' + esc(c.url) + '" target="_blank" rel="noopener">' + esc(c.name || "—") + "</a> · " + esc(c.birth_date || "—") +
-          "<br><small>" + esc(c.book) + ", " + esc(c.entry_no) + " · " + esc(c.unit) + " · " + esc(c.state) + "</small>"
-        : "<small>" + esc(c.unit) + "</small>";
+      if (!c.visible) return '<div class="dup"><small>' + esc(c.message) + "</small></div>";
+      var head = '<a href="' + esc(c.url) + '" target="_blank" rel="noopener">' + esc(c.name || "—") + "</a> · " + esc(c.birth_date || "—") +
+          "<br><small>" + esc(c.book) + ", " + esc(c.entry_no) + " · " + esc(c.unit) + " · " + esc(c.state) + "</small>";
       return '<div class="dup"><strong class="score">' + esc(c.score) + "</strong> " + head +
         '<br><small class="muted">' + esc((c.reasons || []).join("; ")) + "</small></div>";
     }).join("");

@@ -62,3 +62,37 @@ def test_the_death_declarants_sex_survives_an_unchanged_save(world):
     assert not AuditEvent.objects.filter(
         record_id_value=record.pk, action="edit", changes__has_key="party.declarant.sex"
     ).exists()
+
+
+def test_every_event_type_of_the_vocabulary_is_covered():
+    from registry.event_fields import EVENT_SPECS
+
+    assert {str(t) for t in EVENT_SPECS} == {t.value for t in EventType}
+
+
+@pytest.mark.parametrize("event_type", [t.value for t in EventType])
+def test_amending_with_the_form_unchanged_writes_no_data(world, event_type):
+    # given an approved record carrying values its form does not show
+    record = world.record("approved", data=event_input(event_type), event_type=event_type)
+    form_fields = RecordForm(event_type=event_type).fields
+    for party in record.parties.all():
+        if f"{party.role}__id_document" not in form_fields:
+            party.id_document = "CMND 012345678"
+            party.save()
+    record.refresh_from_db()
+    before = party_values(record)
+    client = Client()
+    client.force_login(world.reviewer)  # may amend (amend_record)
+
+    # when a reviewer saves the amendment form as it stands, with a reason
+    response = client.post(
+        reverse("record_enter", args=[record.pk]), {**form_post(record), "submit": "", "reason": "Kiểm tra"}
+    )
+
+    # then the record goes back to review but no value changed
+    assert response.status_code == 302, response.context["form"].errors if response.context else response
+    record.refresh_from_db()
+    assert record.state == "attached"
+    assert party_values(record) == before
+    amend = AuditEvent.objects.get(record_id_value=record.pk, action="amend")
+    assert set(amend.changes) == {"state"}

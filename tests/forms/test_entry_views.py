@@ -142,7 +142,8 @@ def test_autosave_answers_with_likely_duplicates_of_what_is_typed(world):
     typed = post_data(record, birth_input(name="Nguyen Thi Hoa", mother="Tran Thi Binh", sex=2))
     found = login(world.clerk).post(reverse("draft_autosave", args=[record.pk]), typed).json()["duplicates"]
     assert [(d["id"], d["name"]) for d in found] == [(original.pk, "Nguyễn Thị Hoà")]
-    # A clerk of another commune learns only that a record exists there, not who is in it.
+    # A clerk of another commune learns only that a likely duplicate exists elsewhere: not where,
+    # not who, not how alike (issue 22, finding 7).
     theirs = world.book(world.commune_b, cases=1).records.get()
     scan_store(record=theirs, actor=world.outsider, content=demo_scan_pdf(title="B", lines=["1"]))
     wf.record_scan(record=theirs, actor=world.outsider)
@@ -150,13 +151,16 @@ def test_autosave_answers_with_likely_duplicates_of_what_is_typed(world):
         login(world.outsider).post(reverse("draft_autosave", args=[theirs.pk]), typed).json()["duplicates"]
     )
     assert hidden == [
-        {"score": found[0]["score"], "reasons": found[0]["reasons"], "unit": "Xã An", "visible": False}
+        {
+            "visible": False,
+            "message": "A likely duplicate exists in another unit; a supervisor has been asked.",
+        }
     ]
 
 
 def test_editing_an_approved_record_warns_needs_a_reason_audits_and_goes_back_to_review(world):
     record = world.record("approved")
-    client = login(world.clerk)
+    client = login(world.reviewer)  # amending needs amend_record: a reviewer of the unit
     page = client.get(reverse("record_enter", args=[record.pk])).content.decode()
     assert "This record is approved" in page and 'name="reason"' in page
     data = record_input_from(record)
@@ -181,7 +185,7 @@ def test_editing_an_approved_record_warns_needs_a_reason_audits_and_goes_back_to
     assert amend.changes["state"] == ["approved", "attached"]
     # Back through review: the editor may not review their own change.
     with pytest.raises(wf.TransitionRefused):
-        wf.record_review(record=record, actor=world.clerk)
+        wf.record_review(record=record, actor=world.reviewer)
 
 
 def test_the_duplicates_page_lets_a_supervisor_decide(world):

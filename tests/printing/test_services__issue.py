@@ -66,7 +66,7 @@ def test_a_record_with_an_open_correction_does_not_print(world):
     record = world.record("approved", data=extract_input(EventType.BIRTH))
     data = record_input_from(record)
     data.parties["subject"]["birth_place"] = "Bệnh viện huyện Một"
-    wf.record_amend(record=record, actor=world.clerk2, data=data, reason="Sai nơi sinh")
+    wf.record_amend(record=record, actor=world.admin, data=data, reason="Sai nơi sinh")
     # when the counter tries to print it, then it is refused with the reason
     with pytest.raises(PrintRefused, match="correction under review"):
         issue(record, world.counter)
@@ -123,7 +123,7 @@ def test_a_superseded_extract_cannot_be_reprinted(world):
     original = issue(record, world.counter)
     data = record_input_from(record)
     data.parties["subject"]["hometown"] = "Xã Mộc Hoàn, huyện Duy Tiên"
-    wf.record_amend(record=record, actor=world.clerk2, data=data, reason="Bổ sung quê quán")
+    wf.record_amend(record=record, actor=world.admin, data=data, reason="Bổ sung quê quán")
     wf.record_review(record=record, actor=world.reviewer)
     wf.record_approve(record=record, actor=world.approver)
     with pytest.raises(PrintRefused, match="Issue a new extract"):
@@ -134,7 +134,7 @@ def test_a_new_extract_after_an_amendment_prints_the_note(world):
     record = world.record("approved", data=extract_input(EventType.BIRTH))
     data = record_input_from(record)
     data.parties["subject"]["hometown"] = "Xã Mộc Hoàn, huyện Duy Tiên"
-    wf.record_amend(record=record, actor=world.clerk2, data=data, reason="Bổ sung quê quán")
+    wf.record_amend(record=record, actor=world.admin, data=data, reason="Bổ sung quê quán")
     wf.record_review(record=record, actor=world.reviewer)
     wf.record_approve(record=record, actor=world.approver)
     text = pdf_text(issue(record, world.counter).file.read())

@@ -89,7 +89,7 @@ def test_an_amended_record_shows_superseded(world, issued):
     record = issued.record
     data = record_input_from(record)
     data.parties["subject"]["birth_place"] = "Bệnh viện huyện Một"
-    wf.record_amend(record=record, actor=world.clerk2, data=data, reason="Sai nơi sinh")
+    wf.record_amend(record=record, actor=world.admin, data=data, reason="Sai nơi sinh")
     body = Client().get(f"/verify/{issue_token(issued.pk)}/").content.decode()
     assert "Genuine, but superseded." in body
     # still superseded once the amendment is approved again
@@ -108,3 +108,21 @@ def test_verification_is_rate_limited_per_address(issued, settings):
     assert "Too many checks" in client.get(url).content.decode()
     # another address is not held back
     assert Client(REMOTE_ADDR="203.0.113.10").get(url).status_code == 200
+
+
+def test_an_extract_of_a_transferred_record_amended_later_says_superseded_without_the_new_data(world):
+    # given an extract printed from a transferred record
+    record = world.record("transferred", data=extract_input(EventType.BIRTH))
+    issue = extract_issue(record=record, actor=world.counter, **ISSUE)
+    old_name = issue.subject_name
+    # when a reviewer of the unit amends the name, and the change goes through review and approval
+    data = record_input_from(record)
+    data.parties["subject"]["full_name"] = "Trần Văn Mới Sửa"
+    wf.record_amend(record=record, actor=world.reviewer, data=data, reason="Cải chính họ tên")
+    wf.record_review(record=record, actor=world.reviewer_d1)
+    wf.record_approve(record=record, actor=world.approver)
+    # then the page behind its QR code says superseded, and since when, and shows only the paper's data
+    body = Client().get(f"/verify/{issue_token(issue.pk)}/").content.decode()
+    assert "Genuine, but superseded." in body
+    assert f"amended on {timezone.localdate():%d/%m/%Y}" in body
+    assert old_name in body and "Trần Văn Mới Sửa" not in body

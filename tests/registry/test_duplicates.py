@@ -169,7 +169,7 @@ def test_not_a_duplicate_needs_a_reason_is_audited_and_is_not_asked_again(world)
     # Editing it again later does not raise the decided pair again.
     wf.record_amend(
         record=suspect,
-        actor=world.clerk,
+        actor=world.admin,
         reason="Sửa nơi sinh",
         data=birth_input(
             name="Nguyen Thi Hoa", birth="02/03/2019", reg="10/05/2020", mother="Tran Thi Binh", sex=2

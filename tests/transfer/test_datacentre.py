@@ -60,9 +60,7 @@ def test_missing_extra_and_rewritten_manifest_are_caught(copy):
 def test_an_incremental_copy_holds_what_changed_since_the_last_copy(copy, world, tmp_path):
     _dest, _manifest, records, _job = copy
     approved = records[0]
-    wf.record_amend(
-        record=approved, actor=world.clerk2, data=birth_input(name="Lê Văn Minh"), reason="Sổ ghi"
-    )
+    wf.record_amend(record=approved, actor=world.admin, data=birth_input(name="Lê Văn Minh"), reason="Sổ ghi")
     _job, manifest = datacentre_export_to_folder(
         unit=world.province, dest=tmp_path / "incr", incremental=True, actor=world.admin
     )

@@ -70,7 +70,9 @@ def test_claim_next_audits_each_claim_and_keeps_four_eyes_and_scope(world):
     role_grant(user=world.clerk, unit=world.commune_a, role="reviewer")
     entered_by_clerk = world.record("attached")  # world.walk enters it as world.clerk
     other = world.record("attached")
-    RecordTask.objects.filter(record=other, stage="review").update(excluded_user=world.clerk2)
+    RecordTask.objects.filter(record=other, stage="review").update(
+        excluded_user=world.clerk2, excluded_user_ids=[world.clerk2.pk]
+    )
     claimed = claims.tasks_claim_next(
         actor=world.clerk, queue=queue_for(world.clerk).filter(stage="review"), count=5
     )
