@@ -222,7 +222,8 @@ def demo_record_input(record: CivilRecord, rng: random.Random) -> RecordInput:
                 "nationality": "Việt Nam",
                 "residence": record.unit.name,
             },
-            "declarant": {"full_name": _person(rng, 1), "sex": 1},
+            # The death register writes the declarant's name, residence and papers, not their sex.
+            "declarant": {"full_name": _person(rng, 1), "residence": record.unit.name},
         }
     else:
         parties = {"subject": {"full_name": _person(rng, 1), "sex": 1, "birth_date": str(year - 30)}}

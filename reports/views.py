@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from audit.actions import AuditAction
 from audit.actors import AuthenticatedRequest
@@ -33,6 +34,11 @@ from vietnamese.input_values import id_param
 STATES = [(s.value, s.label) for s in RecordState]
 MOVES = ["collect", "scan", "enter", "attach", "review", "approve", "transfer", "return", "reject"]
 PEOPLE_ON_DASHBOARD = 30
+# Beside the states: the cases (and values) confirmed "as written in the book".
+AS_WRITTEN_COLUMNS = [
+    ("as_written", _l("Cases confirmed as written")),
+    ("as_written_fields", _l("Values confirmed as written")),
+]
 PERSON_MOVES = ["scan", "enter", "attach", "review", "approve", "return", "work_returned"]
 
 
@@ -125,12 +131,12 @@ def statistics(request: AuthenticatedRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         rows = []
     elif measure == "states":
-        rows = [(_label(by, k), v) for k, v in selectors.states_by(unit, by)]
+        rows = [(_label(by, k), v) for k, v in selectors.states_by(unit, by, as_written=True)]
     elif by == "person":
         rows = [(p.name, dict(p.counts)) for p in selectors.productivity(unit, start, end)]
     else:
         rows = [(_label(by, k), v) for k, v in selectors.activity_by(unit, by, start, end)]
-    columns = STATES if measure == "states" else [(m, ACTION_LABELS[m]) for m in MOVES]
+    columns = STATES + AS_WRITTEN_COLUMNS if measure == "states" else [(m, ACTION_LABELS[m]) for m in MOVES]
     totals = {key: sum(v.get(key, 0) for _, v in rows) for key, _ in columns}
     context.update(
         {"form": form, "measure": measure, "by": by, "rows": rows, "columns": columns, "totals": totals}
