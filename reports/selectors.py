@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import CharField, Count, F, Func, QuerySet, Sum, Value
+from django.db.models import CharField, Count, F, Func, IntegerField, QuerySet, Sum, Value
 from django.http import Http404
 
 from permissions.scoping import can, scopes_with
@@ -160,7 +160,8 @@ def as_written_counts(unit: AdministrativeUnit, dimension: str) -> dict:
     else:
         records = records.annotate(k=F(_RECORD_AXIS[dimension]))
     rows = records.values_list("k").annotate(
-        cases=Count("id"), fields=Sum(Func(F("as_written"), Value(1), function="array_length"))
+        cases=Count("id"),
+        fields=Sum(Func(F("as_written"), Value(1), function="array_length", output_field=IntegerField())),
     )
     return {
         k: {"as_written": cases, "as_written_fields": fields or 0} for k, cases, fields in rows.order_by()

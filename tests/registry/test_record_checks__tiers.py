@@ -230,3 +230,13 @@ def test_a_late_registration_or_re_registration_says_why_it_is_late():
 )
 def test_one_function_says_whether_a_book_covers_a_date(years, date, covered):
     assert book_covers(years, parse_partial_date(date)) is covered
+
+
+def test_the_api_names_the_confirmed_fields_as_the_validation_does(world, client):
+    data = dataclasses.replace(
+        with_party(birth_input(), "mother", birth_date="1958"), as_written=("party.mother.birth_date",)
+    )
+    record = world.record("entered", data=data)
+    client.force_login(world.reviewer)
+    answer = client.get(f"/api/records/{record.pk}/").json()
+    assert answer["as_written"] == ["party.mother.birth_date"]
