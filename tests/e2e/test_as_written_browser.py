@@ -6,6 +6,8 @@ import os
 import pytest
 
 from tests.e2e.test_inbox_browser import signed_in
+from workflows import services as wf
+from workflows.models import RecordTask
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -41,3 +43,21 @@ def test_the_clerk_confirms_an_implausible_value_as_written(world, live_server, 
     page.wait_for_load_state()
     record.refresh_from_db()
     assert record.state == "entered" and record.as_written == ["party.mother.birth_date"]
+    notice = page.locator("#as-written")
+    assert notice.is_visible() and "as written in the book" in notice.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    if shots:
+        page.screenshot(path=f"{shots}/as-written-record-{width}.png", full_page=False)
+
+    # and the reviewer sees the confirmed value highlighted on the review screen
+    wf.record_attach(record=record, actor=world.clerk)
+    task = RecordTask.objects.get(record=record, stage="review")
+    review = signed_in(browser, live_server, world.reviewer.username)
+    review.set_viewport_size({"width": width, "height": 900})
+    review.goto(f"{live_server.url}/work/tasks/{task.pk}/")
+    row = review.locator("tr.as-written")
+    assert row.count() == 1 and row.is_visible() and "1958" in row.inner_text()
+    assert review.evaluate("document.documentElement.scrollWidth") <= width
+    if shots:
+        row.scroll_into_view_if_needed()
+        review.screenshot(path=f"{shots}/as-written-review-{width}.png", full_page=False)
