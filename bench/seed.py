@@ -187,6 +187,7 @@ RECORD_COLUMNS = (
     "created_at",
     "updated_at",
     "not_in_book",
+    "as_written",
 )
 PARTY_COLUMNS = (
     "record_id",
@@ -598,6 +599,7 @@ class CommuneRows:
             None,
             _ts(created),
             _ts(updated),
+            "{}",
             "{}",
         )
         self.records.write("\t".join(_n(v) for v in row))

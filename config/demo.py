@@ -225,10 +225,17 @@ def demo_record_input(record: CivilRecord, rng: random.Random) -> RecordInput:
                 "nationality": "Việt Nam",
                 "residence": record.unit.name,
             },
-            "declarant": {"full_name": _person(rng, 1), "sex": 1},
+            # The death register writes the declarant's name, residence and papers, not their sex.
+            "declarant": {"full_name": _person(rng, 1), "residence": record.unit.name},
         }
     else:
         parties = {"subject": {"full_name": _person(rng, 1), "sex": 1, "birth_date": str(year - 30)}}
+    as_written: tuple[str, ...] = ()
+    if record.event_type == EventType.BIRTH and record.entry_no == AS_WRITTEN_ENTRY:
+        # An old book's case that today's rules find implausible (a mother over 60), confirmed by
+        # the clerk as written in the book: the reviewer and the approver see it flagged.
+        parties["mother"]["birth_date"] = str(year - 64)
+        as_written = ("party.mother.birth_date",)
     return RecordInput(
         registration_date=reg.strftime("%d/%m/%Y"),
         registration_type=1,
@@ -236,8 +243,12 @@ def demo_record_input(record: CivilRecord, rng: random.Random) -> RecordInput:
         event_date=event_date,
         text=text,
         parties=parties,
+        as_written=as_written,
     )
 
+
+# The birth case of each demo book whose mother's age is confirmed "as written in the book" (reviewed).
+AS_WRITTEN_ENTRY = 5
 
 # Target state of each demo record, by position in its book.
 STATE_PLAN = [

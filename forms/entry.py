@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -28,7 +29,7 @@ from registry.event_fields import (
     spec_for,
 )
 from registry.models import PartyRole, RegistrationType, Sex
-from registry.record_data import RECORD_TEXT_FIELDS, RecordInput
+from registry.record_data import AS_WRITTEN, RECORD_TEXT_FIELDS, RecordInput
 from vietnamese.legacy_encodings import ENCODING_LABELS, fix_legacy
 
 DATE_HELP = _l("dd/mm/yyyy, mm/yyyy or yyyy; empty if the book has no information")
@@ -37,6 +38,12 @@ RAW_MAX = 10000
 DETAIL_PREFIX = "d__"
 # The "not in the book" box of a required field: "nib__subject__full_name".
 NOT_IN_BOOK_PREFIX = "nib__"
+# The "as written in the book" box of a field that may hold an implausible value: "ok__mother__birth_date".
+# Its value is the field's value it confirms, so that a confirmation of an older value never
+# confirms a new one: ticked, it posts the value shown when the box was drawn.
+AS_WRITTEN_PREFIX = "ok__"
+# Person fields a warning can name (registry.record_checks, registry.record_data.pin_mismatches).
+CHECKED_PARTY_FIELDS = ("birth_date", "pin")
 
 
 def _text(label: Any, *, textarea: bool = False, help_text: Any = "") -> forms.CharField:
@@ -106,6 +113,14 @@ class RecordForm(forms.Form):
             ):
                 bound.widget.attrs.setdefault("inputmode", "numeric")
         self.fields["page_no"].widget.attrs["autofocus"] = True
+        # Fields that may carry an implausible value get a hidden "as written" confirmation.
+        checked = ["registration_date", *(k for k in ("event_date",) if k in self.fields)]
+        checked += [n for n in self.fields if n.split("__", 1)[-1] in CHECKED_PARTY_FIELDS and "__" in n]
+        self.warned: set[str] = set()
+        for name in checked:
+            self.fields[AS_WRITTEN_PREFIX + name] = forms.CharField(
+                required=False, strip=False, max_length=RAW_MAX, widget=forms.HiddenInput()
+            )
         # Required fields (EventSpec.required) are marked; each gets a box for "the book has none".
         self.required_entry_names: dict[str, str] = {}
         for key in self.spec.required:
@@ -178,7 +193,38 @@ class RecordForm(forms.Form):
             not_in_book=tuple(
                 key for name, key in self.required_entry_names.items() if data.get(NOT_IN_BOOK_PREFIX + name)
             ),
+            as_written=tuple(self.key_of(name) for name in self.confirmed_names()),
         )
+
+    def confirmed_names(self) -> list[str]:
+        """Fields whose "as written" box is ticked for the value now in the field."""
+        return [
+            name[len(AS_WRITTEN_PREFIX) :]
+            for name in self.fields
+            if name.startswith(AS_WRITTEN_PREFIX) and self.confirms(name[len(AS_WRITTEN_PREFIX) :])
+        ]
+
+    def confirms(self, name: str) -> bool:
+        """Does the "as written" box of `name` confirm the value the field holds now?"""
+        box = AS_WRITTEN_PREFIX + name
+        if self.is_bound:
+            confirmed, value = self.data.get(box), self.data.get(name)
+        else:
+            confirmed, value = self.initial.get(box), self.initial.get(name)
+        return confirmed is not None and _same(confirmed, value)
+
+    def current_value(self, name: str) -> str:
+        value = self.data.get(name) if self.is_bound else self.initial.get(name)
+        return "" if value is None else str(value)
+
+    @staticmethod
+    def key_of(name: str) -> str:
+        """Form field name → validation key ("mother__pin" → "party.mother.pin"): `field_name` reversed."""
+        if name.startswith(DETAIL_PREFIX):
+            return "details." + name[len(DETAIL_PREFIX) :]
+        if "__" in name:
+            return "party." + name.replace("__", ".")
+        return name
 
     @classmethod
     def initial_from(cls, data: RecordInput) -> dict[str, Any]:
@@ -195,6 +241,9 @@ class RecordForm(forms.Form):
                 initial[f"{role}__{key}"] = value
         for key in data.not_in_book:
             initial[NOT_IN_BOOK_PREFIX + cls.field_name(key)] = True
+        for key in data.as_written:
+            name = cls.field_name(key)
+            initial[AS_WRITTEN_PREFIX + name] = "" if initial.get(name) is None else str(initial[name])
         return initial
 
     @staticmethod
@@ -204,12 +253,25 @@ class RecordForm(forms.Form):
             return DETAIL_PREFIX + key.split(".", 1)[1]
         return key.replace("party.", "").replace(".", "__")
 
-    def add_service_errors(self, message_dict: dict[str, list[str]]) -> None:
-        """Show the validation service's errors on the fields they name (or on top, naming the field)."""
-        for key, messages in message_dict.items():
+    def add_service_errors(self, error: ValidationError | dict[str, list[str]]) -> None:
+        """Show the validation service's errors on the fields they name (or on top, naming the field).
+        A warning the clerk may confirm (code `AS_WRITTEN`) also shows its "as written" box."""
+        if isinstance(error, ValidationError):
+            errors = {key: list(items) for key, items in error.error_dict.items()}
+        else:
+            errors = {key: [ValidationError(m) for m in messages] for key, messages in error.items()}
+        for key, items in errors.items():
             name = self.field_name(key)
-            for message in messages:
+            for item in items:
+                message = " ".join(item.messages)
+                if item.code == AS_WRITTEN and AS_WRITTEN_PREFIX + name in self.fields:
+                    self.warned.add(name)
                 if name in self.fields:
                     self.add_error(name, message)
                 else:
                     self.add_error(None, f"{field_label(self.event_type, key)}: {message}")
+
+
+def _same(a: object, b: object) -> bool:
+    """Two typed values are the same but for spaces."""
+    return " ".join(str(a or "").split()) == " ".join(str(b or "").split())

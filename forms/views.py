@@ -28,6 +28,7 @@ from permissions.scoping import (
     get_record_for,
     pin_shown,
 )
+from registry.event_fields import field_label
 from registry.matching import THRESHOLD, likely_duplicates, open_candidates
 from registry.models import CivilRecord
 from registry.record_data import RecordInput, record_input_from
@@ -45,7 +46,7 @@ def _probe_input(record_event_type: str, post: Any) -> RecordInput:
     """The people and registration date as typed so far (no validation), for the live check."""
     parties: dict[str, dict[str, Any]] = {}
     for key, value in post.items():
-        if "__" in key and not key.startswith("d__"):
+        if "__" in key and not key.startswith(("d__", "nib__", "ok__")):
             role, name = key.split("__", 1)
             parties.setdefault(role, {})[name] = value
     return RecordInput(registration_date=post.get("registration_date", ""), parties=parties)
@@ -170,6 +171,7 @@ def record_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "event_ids": [e for e, _label in events],
             "history": record_history(record, trail),
             "returned_rows": remark_rows(record.event_type, record.return_remarks or {}),
+            "as_written": [field_label(record.event_type, key) for key in record.as_written or ()],
             "can": {
                 perm: can(request.user, perm, record.unit_path)
                 for perm in (
@@ -248,7 +250,7 @@ def record_enter(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                     )
             except ValidationError as exc:
                 if hasattr(exc, "error_dict"):
-                    form.add_service_errors(exc.message_dict)
+                    form.add_service_errors(exc)
                 else:
                     form.add_error(None, exc.messages[0])
             except (TransitionRefused, services.ConflictError) as exc:

@@ -38,7 +38,8 @@ from workflows.views import posted_version
 
 def _record_rows(record: CivilRecord, remarks: dict[str, str]) -> list[tuple[str, list[dict[str, Any]]]]:
     """The entered data as (section, rows) with the remark key of each field, for review; a field
-    changed since the record was last returned carries its value at the return ("changed_from")."""
+    changed since the record was last returned carries its value at the return ("changed_from"), and
+    a value the clerk confirmed "as written in the book" is flagged ("as_written")."""
     # rows are keyed as the form names fields, with dots ("mother.pin", "d.notice_no")
     changed = {
         RecordForm.field_name(k).replace("__", "."): old
@@ -52,6 +53,7 @@ def _record_rows(record: CivilRecord, remarks: dict[str, str]) -> list[tuple[str
     if form.event_fields():
         sections.append((record.get_event_type_display(), form.event_fields()))
     sections.append((_("Registration"), form.closing_fields()))
+    as_written = {RecordForm.field_name(k).replace("__", ".") for k in record.as_written or ()}
     result = []
     for legend, fields in sections:
         rows = []
@@ -60,7 +62,13 @@ def _record_rows(record: CivilRecord, remarks: dict[str, str]) -> list[tuple[str
             value = form.initial.get(field.name, "")
             choices = dict(getattr(field.field, "choices", []) or [])
             shown = choices.get(value, value) if choices else value
-            row = {"key": key, "label": field.label, "value": shown, "remark": remarks.get(key, "")}
+            row = {
+                "key": key,
+                "label": field.label,
+                "value": shown,
+                "remark": remarks.get(key, ""),
+                "as_written": key in as_written,
+            }
             if key in changed:
                 old = changed[key]
                 row["changed_from"] = choices.get(str(old), choices.get(old, old)) if choices else old
@@ -195,7 +203,7 @@ def _work_enter(request, task, record, context, remarks) -> HttpResponse:
             try:
                 error = _act(request, task, action)
             except ValidationError as exc:  # field by field, on the fields they name
-                form.add_service_errors(exc.message_dict)
+                form.add_service_errors(exc)
                 error = ""
             if error is None:
                 draft_discard(user=request.user, record=record)

@@ -206,6 +206,12 @@ def check_row(
             for message in messages:
                 outcome.problem(column, message, _("Correct column %(column)s.") % {"column": column})
         return outcome
+    # An implausible value is imported when the row confirms it as written (the ghiChu marker of
+    # our own export, registry.ministry_format); else it is a problem of the row, as on the form.
+    for key, messages in clean.unconfirmed().items():
+        column = columns.get(key, key)
+        for message in messages:
+            outcome.problem(column, message, _("Correct column %(column)s.") % {"column": column})
     if outcome.status == INVALID:
         return outcome
     outcome.clean = clean

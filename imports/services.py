@@ -468,6 +468,7 @@ def _case(book: RegisterBook, o: RowOutcome, job: ImportJob) -> ImportedCase:
         event_month=clean.event_date.month,
         event_day=clean.event_date.day,
         details=clean.details,
+        as_written=list(clean.as_written),
         identity_key=o.identity_key,
         dedup_keys=o.dedup_keys,
         **clean.text,

@@ -37,6 +37,9 @@ def record_json(record, user=None) -> dict:
         "state": record.state,
         "version": record.version,
         "registration_date": str(record.registration_date),
+        # Fields whose implausible value the clerk confirmed as written in the book, named as the
+        # validation names them ("party.mother.birth_date"): the names a client sends back to confirm.
+        "as_written": list(record.as_written or ()),
         "parties": [
             {
                 "role": p.role,

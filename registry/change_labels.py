@@ -83,6 +83,7 @@ KEY_LABELS = {
     "event_year": _l("Date of the event (year)"),
     "event_month": _l("Date of the event (month)"),
     "event_day": _l("Date of the event (day)"),
+    "as_written": _l("Confirmed as written in the book"),
 }
 BIRTH_PARTS = {"birth_year": _l("year"), "birth_month": _l("month"), "birth_day": _l("day")}
 # Technical values kept for verification, not for reading.
@@ -142,6 +143,8 @@ def value_text(event_type: str | None, key: str, value: Any) -> str:
         return str(EventType(value).label)
     if key.endswith(".sex") and value in Sex.values:
         return str(Sex(value).label)
+    if key in ("as_written", "not_in_book") and isinstance(value, list):
+        return ", ".join(_field_label(event_type, str(k)) for k in value) or "—"
     if key == "remarks" and isinstance(value, dict):
         return "; ".join(f"{_remark_label(event_type, k)}: {_text(v)}" for k, v in value.items()) or "—"
     if isinstance(value, dict):

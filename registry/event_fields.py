@@ -9,6 +9,31 @@ optional: an old book may have no information for it.
 The birth, marriage and death fields follow the Ministry's import template (DESIGN.md §1:
 `nks*`, `me*`, `cha*`, `chong*`, `vo*`, `nkt*`, `gbt*`); the other types follow the
 same pattern with the items their registers have.
+
+What is written about each person (`EventSpec.parties`) is settled against the register
+and extract forms of Circular 04/2020/TT-BTP (as amended by Circular 01/2022/TT-BTP) and the
+Ministry template, and enforced: a value for an item the register does not write about that
+role is refused (`clean_record_input`) and the form does not offer it.
+- Birth: the child's name, sex, date and place of birth, home town, ethnicity, nationality
+  and PIN; of the mother and the father their name, (year of) birth, ethnicity,
+  nationality and residence, and the identity paper of the Ministry template — never a
+  PIN, a sex (the role says it) or a place of birth.
+- Marriage, divorce notation: each spouse's name, date of birth, ethnicity, nationality,
+  residence and identity paper (a citizen-ID number is the PIN); no sex (the role says it).
+- Death: the deceased's name, sex, date of birth, ethnicity, nationality, last residence,
+  identity paper and PIN; the declarant's name, residence and identity paper (and the
+  relationship, a field of the case) — not their sex or date of birth.
+- Parentage: the recognizing parent and the child each with name, date of birth,
+  ethnicity, nationality, residence and identity paper (the kind of recognition says who is
+  father or mother: no sex; no place of birth or home town).
+- Guardianship and its end: the guardian as above; the ward also with sex.
+- Amendment: the person concerned in full; the requester's name, residence, identity paper.
+- Marital-status confirmation: the person in full.
+- Adoption: the child's name, sex, date and place of birth, ethnicity, nationality,
+  residence and PIN; the adoptive parents as the parents of a birth.
+Doubts (no copy of every register form at hand): whether the birth register writes the
+parents' identity papers (kept: the Ministry template has `meSoGiayToTuyThan`), and whether
+the death register writes the declarant's residence (kept, as before).
 """
 
 from __future__ import annotations
@@ -68,6 +93,9 @@ _PERSON = ("full_name", "birth_date", "ethnicity", "nationality", "residence", "
 _CHILD = ("full_name", "sex", "birth_date", "birth_place", "hometown", "ethnicity", "nationality", "pin")
 _PARENT = ("full_name", "birth_date", "ethnicity", "nationality", "residence", "id_document")
 _SEXED = ("full_name", "sex", "birth_date", "ethnicity", "nationality", "residence", "id_document", "pin")
+_ADOPTEE = ("full_name", "sex", "birth_date", "birth_place", "ethnicity", "nationality", "residence", "pin")
+# Named in a case without being its subject: who declared or asked for it.
+_DECLARANT = ("full_name", "residence", "id_document")
 
 _JUDGMENT = (
     DetailField("judgment_no", _("Number of the judgment or decision")),
@@ -89,7 +117,7 @@ EVENT_SPECS: dict[str, EventSpec] = {
         required=("registration_date", "party.deceased.full_name"),
         parties={
             PartyRole.DECEASED: _SEXED,
-            PartyRole.DECLARANT: ("full_name", "residence", "id_document"),
+            PartyRole.DECLARANT: _DECLARANT,
         },
         event_fields={
             "event_date": _("Date of death"),
@@ -117,7 +145,7 @@ EVENT_SPECS: dict[str, EventSpec] = {
     ),
     EventType.PARENTAGE: EventSpec(
         required=("registration_date", "party.parent.full_name", "party.child.full_name"),
-        parties={PartyRole.PARENT: _SEXED, PartyRole.CHILD: _CHILD},
+        parties={PartyRole.PARENT: _PERSON, PartyRole.CHILD: _PERSON},
         details=(
             DetailField(
                 "kind",
@@ -135,7 +163,7 @@ EVENT_SPECS: dict[str, EventSpec] = {
     ),
     EventType.GUARDIANSHIP: EventSpec(
         required=("registration_date", "party.guardian.full_name", "party.ward.full_name"),
-        parties={PartyRole.GUARDIAN: _SEXED, PartyRole.WARD: _CHILD},
+        parties={PartyRole.GUARDIAN: _PERSON, PartyRole.WARD: _SEXED},
         event_fields={"event_date": _("Guardianship starts on")},
         details=(
             DetailField(
@@ -149,7 +177,7 @@ EVENT_SPECS: dict[str, EventSpec] = {
     ),
     EventType.GUARDIANSHIP_END: EventSpec(
         required=("registration_date", "party.guardian.full_name", "party.ward.full_name"),
-        parties={PartyRole.GUARDIAN: _SEXED, PartyRole.WARD: _CHILD},
+        parties={PartyRole.GUARDIAN: _PERSON, PartyRole.WARD: _SEXED},
         event_fields={"event_date": _("Guardianship ends on")},
         details=(
             DetailField("reason", _("Why the guardianship ends")),
@@ -162,7 +190,7 @@ EVENT_SPECS: dict[str, EventSpec] = {
         required=("registration_date", "party.subject.full_name"),
         parties={
             PartyRole.SUBJECT: _SEXED,
-            PartyRole.REQUESTER: ("full_name", "residence", "id_document"),
+            PartyRole.REQUESTER: _DECLARANT,
         },
         details=(
             DetailField(
@@ -200,7 +228,7 @@ EVENT_SPECS: dict[str, EventSpec] = {
     EventType.ADOPTION: EventSpec(
         required=("registration_date", "party.adoptee.full_name"),
         parties={
-            PartyRole.ADOPTEE: _CHILD,
+            PartyRole.ADOPTEE: _ADOPTEE,
             PartyRole.ADOPTIVE_FATHER: _PARENT,
             PartyRole.ADOPTIVE_MOTHER: _PARENT,
         },

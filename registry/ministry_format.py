@@ -15,6 +15,10 @@ the paper's words ("Giấy báo tử") and read back from words or our code. Eve
 types the public template does not cover (parentage, guardianship, …) get the
 common columns plus one block per person named `<role>HoTen`, `<role>NgaySinh`, …
 — our own extension, marked as such.
+
+Values confirmed "as written in the book" (`CivilRecord.as_written`) are named at the end
+of the note column: ``ghiChu`` = note + `` [Đúng như trong sổ: meNgaySinh, ngayDangKy]``
+(the Ministry's column names), and read back from it.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from registry.event_fields import choice_from_words, paper_words
+from registry.event_fields import choice_from_words, paper_words, spec_for
 from registry.models import EVENT_PARTY_ROLES, CivilRecord, EventType, PartyRole
 from registry.partial_dates import PartialDate, parse_partial_date
 from registry.record_data import RecordInput
@@ -135,9 +139,32 @@ ROLE_SEX: dict[str, int] = {
 }
 
 
+_GENERIC_SUFFIXES = (
+    "HoTen",
+    "GioiTinh",
+    "NgaySinh",
+    "NoiSinh",
+    "DanToc",
+    "QuocTich",
+    "NoiCuTru",
+    "SoGiayToTuyThan",
+)
+
+
 def _generic_blocks(event_type: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
-    suffixes = ("HoTen", "GioiTinh", "NgaySinh", "DanToc", "QuocTich", "NoiCuTru", "SoGiayToTuyThan")
-    return tuple((_camel(role), role, suffixes) for role in EVENT_PARTY_ROLES[event_type])
+    """One block per person, with the columns of what the register writes about the role."""
+    written = spec_for(event_type).parties
+    blocks = []
+    for role in EVENT_PARTY_ROLES[event_type]:
+        attrs = set(written.get(role, ()))
+        suffixes = tuple(
+            suffix
+            for suffix in _GENERIC_SUFFIXES
+            if PERSON_SUFFIX[suffix] in attrs
+            or (suffix == "SoGiayToTuyThan" and attrs & {"pin", "id_document"})
+        )
+        blocks.append((_camel(role), role, suffixes))
+    return tuple(blocks)
 
 
 def _camel(role: str) -> str:
@@ -178,6 +205,52 @@ def parse_ministry_date(text: Any) -> str:
     return str(parse_partial_date(str(text).strip()))
 
 
+# --- values confirmed as written ------------------------------------------------------
+
+AS_WRITTEN_WORDS = "Đúng như trong sổ"
+_AS_WRITTEN_NOTE = re.compile(r"\s*\[" + AS_WRITTEN_WORDS + r": ([^\]]*)\]\s*$")
+
+
+def _column_of_key(event_type: str) -> dict[str, str]:
+    """Validation key → Ministry column, for the fields a warning can name."""
+    columns = {"registration_date": "ngayDangKy"}
+    if event_type == EventType.DEATH:
+        columns["event_date"] = "nktNgayChet"
+    for prefix, role, suffixes in blocks_for(event_type):
+        for suffix in suffixes:
+            attr = PERSON_SUFFIX[suffix]
+            if attr == "id_number":
+                columns[f"party.{role}.pin"] = prefix + suffix
+            elif attr in ("birth_date", "sex"):
+                columns[f"party.{role}.{attr}"] = prefix + suffix
+    return columns
+
+
+def as_written_columns(event_type: str, keys: Iterable[str]) -> list[str]:
+    """The Ministry column names of confirmed fields (our key where the sheet has no column)."""
+    columns = _column_of_key(event_type)
+    return [columns.get(key, key) for key in keys]
+
+
+def note_with_as_written(event_type: str, note: str, keys: Iterable[str]) -> str:
+    """`ghiChu`: the note, then the fields confirmed as written, if any."""
+    names = as_written_columns(event_type, keys)
+    if not names:
+        return note
+    marker = f"[{AS_WRITTEN_WORDS}: {', '.join(names)}]"
+    return f"{note} {marker}" if note else marker
+
+
+def split_as_written(event_type: str, text: str) -> tuple[str, tuple[str, ...]]:
+    """A `ghiChu` cell as (note, confirmed keys): the inverse of `note_with_as_written`."""
+    found = _AS_WRITTEN_NOTE.search(text or "")
+    if found is None:
+        return text, ()
+    keys = {column: key for key, column in _column_of_key(event_type).items()}
+    names = [n.strip() for n in found.group(1).split(",") if n.strip()]
+    return text[: found.start()], tuple(keys.get(name, name) for name in names)
+
+
 # --- export --------------------------------------------------------------------------
 
 
@@ -211,6 +284,7 @@ def record_row(record: CivilRecord) -> dict[str, Any]:
     }
     for column, attr in COMMON_TEXT.items():
         row[column] = getattr(record, attr) or ""
+    row["ghiChu"] = note_with_as_written(record.event_type, row["ghiChu"], record.as_written or ())
     parties = {p.role: p for p in record.parties.all()}
     for prefix, role, suffixes in blocks_for(record.event_type):
         for suffix in suffixes:
@@ -258,6 +332,7 @@ def row_to_input(row: dict[str, Any], event_type: str) -> MinistryRow:
         return "" if value is None else str(value).strip()
 
     text = {attr: cell(column) for column, attr in COMMON_TEXT.items()}
+    text["note"], as_written = split_as_written(event_type, text["note"])
     event_date = ""
     details: dict[str, Any] = {}
     if event_type == EventType.DEATH:
@@ -305,6 +380,7 @@ def row_to_input(row: dict[str, Any], event_type: str) -> MinistryRow:
             text=text,
             details=details,
             parties=parties,
+            as_written=as_written,
         ),
     )
 

@@ -293,6 +293,10 @@ class CivilRecord(models.Model):  # type: ignore[django-manager-missing]
     # Required fields (EventSpec.required) the clerk confirmed the book does not write
     # ("không ghi trong sổ"), as the services name them ("party.subject.full_name").
     not_in_book = ArrayField(models.CharField(max_length=64), default=list, blank=True)
+    # Fields whose implausible value the clerk confirmed "as written in the book" ("đúng như trong
+    # sổ"), named as the checks name them ("party.mother.birth_date"); a confirmation lasts while
+    # the field keeps a warning and is dropped when its value changes (registry.record_checks).
+    as_written = ArrayField(models.CharField(max_length=64), default=list, blank=True)
     return_remarks = models.JSONField(default=dict, blank=True, editable=False)
     returned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -340,6 +344,13 @@ class CivilRecord(models.Model):  # type: ignore[django-manager-missing]
             # No pending list (fastupdate): every likely-duplicate search scans that list whole, and
             # steady entry kept it at hundreds of pages (90 ms a search, 0.7 ms once merged).
             GinIndex(fields=["dedup_keys"], name="record_dedup_keys", condition=ACTIVE_Q, fastupdate=False),
+            # The few cases with a value confirmed as written, counted by the progress statistics.
+            models.Index(
+                fields=["unit_path"],
+                name="record_as_written",
+                opclasses=["varchar_pattern_ops"],
+                condition=ACTIVE_Q & ~Q(as_written=[]),
+            ),
         ]
 
     def __str__(self) -> str:

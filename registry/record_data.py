@@ -18,7 +18,15 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
-from registry.event_fields import CHOICE, COMMON_LABELS, DATE, EVENT_SPECS, ROLE_SEX, EventSpec
+from registry.event_fields import (
+    CHOICE,
+    COMMON_LABELS,
+    DATE,
+    EVENT_SPECS,
+    PARTY_FIELD_LABELS,
+    ROLE_SEX,
+    EventSpec,
+)
 from registry.matching import dedup_keys, person_from_clean
 from registry.models import CivilRecord, EventType, Party, PartyRole, RegistrationType, Sex
 from registry.partial_dates import PartialDate, parse_partial_date
@@ -48,6 +56,8 @@ _CONTROL = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufffd\ud800-\udfff]"
 )
 _PIN = re.compile(r"^[0-9]{12}$")
+# The code of a refusal that the clerk may lift by confirming the value "as written in the book".
+AS_WRITTEN = "as_written"
 # Identity numbers: digits typed on another layout ("０３５", "٠٣٥") are stored as ASCII digits.
 DIGIT_FIELDS = ("pin", "id_document")
 
@@ -65,6 +75,9 @@ class RecordInput:
     parties: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Required fields the book does not write, confirmed by the clerk (keys as in EventSpec.required).
     not_in_book: tuple[str, ...] = ()
+    # Fields with an implausible value the clerk confirmed "as written in the book" (keys as the
+    # warnings name them: "party.mother.birth_date"); each confirms the value given with it.
+    as_written: tuple[str, ...] = ()
 
 
 @dataclass
@@ -87,6 +100,13 @@ class CleanRecord:
     details: dict[str, Any]
     parties: list[CleanParty]
     not_in_book: tuple[str, ...] = ()
+    # The implausible values found (warnings by field), and those confirmed as written.
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+    as_written: tuple[str, ...] = ()
+
+    def unconfirmed(self) -> dict[str, list[str]]:
+        """The warnings whose field is not confirmed "as written in the book": a save refuses them."""
+        return {key: messages for key, messages in self.warnings.items() if key not in self.as_written}
 
 
 def _clean_text(value: Any, key: str, errors: dict[str, list[str]], max_length: int = MAX_TEXT) -> str:
@@ -119,8 +139,8 @@ def normalize_pin(value: Any) -> str:
     return ascii_digits(re.sub(r"\s", "", str(value or "")))
 
 
-def pin_problems(pin: str, *, sex: int, birth_year: int | None) -> list[str]:
-    """Check a PIN: 12 digits, a province code, then digit 4 = century and sex, digits 5–6 = year."""
+def pin_problems(pin: str) -> list[str]:
+    """What makes a PIN impossible: not 12 digits, or no province code (001–096) in front."""
     if not _PIN.match(pin):
         return [
             _(
@@ -129,15 +149,24 @@ def pin_problems(pin: str, *, sex: int, birth_year: int | None) -> list[str]:
             )
             % {"pin": pin, "n": len(pin)}
         ]
-    problems = []
     if not 1 <= int(pin[:3]) <= 96:
-        problems.append(
+        return [
             _(
                 "The identification number starts with %(code)s, which is not a province code (001–096): "
                 "check the first three digits."
             )
             % {"code": pin[:3]}
-        )
+        ]
+    return []
+
+
+def pin_mismatches(pin: str, *, sex: int, birth_year: int | None) -> list[str]:
+    """What makes a well-formed PIN implausible for this person: digit 4 (century and sex) or
+    digits 5–6 (year of birth) disagree with what the book writes. A warning, not an error:
+    the clerk may confirm the number as written."""
+    if pin_problems(pin):
+        return []
+    problems = []
     code = int(pin[3])
     century = 1900 + 100 * (code // 2)
     pin_sex = Sex.MALE if code % 2 == 0 else Sex.FEMALE
@@ -268,15 +297,31 @@ def _clean_sex(values: dict[str, Any], role: str, prefix: str, errors: dict[str,
     return sex
 
 
-def clean_record_input(data: RecordInput, *, event_type: str, book_year: int | None = None) -> CleanRecord:
-    """Validate everything; raise one ValidationError listing every problem by field.
+def clean_record_input(
+    data: RecordInput,
+    *,
+    event_type: str,
+    book_year: int | None = None,
+    book_years: tuple[int, int] | None = None,
+    stored: RecordInput | None = None,
+) -> CleanRecord:
+    """Validate everything; raise one ValidationError listing every impossible value by field.
 
     The same rules serve the entry form, the API and imports. Each field is checked on
-    its own (format, length, control characters, HTML, old encodings, PIN), then the case
-    as a whole (`registry.record_checks`: dates in order, plausible ages, and, given
-    `book_year`, a registration date in the book's year). Nothing is written here.
+    its own (format, length, control characters, HTML, old encodings, PIN), each person
+    carries only what the register writes about their role (`EventSpec.parties`), then the
+    case as a whole (`registry.record_checks`: dates in order, plausible ages, and, given the
+    book's years (`book_years`, or one `book_year`), a registration date the book covers).
+    A value the register does not write that the record already holds (`stored`: saved
+    before the rule, never shown on the form) is kept as it is, not refused.
+    The implausible is not raised: it comes back as `CleanRecord.warnings`, with the
+    confirmations of `data.as_written` that match one (`CleanRecord.unconfirmed()` is what a
+    save must refuse). Nothing is written here.
     """
+    if book_years is None and book_year:
+        book_years = (book_year, book_year)
     errors: dict[str, list[str]] = {}
+    warnings: dict[str, list[str]] = {}
     spec = EVENT_SPECS.get(event_type)
     if spec is None:
         errors["event_type"] = [_("“%(value)s” is not an event type.") % {"value": event_type}]
@@ -326,6 +371,18 @@ def clean_record_input(data: RecordInput, *, event_type: str, book_year: int | N
             errors.setdefault(f"{prefix}.{key}", []).append(
                 _("There is no field “%(field)s” for a person.") % {"field": key}
             )
+        written = allowed_roles[role]
+        kept = (stored.parties.get(role) or {}) if stored else {}
+        for key in sorted(set(values) & set(PARTY_INPUT_FIELDS) - set(written)):
+            if _not_written_value(role, key, values[key]) and not _same_value(values[key], kept.get(key)):
+                errors.setdefault(f"{prefix}.{key}", []).append(
+                    _("The %(event)s register does not write the %(field)s of the %(role)s: leave it empty.")
+                    % {
+                        "event": EventType(event_type).label.lower(),
+                        "field": str(PARTY_FIELD_LABELS[key]).lower(),
+                        "role": PartyRole(role).label.lower(),
+                    }
+                )
         full_name = ""
         raw_name = str(values.get("full_name") or "")
         # An old encoding is named first: its letters ("¨", "ª") are not a name's, and the message
@@ -342,8 +399,10 @@ def clean_record_input(data: RecordInput, *, event_type: str, book_year: int | N
         birth = _date(str(values.get("birth_date") or ""), f"{prefix}.birth_date", errors)
         pin = normalize_pin(values.get("pin"))
         if pin:
-            for problem in pin_problems(pin, sex=sex, birth_year=birth.year):
+            for problem in pin_problems(pin):
                 errors.setdefault(f"{prefix}.pin", []).append(problem)
+            for problem in pin_mismatches(pin, sex=sex, birth_year=birth.year):
+                warnings.setdefault(f"{prefix}.pin", []).append(problem)
         party_text = {
             k: _clean_checked_text(
                 ascii_digits(str(values.get(k) or "")) if k in DIGIT_FIELDS else values.get(k),
@@ -357,13 +416,17 @@ def clean_record_input(data: RecordInput, *, event_type: str, book_year: int | N
             parties.append(CleanParty(role, full_name, sex, birth, pin, party_text))
     details = _clean_details(dict(data.details or {}), spec, errors)
     if not errors and spec is not None:
-        errors = check_consistency(
+        findings = check_consistency(
             event_type=event_type,
             registration_date=reg_date,
             event_date=event_date,
             parties=parties,
-            book_year=book_year,
+            book_years=book_years,
+            registration_type=registration_type,
         )
+        errors = findings.errors
+        for key, messages in findings.warnings.items():
+            warnings.setdefault(key, []).extend(messages)
     if errors:
         raise ValidationError(errors)
     return CleanRecord(
@@ -375,7 +438,27 @@ def clean_record_input(data: RecordInput, *, event_type: str, book_year: int | N
         details=details,
         parties=parties,
         not_in_book=tuple(k for k in data.not_in_book if spec is None or k in spec.required),
+        warnings=warnings,
+        # A confirmation is kept only while its field has a warning: a value made plausible drops it.
+        as_written=tuple(sorted({k for k in data.as_written if k in warnings})),
     )
+
+
+def _not_written_value(role: str, key: str, value: Any) -> bool:
+    """Is `value` a value at all for a field the register does not write about `role`? "No
+    information" is not, nor the sex of a role that implies one (`_clean_sex` judges that)."""
+    if key == "sex":
+        if role in ROLE_SEX:
+            return False
+        try:
+            return int(value or 0) != Sex.UNKNOWN
+        except (TypeError, ValueError):
+            return True
+    return bool(str(value or "").strip())
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    return b is not None and str(a or "").strip() == str(b or "").strip()
 
 
 def required_missing(event_type: str, data: RecordInput) -> dict[str, list[str]]:
@@ -452,6 +535,7 @@ def apply_record_data(
         put(key, value)
     put("details", clean.details)
     put("not_in_book", sorted(clean.not_in_book))
+    put("as_written", list(clean.as_written))
     put("identity_key", identity_key(record.event_type, clean.parties))
 
     old_parties = {p.role: p for p in (record.parties.all() if parties is None else parties)}
@@ -489,10 +573,11 @@ def apply_record_data(
 def keep_absent_fields(data: RecordInput, current: RecordInput) -> RecordInput:
     """`data` with each person's fields it does not carry taken from `current` (the stored values).
 
-    A form shows only the fields of its event type (a death's declarant has no sex on the form),
-    and a value may have come another way (an import, the data centre): saving must leave what it
-    was not given as it is. An empty value that is given clears the field; a person the input does
-    not mention at all is removed, as before."""
+    A form shows only the fields of its event type, and a value may have been stored before the
+    register's items were enforced (an import, the data centre): saving must leave what it was not
+    given as it is (`clean_record_input` keeps such a value when it is the stored one). An empty
+    value that is given clears the field; a person the input does not mention at all is removed,
+    as before."""
     parties = {
         role: {**current.parties.get(role, {}), **values} if role in current.parties else dict(values)
         for role, values in data.parties.items()
@@ -510,6 +595,7 @@ def record_input_from(record: CivilRecord, *, parties: list[Party] | None = None
         text={k: getattr(record, k) for k in RECORD_TEXT_FIELDS},
         details=dict(record.details or {}),
         not_in_book=tuple(record.not_in_book or ()),
+        as_written=tuple(record.as_written or ()),
         parties={
             p.role: {
                 "full_name": p.full_name,

@@ -1,7 +1,9 @@
 """Reads for the progress pages: every figure comes from the counter tables, scoped by unit path.
 
-No function here reads `CivilRecord` rows: a province page costs a few indexed
-aggregate queries over at most (books × states) or (units × days × actions) rows.
+No function here reads `CivilRecord` rows but `as_written_counts`, which reads only the few
+active cases with a value confirmed as written, through their own partial index
+(`record_as_written`): a province page costs a few indexed aggregate queries over at most
+(books × states) or (units × days × actions) rows.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import CharField, Count, F, Func, QuerySet, Sum, Value
+from django.db.models import CharField, Count, F, Func, IntegerField, QuerySet, Sum, Value
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from permissions.scoping import can, scopes_with
-from registry.models import AdministrativeUnit, EventType, RegisterBook
+from registry.models import ACTIVE_Q, AdministrativeUnit, CivilRecord, EventType, RegisterBook
 from reports.models import (
     REPORT_ACTIONS,
     REPORT_STATES,
@@ -148,6 +150,27 @@ def _states_grouped(unit: AdministrativeUnit, dimension: str, cube: list | None)
     return grouped
 
 
+# Where a record keeps each grouping of `states_by`.
+_RECORD_AXIS = {"event_type": "event_type", "phase": "book__phase", "year": "book__year"}
+
+
+def as_written_counts(unit: AdministrativeUnit, dimension: str) -> dict:
+    """Active cases with at least one value confirmed "as written in the book", and how many such
+    values, per group of `states_by` (same keys): {key: {"as_written": cases, "as_written_fields": n}}."""
+    records = CivilRecord.objects.filter(ACTIVE_Q, unit_path__startswith=unit.path).exclude(as_written=[])
+    if dimension == "child":
+        records = records.annotate(k=_child_key(unit))
+    else:
+        records = records.annotate(k=F(_RECORD_AXIS[dimension]))
+    rows = records.values_list("k").annotate(
+        cases=Count("id"),
+        fields=Sum(Func(F("as_written"), Value(1), function="array_length", output_field=IntegerField())),
+    )
+    return {
+        k: {"as_written": cases, "as_written_fields": fields or 0} for k, cases, fields in rows.order_by()
+    }
+
+
 def states_by_child(
     unit: AdministrativeUnit, cube: list | None = None
 ) -> list[tuple[AdministrativeUnit, dict]]:
@@ -156,13 +179,17 @@ def states_by_child(
 
 
 def states_by(
-    unit: AdministrativeUnit, dimension: str, cube: list | None = None
+    unit: AdministrativeUnit, dimension: str, cube: list | None = None, *, as_written: bool = False
 ) -> list[tuple[object, dict]]:
     """Current cases per state, grouped by 'child' (direct child units), 'event_type', 'phase' or 'year'.
 
-    Pass a `state_cube` to group it again without another query (not for 'year').
+    Pass a `state_cube` to group it again without another query (not for 'year'). With
+    `as_written`, each group also counts its cases confirmed as written (`as_written_counts`).
     """
     grouped = _states_grouped(unit, dimension, cube)
+    if as_written:
+        for key, counts in as_written_counts(unit, dimension).items():
+            grouped[key].update(counts)
     if dimension == "child":
         return [(u, derive(v)) for u, v in _label_children(unit, grouped)]
     if dimension == "event_type":

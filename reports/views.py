@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy as _l
 
 from audit.actions import AuditAction
 from audit.actors import AuthenticatedRequest
@@ -55,6 +55,11 @@ from vietnamese.input_values import id_param
 STATES = [(s.value, s.label) for s in RecordState]
 MOVES = ["collect", "scan", "enter", "attach", "review", "approve", "transfer", "return", "reject"]
 PEOPLE_ON_DASHBOARD = 30
+# Beside the states: the cases (and values) confirmed "as written in the book".
+AS_WRITTEN_COLUMNS = [
+    ("as_written", _l("Cases confirmed as written")),
+    ("as_written_fields", _l("Values confirmed as written")),
+]
 PERSON_MOVES = ["scan", "enter", "attach", "review", "approve", "return", "work_returned"]
 
 
@@ -148,12 +153,12 @@ def statistics(request: AuthenticatedRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         rows = []
     elif measure == "states":
-        rows = [(_label(by, k), v) for k, v in selectors.states_by(unit, by)]
+        rows = [(_label(by, k), v) for k, v in selectors.states_by(unit, by, as_written=True)]
     elif by == "person":
         rows = [(p.name, dict(p.counts)) for p in selectors.productivity(unit, start, end)]
     else:
         rows = [(_label(by, k), v) for k, v in selectors.activity_by(unit, by, start, end)]
-    columns = STATES if measure == "states" else [(m, ACTION_LABELS[m]) for m in MOVES]
+    columns = STATES + AS_WRITTEN_COLUMNS if measure == "states" else [(m, ACTION_LABELS[m]) for m in MOVES]
     totals = {key: sum(v.get(key, 0) for _, v in rows) for key, _ in columns}
     context.update(
         {"form": form, "measure": measure, "by": by, "rows": rows, "columns": columns, "totals": totals}
@@ -203,7 +208,7 @@ def quotas(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "reports/quotas.html", context)
 
 
-REPORT_KINDS = [("day", _lazy("Daily")), *PeriodReport.Kind.choices]
+REPORT_KINDS = [("day", _l("Daily")), *PeriodReport.Kind.choices]
 
 
 @login_required
@@ -283,7 +288,7 @@ def period_report_pdf_view(request: AuthenticatedRequest, pk: int) -> HttpRespon
 
 class NarrativeForm(forms.Form):
     narrative = forms.CharField(
-        label=_lazy("Difficulties, problems and proposals"),
+        label=_l("Difficulties, problems and proposals"),
         required=False,
         max_length=NARRATIVE_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -291,7 +296,7 @@ class NarrativeForm(forms.Form):
 
 
 class ReturnForm(forms.Form):
-    reason = forms.CharField(label=_lazy("Reason for return"), max_length=500)
+    reason = forms.CharField(label=_l("Reason for return"), max_length=500)
 
 
 @login_required

@@ -219,9 +219,14 @@ _PEOPLE = {
         "nationality": "Việt Nam",
         "residence": "Xã An",
     },
-    "adult_m": {"full_name": "Phạm Văn Minh", "sex": 1, "birth_date": "1980", "residence": "Xã An"},
+    # A recognizing parent or a guardian: the registers write no sex for them (Circular 04/2020 forms).
+    "adult_m": {"full_name": "Phạm Văn Minh", "birth_date": "1980", "residence": "Xã An"},
     "adult_f": {"full_name": "Đỗ Thị Lan", "sex": 2, "birth_date": "03/1982", "residence": "Xã An"},
+    # A child adopted (its place of birth is written) ...
     "child": {"full_name": "Phạm Ngọc Ánh", "sex": 2, "birth_date": "14/07/2012", "birth_place": "Xã An"},
+    # ... and a ward (sex, residence) or a recognized child (residence, no sex).
+    "ward": {"full_name": "Phạm Ngọc Ánh", "sex": 2, "birth_date": "14/07/2012", "residence": "Xã An"},
+    "recognized": {"full_name": "Phạm Ngọc Ánh", "birth_date": "14/07/2012", "residence": "Xã An"},
 }
 
 EVENT_CASES: dict[str, dict[str, Any]] = {
@@ -244,17 +249,17 @@ EVENT_CASES: dict[str, dict[str, Any]] = {
     },
     "parentage": {
         "details": {"kind": "father_child"},
-        "parties": {"parent": _PEOPLE["adult_m"], "child": _PEOPLE["child"]},
+        "parties": {"parent": _PEOPLE["adult_m"], "child": _PEOPLE["recognized"]},
     },
     "guardianship": {
         "event_date": "10/03/2020",
         "details": {"kind": "appointed", "reason": "Mồ côi"},
-        "parties": {"guardian": _PEOPLE["adult_m"], "ward": _PEOPLE["child"]},
+        "parties": {"guardian": _PEOPLE["adult_m"], "ward": _PEOPLE["ward"]},
     },
     "guardianship_end": {
         "event_date": "10/03/2020",
         "details": {"reason": "Người được giám hộ đủ 18 tuổi"},
-        "parties": {"guardian": _PEOPLE["adult_m"], "ward": _PEOPLE["child"]},
+        "parties": {"guardian": _PEOPLE["adult_m"], "ward": _PEOPLE["ward"]},
     },
     "amendment": {
         "details": {

@@ -29,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 
-from registry.ministry_format import record_row
+from registry.ministry_format import as_written_columns, record_row
 from registry.models import CivilRecord
 from scans.models import ScanFile
 
@@ -86,6 +86,9 @@ def record_payload(record: CivilRecord, *, amends: str = "") -> dict[str, Any]:
         "authority": record.book.authority_as_written,
         "bookYear": record.book.year,
         "data": record_row(record),
+        # Fields whose implausible value is confirmed as written in the book (Ministry column names;
+        # also named at the end of data["ghiChu"]).
+        "asWritten": as_written_columns(record.event_type, record.as_written or ()),
         "scan": (
             {"name": scan_name(record, scan), "sha256": scan.sha256, "size": scan.size, "pages": scan.pages}
             if scan

@@ -26,7 +26,9 @@ from audit.services import audit_access, audit_change, audit_write_many
 from permissions.roles import AMEND_PERMISSION
 from permissions.scoping import can, can_approve
 from registry.models import AdministrativeUnit, CivilRecord, EventType, Party, RecordState, RegisterBook
+from registry.record_checks import book_years
 from registry.record_data import (
+    AS_WRITTEN,
     RecordInput,
     apply_record_data,
     clean_record_input,
@@ -107,17 +109,28 @@ def _save_data(
     record: CivilRecord, data: RecordInput, *, actor: Actor | None = None, complete: bool = False
 ) -> dict[str, Any]:
     """Validate and write the data; `complete` also refuses empty required fields (entering, amending).
-    Every problem is reported at once: the required fields together with the other errors."""
+    Every problem is reported at once: the required fields together with the other errors.
+
+    An implausible value (`CleanRecord.warnings`) is saved only when its field is confirmed "as
+    written in the book" (`RecordInput.as_written`); else it is refused like an error, its message
+    coded `AS_WRITTEN` so that a form offers the confirmation beside the field."""
     # Fields the input does not carry (not on this type's form) keep their stored values.
     parties = list(record.parties.all())  # read once, for both
-    data = keep_absent_fields(data, record_input_from(record, parties=parties))
+    stored = record_input_from(record, parties=parties)
+    data = keep_absent_fields(data, stored)
     missing = required_missing(record.event_type, data) if complete else {}
     try:
-        clean = clean_record_input(data, event_type=record.event_type, book_year=record.book.year)
+        clean = clean_record_input(
+            data, event_type=record.event_type, book_years=book_years(record.book), stored=stored
+        )
     except ValidationError as exc:
         raise ValidationError({**missing, **exc.message_dict}) from exc
-    if missing:
-        raise ValidationError(missing)
+    unconfirmed: dict[str, Any] = {
+        key: [ValidationError(message, code=AS_WRITTEN) for message in messages]
+        for key, messages in clean.unconfirmed().items()
+    }
+    if missing or unconfirmed:
+        raise ValidationError({**missing, **unconfirmed})
     try:
         with transaction.atomic():  # a savepoint: a refused duplicate leaves the transaction usable
             changes = apply_record_data(record, clean, parties=parties)

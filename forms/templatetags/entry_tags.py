@@ -44,3 +44,24 @@ def not_in_book_box(form: Any, field: Any) -> Any:
 
     name = NOT_IN_BOOK_PREFIX + field.name
     return form[name] if name in getattr(form, "fields", {}) else None
+
+
+@register.filter
+def as_written_box(form: Any, field: Any) -> dict[str, Any] | None:
+    """The "as written in the book" box of a field: shown when the field has a warning to confirm
+    or a confirmation of its present value; None otherwise. The box's value is the value it confirms."""
+    from forms.entry import AS_WRITTEN_PREFIX
+
+    name = AS_WRITTEN_PREFIX + field.name
+    if name not in getattr(form, "fields", {}):
+        return None
+    confirmed = form.confirms(field.name)
+    if field.name not in form.warned and not confirmed:
+        return None
+    return {
+        "name": name,
+        "id": f"id_{name}",
+        "value": form.current_value(field.name),
+        "checked": confirmed,
+        "warned": field.name in form.warned,
+    }

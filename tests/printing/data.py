@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from registry.event_fields import ROLE_SEX, spec_for
 from registry.models import EventType
 from registry.record_data import RecordInput
 
@@ -27,7 +28,6 @@ PEOPLE = {
         ethnicity="Kinh",
         nationality="Việt Nam",
         pin="035320001234",
-        residence="Thôn Đông, xã An",
     ),
     "mother": _p(
         "Trần Thị Hương", 2, "1995", ethnicity="Tày", nationality="Việt Nam", residence="Thôn Đông, xã An"
@@ -62,7 +62,8 @@ PEOPLE = {
         pin="035031009876",
         residence="Xóm Giữa, xã An",
     ),
-    "declarant": _p("Hoàng Thị Nguyệt", 2, "1960", id_document="CCCD 035160003333"),
+    # A declarant or requester: the register writes the name, residence and identity paper only.
+    "declarant": {"full_name": "Hoàng Thị Nguyệt", "id_document": "CCCD 035160003333"},
     "guardian": _p(
         "Bùi Thị Lựu",
         2,
@@ -92,7 +93,7 @@ PEOPLE = {
         nationality="Việt Nam",
         residence="Thôn Nam, xã An",
     ),
-    "requester": _p("Ngô Thị Kim", 2, "1975", id_document="CCCD 035175006666"),
+    "requester": {"full_name": "Ngô Thị Kim", "id_document": "CCCD 035175006666"},
     "adoptee": _p(
         "Lý Gia Bảo", 1, "25/12/2019", ethnicity="Kinh", nationality="Việt Nam", residence="Thôn Tây, xã An"
     ),
@@ -177,8 +178,13 @@ def extract_input(
     event = dict(EVENTS.get(event_type, {}))
     event_date = event.pop("event_date", "")
     parties = {}
+    written = spec_for(event_type).parties
     for role in ROLES[event_type]:
-        person = dict(PEOPLE[role])
+        # One person may serve several registers (the birth's child is the amendment's subject):
+        # each register keys only what it writes about the role.
+        person = {
+            k: v for k, v in PEOPLE[role].items() if k in written[role] or (k == "sex" and role in ROLE_SEX)
+        }
         if given_name and role == ROLES[event_type][0]:
             person["full_name"] = person["full_name"].rsplit(" ", 1)[0] + " " + given_name
             person["pin"] = ""
