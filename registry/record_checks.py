@@ -61,6 +61,15 @@ def _after(a: PartialDate, b: PartialDate) -> bool:
     return a_first is not None and b_last is not None and a_first > b_last
 
 
+def book_covers(date: PartialDate, year: int, year_to: int | None = None) -> bool:
+    """Does a book of `year`–`year_to` (a book may run across years) cover this registration date?"""
+    return date.year is None or year <= date.year <= (year_to or year)
+
+
+def _years_label(year: int, year_to: int | None) -> str:
+    return str(year) if not year_to or year_to == year else f"{year}–{year_to}"
+
+
 def check_consistency(
     *,
     event_type: str,
@@ -68,6 +77,7 @@ def check_consistency(
     event_date: PartialDate,
     parties: list[CleanParty],
     book_year: int | None,
+    book_year_to: int | None = None,
     today: dt.date | None = None,
 ) -> dict[str, list[str]]:
     """Every cross-field problem of one case, keyed like `clean_record_input`'s errors."""
@@ -79,14 +89,14 @@ def check_consistency(
         errors.setdefault(key, []).append(message)
 
     reg = registration_date
-    if book_year and not reg.is_empty and reg.year != book_year:
+    if book_year and not reg.is_empty and not book_covers(reg, book_year, book_year_to):
         add(
             "registration_date",
             _(
-                "The registration date %(date)s is not in %(year)d, the year of this book. "
+                "The registration date %(date)s is not in %(year)s, the years of this book. "
                 "Check the date, or whether this case belongs to another book."
             )
-            % {"date": reg, "year": book_year},
+            % {"date": reg, "year": _years_label(book_year, book_year_to)},
         )
     if _after(reg, PartialDate.from_date(today)):
         add("registration_date", _("The registration date %(date)s is in the future.") % {"date": reg})

@@ -268,7 +268,9 @@ def _clean_sex(values: dict[str, Any], role: str, prefix: str, errors: dict[str,
     return sex
 
 
-def clean_record_input(data: RecordInput, *, event_type: str, book_year: int | None = None) -> CleanRecord:
+def clean_record_input(
+    data: RecordInput, *, event_type: str, book_year: int | None = None, book_year_to: int | None = None
+) -> CleanRecord:
     """Validate everything; raise one ValidationError listing every problem by field.
 
     The same rules serve the entry form, the API and imports. Each field is checked on
@@ -363,6 +365,7 @@ def clean_record_input(data: RecordInput, *, event_type: str, book_year: int | N
             event_date=event_date,
             parties=parties,
             book_year=book_year,
+            book_year_to=book_year_to,
         )
     if errors:
         raise ValidationError(errors)
