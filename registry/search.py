@@ -29,7 +29,7 @@ class RecordQuery:
     father: str = ""
     book_no: str = ""
     book_year: int | None = None
-    entry_no: EntryNumber | None = None
+    entry_no: EntryNumber | int | None = None
     event_type: str = ""
     state: str = ""
     registered_from: dt.date | None = None
@@ -97,9 +97,12 @@ def records_search(user, query: RecordQuery) -> QuerySet[CivilRecord]:
         )
     if query.entry_no:
         # "15" finds 15 and the cases squeezed in under it (15a, 15 bis); "15a" finds that one.
-        records = records.filter(entry_no=query.entry_no.number)
-        if query.entry_no.suffix:
-            records = records.filter(entry_suffix=query.entry_no.suffix)
+        entry = (
+            query.entry_no if isinstance(query.entry_no, EntryNumber) else EntryNumber(int(query.entry_no))
+        )
+        records = records.filter(entry_no=entry.number)
+        if entry.suffix:
+            records = records.filter(entry_suffix=entry.suffix)
     if query.event_type:
         records = records.filter(event_type=query.event_type)
     if query.state:

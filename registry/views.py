@@ -442,7 +442,8 @@ def record_search_json(request: AuthenticatedRequest) -> JsonResponse:
                 "book_no": record.book.book_no,
                 "book_year": record.book.year,
                 "book_year_to": record.book.year_to or record.book.year,
-                "entry_no": record.entry_label,
+                "entry_no": record.entry_no,
+                "entry_label": record.entry_label,
                 "registration_date": str(record.registration_date),
                 "name": party.full_name if party else "",
                 "birth_date": str(PartialDate(party.birth_year, party.birth_month, party.birth_day))

@@ -128,6 +128,13 @@ def _save_data(record: CivilRecord, data: RecordInput, *, complete: bool = False
     try:
         with transaction.atomic():  # a savepoint: a refused duplicate leaves the transaction usable
             changes = apply_record_data(record, clean, parties=parties)
+            if record.reregistration_of_id and record.registration_type != RegistrationType.REREGISTRATION:
+                # A case marked as a re-registration is one, whatever the form's type said.
+                changes["registration_type"] = [
+                    record.registration_type,
+                    RegistrationType.REREGISTRATION.value,
+                ]
+                record.registration_type = RegistrationType.REREGISTRATION
             fields = [c for c in changes if not c.startswith("party.")]
             record.save(update_fields=[*fields, "dedup_keys", "updated_at"])
     except IntegrityError as exc:

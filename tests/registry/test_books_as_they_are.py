@@ -184,9 +184,9 @@ def test_squeezed_in_cases_list_in_book_order_and_are_found_by_search(client, wo
     assert labels == ["<a href", ">15<", ">15a<", ">15 bis<", ">16<"]
     assert page.index(">15<") < page.index(">15a<") < page.index(">15 bis<") < page.index(">16<")
     found = client.get(reverse("record_search_json"), {"book_no": book.book_no, "entry_no": "15 A"}).json()
-    assert [r["entry_no"] for r in found["results"]] == ["15a"]
+    assert [r["entry_label"] for r in found["results"]] == ["15a"]
     under_15 = client.get(reverse("record_search_json"), {"book_no": book.book_no, "entry_no": "15"}).json()
-    assert [r["entry_no"] for r in under_15["results"]] == ["15", "15a", "15 bis"]
+    assert [r["entry_label"] for r in under_15["results"]] == ["15", "15a", "15 bis"]
 
 
 def test_an_empty_slot_is_removed_with_a_reason_and_leaves_the_counts(world):
@@ -326,3 +326,56 @@ def test_the_book_page_reconciles_the_closing_total(client, world):
         3,
     )
     assert "differs from the closing total declared in the book (4)" in page.content.decode()
+
+
+def test_the_registering_unit_is_chosen_on_the_book_form_and_decides_competence(client, world):
+    client.force_login(world.clerk)
+    form = client.get(reverse("book_create")).content.decode()
+    assert f'value="{world.district1.pk}"' in form  # the district above the commune wrote its old books
+    response = client.post(
+        reverse("book_create"),
+        {
+            "custodian": world.commune_a.pk,
+            "event_type": "birth",
+            "year": "1998",
+            "year_to": "1999",
+            "book_no": "H1",
+            "authority_as_written": "UBND huyện Một",
+            "authority_unit": world.district1.pk,
+            "declared_cases": "2",
+            "condition": "good",
+        },
+    )
+    assert response.status_code == 302
+    book = world.commune_a.books.get(book_no="H1")
+    assert (book.authority_unit, book.years_label) == (world.district1, "1998–1999")
+    assert set(book.records.values_list("competence", flat=True)) == {"district"}
+
+
+def test_the_api_registers_a_book_of_several_years(client, world):
+    client.force_login(world.admin)
+    response = client.post(
+        reverse("api_book_create"),
+        {
+            "unit_code": world.commune_a.code,
+            "event_type": "death",
+            "year": 1998,
+            "year_to": 1999,
+            "book_no": "K",
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    assert world.commune_a.books.get(book_no="K").years_label == "1998–1999"
+    bad = client.post(
+        reverse("api_book_create"),
+        {
+            "unit_code": world.commune_a.code,
+            "event_type": "death",
+            "year": 1998,
+            "year_to": 1990,
+            "book_no": "L",
+        },
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and "year_to" in bad.json()["errors"]
