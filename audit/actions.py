@@ -24,6 +24,8 @@ class AuditAction(models.TextChoices):
     REJECT = "reject", _("Reject")
     MARK_DUPLICATE = "mark_duplicate", _("Close as duplicate")
     AMEND = "amend", _("Edit after approval")
+    CROSS_OUT = "cross_out", _("Crossed out in the book")
+    RESTORE = "restore", _("Not crossed out: restored")
     # Record data and work items (workflows).
     EDIT = "edit", _("Data saved")
     IMPORT = "import", _("Imported from a file")
@@ -40,6 +42,10 @@ class AuditAction(models.TextChoices):
     UNITS_LOAD = "units_load", _("Administrative units loaded")
     UNITS_LINK_SUCCESSORS = "units_link_successors", _("Units linked to their successors")
     BOOK_REGISTER = "book_register", _("Register book recorded")
+    BOOK_EDIT = "book_edit", _("Register book corrected")
+    BOOK_SLOTS_ADD = "book_slots_add", _("Case slots added to a book")
+    BOOK_SLOTS_REMOVE = "book_slots_remove", _("Empty case slots removed from a book")
+    REREGISTRATION_MARK = "reregistration_mark", _("Marked as a re-registration")
     ROLE_GRANT = "role_grant", _("Role granted")
     ROLE_REVOKE = "role_revoke", _("Role removed")
     # Scans (scans).

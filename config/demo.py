@@ -21,7 +21,7 @@ from permissions.roles import Role
 from permissions.services import role_grant
 from registry.models import AdministrativeUnit, CivilRecord, EventType, RegisterBook, UnitEra, UnitLevel
 from registry.record_data import RecordInput
-from registry.services import book_register, unit_create, units_rebuild_paths
+from registry.services import book_register, book_slots_add, unit_create, units_rebuild_paths
 from scans.intake import scan_store
 from workflows import services as wf
 
@@ -318,15 +318,34 @@ def demo_seed(*, stdout=None) -> dict[str, int]:
             declared_pages=n // 2 + 1,
             actor=users["admin.tinh"],
             authority_as_written=f"UBND {unit.name}",
+            # One book runs across two years, as old registers do.
+            year_to=year + 1 if event_type == EventType.DEATH else None,
         )
         created["books"] += 1
         for record, target in zip(book.records.order_by("entry_no"), STATE_PLAN, strict=False):
             _walk(record, target, rng, users[clerk], users[reviewer], users[approver])
             created["records_moved"] += 1
+        if event_type == EventType.DEATH:
+            _squeezed_in_and_crossed_out(book, users[clerk])
+            created["records_moved"] += 1
     from reports.civil_stats import civil_stats_rebuild  # the statistics page has figures at once
 
     civil_stats_rebuild()
     return created
+
+
+def _squeezed_in_and_crossed_out(book: RegisterBook, clerk) -> None:
+    """A case written between two lines ("8a") that the registrar then crossed out: its slot added
+    with the reason, its scan kept, the case digitized as crossed out."""
+    (slot,) = book_slots_add(
+        book=book, actor=clerk, entry_numbers=["8a"], reason="Trường hợp ghi chen giữa số 8 và số 9"
+    )
+    pdf = demo_scan_pdf(
+        title=f"SO {book.get_event_type_display()} {book.years_label}", lines=["So: 8a (gach bo)"]
+    )
+    scan_store(record=slot, actor=clerk, content=pdf, original_name="scan-8a.pdf")
+    wf.record_scan(record=slot, actor=clerk)
+    wf.record_cross_out(record=slot, actor=clerk, reason="Cán bộ hộ tịch gạch bỏ cả dòng, có ký nháy")
 
 
 def _demo_authenticators() -> None:

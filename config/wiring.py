@@ -28,11 +28,30 @@ from duplicates.services import approval_check as undecided_duplicate
 from duplicates.services import transition_hook as duplicate_pairs_follow
 from permissions.scoping import ASSIGNED_WORK, AssignedWork
 from registry.change_labels import VALUE_LABELS
-from registry.services import SLOTS_CREATED_HOOKS, SlotsCreatedHook
-from reports.services import progress_count_imported, progress_count_slots, progress_count_transition
+from registry.services import (
+    BOOK_CHANGED_HOOKS,
+    SLOTS_CREATED_HOOKS,
+    SLOTS_REMOVED_HOOKS,
+    BookChangedHook,
+    SlotsCreatedHook,
+    SlotsRemovedHook,
+)
+from reports.services import (
+    progress_count_imported,
+    progress_count_slots,
+    progress_count_transition,
+    progress_drop_slots,
+    progress_follow_book,
+)
 from scans.naming import scan_name_on_attach
 from transfer.services import transfer_on_import, transfer_on_transition
-from workflows.flows import process_follow, processes_start_for_import, processes_start_for_slots
+from workflows.flows import (
+    process_follow,
+    processes_drop_for_slots,
+    processes_start_for_import,
+    processes_start_for_slots,
+    tasks_follow_book,
+)
 from workflows.history import stage_label
 from workflows.hooks import (
     APPROVAL_CHECKS,
@@ -62,6 +81,18 @@ SLOTS_CREATED: list[SlotsCreatedHook] = [
     progress_count_slots,  # counted as collected
 ]
 
+# Empty slots removed from a book (the closing total was wrong), before their rows go.
+SLOTS_REMOVED: list[SlotsRemovedHook] = [
+    processes_drop_for_slots,  # their passes and work items go (refused while someone holds one)
+    progress_drop_slots,  # no longer counted as collected
+]
+
+# A book's metadata corrected (year, phase, event type, registering unit).
+BOOK_CHANGED: list[BookChangedHook] = [
+    tasks_follow_book,  # work items keep the book's year, phase, type and the approval level
+    progress_follow_book,  # counters move to the book's new year, phase and type
+]
+
 # A batch of imported cases (`workflows.services.records_import`): transition hooks in bulk.
 IMPORTED: list[ImportHook] = [
     processes_start_for_import,  # cases with work left get their process at the right stage
@@ -86,6 +117,8 @@ def wire() -> None:
     TRANSITION_HOOKS[:] = TRANSITIONS
     APPROVAL_CHECKS[:] = APPROVAL
     SLOTS_CREATED_HOOKS[:] = SLOTS_CREATED
+    SLOTS_REMOVED_HOOKS[:] = SLOTS_REMOVED
+    BOOK_CHANGED_HOOKS[:] = BOOK_CHANGED
     IMPORT_HOOKS[:] = IMPORTED
     ASSIGNED_WORK[:] = ASSIGNED
     VALUE_LABELS.clear()

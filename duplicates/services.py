@@ -53,7 +53,7 @@ def approval_check(record: CivilRecord) -> str | None:
 # closes the drafting in which `record_data_save` edits without a transition), or it closed or
 # reopened. Review and approval change no data, and another record's pairs are refreshed by that
 # record's own transitions (pairs are unordered), so they would find nothing new.
-REFRESH_EVENTS = ("enter", "amend", "attach", "reject", "mark_duplicate", "return")
+REFRESH_EVENTS = ("enter", "amend", "attach", "reject", "mark_duplicate", "return", "cross_out")
 
 
 def transition_hook(record: CivilRecord, event: str, actor: Actor | None) -> None:

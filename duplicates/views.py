@@ -80,7 +80,13 @@ def record_duplicates(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "duplicates/record_duplicates.html",
-        {"record": record, "candidates": candidates, "decided": decided, "may_decide": may_decide},
+        {
+            "record": record,
+            "candidates": candidates,
+            "decided": decided,
+            "may_decide": may_decide,
+            "may_reregister": can(request.user, "enter_record", record.unit_path),
+        },
     )
 
 

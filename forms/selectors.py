@@ -82,7 +82,7 @@ def candidates_for_display(user: Actor, candidates: list[Candidate]) -> list[dic
                 "id": record.pk,
                 "url": reverse("record_detail", args=[record.pk]),
                 "book": str(record.book),
-                "entry_no": record.entry_no,
+                "entry_no": record.entry_label,
                 "state": record.get_state_display(),
                 "name": party.full_name if party else "",
                 "birth_date": str(PartialDate(party.birth_year, party.birth_month, party.birth_day))

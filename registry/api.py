@@ -30,11 +30,14 @@ def record_json(record, user=None) -> dict:
             "id": record.book_id,
             "event_type": record.book.event_type,
             "year": record.book.year,
+            "year_to": record.book.year_to or record.book.year,
             "book_no": record.book.book_no,
         },
         "unit": {"code": record.unit.code, "name": record.unit.name},
         "entry_no": record.entry_no,
+        "entry_label": record.entry_label,
         "state": record.state,
+        "reregistration_of": record.reregistration_of_id,
         "version": record.version,
         "registration_date": str(record.registration_date),
         # Fields whose implausible value the clerk confirmed as written in the book, named as the
@@ -73,8 +76,9 @@ def record_detail(request: AuthenticatedRequest, pk: int) -> JsonResponse:
 @login_required
 @require_POST
 def book_create(request: AuthenticatedRequest) -> JsonResponse:
-    """Register a book by unit code: {"unit_code", "unit_level", "era", "event_type", "year", "book_no",
-    "declared_cases", "declared_pages", "condition", "note"}."""
+    """Register a book by unit code: {"unit_code", "unit_level", "era", "event_type", "year", "year_to",
+    "book_no", "declared_cases", "declared_pages", "condition", "note"} ("year_to" for a book that runs
+    across years; absent: the one year)."""
     try:
         payload = json.loads(request.body or b"{}")
         if not isinstance(payload, dict):
@@ -109,6 +113,9 @@ def book_create(request: AuthenticatedRequest) -> JsonResponse:
     year = payload.get("year")
     if not isinstance(year, int) or isinstance(year, bool):
         errors["year"] = [_("The year is a whole number, e.g. 1998.")]
+    year_to = payload.get("year_to")
+    if year_to is not None and (not isinstance(year_to, int) or isinstance(year_to, bool)):
+        errors["year_to"] = [_("The year is a whole number, e.g. 1998.")]
     cases = payload.get("declared_cases")
     if cases is not None and (not isinstance(cases, int) or isinstance(cases, bool)):
         errors["declared_cases"] = [_("The declared total is a whole number.")]
@@ -124,6 +131,7 @@ def book_create(request: AuthenticatedRequest) -> JsonResponse:
                 actor=request.user,
                 event_type=str(payload.get("event_type", "")),
                 year=year,
+                year_to=year_to if isinstance(year_to, int) else None,
                 book_no=str(payload.get("book_no", "")),
                 declared_cases=cases,
                 declared_pages=pages,

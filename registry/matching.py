@@ -52,6 +52,7 @@ from registry.models import (
     EventType,
     Party,
     PartyRole,
+    RecordState,
     Sex,
 )
 from registry.partial_dates import PartialDate, parse_partial_date
@@ -451,10 +452,12 @@ def find_likely_duplicates(
     # The keys as one array parameter: `dedup_keys__overlap=[...]` compiles each of the ~100 keys
     # as an expression of its own, which took longer than the query (4 ms a check at 1M records).
     overlap = Q(dedup_keys__overlap=Cast(Value(probe_keys(probe)), ArrayField(CharField(max_length=200))))
-    records = CivilRecord.objects.filter(ACTIVE_Q, overlap)
+    # A crossed-out case keeps its entry number (active) but is nobody's registration.
+    live = ACTIVE_Q & ~Q(state=RecordState.CROSSED_OUT)
+    records = CivilRecord.objects.filter(live, overlap)
     if not probe.birth.year:
         # With no year the keys only reach records without one; also take exact namesakes.
-        records = CivilRecord.objects.filter(ACTIVE_Q).filter(
+        records = CivilRecord.objects.filter(live).filter(
             overlap
             | Q(
                 event_type=probe.event_type,
@@ -530,8 +533,18 @@ def open_candidates(record: CivilRecord, *, threshold: int = THRESHOLD) -> list[
     found = find_likely_duplicates(
         person_for_record(record), exclude_record_id=record.pk, threshold=threshold
     )
-    decided = decided_with(record.pk, [c.record_id for c in found])
-    return [c for c in found if c.record_id not in decided]
+    if not found:
+        return []
+    settled = set(decided_with(record.pk, [c.record_id for c in found])) | reregistration_links(record)
+    return [c for c in found if c.record_id not in settled]
+
+
+def reregistration_links(record: CivilRecord) -> set[int]:
+    """The records linked to `record` as original and re-registration (either way): never duplicates."""
+    linked = set(CivilRecord.objects.filter(reregistration_of=record.pk).values_list("pk", flat=True))
+    if record.reregistration_of_id:
+        linked.add(record.reregistration_of_id)
+    return linked
 
 
 def covering_path(*paths: str) -> str:
@@ -564,7 +577,7 @@ def duplicate_pairs_refresh(*, record: CivilRecord) -> list[DuplicatePair]:
     DuplicatePair.objects.filter(
         Q(record_low=record) | Q(record_high=record), status=DuplicateStatus.OPEN
     ).delete()
-    if record.is_closed:
+    if record.is_closed or record.is_crossed_out:
         return []
     pairs = []
     candidates = open_candidates(record)

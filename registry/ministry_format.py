@@ -276,7 +276,8 @@ def _person_value(party: Any, attr: str) -> Any:
 def record_row(record: CivilRecord) -> dict[str, Any]:
     """One row of the Ministry sheet. Give records with `book` and `parties` loaded."""
     row: dict[str, Any] = {
-        "so": record.entry_no,
+        # A case squeezed in keeps its suffix as written ("15a"); a plain number stays a number.
+        "so": record.entry_label if record.entry_suffix else record.entry_no,
         "quyenSo": book_reference(record),
         "trangSo": record.page_no if record.page_no is not None else "",
         "ngayDangKy": ministry_date(record.registration_date),

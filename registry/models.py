@@ -161,7 +161,11 @@ class RegisterBook(models.Model):
         verbose_name=_("registering unit"),
     )
     event_type = models.CharField(_("event type"), max_length=32, choices=EventType.choices)
+    # The first year the book covers (its year on the cover); `year_to` the last (a book may run
+    # across years: 1998–1999). Grouping, phases and numbering use `year`. Empty `year_to` (books
+    # created by code that predates it) means the one year.
     year = models.PositiveSmallIntegerField(_("year"))
+    year_to = models.PositiveSmallIntegerField(_("to year"), null=True, blank=True)
     book_no = models.CharField(_("book number"), max_length=32)
     phase = models.PositiveSmallIntegerField(_("phase"), null=True, blank=True)
     declared_cases = models.PositiveIntegerField(_("declared closing total of cases"), null=True, blank=True)
@@ -182,11 +186,26 @@ class RegisterBook(models.Model):
             models.UniqueConstraint(
                 fields=["custodian", "event_type", "year", "book_no"], name="book_unique_per_custodian"
             ),
+            models.CheckConstraint(
+                condition=Q(year_to__isnull=True) | Q(year_to__gte=models.F("year")),
+                name="book_year_range_ordered",
+            ),
         ]
         indexes = [models.Index(fields=["custodian", "event_type", "year"], name="book_custodian_type_year")]
 
     def __str__(self) -> str:
-        return f"{self.get_event_type_display()} {self.year} – {_('book')} {self.book_no}"
+        return f"{self.get_event_type_display()} {self.years_label} – {_('book')} {self.book_no}"
+
+    @property
+    def years_label(self) -> str:
+        """ "1998" or "1998–1999"."""
+        return (
+            str(self.year) if not self.year_to or self.year_to == self.year else f"{self.year}–{self.year_to}"
+        )
+
+    def covers_year(self, year: int | None) -> bool:
+        """Does the book's year range include `year`? (None: nothing to check.)"""
+        return year is None or self.year <= year <= (self.year_to or self.year)
 
 
 class RecordState(models.TextChoices):
@@ -199,10 +218,15 @@ class RecordState(models.TextChoices):
     TRANSFERRED = "transferred", _("Transferred")
     REJECTED = "rejected", _("Rejected")
     DUPLICATE = "duplicate", _("Closed as duplicate")
+    # A case the registrar crossed out in the book ("bị gạch bỏ"): digitized as written (scan kept,
+    # data optional), counted against the book's closing total, never a live event.
+    CROSSED_OUT = "crossed_out", _("Crossed out in the book")
 
 
 CLOSED_STATES = (RecordState.REJECTED, RecordState.DUPLICATE)
 ACTIVE_Q = ~Q(state__in=[s.value for s in CLOSED_STATES])
+# The order cases stand in a book: 15, 15a, 15 bis, 16.
+ENTRY_ORDER = ("entry_no", "entry_suffix_rank", "entry_suffix")
 
 
 class Competence(models.TextChoices):
@@ -232,6 +256,9 @@ class CivilRecord(models.Model):  # type: ignore[django-manager-missing]
     unit_path = models.CharField(max_length=255, editable=False)
     event_type = models.CharField(_("event type"), max_length=32, choices=EventType.choices)
     entry_no = models.PositiveIntegerField(_("entry number"))
+    # A case squeezed in under an existing number: "15a", "15 bis" (see registry.entry_numbers).
+    entry_suffix = models.CharField(_("entry number suffix"), max_length=12, blank=True, default="")
+    entry_suffix_rank = models.PositiveSmallIntegerField(default=0, editable=False)
     page_no = models.PositiveIntegerField(_("page"), null=True, blank=True)
     reg_year = models.PositiveSmallIntegerField(null=True, blank=True)
     reg_month = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -266,6 +293,16 @@ class CivilRecord(models.Model):  # type: ignore[django-manager-missing]
     identity_key = models.CharField(max_length=400, null=True, blank=True, editable=False)
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    # A lawful re-registration (đăng ký lại) of an earlier record of the same event: not a duplicate.
+    reregistration_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reregistrations",
+        editable=False,
+        verbose_name=_("re-registration of"),
     )
     # Blocking keys of the likely-duplicate check ("birth|nguyen|an|2020" and one-letter
     # deletions of family and given name): see registry.matching.
@@ -311,16 +348,27 @@ class CivilRecord(models.Model):  # type: ignore[django-manager-missing]
         verbose_name_plural = _("civil records")
         constraints = [
             models.UniqueConstraint(
-                fields=["book", "entry_no"],
+                fields=["book", "entry_no", "entry_suffix"],
                 condition=ACTIVE_Q,
                 name="record_one_active_per_book_entry",
                 violation_error_message=_("This book already has an active case with this entry number."),
             ),
             models.UniqueConstraint(
                 fields=["event_type", "identity_key"],
-                condition=ACTIVE_Q & Q(identity_key__isnull=False) & Q(event_type__in=["birth", "death"]),
+                condition=ACTIVE_Q
+                & Q(identity_key__isnull=False)
+                & Q(event_type__in=["birth", "death"])
+                & Q(reregistration_of__isnull=True),
                 name="record_one_birth_death_per_person",
                 violation_error_message=_("This person's birth or death is already registered."),
+            ),
+            # A re-registration does not count against the person's one registration, but an
+            # original is re-registered once.
+            models.UniqueConstraint(
+                fields=["reregistration_of"],
+                condition=ACTIVE_Q & Q(reregistration_of__isnull=False),
+                name="record_one_reregistration_per_original",
+                violation_error_message=_("This record has already been re-registered."),
             ),
             models.CheckConstraint(
                 condition=Q(reg_month__isnull=True) | Q(reg_month__gte=1, reg_month__lte=12),
@@ -354,7 +402,14 @@ class CivilRecord(models.Model):  # type: ignore[django-manager-missing]
         ]
 
     def __str__(self) -> str:
-        return f"{self.book} – {_('no.')} {self.entry_no}"
+        return f"{self.book} – {_('no.')} {self.entry_label}"
+
+    @property
+    def entry_label(self) -> str:
+        """The entry number as the book writes it: "15", "15a", "15 bis"."""
+        from registry.entry_numbers import entry_label
+
+        return entry_label(self.entry_no, self.entry_suffix)
 
     @property
     def registration_date(self) -> PartialDate:
@@ -367,6 +422,10 @@ class CivilRecord(models.Model):  # type: ignore[django-manager-missing]
     @property
     def is_closed(self) -> bool:
         return self.state in CLOSED_STATES
+
+    @property
+    def is_crossed_out(self) -> bool:
+        return self.state == RecordState.CROSSED_OUT
 
     def subject(self) -> Party | None:
         """The main person of the case (the child, the deceased, …), if entered."""

@@ -57,8 +57,8 @@ class Findings:
 
 
 def book_years(book: RegisterBook) -> tuple[int, int]:
-    """The first and last registration year a book covers (today a book holds one year)."""
-    return (book.year, book.year)
+    """The first and last registration year a book covers (a book may run across years)."""
+    return (book.year, book.year_to or book.year)
 
 
 def book_covers(years: tuple[int, int] | None, date: PartialDate) -> bool:

@@ -14,8 +14,9 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from permissions.scoping import records_visible_to
+from registry.entry_numbers import EntryNumber
 from registry.matching import PRIMARY_ROLE
-from registry.models import CivilRecord, Party, PartyRole
+from registry.models import ENTRY_ORDER, CivilRecord, Party, PartyRole
 from vietnamese.input_values import ascii_digits
 from vietnamese.names import name_key
 
@@ -28,7 +29,7 @@ class RecordQuery:
     father: str = ""
     book_no: str = ""
     book_year: int | None = None
-    entry_no: int | None = None
+    entry_no: EntryNumber | int | None = None
     event_type: str = ""
     state: str = ""
     registered_from: dt.date | None = None
@@ -89,9 +90,19 @@ def records_search(user, query: RecordQuery) -> QuerySet[CivilRecord]:
     if query.book_no:
         records = records.filter(book__book_no=query.book_no.strip())
     if query.book_year:
-        records = records.filter(book__year=query.book_year)
+        # A book that runs across years is found by any of its years.
+        records = records.filter(
+            Q(book__year=query.book_year)
+            | Q(book__year__lt=query.book_year, book__year_to__gte=query.book_year)
+        )
     if query.entry_no:
-        records = records.filter(entry_no=query.entry_no)
+        # "15" finds 15 and the cases squeezed in under it (15a, 15 bis); "15a" finds that one.
+        entry = (
+            query.entry_no if isinstance(query.entry_no, EntryNumber) else EntryNumber(int(query.entry_no))
+        )
+        records = records.filter(entry_no=entry.number)
+        if entry.suffix:
+            records = records.filter(entry_suffix=entry.suffix)
     if query.event_type:
         records = records.filter(event_type=query.event_type)
     if query.state:
@@ -107,4 +118,4 @@ def records_search(user, query: RecordQuery) -> QuerySet[CivilRecord]:
         if query.born_to:
             born &= _on_or_before("birth", query.born_to)
         records = records.filter(Exists(Party.objects.filter(born, record=OuterRef("pk"))))
-    return records.select_related("book", "unit").order_by("book__year", "book_id", "entry_no")
+    return records.select_related("book", "unit").order_by("book__year", "book_id", *ENTRY_ORDER)

@@ -9,34 +9,42 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_POST
 
 from audit.actions import AuditAction
 from audit.actors import AuthenticatedRequest
 from audit.services import audit_access
 from permissions.scoping import (
     books_visible_to,
+    can,
     get_book_for,
     records_visible_to,
+    scope_q,
+    scopes_with,
     units_visible_to,
     work_limited_only,
 )
+from registry.entry_numbers import EntryNumber, parse_entry_number
 from registry.models import (
+    ENTRY_ORDER,
     SUBJECT_ROLES,
     AdministrativeUnit,
     BookCondition,
     EventType,
     Party,
     RecordState,
+    RegisterBook,
 )
 from registry.partial_dates import PartialDate
 from registry.search import RecordQuery, narrowed, records_search
-from registry.services import book_register
+from registry.services import book_edit, book_register, book_slot_remove, book_slots_add
+from vietnamese.input_values import id_param
 from vietnamese.names import name_key
 
 PAGE_SIZE = 50
@@ -85,7 +93,7 @@ def record_list(request: AuthenticatedRequest) -> HttpResponse:
         )
         if data["name"]:
             records = records.filter(parties__name_key__startswith=name_key(data["name"])).distinct()
-    records = records.order_by("book_id", "entry_no")
+    records = records.order_by("book_id", *ENTRY_ORDER)
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -106,34 +114,87 @@ def book_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "registry/book_list.html", {"page": page})
 
 
-@login_required
-def book_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    book = get_book_for(request.user, pk, request=request)
+def book_reconciliation(book: RegisterBook) -> dict[str, Any]:
+    """The book's closing total against its slots: crossed out, entered (data keyed), still to do."""
     counts = dict(
         book.records.order_by().values_list("state").annotate(n=Count("id")).values_list("state", "n")
     )
-    digitized = sum(n for s, n in counts.items() if s not in ("collected", "rejected", "duplicate"))
+    slots = sum(counts.values())
+    not_cases = counts.get(RecordState.REJECTED, 0) + counts.get(RecordState.DUPLICATE, 0)
+    crossed_out = counts.get(RecordState.CROSSED_OUT, 0)
+    to_do = counts.get(RecordState.COLLECTED, 0) + counts.get(RecordState.SCANNED, 0)
+    return {
+        "counts": counts,
+        "declared": book.declared_cases,
+        "slots": slots,
+        "crossed_out": crossed_out,
+        "entered": slots - not_cases - crossed_out - to_do,
+        "to_do": to_do,
+        "rejected": counts.get(RecordState.REJECTED, 0),
+        "duplicate": counts.get(RecordState.DUPLICATE, 0),
+        "difference": None if book.declared_cases is None else slots - book.declared_cases,
+    }
+
+
+@login_required
+def book_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    book = get_book_for(request.user, pk, request=request)
+    figures = book_reconciliation(book)
+    counts = figures["counts"]
+    may_edit = can(request.user, "collect_books", book.custodian.path)
+    removable = (
+        book.records.filter(state=RecordState.COLLECTED, scans__isnull=True, parties__isnull=True)
+        .order_by(*ENTRY_ORDER)
+        .only("pk", "entry_no", "entry_suffix")[:500]
+        if may_edit
+        else []
+    )
     return render(
         request,
         "registry/book_detail.html",
         {
             "book": book,
             "states": [(s.value, s.label, counts.get(s.value, 0)) for s in RecordState],
-            "digitized": digitized,
-            "mismatch": book.declared_cases is not None and sum(counts.values()) != book.declared_cases,
+            "figures": figures,
+            "mismatch": figures["difference"] not in (None, 0),
+            "may_edit": may_edit,
+            "removable": removable,
+            "slots_form": SlotsAddForm(),
         },
     )
 
 
-class BookForm(forms.Form):
-    custodian: forms.ModelChoiceField = forms.ModelChoiceField(
-        label=_l("Custodian unit"), queryset=AdministrativeUnit.objects.none()
-    )
+def registering_units(user) -> QuerySet[AdministrativeUnit]:
+    """Units that may have registered a book this user keeps: the units of their scope, the units
+    above them (a district wrote the commune's old books) and the pre-2025 units they succeed."""
+    above = {
+        int(part)
+        for scope in scopes_with(user, "collect_books")
+        for part in scope.unit_path.strip("/").split("/")
+    }
+    return AdministrativeUnit.objects.filter(
+        scope_q(user, "collect_books", path_field="path")
+        | scope_q(user, "collect_books", path_field="successor__path")
+        | Q(pk__in=above)
+    ).order_by("era", "path")
+
+
+class BookFields(forms.Form):
+    """What a book's cover and closing page say; shared by registering and correcting."""
+
     event_type = forms.ChoiceField(label=_l("Event type"), choices=EventType.choices)
     year = forms.IntegerField(label=_l("Year"), min_value=1800, max_value=2100)
+    year_to = forms.IntegerField(
+        label=_l("To year (a book that runs across years)"), min_value=1800, max_value=2100, required=False
+    )
     book_no = forms.CharField(label=_l("Book number"), max_length=32)
     authority_as_written = forms.CharField(
         label=_l("Registering authority (as written)"), max_length=255, required=False
+    )
+    authority_unit: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_l("Registering unit (decides who approves; empty: the custodian)"),
+        queryset=AdministrativeUnit.objects.none(),
+        required=False,
     )
     declared_cases = forms.IntegerField(
         label=_l("Declared closing total of cases"), min_value=0, max_value=100000
@@ -145,8 +206,51 @@ class BookForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        units = cast(forms.ModelChoiceField, self.fields["authority_unit"])
+        units.queryset = registering_units(user)
+        self.fields["year_to"].widget.attrs["placeholder"] = _("empty: one year")
+
+    def clean(self):
+        data = super().clean() or {}
+        year, year_to = data.get("year"), data.get("year_to")
+        if year and year_to is not None and year_to < year:
+            self.add_error(
+                "year_to", _("The last year cannot be before the first year (%(year)d).") % {"year": year}
+            )
+        return data
+
+
+class BookForm(BookFields):
+    custodian: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_l("Custodian unit"), queryset=AdministrativeUnit.objects.none()
+    )
+    field_order = ["custodian"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
         field = cast(forms.ModelChoiceField, self.fields["custodian"])
         field.queryset = units_visible_to(user, "collect_books").order_by("path")
+
+
+class BookEditForm(BookFields):
+    declared_cases = forms.IntegerField(
+        label=_l("Declared closing total of cases (empty: the book has none)"),
+        min_value=0,
+        max_value=100000,
+        required=False,
+    )
+    note = forms.CharField(label=_l("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_l("Reason for the correction (required, audited)"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+def _form_errors(form: forms.Form, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
 
 
 @login_required
@@ -157,15 +261,88 @@ def book_create(request: AuthenticatedRequest) -> HttpResponse:
         try:
             book = book_register(actor=request.user, **data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            _form_errors(form, exc)
         else:
             messages.success(
                 request, _("Book registered with %(n)d empty case slots.") % {"n": data["declared_cases"]}
             )
             return redirect("book_detail", pk=book.pk)
     return render(request, "registry/book_form.html", {"form": form})
+
+
+@login_required
+def book_edit_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Correct a book's metadata as the book really is (audited old → new, with the reason)."""
+    book = get_book_for(request.user, pk, "collect_books", request=request)
+    initial = {
+        "event_type": book.event_type,
+        "year": book.year,
+        "year_to": book.year_to if book.year_to != book.year else None,
+        "book_no": book.book_no,
+        "authority_as_written": book.authority_as_written,
+        "authority_unit": book.authority_unit_id,
+        "declared_cases": book.declared_cases,
+        "declared_pages": book.declared_pages,
+        "condition": book.condition,
+        "note": book.note,
+    }
+    form = BookEditForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            book_edit(book=book, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Book corrected; the change is in the audit trail."))
+            return redirect("book_detail", pk=book.pk)
+    return render(request, "registry/book_edit.html", {"form": form, "book": book})
+
+
+class SlotsAddForm(forms.Form):
+    entry_numbers = forms.CharField(
+        label=_l("Entry numbers to add (e.g. 101-105, 15a, 15 bis)"), max_length=2000
+    )
+    reason = forms.CharField(label=_l("Reason (required)"), max_length=1000)
+
+
+@login_required
+@require_POST
+def book_slots_add_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    book = get_book_for(request.user, pk, "collect_books", request=request)
+    form = SlotsAddForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(m) for errors in form.errors.values() for m in errors))
+        return redirect("book_detail", pk=book.pk)
+    try:
+        created = book_slots_add(
+            book=book,
+            actor=request.user,
+            entry_numbers=[form.cleaned_data["entry_numbers"]],
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(n)d empty case slots added.") % {"n": len(created)})
+    return redirect("book_detail", pk=book.pk)
+
+
+@login_required
+@require_POST
+def book_slot_remove_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    book = get_book_for(request.user, pk, "collect_books", request=request)
+    try:
+        book_slot_remove(
+            book=book,
+            actor=request.user,
+            record=id_param(request.POST.get("record"), field=_("case slot")) or 0,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The empty slot was removed; the removal is in the audit trail."))
+    return redirect("book_detail", pk=book.pk)
 
 
 class SearchForm(forms.Form):
@@ -175,7 +352,7 @@ class SearchForm(forms.Form):
     father = forms.CharField(label=_l("Father's name"), required=False, max_length=120)
     book_no = forms.CharField(label=_l("Book number"), required=False, max_length=32)
     book_year = forms.IntegerField(label=_l("Book year"), required=False, min_value=1800, max_value=2100)
-    entry_no = forms.IntegerField(label=_l("Entry number"), required=False, min_value=1)
+    entry_no = forms.CharField(label=_l("Entry number"), required=False, max_length=20)
     event_type = forms.ChoiceField(
         label=_l("Event type"), choices=[("", "—"), *EventType.choices], required=False
     )
@@ -190,6 +367,10 @@ class SearchForm(forms.Form):
         for name in ("registered_from", "registered_to", "born_from", "born_to"):
             self.fields[name].widget.attrs["placeholder"] = "dd/mm/yyyy"
             self.fields[name].error_messages["invalid"] = _("Type the date as dd/mm/yyyy, e.g. 05/03/1998.")
+
+    def clean_entry_no(self) -> EntryNumber | None:
+        text = self.cleaned_data.get("entry_no") or ""
+        return parse_entry_number(text) if text.strip() else None
 
     def query(self) -> RecordQuery:
         return RecordQuery(**{k: v for k, v in self.cleaned_data.items() if v not in (None, "")})
@@ -264,7 +445,9 @@ def record_search_json(request: AuthenticatedRequest) -> JsonResponse:
                 "unit": record.unit.name,
                 "book_no": record.book.book_no,
                 "book_year": record.book.year,
+                "book_year_to": record.book.year_to or record.book.year,
                 "entry_no": record.entry_no,
+                "entry_label": record.entry_label,
                 "registration_date": str(record.registration_date),
                 "name": party.full_name if party else "",
                 "birth_date": str(PartialDate(party.birth_year, party.birth_month, party.birth_day))

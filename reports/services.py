@@ -937,3 +937,51 @@ def _check_reviewer(actor: Actor, report: DailyReport) -> None:
         raise ValidationError(_("The unit has not submitted this report yet."))
     if report.submitted_by_id == actor.pk:
         raise ValidationError(_("You submitted this report; someone else of the level above confirms it."))
+# --- books corrected after registration ----------------------------------------------------
+
+
+def progress_drop_slots(book: RegisterBook, slots: list[CivilRecord]) -> None:
+    """Slot-removal hook: removed empty slots leave the state counts (they were never cases)."""
+    states: dict[str, int] = defaultdict(int)
+    for slot in slots:
+        states[slot.state] -= 1
+    unit = book.custodian
+    with connection.cursor() as cursor:
+        batch = _Batch()
+        by_state = sorted(states.items())
+        _upsert(
+            batch,
+            _BOOK_STATE_UPSERT,
+            [
+                (book.pk, s, k, unit.pk, unit.path, book.event_type, book.phase, book.year)
+                for s, k in by_state
+            ],
+        )
+        _upsert(
+            batch,
+            _UNIT_STATE_UPSERT,
+            [(unit.pk, unit.path, book.event_type, book.phase, s, k) for s, k in by_state],
+        )
+        batch.flush(cursor)
+    _push_after_commit(unit.path)
+
+
+def progress_follow_book(old: RegisterBook, book: RegisterBook) -> None:
+    """Book-correction hook: the book's counts carry its new year, phase and event type, and the
+    unit's counts move from the old type and phase to the new ones."""
+    counts = list(BookStateCount.objects.filter(book=book).values_list("state", "n"))
+    BookStateCount.objects.filter(book=book).update(
+        year=book.year, phase=book.phase, event_type=book.event_type
+    )
+    if (old.event_type, old.phase) == (book.event_type, book.phase) or not counts:
+        return
+    unit = book.custodian
+    rows = [(unit.pk, unit.path, old.event_type, old.phase, s, -n) for s, n in counts] + [
+        (unit.pk, unit.path, book.event_type, book.phase, s, n) for s, n in counts
+    ]
+    rows.sort(key=lambda row: (row[2], row[3] if row[3] is not None else -1, row[4]))
+    with connection.cursor() as cursor:
+        batch = _Batch()
+        _upsert(batch, _UNIT_STATE_UPSERT, rows)
+        batch.flush(cursor)
+    _push_after_commit(unit.path)

@@ -176,9 +176,12 @@ def split_ranges_parse(text: str, *, book_scan: BookScan) -> list[SplitRange]:
             )
             continue
         rows.append((number, entry, first, last))
+    # Plain numbers only: a case squeezed in ("8a") is scanned on its own page, never mistaken for 8.
     records = {
         r.entry_no: r
-        for r in book_scan.book.records.exclude(state__in=[RecordState.REJECTED, RecordState.DUPLICATE])
+        for r in book_scan.book.records.exclude(
+            state__in=[RecordState.REJECTED, RecordState.DUPLICATE]
+        ).filter(entry_suffix="")
     }
     seen: dict[int, int] = {}
     ranges: list[SplitRange] = []

@@ -64,7 +64,7 @@ def scan_canonical_name(record: CivilRecord) -> str:
         EVENT_CODES.get(record.event_type, "HT"),
         str(record.book.year),
         _book_token(record.book.book_no),
-        f"{record.entry_no:04d}",
+        f"{record.entry_no:04d}{record.entry_suffix}",  # a case squeezed in: 0015a, 0015bis
     ]
     parties = {p.role: p for p in record.parties.all()}
     if record.event_type in TWO_PERSON_EVENTS:

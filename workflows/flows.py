@@ -66,7 +66,7 @@ EVENT_STAGE = {
     "review": Stage.REVIEW,
     "approve": Stage.APPROVE,
 }
-CLOSING_EVENTS = ("reject", "mark_duplicate")
+CLOSING_EVENTS = ("reject", "mark_duplicate", "cross_out")
 # The stages four eyes guards.
 FOUR_EYES_STAGES = (Stage.REVIEW, Stage.APPROVE)
 # How long a stage may take before its work item is overdue; returned work is due sooner.
@@ -513,3 +513,44 @@ def processes_sync() -> int:
             started += processes_start_for(batch)
             batch = []
     return started + processes_start_for(batch)
+
+
+# --- books corrected after registration ----------------------------------------------------
+
+
+def processes_drop_for_slots(book, records: list[CivilRecord]) -> None:
+    """Hook for `registry.services.SLOTS_REMOVED_HOOKS`: an empty slot's passes and work items go
+    with it. Refused (ValidationError) while someone holds the slot's work item."""
+    from django.core.exceptions import ValidationError
+
+    claimed = (
+        RecordTask.objects.filter(OPEN_Q, record__in=records, owner__isnull=False)
+        .select_related("owner", "record")
+        .first()
+    )
+    if claimed is not None and claimed.record is not None:
+        raise ValidationError(
+            {
+                "record": [
+                    _("%(name)s holds the work item of case no. %(no)s: ask them to release it first.")
+                    % {"name": display_name(claimed.owner), "no": claimed.record.entry_label}
+                ]
+            }
+        )
+    open_tasks = list(RecordTask.objects.filter(OPEN_Q, record__in=records).exclude(stage=""))
+    RecordProcess.objects.filter(record__in=records).delete()
+    for task in open_tasks:
+        live.task_event(task, "cancelled", by=None)
+
+
+def tasks_follow_book(old, book) -> None:
+    """Hook for `registry.services.BOOK_CHANGED_HOOKS`: work items keep the book's year, phase and
+    event type, and open approvals the competence of their record."""
+    RecordTask.objects.filter(book_id=book.pk).update(
+        book_year=book.year, phase=book.phase, event_type=book.event_type
+    )
+    if old.authority_unit_id != book.authority_unit_id:
+        for level, rank in LEVEL_RANK.items():
+            RecordTask.objects.filter(
+                OPEN_Q, book_id=book.pk, stage=Stage.APPROVE, record__competence=level.value
+            ).update(min_rank=rank)

@@ -5,9 +5,11 @@
 
 `return_for_rework` sends an attached, reviewed or approved record back to entry
 (state scanned) or to scanning (state collected); `reject` and `mark_duplicate`
-close an open record; `amend` reopens an approved or transferred record for
-review after an edit; `transfer_refused` brings an approved record back to the
-approver when the national database permanently refuses it.
+close an open record; `cross_out` digitizes a case the registrar crossed out in
+the book (before its data is attached; `restore` undoes a mistaken one); `amend`
+reopens an approved or transferred record for review after an edit;
+`transfer_refused` brings an approved record back to the approver when the
+national database permanently refuses it.
 
 Refusals raise `TransitionRefused` with a message for the user. The machine
 never saves: services in `workflows.services` lock, call it and save.
@@ -57,6 +59,7 @@ class RecordMachine(StateMachine):
     transferred = State(value=RecordState.TRANSFERRED.value)
     rejected = State(value=RecordState.REJECTED.value, final=True)
     duplicate = State(value=RecordState.DUPLICATE.value, final=True)
+    crossed_out = State(value=RecordState.CROSSED_OUT.value)
 
     scan = collected.to(scanned)
     enter = scanned.to(entered)
@@ -88,6 +91,12 @@ class RecordMachine(StateMachine):
         | reviewed.to(duplicate, validators=["has_reason", "has_original"])
         | approved.to(duplicate, validators=["has_reason", "has_original"])
     )
+    cross_out = (
+        collected.to(crossed_out, validators="has_reason")
+        | scanned.to(crossed_out, validators="has_reason")
+        | entered.to(crossed_out, validators="has_reason")
+    )
+    restore = crossed_out.to(scanned, cond="has_scan") | crossed_out.to(collected, unless="has_scan")
     amend = approved.to(attached, validators="has_reason") | transferred.to(attached, validators="has_reason")
     transfer_refused = approved.to(reviewed, validators="has_reason")
 
@@ -97,6 +106,9 @@ class RecordMachine(StateMachine):
 
     def to_scan(self, stage: str = "entry", **kwargs: Any) -> bool:
         return stage == "scan"
+
+    def has_scan(self, has_scan: bool = False, **kwargs: Any) -> bool:
+        return has_scan
 
     def has_reason(self, reason: str = "", **kwargs: Any) -> None:
         if not (reason or "").strip():
@@ -165,5 +177,7 @@ EVENT_LABELS = {
     "reject": _l("Reject"),
     "mark_duplicate": _l("Close as duplicate"),
     "amend": _l("Edit after approval"),
+    "cross_out": _l("Crossed out in the book"),
+    "restore": _l("Not crossed out: restore"),
     "transfer_refused": _l("Refused by the national database"),
 }

@@ -25,7 +25,16 @@ from audit.models import AuditKind
 from audit.services import audit_access, audit_change, audit_write_many
 from permissions.roles import AMEND_PERMISSION
 from permissions.scoping import can, can_approve
-from registry.models import AdministrativeUnit, CivilRecord, EventType, Party, RecordState, RegisterBook
+from registry.matching import duplicate_pairs_refresh
+from registry.models import (
+    AdministrativeUnit,
+    CivilRecord,
+    EventType,
+    Party,
+    RecordState,
+    RegisterBook,
+    RegistrationType,
+)
 from registry.record_checks import book_years
 from registry.record_data import (
     AS_WRITTEN,
@@ -134,6 +143,13 @@ def _save_data(
     try:
         with transaction.atomic():  # a savepoint: a refused duplicate leaves the transaction usable
             changes = apply_record_data(record, clean, parties=parties)
+            if record.reregistration_of_id and record.registration_type != RegistrationType.REREGISTRATION:
+                # A case marked as a re-registration is one, whatever the form's type said.
+                changes["registration_type"] = [
+                    record.registration_type,
+                    RegistrationType.REREGISTRATION.value,
+                ]
+                record.registration_type = RegistrationType.REREGISTRATION
             fields = [c for c in changes if not c.startswith("party.")]
             record.save(update_fields=[*fields, "dedup_keys", "updated_at"])
     except IntegrityError as exc:
@@ -171,7 +187,17 @@ def _duplicate_error(
                 "One civil event is registered once; "
                 "if this is a different person, check the name, birth date, mother and PIN."
             )
-            % {"kind": kind, "where": where},
+            % {"kind": kind, "where": where}
+            + (
+                " "
+                + _(
+                    "If this case is a lawful re-registration (đăng ký lại) of record %(id)d, mark it "
+                    "as such on the record's page first."
+                )
+                % {"id": existing.pk}
+                if existing
+                else ""
+            ),
             existing,
         )
     return DuplicateRecordError(
@@ -401,6 +427,52 @@ def record_reject(
 
 
 @transaction.atomic
+def record_cross_out(
+    *, record: CivilRecord | int, actor: Actor, reason: str, expected_version: int | None = None
+) -> CivilRecord:
+    """Digitize a case the registrar crossed out in the book ("bị gạch bỏ").
+
+    Possible before the data is attached (collected, scanned, entered), with a reason (what the
+    book shows). The scan and any data keyed stay; the case keeps its entry number and counts
+    against the book's closing total, but it is no live event: it leaves the work queues, never
+    reaches approval or the transfer, and no longer counts as the person's registration (its
+    duplicate keys are cleared). Refused without `enter_record` on the record's unit.
+    """
+    record = _lock(record, expected_version)
+    _require(actor, "enter_record", record)
+    old = record.state
+    apply_transition(record, "cross_out", actor=actor, reason=reason)
+    record.last_reason = reason.strip()
+    record.identity_key = None
+    record.dedup_keys = []
+    return _finish(
+        record,
+        event="cross_out",
+        actor=actor,
+        old_state=old,
+        fields=["last_reason", "identity_key", "dedup_keys"],
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def record_restore(
+    *, record: CivilRecord | int, actor: Actor, reason: str, expected_version: int | None = None
+) -> CivilRecord:
+    """Undo a mistaken cross-out: back to data entry when a scan is stored, else to scanning.
+
+    The data keyed before is kept as a draft; entering it again re-checks it for duplicates."""
+    record = _lock(record, expected_version)
+    _require(actor, "enter_record", record)
+    if not (reason or "").strip():
+        raise TransitionRefused(_("Give a reason: it is shown to the person who must act on it."))
+    old = record.state
+    apply_transition(record, "restore", actor=actor, has_scan=record.scans.exists())
+    record.last_reason = reason.strip()
+    return _finish(record, event="restore", actor=actor, old_state=old, fields=["last_reason"], reason=reason)
+
+
+@transaction.atomic
 def record_mark_duplicate(
     *,
     record: CivilRecord | int,
@@ -501,6 +573,110 @@ def _record_amend(
         changes=changes,
         reason=reason,
     )
+
+
+# --- lawful re-registration -----------------------------------------------------------
+
+REREGISTRATION_STATES = ("collected", "scanned", "entered", "attached", "reviewed")
+
+
+@transaction.atomic
+def record_mark_reregistration(
+    *,
+    record: CivilRecord | int,
+    actor: Actor,
+    original: CivilRecord,
+    reason: str,
+    expected_version: int | None = None,
+) -> CivilRecord:
+    """Mark `record` as the lawful re-registration (đăng ký lại) of `original`, linked both ways.
+
+    The re-registration then no longer counts against the person's one birth or death
+    (the database lets its identity key repeat the original's once), the pair is never asked
+    about as a likely duplicate, and its registration type becomes "re-registration". Refused:
+    without `enter_record` on the record's unit, without a reason, once the record is approved,
+    closed or crossed out, for an original of another event type, closed, crossed out or itself
+    a re-registration, and — as a duplicate — when the original was already re-registered.
+    """
+    record = _lock(record, expected_version)
+    _require(actor, "enter_record", record)
+    found = CivilRecord.objects.select_related("book", "unit").filter(pk=original.pk).first()
+    if not (reason or "").strip():
+        raise ValidationError(
+            _("Give the reason (e.g. the re-registration's legal basis, as the book writes it).")
+        )
+    if found is None:
+        raise ValidationError(
+            _("There is no record %(id)s: give the number of the original record.") % {"id": original.pk}
+        )
+    original = found
+    if record.state not in REREGISTRATION_STATES:
+        raise TransitionRefused(
+            _("A record that is “%(state)s” cannot be marked as a re-registration.")
+            % {"state": record.get_state_display()}
+        )
+    if record.reregistration_of_id:
+        raise ValidationError(
+            _("This record is already marked as the re-registration of record %(id)d.")
+            % {"id": record.reregistration_of_id}
+        )
+    if original.pk == record.pk:
+        raise ValidationError(_("A record cannot be a re-registration of itself."))
+    if original.event_type != record.event_type:
+        raise ValidationError(
+            _("The original must be a record of the same event (%(type)s).")
+            % {"type": record.get_event_type_display()}
+        )
+    if original.is_closed or original.is_crossed_out:
+        raise ValidationError(
+            _("The original is “%(state)s”: choose the record that stays.")
+            % {"state": original.get_state_display()}
+        )
+    if original.reregistration_of_id:
+        raise ValidationError(
+            _("Record %(id)d is itself a re-registration of record %(first)d: name the first registration.")
+            % {"id": original.pk, "first": original.reregistration_of_id}
+        )
+    old_type = record.registration_type
+    record.reregistration_of = original
+    record.registration_type = RegistrationType.REREGISTRATION
+    record.version += 1
+    try:
+        with transaction.atomic():
+            record.save(update_fields=["reregistration_of", "registration_type", "version", "updated_at"])
+    except IntegrityError as exc:
+        if "record_one_reregistration_per_original" not in str(exc):
+            raise
+        first = (
+            CivilRecord.objects.filter(reregistration_of=original)
+            .exclude(state__in=["rejected", "duplicate"])
+            .exclude(pk=record.pk)
+            .first()
+        )
+        raise DuplicateRecordError(
+            _(
+                "Record %(original)d was already re-registered by record %(first)s: "
+                "a second re-registration of the same record is a duplicate."
+            )
+            % {"original": original.pk, "first": first.pk if first else "?"},
+            first,
+        ) from exc
+    for subject, other, role in ((record, original, "original"), (original, record, "reregistration")):
+        audit_change(
+            action=AuditAction.REREGISTRATION_MARK,
+            actor=actor,
+            unit_id=subject.unit_id,
+            obj=subject,
+            record_id=subject.pk,
+            changes={
+                role: other.pk,
+                **({"registration_type": [old_type, record.registration_type]} if subject is record else {}),
+            },
+            reason=reason.strip(),
+        )
+    duplicate_pairs_refresh(record=record)
+    duplicate_pairs_refresh(record=original)
+    return record
 
 
 # --- imported cases --------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -42,6 +43,12 @@ ACTIONS = {
     "reject": lambda r, u, v, p: services.record_reject(
         record=r, actor=u, expected_version=v, reason=p.get("reason", "")
     ),
+    "cross_out": lambda r, u, v, p: services.record_cross_out(
+        record=r, actor=u, expected_version=v, reason=p.get("reason", "")
+    ),
+    "restore": lambda r, u, v, p: services.record_restore(
+        record=r, actor=u, expected_version=v, reason=p.get("reason", "")
+    ),
 }
 
 
@@ -67,12 +74,31 @@ def record_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpRe
                 reason=request.POST.get("reason", ""),
                 expected_version=posted_version(request),
             )
+        elif action == "reregister":
+            original = (
+                records_visible_to(request.user)
+                .filter(pk=id_param(request.POST.get("original"), field=_("original")) or 0)
+                .first()
+            )
+            if original is None:
+                raise TransitionRefused(
+                    _("Give the number of an existing record you can see as the original.")
+                )
+            services.record_mark_reregistration(
+                record=record,
+                actor=request.user,
+                original=original,
+                reason=request.POST.get("reason", ""),
+                expected_version=posted_version(request),
+            )
         elif action in ACTIONS:
             ACTIONS[action](record, request.user, posted_version(request), request.POST)
         else:
             raise TransitionRefused(_("Unknown action."))
     except (TransitionRefused, services.ConflictError) as exc:
         messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Done."))
     return redirect("record_detail", pk=pk)
