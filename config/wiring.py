@@ -16,6 +16,9 @@ approve                     the record enters the transfer outbox (transfer)
 every transition            the progress counters move (reports)
 ==========================  =========================================================
 
+A late scan's check (`workflows.late_scan`) passes or returns it: the scan records the outcome,
+and a passed scan goes to the national database.
+
 Approve is also refused while an approval check objects (an undecided likely duplicate).
 
 Audit changes are worded by `registry.change_labels` (record history, audit trail); values of
@@ -29,16 +32,19 @@ from duplicates.services import transition_hook as duplicate_pairs_follow
 from registry.change_labels import VALUE_LABELS
 from registry.services import SLOTS_CREATED_HOOKS, SlotsCreatedHook
 from reports.services import progress_count_imported, progress_count_slots, progress_count_transition
+from scans.intake import scan_late_outcome
 from scans.naming import scan_name_on_attach
-from transfer.services import transfer_on_import, transfer_on_transition
+from transfer.services import transfer_on_import, transfer_on_late_scan, transfer_on_transition
 from workflows.flows import process_follow, processes_start_for_import, processes_start_for_slots
 from workflows.history import stage_label
 from workflows.hooks import (
     APPROVAL_CHECKS,
     IMPORT_HOOKS,
+    LATE_SCAN_HOOKS,
     TRANSITION_HOOKS,
     ApprovalCheck,
     ImportHook,
+    LateScanHook,
     TransitionHook,
 )
 
@@ -67,6 +73,13 @@ IMPORTED: list[ImportHook] = [
     progress_count_imported,  # counters for the imported states
 ]
 
+# The check of a late scan (a scan added to an approved or transferred case) ended
+# (`workflows.late_scan`): passed, returned to whoever uploaded it, or cancelled.
+LATE_SCAN: list[LateScanHook] = [
+    scan_late_outcome,  # the scan records the outcome; a passed one is now the case's scan
+    transfer_on_late_scan,  # passed: the national database gets the scan (once)
+]
+
 # Labels of audit change values that belong to apps above registry, by change key.
 CHANGE_VALUES = {
     "stage": stage_label,  # a work item's stage, the stage a return sends the record back to
@@ -79,5 +92,6 @@ def wire() -> None:
     APPROVAL_CHECKS[:] = APPROVAL
     SLOTS_CREATED_HOOKS[:] = SLOTS_CREATED
     IMPORT_HOOKS[:] = IMPORTED
+    LATE_SCAN_HOOKS[:] = LATE_SCAN
     VALUE_LABELS.clear()
     VALUE_LABELS.update(CHANGE_VALUES)

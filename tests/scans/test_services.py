@@ -88,7 +88,9 @@ def test_file_names_are_read_back_by_the_rule_or_as_book_and_entry():
 
 
 @pytest.mark.slow
-def test_a_300_page_book_splits_into_its_150_cases(world):
+def test_a_300_page_book_splits_into_its_150_cases(world, settings):
+    # Under the per-page size rule (as before the per-case default): each page within 100 KB.
+    settings.SCAN_SIZE_LIMIT_PER = "page"
     book = world.book(year=2019, book_no="07", cases=150)
     upload = SimpleUploadedFile("book.pdf", samples.book_pdf(300), content_type="application/pdf")
     book_scan = book_split.book_scan_upload(
