@@ -30,6 +30,8 @@ from permissions.scoping import (
 from registry.matching import THRESHOLD, likely_duplicates, open_candidates
 from registry.models import CivilRecord
 from registry.record_data import RecordInput, record_input_from
+from scans.intake import limit_text
+from scans.models import LateCheck, current_scan
 from vietnamese.legacy_encodings import ENCODING_LABELS, fix_legacy, mixed_encoding
 from workflows import services
 from workflows.history import record_history
@@ -133,6 +135,7 @@ def record_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         record_id=record.pk,
     )
     events = [(e, EVENT_LABELS.get(e, e)) for e in allowed_events(record)]
+    scans = list(record.scans.all()[:5])
     trail = (
         AuditEvent.objects.filter(record_id_value=record.pk, kind="change").order_by("seq")
         if can(request.user, "view_records", record.unit_path)
@@ -144,7 +147,10 @@ def record_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         {
             "record": record,
             "parties": record.parties.all(),
-            "scans": record.scans.all()[:5],
+            "scans": scans,
+            "current_scan": current_scan(scans),
+            "scan_limit": limit_text(),
+            "late_scan_waiting": any(s.late_check == LateCheck.PENDING for s in scans),
             "events": events,
             "event_ids": [e for e, _label in events],
             "history": record_history(record, trail),

@@ -168,6 +168,29 @@ def states_by(
     return [(k, derive(v)) for k, v in sorted(grouped.items(), key=lambda kv: (kv[0] is None, kv[0]))]
 
 
+def scan_flags(unit: AdministrativeUnit) -> dict[str, int]:
+    """Scans to look at under the unit: cases whose scan is over the size limit (its current scan:
+    not replaced by a newer one) and late scans waiting for their check. Counted from the flagged
+    scans (a partial index), never from all records."""
+    from django.db.models import Exists, OuterRef
+
+    from scans.models import NOT_CURRENT, LateCheck, ScanFile
+
+    newer = ScanFile.objects.filter(record=OuterRef("record"), id__gt=OuterRef("id")).exclude(
+        late_check__in=NOT_CURRENT
+    )
+    over = (
+        ScanFile.objects.filter(over_limit=True, record__unit_path__startswith=unit.path)
+        .exclude(late_check__in=NOT_CURRENT)
+        .exclude(Exists(newer))
+        .count()
+    )
+    waiting = ScanFile.objects.filter(
+        late_check=LateCheck.PENDING, record__unit_path__startswith=unit.path
+    ).count()
+    return {"over_limit": over, "late_waiting": waiting}
+
+
 def state_totals(unit: AdministrativeUnit, cube: list | None = None) -> dict:
     totals: dict[str, int] = defaultdict(int)
     for row in state_cube(unit) if cube is None else cube:

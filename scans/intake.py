@@ -82,6 +82,13 @@ def limit_per() -> str:
     return str(getattr(settings, "SCAN_SIZE_LIMIT_PER", scan_pdf.PER_CASE))
 
 
+def limit_text() -> str:
+    """The size rule as people read it: "100 KB per case file" or "100 KB a page"."""
+    if limit_per() == scan_pdf.PER_PAGE:
+        return _("%(kb)d KB a page") % {"kb": budget_kb()}
+    return _("%(kb)d KB per case file") % {"kb": budget_kb()}
+
+
 def pdf_check(content: bytes) -> int:
     """Return the page count of a PDF that opens, is complete, not encrypted and has pages; else refuse."""
     if len(content) > max_upload_bytes():

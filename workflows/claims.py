@@ -31,6 +31,7 @@ from permissions.scoping import can, scopes_with
 from registry.models import LEVEL_RANK, UnitLevel
 from workflows import live
 from workflows.flows import claim_is_live, display_name, idle_limit, local_text
+from workflows.late_scan import scan_check_refusal
 from workflows.models import QUEUE_Q, STAGE_PERMISSION, RecordProcess, RecordTask, Stage
 
 MAX_CLAIM_NEXT = 50
@@ -66,6 +67,8 @@ def may_take(user: Actor, task: RecordTask) -> str | None:
         s.covers(task.unit_path) and s.rank >= task.min_rank for s in scopes_with(user, permission)
     ):
         return _("This record is approved at a higher level than your approval role.")
+    if task.excluded_user_id == user.pk and task.stage == Stage.SCAN_CHECK:
+        return scan_check_refusal(user, {"by": task.excluded_user_id})
     if task.excluded_user_id == user.pk:
         return (
             _("You entered this record, so someone else must review it (four eyes).")
