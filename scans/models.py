@@ -98,7 +98,7 @@ class ScanFile(models.Model):
         return str(
             _(
                 "over the size limit: %(kb)d KB for %(n)d page(s), the limit is %(limit)d KB %(per)s; "
-                "smaller would no longer be legible (at least %(rule)s)"
+                "smaller would no longer be legible (%(rule)s)"
             )
         ) % {
             "kb": (self.size + 1023) // 1024,
