@@ -28,9 +28,8 @@ def test_late_scan_and_over_limit_pages_fit_the_screen(world, live_server, brows
     task = RecordTask.objects.get(record=record, stage="scan_check", status="NEW")
     flagged = world.record("collected")
     noise = Image.merge("RGB", [Image.effect_noise((2480, 3508), 120).convert("L") for _ in range(3)])
-    scan_store(
-        record=flagged, actor=world.clerk, content=samples.pdf_of_jpegs([samples.jpeg_bytes(noise, quality=90)])
-    )
+    noisy = samples.pdf_of_jpegs([samples.jpeg_bytes(noise, quality=90)])
+    scan_store(record=flagged, actor=world.clerk, content=noisy)
 
     clerk = signed_in(browser, live_server, world.clerk.username)
     clerk.set_viewport_size({"width": width, "height": 900})
