@@ -26,7 +26,7 @@ from registry.models import (
 )
 from registry.record_data import record_input_from
 from scans.intake import scan_store, scan_store_late
-from scans.models import LateCheck, ScanFile
+from scans.models import LateCheck, ScanFile, current_scan
 from workflows import claims, services
 from workflows.claims import ClaimRefused
 from workflows.flows import claim_is_live, late_scan_of
@@ -119,7 +119,7 @@ def task_work(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "task": task,
         "record": record,
-        "scan": record.scans.first(),
+        "scan": current_scan(record.scans.all()),
         "mine": task.owner_id == user.pk and claim_is_live(task),
         "expired_mine": task.owner_id == user.pk
         and task.status == STATUS.ASSIGNED

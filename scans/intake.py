@@ -197,15 +197,22 @@ def scan_store_late(
     return scan
 
 
-def scan_late_outcome(record: CivilRecord, scan_id: int, outcome: str, actor: Actor | None) -> None:
+def scan_late_outcome(
+    record: CivilRecord, scan_id: int, outcome: str, actor: Actor | None, reason: str
+) -> None:
     """LATE_SCAN_HOOKS entry: the check of a late scan ended; the scan says so (a passed scan is now
     the case's scan, `models.current_scan`)."""
     status = {"passed": LateCheck.PASSED, "returned": LateCheck.RETURNED, "cancelled": LateCheck.CANCELLED}
+    from scans.naming import scan_canonical_name
+
     scan = ScanFile.objects.select_for_update().get(pk=scan_id, record_id=record.pk)
     scan.late_check = status[outcome]
     scan.checked_at = timezone.now()
     scan.checked_by = actor if getattr(actor, "is_authenticated", False) else None
-    scan.save(update_fields=["late_check", "checked_at", "checked_by"])
+    scan.check_reason = reason
+    if outcome == "passed":  # the name an attached scan gets (the data is final)
+        scan.canonical_name = scan_canonical_name(record)
+    scan.save(update_fields=["late_check", "checked_at", "checked_by", "check_reason", "canonical_name"])
 
 
 def _require_scan_role(record: CivilRecord, actor: Actor | None) -> None:

@@ -69,7 +69,9 @@ def transfer_on_transition(record: CivilRecord, event: str, actor: Actor | None)
         )
 
 
-def transfer_on_late_scan(record: CivilRecord, scan_id: int, outcome: str, actor: Actor | None) -> None:
+def transfer_on_late_scan(
+    record: CivilRecord, scan_id: int, outcome: str, actor: Actor | None, reason: str
+) -> None:
     """LATE_SCAN_HOOKS entry: a late scan passed its check (record locked, in the check's transaction).
 
     An approved record not yet sent goes again under its new version, whose payload carries the

@@ -1,6 +1,9 @@
 """The viewflow flow that hands out the human work on a record, and how it follows the record.
 
-    start ─► route ─┬─ collected ─► scan ────┐
+    start ─► route ─┬─ late scan to check ─► scan_check ──┐   (workflows.late_scan: a scan added
+                    ├─ late scan returned ─► late_scan ───┤    after approval; routed by the
+                    │                                     │    process's data, not the state)
+                    ├─ collected ─► scan ────┐
                     ├─ scanned ───► enter ───┤
                     ├─ entered ───► attach ──┤   every human node goes back to `route`
                     ├─ attached ──► review ──┤
@@ -529,7 +532,7 @@ def process_cancel(*, record: CivilRecord, actor: Actor | None = None) -> None:
         if late.get("step") in ("check", "rework"):
             # The record moved on (an amendment, a rejection): its late scan is no longer checked.
             for hook in LATE_SCAN_HOOKS:
-                hook(record, late["scan"], "cancelled", actor)
+                hook(record, late["scan"], "cancelled", actor, "")
 
 
 @transaction.atomic

@@ -31,10 +31,12 @@ class ApprovalCheck(Protocol):
 
 
 class LateScanHook(Protocol):
-    """Runs when the check of a late scan ends (`outcome`: "passed", "returned" or "cancelled"),
-    with the record locked, inside the check's transaction."""
+    """Runs when the check of a late scan ends (`outcome`: "passed", "returned" or "cancelled", with
+    the checker's reason), with the record locked, inside the check's transaction."""
 
-    def __call__(self, record: CivilRecord, scan_id: int, outcome: str, actor: Actor | None, /) -> None: ...
+    def __call__(
+        self, record: CivilRecord, scan_id: int, outcome: str, actor: Actor | None, reason: str, /
+    ) -> None: ...
 
 
 TRANSITION_HOOKS: list[TransitionHook] = []

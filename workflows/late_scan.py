@@ -159,5 +159,5 @@ def late_scan_check(
     )
     task_complete(task, actor=actor, outcome="done" if passed else "returned")
     for hook in LATE_SCAN_HOOKS:
-        hook(record, late["scan"], "passed" if passed else "returned", actor)
+        hook(record, late["scan"], "passed" if passed else "returned", actor, reason)
     return record
