@@ -169,26 +169,23 @@ def states_by(
 
 
 def scan_flags(unit: AdministrativeUnit) -> dict[str, int]:
-    """Scans to look at under the unit: cases whose scan is over the size limit (its current scan:
-    not replaced by a newer one) and late scans waiting for their check. Counted from the flagged
-    scans (a partial index), never from all records."""
-    from django.db.models import Exists, OuterRef
+    """Scans to look at under the unit, in one query of the scans table (a partial index): cases whose
+    scan is over the size limit (their current scan: not replaced by a newer one) and late scans
+    waiting for their check."""
+    from django.db.models import Exists, OuterRef, Q
 
     from scans.models import NOT_CURRENT, LateCheck, ScanFile
 
     newer = ScanFile.objects.filter(record=OuterRef("record"), id__gt=OuterRef("id")).exclude(
         late_check__in=NOT_CURRENT
     )
-    over = (
-        ScanFile.objects.filter(over_limit=True, record__unit_path__startswith=unit.path)
-        .exclude(late_check__in=NOT_CURRENT)
-        .exclude(Exists(newer))
-        .count()
+    current_over = Q(Q(over_limit=True), ~Q(late_check__in=NOT_CURRENT), ~Exists(newer))
+    return ScanFile.objects.filter(
+        Q(over_limit=True) | Q(late_check=LateCheck.PENDING), unit_path__startswith=unit.path
+    ).aggregate(
+        over_limit=Count("pk", filter=current_over),
+        late_waiting=Count("pk", filter=Q(late_check=LateCheck.PENDING)),
     )
-    waiting = ScanFile.objects.filter(
-        late_check=LateCheck.PENDING, record__unit_path__startswith=unit.path
-    ).count()
-    return {"over_limit": over, "late_waiting": waiting}
 
 
 def state_totals(unit: AdministrativeUnit, cube: list | None = None) -> dict:

@@ -172,16 +172,19 @@ def scan_store_late(
     refuses, a case that is not approved or transferred, and one whose late scan already waits for
     its check.
     """
-    from workflows.late_scan import late_scan_refusal, late_scan_start
+    from workflows.late_scan import LATE_SCAN_STATES, late_scan_refusal, late_scan_start
     from workflows.machine import TransitionRefused
 
     pk = record.pk if isinstance(record, CivilRecord) else record
+    current = CivilRecord.objects.select_related("unit").get(pk=pk)
+    _require_scan_role(current, actor)
+    if current.state not in LATE_SCAN_STATES:  # said before the slow part; all is checked under the lock
+        raise ValidationError(str(late_scan_refusal(current)), code="not_storable")
+    clean = scan_prepare(content=content, original_name=original_name)
     locked = CivilRecord.objects.select_for_update(of=("self",)).select_related("unit", "book").get(pk=pk)
-    _require_scan_role(locked, actor)
-    problem = late_scan_refusal(locked)  # before the slow part, and again under the lock below
+    problem = late_scan_refusal(locked)
     if problem:
         raise ValidationError(problem, code="not_storable")
-    clean = scan_prepare(content=content, original_name=original_name)
     scan = scan_keep(
         record=locked,
         actor=actor,
@@ -270,6 +273,7 @@ def scan_keep(
         source=source,
         processing=clean.summary(),
         over_limit=clean.over_limit,
+        unit_path=record.unit_path,
         late_check=LateCheck.PENDING if late else "",
     )
     scan.file.save(f"{digest[:16]}.pdf", ContentFile(clean.content), save=False)

@@ -67,6 +67,9 @@ class ScanFile(models.Model):
     # The case could not fit the size limit and stay legible: stored at the legibility floor
     # ("processing" says the size and the limit), shown and counted as over the limit.
     over_limit = models.BooleanField(_("over the size limit"), default=False)
+    # The record's unit path, copied when the scan is stored: the progress counts of flagged scans
+    # read this table only.
+    unit_path = models.CharField(max_length=255, blank=True, editable=False)
     # A scan added to an approved or transferred case goes through a scan check (workflows).
     late_check = models.CharField(_("scan check"), max_length=16, choices=LateCheck.choices, blank=True)
     checked_by = models.ForeignKey(
@@ -81,7 +84,12 @@ class ScanFile(models.Model):
         verbose_name_plural = _("scans")
         ordering = ["-uploaded_at", "-id"]
         indexes = [
-            models.Index(fields=["record"], name="scan_over_limit", condition=models.Q(over_limit=True)),
+            models.Index(
+                fields=["unit_path"],
+                name="scan_flagged",
+                condition=models.Q(over_limit=True) | models.Q(late_check="pending"),
+                opclasses=["varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self) -> str:

@@ -39,8 +39,24 @@ class Migration(migrations.Migration):
             name='over_limit',
             field=models.BooleanField(default=False, verbose_name='over the size limit'),
         ),
+        migrations.AddField(
+            model_name='scanfile',
+            name='unit_path',
+            field=models.CharField(blank=True, editable=False, max_length=255),
+        ),
+        # Existing scans take their record's unit path (the progress counts read the scans table only).
+        migrations.RunSQL(
+            "UPDATE registry_scanfile AS s SET unit_path = r.unit_path "
+            "FROM registry_civilrecord AS r WHERE s.record_id = r.id",
+            reverse_sql=migrations.RunSQL.noop,
+        ),
         migrations.AddIndex(
             model_name='scanfile',
-            index=models.Index(condition=models.Q(('over_limit', True)), fields=['record'], name='scan_over_limit'),
+            index=models.Index(
+                condition=models.Q(('over_limit', True), ('late_check', 'pending'), _connector='OR'),
+                fields=['unit_path'],
+                name='scan_flagged',
+                opclasses=['varchar_pattern_ops'],
+            ),
         ),
     ]

@@ -113,3 +113,21 @@ def test_the_record_page_takes_a_late_scan_and_the_reviewer_checks_it_on_the_wor
     record.refresh_from_db()
     assert record.state == "transferred"
     assert TransferItem.objects.filter(record=record, kind="scan", status="pending").count() == 1
+
+
+def test_an_amendment_while_a_late_scan_waits_cancels_its_check(world):
+    from registry.record_data import record_input_from
+    from workflows import services as wf
+
+    record = world.record("approved")
+    scan = attach_late(world, record)
+
+    # When the data is amended before the late scan was checked
+    wf.record_amend(
+        record=record, actor=world.admin, data=record_input_from(record), reason="Sửa theo sổ gốc"
+    )
+
+    # Then the scan check is cancelled (the scan is not the case's scan) and the record goes to review
+    scan.refresh_from_db()
+    assert scan.late_check == "cancelled"
+    assert open_task(record).stage == "review"
