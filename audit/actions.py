@@ -57,6 +57,8 @@ class AuditAction(models.TextChoices):
     VIEW_SCAN = "view_scan", _("Scan viewed")
     VIEW_BOOK_SCAN = "view_book_scan", _("Book scan viewed")
     DOWNLOAD_SCAN = "download_scan", _("Scan downloaded")
+    SCAN_CHECK_PASS = "scan_check_pass", _("Late scan checked and accepted")
+    SCAN_CHECK_RETURN = "scan_check_return", _("Late scan returned by its check")
     # Likely duplicates (duplicates).
     DUPLICATE_DECISION = "duplicate_decision", _("Likely duplicate decided")
     # Imports (imports).

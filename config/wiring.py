@@ -16,6 +16,9 @@ approve                     the record enters the transfer outbox (transfer)
 every transition            the progress counters move (reports)
 ==========================  =========================================================
 
+A late scan's check (`workflows.late_scan`) passes or returns it: the scan records the outcome,
+and a passed scan goes to the national database.
+
 Approve is also refused while an approval check objects (an undecided likely duplicate).
 
 Audit changes are worded by `registry.change_labels` (record history, audit trail); values of
@@ -43,8 +46,9 @@ from reports.services import (
     progress_drop_slots,
     progress_follow_book,
 )
+from scans.intake import scan_late_outcome
 from scans.naming import scan_name_on_attach
-from transfer.services import transfer_on_import, transfer_on_transition
+from transfer.services import transfer_on_import, transfer_on_late_scan, transfer_on_transition
 from workflows.flows import (
     process_follow,
     processes_drop_for_slots,
@@ -56,9 +60,11 @@ from workflows.history import stage_label
 from workflows.hooks import (
     APPROVAL_CHECKS,
     IMPORT_HOOKS,
+    LATE_SCAN_HOOKS,
     TRANSITION_HOOKS,
     ApprovalCheck,
     ImportHook,
+    LateScanHook,
     TransitionHook,
 )
 from workflows.inbox import held_records_q
@@ -106,6 +112,13 @@ ASSIGNED: list[AssignedWork] = [
     held_records_q,  # the work items they hold in the inbox (claimed, or returned to them)
 ]
 
+# The check of a late scan (a scan added to an approved or transferred case) ended
+# (`workflows.late_scan`): passed, returned to whoever uploaded it, or cancelled.
+LATE_SCAN: list[LateScanHook] = [
+    scan_late_outcome,  # the scan records the outcome; a passed one is now the case's scan
+    transfer_on_late_scan,  # passed: the national database gets the scan (once)
+]
+
 # Labels of audit change values that belong to apps above registry, by change key.
 CHANGE_VALUES = {
     "stage": stage_label,  # a work item's stage, the stage a return sends the record back to
@@ -121,5 +134,6 @@ def wire() -> None:
     BOOK_CHANGED_HOOKS[:] = BOOK_CHANGED
     IMPORT_HOOKS[:] = IMPORTED
     ASSIGNED_WORK[:] = ASSIGNED
+    LATE_SCAN_HOOKS[:] = LATE_SCAN
     VALUE_LABELS.clear()
     VALUE_LABELS.update(CHANGE_VALUES)

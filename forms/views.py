@@ -32,6 +32,8 @@ from registry.event_fields import field_label
 from registry.matching import THRESHOLD, likely_duplicates, open_candidates
 from registry.models import CivilRecord
 from registry.record_data import RecordInput, record_input_from
+from scans.intake import limit_text
+from scans.models import LateCheck, current_scan
 from vietnamese.legacy_encodings import ENCODING_LABELS, fix_legacy, mixed_encoding
 from workflows import services
 from workflows.history import record_history
@@ -155,6 +157,7 @@ def record_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     parties = list(record.parties.all())
     for party in parties:
         party.pin = pin_shown(request.user, party.pin)  # masked for contractor staff; never saved
+    scans = list(record.scans.all()[:5])
     trail = (
         AuditEvent.objects.filter(record_id_value=record.pk, kind="change").order_by("seq")
         if can(request.user, "view_records", record.unit_path)
@@ -166,7 +169,10 @@ def record_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         {
             "record": record,
             "parties": parties,
-            "scans": record.scans.all()[:5],
+            "scans": scans,
+            "current_scan": current_scan(scans),
+            "scan_limit": limit_text(),
+            "late_scan_waiting": any(s.late_check == LateCheck.PENDING for s in scans),
             "events": events,
             "event_ids": [e for e, _label in events],
             "history": record_history(record, trail),

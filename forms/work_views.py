@@ -25,12 +25,14 @@ from registry.models import (
     CivilRecord,
 )
 from registry.record_data import record_input_from
-from scans.intake import scan_store
+from scans.intake import scan_store, scan_store_late
+from scans.models import LateCheck, ScanFile, current_scan
 from workflows import claims, services
 from workflows.claims import ClaimRefused
-from workflows.flows import claim_is_live
+from workflows.flows import claim_is_live, late_scan_of
 from workflows.history import changes_since_return
 from workflows.inbox_views import remark_rows, task_for
+from workflows.late_scan import late_scan_check
 from workflows.machine import TransitionRefused
 from workflows.models import RecordTask
 from workflows.views import posted_version
@@ -125,7 +127,7 @@ def task_work(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "task": task,
         "record": record,
-        "scan": record.scans.first(),
+        "scan": current_scan(record.scans.all()),
         "mine": task.owner_id == user.pk and claim_is_live(task),
         "expired_mine": task.owner_id == user.pk
         and task.status == STATUS.ASSIGNED
@@ -147,6 +149,8 @@ def task_work(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "attach": _work_attach,
         "review": _work_check,
         "approve": _work_check,
+        "scan_check": _work_scan_check,
+        "late_scan": _work_late_scan,
     }[task.stage]
     return handler(request, task, record, context, remarks)
 
@@ -285,3 +289,63 @@ def _work_check(request, task, record, context, remarks) -> HttpResponse:
     context["reason"] = request.POST.get("reason", "")
     context["back_to"] = request.POST.get("back_to", "entry")
     return render(request, "workflows/work/check.html", context)
+
+
+def _work_scan_check(request, task, record, context, remarks) -> HttpResponse:
+    """A late scan's check: the scan waiting for it beside the record's data; pass, or return it
+    with a reason to whoever uploaded it. The data is not checked again."""
+    late = late_scan_of(task.process)
+    context["scan"] = ScanFile.objects.filter(pk=late.get("scan") or 0, record=record).first()
+    context["uploaded_by"] = late.get("by_name", "")
+    context["previous_scan"] = (
+        record.scans.exclude(pk=late.get("scan"))
+        .exclude(late_check__in=[LateCheck.PENDING, LateCheck.RETURNED, LateCheck.CANCELLED])
+        .first()
+    )
+    if request.method == "POST":
+        action_name = request.POST.get("action", "")
+        if action_name not in ("pass", "return"):
+            context["error"] = _("Choose an action: the buttons at the bottom of the form.")
+        else:
+            error = _act(
+                request,
+                task,
+                lambda: late_scan_check(
+                    record=record,
+                    actor=request.user,
+                    passed=action_name == "pass",
+                    reason=request.POST.get("reason", ""),
+                ),
+            )
+            if error is None:
+                done = (
+                    _("Scan accepted: it is the case's scan and goes to the national database.")
+                    if action_name == "pass"
+                    else _("Returned with your reason to whoever uploaded the scan.")
+                )
+                return _next_work(request, record, done)
+            context["error"] = error
+    context["rows"] = _record_rows(record, {})
+    context["reason"] = request.POST.get("reason", "")
+    return render(request, "workflows/work/scan_check.html", context)
+
+
+def _work_late_scan(request, task, record, context, remarks) -> HttpResponse:
+    """A late scan returned by its check: upload it again (it goes to a new check)."""
+    late = late_scan_of(task.process)
+    context["scan"] = ScanFile.objects.filter(pk=late.get("scan") or 0, record=record).first()
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+
+        def action() -> None:
+            if upload is None:
+                raise ValidationError(_("Choose the PDF file of the scan."))
+            scan_store_late(
+                record=record, actor=request.user, content=upload.read(), original_name=upload.name
+            )
+
+        error = _act(request, task, action)
+        if error is None:
+            return _next_work(request, record, _("Scan stored: it goes to a scan check by a reviewer."))
+        context["error"] = error
+    return render(request, "workflows/work/late_scan.html", context)

@@ -36,6 +36,7 @@ from registry.models import (
     SUBJECT_ROLES,
     AdministrativeUnit,
     BookCondition,
+    CivilRecord,
     EventType,
     Party,
     RecordState,
@@ -98,8 +99,34 @@ def record_list(request: AuthenticatedRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     return render(
-        request, "registry/record_list.html", {"form": form, "page": page, "query": query.urlencode()}
+        request,
+        "registry/record_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "over_limit": _scan_over_limit([r.pk for r in page]),
+        },
     )
+
+
+def _scan_over_limit(ids: list[int]) -> set[int]:
+    """Which of these records' scan (the newest one that is not a late scan still unchecked, returned
+    or cancelled: `scans.models.current_scan`) is flagged over the size limit. One query, by the scans
+    relation's field names (the scans app sits above this one)."""
+    rows = (
+        CivilRecord.objects.filter(pk__in=ids, scans__isnull=False)
+        .order_by("pk", "-scans__uploaded_at", "-scans__id")
+        .values_list("pk", "scans__over_limit", "scans__late_check")
+    )
+    seen: set[int] = set()
+    over: set[int] = set()
+    for pk, flagged, late_check in rows:
+        if pk not in seen and late_check not in ("pending", "returned", "cancelled"):
+            seen.add(pk)
+            if flagged:
+                over.add(pk)
+    return over
 
 
 @login_required

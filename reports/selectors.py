@@ -198,6 +198,26 @@ def states_by(
     return [(k, derive(v)) for k, v in sorted(grouped.items(), key=lambda kv: (kv[0] is None, kv[0]))]
 
 
+def scan_flags(unit: AdministrativeUnit) -> dict[str, int]:
+    """Scans to look at under the unit, in one query of the scans table (a partial index): cases whose
+    scan is over the size limit (their current scan: not replaced by a newer one) and late scans
+    waiting for their check."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from scans.models import NOT_CURRENT, LateCheck, ScanFile
+
+    newer = ScanFile.objects.filter(record=OuterRef("record"), id__gt=OuterRef("id")).exclude(
+        late_check__in=NOT_CURRENT
+    )
+    current_over = Q(Q(over_limit=True), ~Q(late_check__in=NOT_CURRENT), ~Exists(newer))
+    return ScanFile.objects.filter(
+        Q(over_limit=True) | Q(late_check=LateCheck.PENDING), unit_path__startswith=unit.path
+    ).aggregate(
+        over_limit=Count("pk", filter=current_over),
+        late_waiting=Count("pk", filter=Q(late_check=LateCheck.PENDING)),
+    )
+
+
 def state_totals(unit: AdministrativeUnit, cube: list | None = None) -> dict:
     totals: dict[str, int] = defaultdict(int)
     for row in state_cube(unit) if cube is None else cube:

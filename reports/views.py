@@ -95,6 +95,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
             "states": STATES,
             "moves": [(m, ACTION_LABELS[m]) for m in MOVES],
             "totals": selectors.state_totals(unit, cube),
+            "scan_flags": selectors.scan_flags(unit),
             "by_child": by_child,
             "progress_chart": stacked_bars(
                 [(u.name, v) for u, v in by_child],

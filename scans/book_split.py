@@ -31,6 +31,7 @@ from scans import pdf as scan_pdf
 from scans.intake import (
     _too_large,
     budget_kb,
+    limit_per,
     local_copy,
     max_book_pages,
     max_book_upload_bytes,
@@ -303,7 +304,9 @@ def _split_one(job: ScanSplitJob, item: ScanSplitItem, source: Path) -> None:
         f"{job.book_scan.sha256}:{item.first_page}-{item.last_page}:{item.record_id}".encode()
     ).hexdigest()
     try:
-        clean = scan_pdf.pdf_extract_clean(source, pages, budget_kb=budget_kb(), max_pages=max_book_pages())
+        clean = scan_pdf.pdf_extract_clean(
+            source, pages, budget_kb=budget_kb(), limit_per=limit_per(), max_pages=max_book_pages()
+        )
         with transaction.atomic():
             scan = scan_keep(
                 record=item.record_id,

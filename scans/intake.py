@@ -6,7 +6,10 @@ for which case, by whom, and writes the audit rows.
 
 Rules kept here:
 - A case's scan is stored only while the case is collected, scanned or entered; after
-  attach it changes only through a return to scanning.
+  attach it changes only through a return to scanning, and once the case is approved or
+  transferred through a late scan (`scan_store_late`), which waits for a scan check by a
+  reviewer who did not upload it and counts as the case's scan only once the check passed.
+- A case over the size limit (it cannot fit and stay legible) is stored flagged (`over_limit`).
 - The bytes as uploaded are hashed (`original_sha256`): the same file uploaded again
   for the same case is recognized and not stored twice; the same file on another case
   is stored (one page of a book can hold several cases) and the user is told.
@@ -41,6 +44,7 @@ from registry.models import (
 )
 from scans import pdf as scan_pdf
 from scans.models import (
+    LateCheck,
     ScanFile,
     ScanSource,
 )
@@ -73,7 +77,20 @@ def max_book_pages() -> int:
 
 
 def budget_kb() -> int:
-    return _setting("SCAN_MAX_KB_PER_PAGE", 100)
+    """The size limit in KB, for the whole case file or for each page (`limit_per`)."""
+    return _setting("SCAN_MAX_KB", 100)
+
+
+def limit_per() -> str:
+    """ "case" (the default: the whole file within `budget_kb`) or "page" (each page within it)."""
+    return str(getattr(settings, "SCAN_SIZE_LIMIT_PER", scan_pdf.PER_CASE))
+
+
+def limit_text() -> str:
+    """The size rule as people read it: "100 KB per case file" or "100 KB a page"."""
+    if limit_per() == scan_pdf.PER_PAGE:
+        return _("%(kb)d KB a page") % {"kb": budget_kb()}
+    return _("%(kb)d KB per case file") % {"kb": budget_kb()}
 
 
 def pdf_check(content: bytes) -> int:
@@ -103,11 +120,15 @@ def _too_large(size: int, limit: int) -> ValidationError:
 
 
 def scan_prepare(*, content: bytes, original_name: str = "") -> scan_pdf.CleanScan:
-    """Check an upload and rebuild it as a clean PDF within the per-page budget (see scans.pdf)."""
+    """Check an upload and rebuild it as a clean PDF within the size limit (see scans.pdf)."""
     if len(content) > max_upload_bytes():
         raise _too_large(len(content), max_upload_bytes())
     return scan_pdf.scan_clean(
-        content, max_pages=max_case_pages(), budget_kb=budget_kb(), name=safe_name(original_name)
+        content,
+        max_pages=max_case_pages(),
+        budget_kb=budget_kb(),
+        limit_per=limit_per(),
+        name=safe_name(original_name),
     )
 
 
@@ -144,6 +165,72 @@ def scan_store(
 
 
 @transaction.atomic
+def scan_store_late(
+    *, record: CivilRecord | int, actor: Actor, content: bytes, original_name: str = ""
+) -> ScanFile:
+    """A late scan: add (or replace) the scan of an approved or transferred case, for a check.
+
+    The scan is cleaned and compressed as any upload, kept as waiting for its check (it is not the
+    case's scan until the check passes), and its check is opened in the workflow
+    (`workflows.late_scan`): the record's data and state do not change. Refuses what `scan_store`
+    refuses, a case that is not approved or transferred, and one whose late scan already waits for
+    its check.
+    """
+    from workflows.late_scan import LATE_SCAN_STATES, late_scan_refusal, late_scan_start
+    from workflows.machine import TransitionRefused
+
+    pk = record.pk if isinstance(record, CivilRecord) else record
+    current = CivilRecord.objects.select_related("unit").get(pk=pk)
+    _require_scan_role(current, actor)
+    if current.state not in LATE_SCAN_STATES:  # said before the slow part; all is checked under the lock
+        raise ValidationError(str(late_scan_refusal(current)), code="not_storable")
+    clean = scan_prepare(content=content, original_name=original_name)
+    locked = CivilRecord.objects.select_for_update(of=("self",)).select_related("unit", "book").get(pk=pk)
+    problem = late_scan_refusal(locked)
+    if problem:
+        raise ValidationError(problem, code="not_storable")
+    scan = scan_keep(
+        record=locked,
+        actor=actor,
+        clean=clean,
+        original_sha256=hashlib.sha256(content).hexdigest(),
+        original_name=original_name,
+        late=True,
+    )
+    try:
+        late_scan_start(record=locked, scan_id=scan.pk, actor=actor)
+    except TransitionRefused as exc:
+        raise ValidationError(str(exc), code="not_storable") from exc
+    return scan
+
+
+def scan_late_outcome(
+    record: CivilRecord, scan_id: int, outcome: str, actor: Actor | None, reason: str
+) -> None:
+    """LATE_SCAN_HOOKS entry: the check of a late scan ended; the scan says so (a passed scan is now
+    the case's scan, `models.current_scan`)."""
+    status = {"passed": LateCheck.PASSED, "returned": LateCheck.RETURNED, "cancelled": LateCheck.CANCELLED}
+    from scans.naming import scan_canonical_name
+
+    scan = ScanFile.objects.select_for_update().get(pk=scan_id, record_id=record.pk)
+    scan.late_check = status[outcome]
+    scan.checked_at = timezone.now()
+    scan.checked_by = actor if getattr(actor, "is_authenticated", False) else None
+    scan.check_reason = reason
+    if outcome == "passed":  # the name an attached scan gets (the data is final)
+        scan.canonical_name = scan_canonical_name(record)
+    scan.save(update_fields=["late_check", "checked_at", "checked_by", "check_reason", "canonical_name"])
+
+
+def _require_scan_role(record: CivilRecord, actor: Actor | None) -> None:
+    if actor is not None and not can(actor, "scan_record", record.unit_path):
+        raise ValidationError(
+            _("Your roles do not allow scanning records of %(unit)s.") % {"unit": record.unit.name},
+            code="not_permitted",
+        )
+
+
+@transaction.atomic
 def scan_keep(
     *,
     record: CivilRecord | int,
@@ -152,19 +239,17 @@ def scan_keep(
     original_sha256: str,
     original_name: str = "",
     source: str = ScanSource.UPLOAD,
+    late: bool = False,
 ) -> ScanFile:
-    """Keep an already cleaned scan for the record; refusals as in `scan_store`."""
+    """Keep an already cleaned scan for the record; refusals as in `scan_store` (`late`: as
+    `scan_store_late` keeps it, waiting for its check)."""
     record = (
         CivilRecord.objects.select_for_update()
         .select_related("unit")
         .get(pk=record.pk if isinstance(record, CivilRecord) else record)
     )
-    if actor is not None and not can(actor, "scan_record", record.unit_path):
-        raise ValidationError(
-            _("Your roles do not allow scanning records of %(unit)s.") % {"unit": record.unit.name},
-            code="not_permitted",
-        )
-    if record.state not in STORABLE_STATES:
+    _require_scan_role(record, actor)
+    if not late and record.state not in STORABLE_STATES:
         raise ValidationError(
             _(
                 "This case is “%(state)s”: its scan can no longer be replaced. If the scan is wrong, "
@@ -191,6 +276,9 @@ def scan_keep(
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
         source=source,
         processing=clean.summary(),
+        over_limit=clean.over_limit,
+        unit_path=record.unit_path,
+        late_check=LateCheck.PENDING if late else "",
     )
     scan.file.save(f"{digest[:16]}.pdf", ContentFile(clean.content), save=False)
     scan.save()
@@ -207,6 +295,8 @@ def scan_keep(
             "size": scan.size,
             "source": source,
             "removed": clean.removed,
+            **({"over_limit": True} if clean.over_limit else {}),
+            **({"late": True} if late else {}),
         },
     )
     return scan
@@ -239,6 +329,8 @@ def scan_outcome_message(scan: ScanFile, user: Actor) -> list[str]:
             "dpi": lowest,
         }
     ]
+    if scan.over_limit:
+        lines.append(_("Flagged: %(reason)s.") % {"reason": scan.over_limit_reason()})
     if info.get("removed"):
         lines.append(
             _("Removed from the file (it could run code or hide data): %(what)s.")

@@ -6,6 +6,8 @@ the models moved here with the scan pipeline (migration scans 0001).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +19,25 @@ class ScanSource(models.TextChoices):
     UPLOAD = "upload", _("Uploaded for the case")
     BOOK_SPLIT = "book_split", _("Split from a book scan")
     BATCH = "batch", _("Matched from a named batch")
+
+
+class LateCheck(models.TextChoices):
+    """Where a scan added after approval (a late scan) stands; blank for every other scan."""
+
+    PENDING = "pending", _("Waiting for the scan check")
+    PASSED = "passed", _("Scan check passed")
+    RETURNED = "returned", _("Returned by the scan check")
+    CANCELLED = "cancelled", _("Scan check cancelled")
+
+
+# A late scan counts as the case's scan only once its check passed.
+NOT_CURRENT = (LateCheck.PENDING, LateCheck.RETURNED, LateCheck.CANCELLED)
+
+
+def current_scan(scans: Iterable[ScanFile]) -> ScanFile | None:
+    """The case's scan: the newest one (scans come newest first, as `ScanFile.Meta.ordering` gives
+    them, prefetched or not) that is not a late scan still unchecked, returned or cancelled."""
+    return next((scan for scan in scans if scan.late_check not in NOT_CURRENT), None)
 
 
 def scan_upload_to(instance: ScanFile, filename: str) -> str:
@@ -43,15 +64,57 @@ class ScanFile(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # The case could not fit the size limit and stay legible: stored at the legibility floor
+    # ("processing" says the size and the limit), shown and counted as over the limit.
+    over_limit = models.BooleanField(_("over the size limit"), default=False)
+    # The record's unit path, copied when the scan is stored: the progress counts of flagged scans
+    # read this table only.
+    unit_path = models.CharField(max_length=255, blank=True, editable=False)
+    # A scan added to an approved or transferred case goes through a scan check (workflows).
+    late_check = models.CharField(_("scan check"), max_length=16, choices=LateCheck.choices, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+    check_reason = models.TextField(_("reason given by the scan check"), blank=True)
 
     class Meta:
         db_table = "registry_scanfile"
         verbose_name = _("scan")
         verbose_name_plural = _("scans")
         ordering = ["-uploaded_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["unit_path"],
+                name="scan_flagged",
+                condition=models.Q(over_limit=True) | models.Q(late_check="pending"),
+                opclasses=["varchar_pattern_ops"],
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.canonical_name or self.original_name or f"scan {self.pk}"
+
+    def over_limit_reason(self) -> str:
+        """Why the scan is flagged ("" when within the limit): its size against the limit it missed."""
+        if not self.over_limit:
+            return ""
+        info = self.processing or {}
+        per = info.get("limit_per", "case")
+        from scans.pdf import LEGIBILITY
+
+        return str(
+            _(
+                "over the size limit: %(kb)d KB for %(n)d page(s), the limit is %(limit)d KB %(per)s; "
+                "smaller would no longer be legible (%(rule)s)"
+            )
+        ) % {
+            "kb": (self.size + 1023) // 1024,
+            "n": self.pages,
+            "limit": info.get("limit_kb", 0),
+            "per": _("per case") if per == "case" else _("per page"),
+            "rule": LEGIBILITY.describe(),
+        }
 
 
 def book_scan_upload_to(instance: BookScan, filename: str) -> str:

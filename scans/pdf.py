@@ -18,7 +18,11 @@ How an upload becomes the stored PDF of a case (`scan_clean`):
    (pypdf's `append()` would keep page-level actions; see VIEWFLOW.md.) A page that is
    already one JPEG within budget and resolution is copied byte for byte (no second
    generation loss); any other page is rendered with PDFium.
-4. Each page is fitted to the budget (``SCAN_MAX_KB_PER_PAGE``) under the legibility rule.
+4. The case is fitted to the size limit under the legibility rule: by default the whole case file
+   (``SCAN_MAX_KB``, ``SCAN_SIZE_LIMIT_PER=case``: at most 100 KB for all its pages, `fit_case`), or
+   each page on its own (``SCAN_SIZE_LIMIT_PER=page``, `fit_page`). A case that cannot fit and stay
+   legible is stored at the legibility floor and flagged as over the limit (`CleanScan.over_limit`);
+   a single page that cannot fit its per-page budget is refused.
 
 THE LEGIBILITY RULE (`LegibilityRule`): a stored page keeps at least **100 dpi effective
 resolution at the page's physical size** (A4: at least 827 × 1169 pixels) and is
@@ -27,8 +31,9 @@ Within that floor the best result is chosen: resolution is tried from 200 dpi do
 (200, 150, 120, 100; never above what the original has), first looking for quality ≥ 55,
 then accepting quality ≥ 40. Pages whose colour matters (a red stamp, coloured ink:
 more than 0.3 % strongly saturated pixels) stay in colour; a colour page that cannot
-fit in colour is stored in grayscale and the user is told. A page that does not fit
-at 100 dpi and quality 40 is refused with the figures, never stored worse. An image
+fit in colour is stored in grayscale and the user is told. Nothing is ever stored below
+100 dpi and quality 40: under the per-page rule such a page is refused with the figures; under
+the per-case rule the case is stored at that floor and flagged as over the limit. An image
 with no trustworthy physical size (phone photos say 72 dpi) is laid on A4.
 """
 
@@ -109,6 +114,11 @@ class CleanScan:
     kind: str
     removed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The size rule applied: "case" (the whole file) or "page" (each page), and its limit in KB.
+    limit_per: str = "page"
+    limit_kb: int = 0
+    # True when the case could not fit its limit and stay legible: stored at the legibility floor, flagged.
+    over_limit: bool = False
 
     @property
     def page_count(self) -> int:
@@ -119,6 +129,9 @@ class CleanScan:
             "kind": self.kind,
             "removed": self.removed,
             "notes": self.notes,
+            "limit_per": self.limit_per,
+            "limit_kb": self.limit_kb,
+            "over_limit": self.over_limit,
             "pages": [
                 {
                     "dpi": p.dpi,
@@ -565,6 +578,104 @@ def fit_page(
     )
 
 
+def fit_case(
+    pages: list[PageSource], *, budget: int, rule: LegibilityRule = LEGIBILITY
+) -> tuple[list[tuple[bytes, tuple[float, float], PageResult]], bool]:
+    """Encode a case's pages so that together they take at most `budget` bytes, under the legibility rule.
+
+    Pages that are already small enough together are copied as they are. Otherwise every page is
+    encoded with the same settings, compressed progressively until the whole fits: resolution from
+    200 dpi down to the floor, first at JPEG quality 55 or better, then 40 or better, in colour where
+    a page needs it, then all in grayscale. Returns the pages and False; or, when even the floor
+    (grayscale, the lowest allowed resolution, quality 40) takes more than `budget`, the pages at that
+    floor and True: over the limit, never less legible than the rule allows.
+    """
+    if (
+        all(page.copy is not None for page in pages)
+        and sum(len(p.copy[0]) for p in pages if p.copy) <= budget
+    ):
+        return [(p.copy[0], p.size_in, p.copy[1]) for p in pages if p.copy is not None], False
+    images = [page.drawn() for page in pages]
+    ladders = []
+    for page, image in zip(pages, images, strict=True):
+        native = min(image.width / page.size_in[0], image.height / page.size_in[1])
+        if native < rule.min_dpi - 1:
+            raise low_resolution(page.number, native, rule)
+        ladders.append(
+            sorted({min(d, int(native)) for d in rule.dpi_steps if d >= rule.min_dpi}, reverse=True)
+        )
+    colours = [_needs_colour(image, rule) for image in images]
+    resized: dict[tuple[int, str, int], Image.Image] = {}
+
+    def at(index: int, mode: str, step: int) -> Image.Image:
+        ladder = ladders[index]
+        dpi = ladder[min(step, len(ladder) - 1)]
+        key = (index, mode, dpi)
+        if key not in resized:
+            base = images[index].convert(mode)
+            size_in = pages[index].size_in
+            target = (max(1, round(size_in[0] * dpi)), max(1, round(size_in[1] * dpi)))
+            resized[key] = base if target == base.size else base.resize(target, Image.Resampling.LANCZOS)
+        return resized[key]
+
+    def encode(modes: list[str], step: int, quality: int) -> list[bytes]:
+        return [_jpeg(at(i, mode, step), quality) for i, mode in enumerate(modes)]
+
+    natural = ["RGB" if colour else "L" for colour in colours]
+    grey = ["L"] * len(pages)
+    steps = max(len(ladder) for ladder in ladders)
+    for modes in [natural, grey] if natural != grey else [natural]:
+        for floor in (rule.good_quality, rule.min_quality):
+            for step in range(steps):
+                qualities = list(range(floor, rule.max_quality + 1, 5))
+                found = _best_common_quality(lambda q, m=modes, s=step: encode(m, s, q), qualities, budget)
+                if found:
+                    quality, datas = found
+                    return _case_results(pages, modes, datas, quality, colours, at, step), False
+    floor_datas = encode(grey, steps - 1, rule.min_quality)
+    return _case_results(pages, grey, floor_datas, rule.min_quality, colours, at, steps - 1), True
+
+
+def _best_common_quality(encode: Any, qualities: list[int], budget: int) -> tuple[int, list[bytes]] | None:
+    """The highest of `qualities` at which all pages together fit `budget`, by bisection (None if none)."""
+    lowest = encode(qualities[0])
+    if sum(map(len, lowest)) > budget:
+        return None
+    best = (qualities[0], lowest)
+    lo, hi = 1, len(qualities) - 1
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        datas = encode(qualities[mid])
+        if sum(map(len, datas)) <= budget:
+            best, lo = (qualities[mid], datas), mid + 1
+        else:
+            hi = mid - 1
+    return best
+
+
+def _case_results(
+    pages: list[PageSource],
+    modes: list[str],
+    datas: list[bytes],
+    quality: int,
+    colours: list[bool],
+    at: Any,
+    step: int,
+) -> list[tuple[bytes, tuple[float, float], PageResult]]:
+    results = []
+    for index, (page, mode, data) in enumerate(zip(pages, modes, datas, strict=True)):
+        image = at(index, mode, step)
+        dpi = round(image.width / page.size_in[0])
+        note = ""
+        if colours[index] and mode == "L":
+            note = _("page %(n)d stored in grayscale to fit the size limit") % {"n": page.number}
+        result = PageResult(
+            page.number, image.width, image.height, dpi, quality, mode == "RGB", len(data), note=note
+        )
+        results.append((data, page.size_in, result))
+    return results
+
+
 def low_resolution(number: int, dpi: float, rule: LegibilityRule) -> ValidationError:
     return refuse(
         _(
@@ -599,15 +710,35 @@ def _pdfium_open(source: bytes | Path) -> pdfium.PdfDocument:
             ) from exc
 
 
-def pdf_page_images(
+@dataclass
+class PageSource:
+    """One page on its way into a case file: its size, and either its own JPEG (copyable as is) or
+    its drawn image."""
+
+    number: int
+    size_in: tuple[float, float]
+    copy: tuple[bytes, PageResult] | None = None
+    image: Image.Image | None = None
+
+    def drawn(self) -> Image.Image:
+        """The page as an image (the copyable JPEG decoded when it must be encoded again)."""
+        if self.image is None:
+            assert self.copy is not None
+            with Image.open(io.BytesIO(self.copy[0])) as jpeg:
+                self.image = jpeg.convert(jpeg.mode)
+        return self.image
+
+
+def pdf_page_sources(
     source: bytes | Path,
     pdf: pikepdf.Pdf,
     numbers: Iterable[int],
     *,
-    budget: int,
     rule: LegibilityRule,
-) -> Iterator[tuple[bytes, tuple[float, float], PageResult]]:
-    """For each 1-based page number: its JPEG, size in inches and what was done."""
+    copy_budget: int | None,
+) -> Iterator[PageSource]:
+    """For each 1-based page number, after the checks: the page's own JPEG when it is one within
+    `copy_budget` bytes (any size when None) and resolution, else the page drawn by PDFium."""
     document = None
     try:
         for number in numbers:
@@ -619,7 +750,7 @@ def pdf_page_images(
                 raw = bytes(image_obj.read_raw_bytes())
                 width, height = int(image_obj.Width), int(image_obj.Height)
                 dpi = min(width / size_in[0], height / size_in[1])
-                if len(raw) <= budget and dpi >= rule.min_dpi - 1:
+                if (copy_budget is None or len(raw) <= copy_budget) and dpi >= rule.min_dpi - 1:
                     try:
                         with Image.open(io.BytesIO(raw)) as check:
                             valid = check.size == (width, height) and check.mode in ("L", "RGB")
@@ -627,11 +758,10 @@ def pdf_page_images(
                         valid = False
                     if valid:
                         colour = image_obj.ColorSpace == pikepdf.Name.DeviceRGB
-                        yield (
-                            raw,
-                            size_in,
-                            PageResult(number, width, height, int(dpi), None, colour, len(raw), copied=True),
+                        result = PageResult(
+                            number, width, height, int(dpi), None, colour, len(raw), copied=True
                         )
+                        yield PageSource(number, size_in, copy=(raw, result))
                         continue
             if document is None:
                 document = _pdfium_open(source)
@@ -641,13 +771,30 @@ def pdf_page_images(
                 raise low_resolution(number, native, rule)
             if native:
                 render_dpi = min(render_dpi, max(native, rule.min_dpi))
-            image = _render(document, number - 1, render_dpi)
-            data, result = fit_page(image, size_in=size_in, budget=budget, number=number, rule=rule)
-            yield data, size_in, result
+            yield PageSource(number, size_in, image=_render(document, number - 1, render_dpi))
     finally:
         if document is not None:
             with _PDFIUM_LOCK:
                 document.close()
+
+
+def pdf_page_images(
+    source: bytes | Path,
+    pdf: pikepdf.Pdf,
+    numbers: Iterable[int],
+    *,
+    budget: int,
+    rule: LegibilityRule,
+) -> Iterator[tuple[bytes, tuple[float, float], PageResult]]:
+    """For each 1-based page number: its JPEG within `budget` bytes, size in inches and what was done."""
+    for page in pdf_page_sources(source, pdf, numbers, rule=rule, copy_budget=budget):
+        if page.copy is not None:
+            yield page.copy[0], page.size_in, page.copy[1]
+        else:
+            data, result = fit_page(
+                page.drawn(), size_in=page.size_in, budget=budget, number=page.number, rule=rule
+            )
+            yield data, page.size_in, result
 
 
 def _native_dpi(page: pikepdf.Page, size_in: tuple[float, float]) -> float | None:
@@ -686,6 +833,15 @@ def image_pages(
     content: bytes, kind: str, *, max_pages: int, budget: int, rule: LegibilityRule
 ) -> Iterator[tuple[bytes, tuple[float, float], PageResult]]:
     """The pages of a JPEG, PNG or (multi-page) TIFF, each fitted to the budget."""
+    for page in image_page_sources(content, max_pages=max_pages):
+        data, result = fit_page(
+            page.drawn(), size_in=page.size_in, budget=budget, number=page.number, rule=rule
+        )
+        yield data, page.size_in, result
+
+
+def image_page_sources(content: bytes, *, max_pages: int) -> Iterator[PageSource]:
+    """The pages of a JPEG, PNG or (multi-page) TIFF as images with their physical size."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -722,8 +878,8 @@ def image_pages(
                     % {"n": number, "detail": exc},
                     "damaged",
                 ) from exc
-            data, result = fit_page(image, size_in=size_in, budget=budget, number=number, rule=rule)
-            yield data, size_in, result
+            # A frame of a multi-page file is reused for the next one: keep a copy.
+            yield PageSource(number, size_in, image=image.copy() if image is frame else image)
 
 
 # --- building the clean PDF ------------------------------------------------------------
@@ -763,21 +919,26 @@ def build_pdf(pages: Iterable[tuple[bytes, tuple[float, float], PageResult]]) ->
     return buffer.getvalue()
 
 
+PER_CASE, PER_PAGE = "case", "page"
+
+
 def scan_clean(
     content: bytes,
     *,
     max_pages: int,
     budget_kb: int,
+    limit_per: str = PER_PAGE,
     rule: LegibilityRule = LEGIBILITY,
     name: str = "",
 ) -> CleanScan:
-    """Check an upload and rebuild it as a clean PDF of at most `budget_kb` per page; else refuse.
+    """Check an upload and rebuild it as a clean PDF of at most `budget_kb` per page (`limit_per="page"`)
+    or for the whole case file (`"case"`); see `fit_case` for what a case over its limit becomes.
 
     Refuses (ValidationError with a message saying what to do): an unknown file type,
     an incomplete, damaged, encrypted or empty PDF, too many pages, absurd page sizes,
-    decompression bombs, and any page that cannot fit the budget under the legibility rule.
+    decompression bombs, pages below the legibility rule's resolution, and (per page) any page
+    that cannot fit the budget under the legibility rule.
     """
-    budget = budget_kb * 1024 - PAGE_OVERHEAD
     kind = sniff_kind(content[:2048])
     notes: list[str] = []
     if kind is None:
@@ -793,18 +954,59 @@ def scan_clean(
         pdf = pdf_open(content, max_pages=max_pages)
         try:
             removed = active_content(pdf)
-            pages = list(
-                pdf_page_images(content, pdf, range(1, len(pdf.pages) + 1), budget=budget, rule=rule)
-            )
+            clean = _clean_pages(content, pdf, range(1, len(pdf.pages) + 1), budget_kb, limit_per, rule)
         except pikepdf.PdfError as exc:
             raise _damaged(exc) from exc
         finally:
             pdf.close()
+    elif limit_per == PER_CASE:
+        sources = list(image_page_sources(content, max_pages=max_pages))
+        pages, over = fit_case(sources, budget=_case_budget(budget_kb, len(sources)), rule=rule)
+        clean = _clean_of(pages, budget_kb, limit_per, over)
     else:
-        pages = list(image_pages(content, kind, max_pages=max_pages, budget=budget, rule=rule))
-    notes.extend(result.note for _data, _size, result in pages if result.note)
+        pages = list(
+            image_pages(
+                content, kind, max_pages=max_pages, budget=budget_kb * 1024 - PAGE_OVERHEAD, rule=rule
+            )
+        )
+        clean = _clean_of(pages, budget_kb, limit_per, False)
+    clean.kind, clean.removed = kind, removed
+    clean.notes = notes + clean.notes
+    return clean
+
+
+def _case_budget(budget_kb: int, pages: int) -> int:
+    """Bytes left for the page images of a case file of `budget_kb` (each page and the file cost some)."""
+    return budget_kb * 1024 - PAGE_OVERHEAD * (pages + 1)
+
+
+def _clean_pages(
+    source: bytes | Path,
+    pdf: pikepdf.Pdf,
+    numbers: Iterable[int],
+    budget_kb: int,
+    limit_per: str,
+    rule: LegibilityRule,
+) -> CleanScan:
+    if limit_per == PER_CASE:
+        sources = list(pdf_page_sources(source, pdf, numbers, rule=rule, copy_budget=None))
+        pages, over = fit_case(sources, budget=_case_budget(budget_kb, len(sources)), rule=rule)
+        return _clean_of(pages, budget_kb, limit_per, over)
+    pages = list(pdf_page_images(source, pdf, numbers, budget=budget_kb * 1024 - PAGE_OVERHEAD, rule=rule))
+    return _clean_of(pages, budget_kb, limit_per, False)
+
+
+def _clean_of(
+    pages: list[tuple[bytes, tuple[float, float], PageResult]], budget_kb: int, limit_per: str, over: bool
+) -> CleanScan:
     return CleanScan(
-        content=build_pdf(pages), pages=[p[2] for p in pages], kind=kind, removed=removed, notes=notes
+        content=build_pdf(pages),
+        pages=[p[2] for p in pages],
+        kind="pdf",
+        notes=[result.note for _data, _size, result in pages if result.note],
+        limit_per=limit_per,
+        limit_kb=budget_kb,
+        over_limit=over,
     )
 
 
@@ -814,6 +1016,7 @@ def pdf_extract_clean(
     *,
     budget_kb: int,
     max_pages: int,
+    limit_per: str = PER_PAGE,
     rule: LegibilityRule = LEGIBILITY,
 ) -> CleanScan:
     """Rebuild the given pages of a (book) PDF on disk as one clean PDF; refuse as `scan_clean` does."""
@@ -826,14 +1029,11 @@ def pdf_extract_clean(
                     % {"n": len(pdf.pages), "p": number},
                     "no_such_page",
                 )
-        pages = list(
-            pdf_page_images(source, pdf, page_numbers, budget=budget_kb * 1024 - PAGE_OVERHEAD, rule=rule)
-        )
+        return _clean_pages(source, pdf, page_numbers, budget_kb, limit_per, rule)
     except pikepdf.PdfError as exc:
         raise _damaged(exc) from exc
     finally:
         pdf.close()
-    return CleanScan(content=build_pdf(pages), pages=[p[2] for p in pages], kind="pdf")
 
 
 def pdf_summary(source: Path, *, max_pages: int) -> tuple[int, list[str]]:

@@ -41,6 +41,7 @@ from scans.models import BookScan, ItemStatus, ScanBatch, ScanBatchItem, ScanFil
 from scans.naming import scan_download_name
 from vietnamese.input_values import id_param
 from workflows import services
+from workflows.late_scan import LATE_SCAN_STATES
 from workflows.machine import TransitionRefused
 
 # --- upload size limit at the HTTP layer -----------------------------------------------------
@@ -496,7 +497,8 @@ def scan_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
 
 @guarded_upload(intake.max_upload_bytes)
 def scan_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """Upload the scan of one case (PDF, JPEG, PNG or TIFF): cleaned, compressed, then marked scanned."""
+    """Upload the scan of one case (PDF, JPEG, PNG or TIFF): cleaned, compressed, then marked scanned;
+    for an approved or transferred case, a late scan that goes to a scan check."""
     if request.method != "POST":
         return redirect("record_detail", pk=pk)
     record = get_record_for(request.user, pk, "scan_record", request=request)
@@ -510,9 +512,14 @@ def scan_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return redirect("record_detail", pk=pk)
     try:
         with transaction.atomic():
-            scan = intake.scan_store(
-                record=record, actor=request.user, content=upload.read(), original_name=upload.name or ""
-            )
+            if record.state in LATE_SCAN_STATES:  # the short path: a scan check, the data untouched
+                scan = intake.scan_store_late(
+                    record=record, actor=request.user, content=upload.read(), original_name=upload.name or ""
+                )
+            else:
+                scan = intake.scan_store(
+                    record=record, actor=request.user, content=upload.read(), original_name=upload.name or ""
+                )
             if record.state == "collected":
                 services.record_scan(record=record, actor=request.user)
     except ValidationError as exc:
@@ -525,4 +532,6 @@ def scan_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     else:
         for line in intake.scan_outcome_message(scan, request.user):
             messages.success(request, line)
+        if scan.late_check:
+            messages.success(request, _("The scan goes to a scan check by a reviewer who did not upload it."))
     return redirect("record_detail", pk=pk)

@@ -14,7 +14,9 @@ connection, HTTP 5xx or 429, an answer that cannot be read); a per-record
     200 {"results": [{"key": ..., "status": "accepted"|"duplicate"|"rejected",
                       "receipt": "...", "message": "..."}]}
 
-"duplicate" means the receiver already holds that key: it is an acknowledgement.
+"duplicate" means the receiver already holds that key: it is an acknowledgement. The late scan
+of a record the receiver already holds goes as `{"update": "scan", "recordId": ..., "scan": {...}}`
+under its own key (`scan_update_key`).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from django.conf import settings
 
 from registry.ministry_format import as_written_columns, record_row
 from registry.models import CivilRecord
-from scans.models import ScanFile
+from scans.models import ScanFile, current_scan
 
 ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
 ACKNOWLEDGED = (ACCEPTED, DUPLICATE)
@@ -60,6 +62,11 @@ def idempotency_key(record: CivilRecord) -> str:
     return f"civreg-{record.pk}-v{record.version}"
 
 
+def scan_update_key(record: CivilRecord, scan: ScanFile) -> str:
+    """One key per late scan: the receiver stores the scan update of a record once."""
+    return f"civreg-{record.pk}-scan-{scan.pk}"
+
+
 def scan_name(record: CivilRecord, scan: ScanFile | None) -> str:
     """The scan's file name: the canonical name set at attach, else the same naming rule applied now."""
     if scan is not None and scan.canonical_name:
@@ -75,7 +82,7 @@ def record_payload(record: CivilRecord, *, amends: str = "") -> dict[str, Any]:
 
     A version of a record the national database already holds is sent as an amendment of it:
     `kind` "amendment", the receipt of the version it replaces, and the reason given."""
-    scan = record.scans.all()[0] if record.scans.all() else None
+    scan = current_scan(record.scans.all())
     return {
         "recordId": record.pk,
         "version": record.version,
@@ -89,11 +96,24 @@ def record_payload(record: CivilRecord, *, amends: str = "") -> dict[str, Any]:
         # Fields whose implausible value is confirmed as written in the book (Ministry column names;
         # also named at the end of data["ghiChu"]).
         "asWritten": as_written_columns(record.event_type, record.as_written or ()),
-        "scan": (
-            {"name": scan_name(record, scan), "sha256": scan.sha256, "size": scan.size, "pages": scan.pages}
-            if scan
-            else None
-        ),
+        "scan": _scan_part(record, scan) if scan else None,
+    }
+
+
+def _scan_part(record: CivilRecord, scan: ScanFile) -> dict[str, Any]:
+    return {"name": scan_name(record, scan), "sha256": scan.sha256, "size": scan.size, "pages": scan.pages}
+
+
+def scan_update_payload(record: CivilRecord, scan: ScanFile) -> dict[str, Any]:
+    """What the national database receives for the late scan of a record it already holds:
+    an update of that record carrying only the scan."""
+    return {
+        "recordId": record.pk,
+        "version": record.version,
+        "update": "scan",
+        "eventType": record.event_type,
+        "unitCode": record.unit.code,
+        "scan": _scan_part(record, scan),
     }
 
 

@@ -34,7 +34,7 @@ from openpyxl.utils import get_column_letter
 
 from registry.ministry_format import columns_for, record_row
 from registry.models import CivilRecord, Party, RecordState, RegisterBook
-from scans.models import ScanFile
+from scans.models import ScanFile, current_scan
 from transfer.adapters import scan_name
 
 READY_STATES = (RecordState.APPROVED, RecordState.TRANSFERRED)
@@ -88,11 +88,10 @@ def ministry_zip(*, book: RegisterBook, records: Iterable[CivilRecord]) -> tuple
     used: set[str] = set()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
         for record in records:
-            scans = list(record.scans.all())
-            if not scans:
+            scan = current_scan(record.scans.all())  # a late scan only once its check passed
+            if scan is None:
                 missing.append(str(record.entry_no))
                 continue
-            scan = scans[0]  # newest first (ScanFile.Meta.ordering)
             name = scan_name(record, scan)
             if name in used:  # two cases must never overwrite each other in the ZIP
                 name = f"{name[:-4]}.{record.pk}.pdf"

@@ -22,13 +22,23 @@ class TransferStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded (record changed before transfer)")
 
 
+class TransferKind(models.TextChoices):
+    RECORD = "record", _("Record")
+    SCAN = "scan", _("Late scan of a transferred record")
+
+
 class TransferItem(models.Model):
-    """One version of one approved record on its way to the national database."""
+    """One version of one approved record on its way to the national database; or (kind "scan")
+    the late scan of an already transferred record, sent as an update of it."""
 
     record = models.ForeignKey(
         "registry.CivilRecord", on_delete=models.PROTECT, related_name="transfer_items"
     )
     version = models.PositiveIntegerField()
+    kind = models.CharField(max_length=8, choices=TransferKind.choices, default=TransferKind.RECORD)
+    scan = models.ForeignKey(
+        "scans.ScanFile", null=True, blank=True, on_delete=models.PROTECT, related_name="transfer_items"
+    )
     idempotency_key = models.CharField(max_length=80, unique=True)
     unit_path = models.CharField(max_length=255, editable=False)
     status = models.CharField(

@@ -200,6 +200,12 @@ class Receiver:
         """Why the record is refused for good, or ""."""
         if key in self.reject_keys or record.get("recordId") in self.reject_record_ids:
             return "Hồ sơ bị từ chối theo yêu cầu kiểm thử của cơ sở dữ liệu nhận."
+        if record.get("update") == "scan":
+            return (
+                ""
+                if (record.get("scan") or {}).get("sha256")
+                else "Thiếu bản quét (scan) trong bản cập nhật."
+            )
         data = record.get("data") or {}
         missing = []
         if not str(data.get("ngayDangKy") or "").strip():

@@ -34,6 +34,7 @@ from audit.actions import AuditAction
 from audit.actors import Actor
 from audit.services import audit_change
 from registry.models import CivilRecord, RecordState
+from scans.models import ScanFile
 from transfer.adapters import (
     ACKNOWLEDGED,
     REJECTED,
@@ -43,8 +44,10 @@ from transfer.adapters import (
     default_adapter,
     idempotency_key,
     record_payload,
+    scan_update_key,
+    scan_update_payload,
 )
-from transfer.models import TransferItem, TransferStatus
+from transfer.models import TransferItem, TransferKind, TransferStatus
 from workflows import services as wf
 
 logger = logging.getLogger(__name__)
@@ -64,6 +67,36 @@ def transfer_on_transition(record: CivilRecord, event: str, actor: Actor | None)
         TransferItem.objects.filter(record_id=record.pk, status=TransferStatus.PENDING).update(
             status=TransferStatus.ACKNOWLEDGED, settled_at=timezone.now(), claimed_until=None
         )
+
+
+def transfer_on_late_scan(
+    record: CivilRecord, scan_id: int, outcome: str, actor: Actor | None, reason: str
+) -> None:
+    """LATE_SCAN_HOOKS entry: a late scan passed its check (record locked, in the check's transaction).
+
+    An approved record not yet sent goes again under its new version, whose payload carries the
+    scan; a transferred record gets the scan as an update of it, under the scan's own key, so the
+    receiver holds it once however often it is sent.
+    """
+    if outcome != "passed":
+        return
+    if record.state == RecordState.APPROVED:
+        transfer_enqueue(record=record)
+    elif record.state == RecordState.TRANSFERRED:
+        _supersede_pending(record.pk)
+        scan = ScanFile(pk=scan_id, record=record)
+        item = _outbox_item(record, timezone.now())
+        item.kind, item.scan, item.idempotency_key = TransferKind.SCAN, scan, scan_update_key(record, scan)
+        item.save(force_insert=True)
+
+
+# The state a record must be in for each kind of item to go out (else the item is superseded).
+SENDABLE_STATE = {TransferKind.RECORD: RecordState.APPROVED, TransferKind.SCAN: RecordState.TRANSFERRED}
+
+
+def _current(item: TransferItem, record: CivilRecord) -> bool:
+    """Does the item still describe the record (state for its kind, same version)?"""
+    return record.state == SENDABLE_STATE[TransferKind(item.kind)] and record.version == item.version
 
 
 def _supersede_pending(record_id: int) -> int:
@@ -173,20 +206,22 @@ def transfer_send_batch(*, adapter: NationalDbAdapter | None = None, limit: int 
         .select_related("book", "unit")
         .prefetch_related("parties", "scans")
     }
+    scans = ScanFile.objects.in_bulk([i.scan_id for i in items if i.scan_id])
     outgoing: list[TransferItem] = []
     payloads: list[OutgoingRecord] = []
     amends = acknowledged_receipts(list(records))
     for item in items:
         record = records[item.record_id]
-        if record.state != RecordState.APPROVED or record.version != item.version:
+        if not _current(item, record):
             report.superseded += _settle_superseded(item.pk)
             continue
         outgoing.append(item)
-        payloads.append(
-            OutgoingRecord(
-                key=item.idempotency_key, record=record_payload(record, amends=amends.get(record.pk, ""))
-            )
+        payload = (
+            scan_update_payload(record, scans[item.scan_id])
+            if item.kind == TransferKind.SCAN and item.scan_id
+            else record_payload(record, amends=amends.get(record.pk, ""))
         )
+        payloads.append(OutgoingRecord(key=item.idempotency_key, record=payload))
     if not payloads:
         return report
     try:
@@ -229,7 +264,7 @@ def _lock_pair(item_id: int) -> tuple[CivilRecord | None, TransferItem | None, s
     item = TransferItem.objects.select_for_update().get(pk=item_id)
     if item.status != TransferStatus.PENDING:
         return None, None, "settled"
-    if record.state != RecordState.APPROVED or record.version != item.version:
+    if not _current(item, record):
         _settle(item, TransferStatus.SUPERSEDED)
         return None, None, "superseded"
     return record, item, "ok"
@@ -252,14 +287,16 @@ def _settle_superseded(item_id: int) -> int:
 
 @transaction.atomic
 def transfer_acknowledge(*, item_id: int, receipt: str) -> int:
-    """The receiver holds the item: mark it acknowledged and the record transferred.
+    """The receiver holds the item: mark it acknowledged and the record transferred (a late scan's
+    item: the record already is).
 
     Does nothing (returns 0) if the item was settled meanwhile or the record changed.
     """
     record, item, _outcome = _lock_pair(item_id)
     if record is None or item is None:
         return 0
-    wf.record_transfer(record=record, receipt=receipt or item.idempotency_key)
+    if item.kind == TransferKind.RECORD:
+        wf.record_transfer(record=record, receipt=receipt or item.idempotency_key)
     _settle(item, TransferStatus.ACKNOWLEDGED, receipt=receipt[:120], last_error="")
     return 1
 
@@ -271,9 +308,11 @@ def transfer_reject(*, item_id: int, message: str) -> int:
     if record is None or item is None:
         return 0
     text = message.strip() or _("no reason given")
-    wf.record_transfer_refused(
-        record=record, message=_("Refused by the national database: %(message)s") % {"message": text}
-    )
+    if item.kind == TransferKind.RECORD:
+        wf.record_transfer_refused(
+            record=record, message=_("Refused by the national database: %(message)s") % {"message": text}
+        )
+    # A refused late scan leaves the transferred record as it is; the item shows the message.
     _settle(item, TransferStatus.REJECTED, message=text, last_error=text)
     return 1
 

@@ -32,6 +32,7 @@ from registry.models import LEVEL_RANK, CivilRecord, UnitLevel
 from workflows import live
 from workflows.flows import claim_is_live, display_name, idle_limit, local_text
 from workflows.four_eyes import four_eyes_refusal, record_authors, task_excluded
+from workflows.late_scan import scan_check_refusal
 from workflows.models import QUEUE_Q, STAGE_PERMISSION, RecordProcess, RecordTask, Stage
 
 MAX_CLAIM_NEXT = 50
@@ -68,6 +69,8 @@ def may_take(user: Actor, task: RecordTask) -> str | None:
         s.covers(task.unit_path) and s.rank >= task.min_rank for s in scopes_with(user, permission)
     ):
         return _("This record is approved at a higher level than your approval role.")
+    if task.stage == Stage.SCAN_CHECK and task.excluded_user_id == user.pk:
+        return scan_check_refusal(user, {"by": task.excluded_user_id})
     if user.pk in task_excluded(task):
         record = CivilRecord.objects.only("pk", "entered_by_id", "reviewed_by_id").get(pk=task.record_id)
         return four_eyes_refusal(stage=task.stage, user_id=user.pk, authors=record_authors(record)) or _(

@@ -1,6 +1,9 @@
 """The viewflow flow that hands out the human work on a record, and how it follows the record.
 
-    start ─► route ─┬─ collected ─► scan ────┐
+    start ─► route ─┬─ late scan to check ─► scan_check ──┐   (workflows.late_scan: a scan added
+                    ├─ late scan returned ─► late_scan ───┤    after approval; routed by the
+                    │                                     │    process's data, not the state)
+                    ├─ collected ─► scan ────┐
                     ├─ scanned ───► enter ───┤
                     ├─ entered ───► attach ──┤   every human node goes back to `route`
                     ├─ attached ──► review ──┤
@@ -46,7 +49,8 @@ from permissions.scoping import can
 from registry.models import LEVEL_RANK, AdministrativeUnit, CivilRecord, UnitLevel
 from workflows import live
 from workflows.four_eyes import Authors, authors_of, record_authors
-from workflows.models import OPEN_Q, STAGE_PERMISSION, RecordProcess, RecordTask, Stage
+from workflows.hooks import LATE_SCAN_HOOKS
+from workflows.models import LATE_STAGES, OPEN_Q, STAGE_PERMISSION, RecordProcess, RecordTask, Stage
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +74,15 @@ CLOSING_EVENTS = ("reject", "mark_duplicate", "cross_out")
 # The stages four eyes guards.
 FOUR_EYES_STAGES = (Stage.REVIEW, Stage.APPROVE)
 # How long a stage may take before its work item is overdue; returned work is due sooner.
-DUE_HOURS = {Stage.SCAN: 72, Stage.ENTER: 72, Stage.ATTACH: 24, Stage.REVIEW: 48, Stage.APPROVE: 48}
+DUE_HOURS = {
+    Stage.SCAN: 72,
+    Stage.ENTER: 72,
+    Stage.ATTACH: 24,
+    Stage.REVIEW: 48,
+    Stage.APPROVE: 48,
+    Stage.SCAN_CHECK: 48,
+    Stage.LATE_SCAN: 72,
+}
 RETURN_DUE_HOURS = 24
 # Who did a stage before, for sending returned work back to them.
 DONE_BY = {Stage.SCAN: "scanned_by", Stage.ENTER: "entered_by", Stage.APPROVE: "approved_by"}
@@ -83,6 +95,19 @@ class WorkRefused(Exception):
 def _in_state(state: str):
     def condition(activation: Any) -> bool:
         return activation.process.record.state == state
+
+    return condition
+
+
+def late_scan_of(process: RecordProcess) -> dict[str, Any]:
+    """The late scan a process carries (`workflows.late_scan`): {"scan", "by", "step", ...}; {} for
+    a pass through the stages."""
+    return (process.data or {}).get("late_scan") or {}
+
+
+def _late_step(step: str):
+    def condition(activation: Any) -> bool:
+        return late_scan_of(activation.process).get("step") == step
 
     return condition
 
@@ -127,6 +152,25 @@ def task_fill(
         }
 
 
+def _late_fill(task: RecordTask, late: dict[str, Any], *, now: dt.datetime) -> None:
+    """A late scan's task: whoever uploaded the scan may not check it (four eyes); a new upload
+    after a return is returned work, with the checker's reason (the record's own return fields
+    belong to its data, which the late scan does not touch)."""
+    task.excluded_user_id = late.get("by") if task.stage == Stage.SCAN_CHECK else None
+    task.is_return = task.stage == Stage.LATE_SCAN
+    if task.is_return:
+        task.due_at = now + dt.timedelta(hours=RETURN_DUE_HOURS)
+        task.data = {
+            **(task.data or {}),
+            "return": {
+                "reason": late.get("reason", ""),
+                "remarks": {},
+                "by": late.get("checked_by_name", ""),
+                "at": late.get("checked_at"),
+            },
+        }
+
+
 def _permission_object(task: RecordTask) -> None:
     """The node permission's object is the record's unit (guardian permissions live on units);
     set by id so that no unit is loaded."""
@@ -164,6 +208,8 @@ def _human_task(
         data=data if data is not None else {},
     )
     task_fill(task, record=process.record, stage=node.stage, now=now, authors=authors)
+    if node.stage in LATE_STAGES:
+        _late_fill(task, late_scan_of(process), now=now)
     activation = SimpleNamespace(process=process, flow_task=node)
     task.owner_permission = node.calc_owner_permission(activation)
     _permission_object(task)
@@ -227,6 +273,8 @@ class RecordFlow(Flow):
     start = StartHandle(this.start_process).Next(this.route)
     route = (
         Switch()
+        .Case(this.scan_check, _late_step("check"))
+        .Case(this.late_scan, _late_step("rework"))
         .Case(this.scan, _in_state("collected"))
         .Case(this.enter, _in_state("scanned"))
         .Case(this.attach, _in_state("entered"))
@@ -239,6 +287,9 @@ class RecordFlow(Flow):
     attach = RecordView(Stage.ATTACH).Assign(this.previous_owner).Next(this.route)
     review = RecordView(Stage.REVIEW).Next(this.route)
     approve = RecordView(Stage.APPROVE).Assign(this.previous_owner).Next(this.route)
+    # A late scan (added after approval): checked by a reviewer, uploaded again when returned.
+    scan_check = RecordView(Stage.SCAN_CHECK).Next(this.route)
+    late_scan = RecordView(Stage.LATE_SCAN).Assign(this.previous_owner).Next(this.route)
     end = End()
 
     def start_process(self, activation: Any, record: CivilRecord) -> RecordProcess:
@@ -252,7 +303,9 @@ class RecordFlow(Flow):
         and still holds the stage's role on the record's unit."""
         record = activation.process.record
         stage = activation.flow_task.stage
-        if stage == Stage.ATTACH:
+        if stage == Stage.LATE_SCAN:
+            user = _user(late_scan_of(activation.process).get("by"))
+        elif stage == Stage.ATTACH:
             user = record.entered_by
         elif stage in DONE_BY and getattr(record, f"{DONE_BY[stage]}_id"):
             user = getattr(record, DONE_BY[stage])
@@ -261,6 +314,12 @@ class RecordFlow(Flow):
         if user is None or not user.is_active or not can(user, STAGE_PERMISSION[stage], record.unit_path):
             return None
         return user
+
+
+def _user(pk: int | None) -> Any:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(pk=pk).first() if pk else None
 
 
 def node_for(stage: str) -> RecordView:
@@ -493,6 +552,11 @@ def process_cancel(*, record: CivilRecord, actor: Actor | None = None) -> None:
         RecordFlow.instance.cancel(process)
         for task in open_tasks:
             live.task_event(task, "cancelled", by=actor)
+        late = late_scan_of(process)
+        if late.get("step") in ("check", "rework"):
+            # The record moved on (an amendment, a rejection): its late scan is no longer checked.
+            for hook in LATE_SCAN_HOOKS:
+                hook(record, late["scan"], "cancelled", actor, "")
 
 
 @transaction.atomic

@@ -30,6 +30,16 @@ class ApprovalCheck(Protocol):
     def __call__(self, record: CivilRecord, /) -> str | None: ...
 
 
+class LateScanHook(Protocol):
+    """Runs when the check of a late scan ends (`outcome`: "passed", "returned" or "cancelled", with
+    the checker's reason), with the record locked, inside the check's transaction."""
+
+    def __call__(
+        self, record: CivilRecord, scan_id: int, outcome: str, actor: Actor | None, reason: str, /
+    ) -> None: ...
+
+
 TRANSITION_HOOKS: list[TransitionHook] = []
+LATE_SCAN_HOOKS: list[LateScanHook] = []
 IMPORT_HOOKS: list[ImportHook] = []
 APPROVAL_CHECKS: list[ApprovalCheck] = []

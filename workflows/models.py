@@ -29,6 +29,10 @@ class Stage(models.TextChoices):
     ATTACH = "attach", _("Attach scan")
     REVIEW = "review", _("Review")
     APPROVE = "approve", _("Approve")
+    # The short path of a scan added after approval (workflows.late_scan): its check, and a new
+    # upload when the check returned it.
+    SCAN_CHECK = "scan_check", _("Check a late scan")
+    LATE_SCAN = "late_scan", _("Upload the late scan again")
 
 
 # The unit permission (registry.AdministrativeUnit, granted through guardian) a stage needs.
@@ -38,7 +42,10 @@ STAGE_PERMISSION = {
     Stage.ATTACH: "attach_record",
     Stage.REVIEW: "review_record",
     Stage.APPROVE: "approve_record",
+    Stage.SCAN_CHECK: "review_record",
+    Stage.LATE_SCAN: "scan_record",
 }
+LATE_STAGES = (Stage.SCAN_CHECK, Stage.LATE_SCAN)
 
 QUEUE_Q = Q(status="NEW", owner__isnull=True)
 OPEN_Q = Q(status__in=["NEW", "ASSIGNED", "STARTED"])

@@ -186,3 +186,52 @@ def test_page_images_for_the_viewer_come_from_the_stored_jpeg():
     assert full == next(page_images(result.content))[0]
     small = Image.open(io.BytesIO(scan_pdf.page_image(result.content, 1, width=200)))
     assert small.width <= 200 and small.format == "JPEG"
+
+
+def _two_page_scan() -> bytes:
+    """Two A4 pages as a scanner gives them (300 dpi, colour, grainy, JPEG quality 95): about 6 MB."""
+    first = samples.page_image(dpi=300, noise=60, seed=1)
+    second = samples.page_image(dpi=300, noise=60, seed=2, stamp=False)
+    return samples.pdf_of_jpegs(
+        [samples.jpeg_bytes(first, quality=95), samples.jpeg_bytes(second, quality=95)]
+    )
+
+
+def test_a_two_page_case_ends_within_100kb_as_a_whole_and_legible_by_the_rule():
+    # Given a two-page case, under the per-case rule (the default setting)
+    result = scan_pdf.scan_clean(_two_page_scan(), max_pages=20, budget_kb=100, limit_per="case")
+
+    # Then the whole file is at most 100 KB, not flagged ...
+    assert result.page_count == 2 and not result.over_limit
+    assert len(result.content) <= 100 * 1024
+    assert result.summary()["limit_per"] == "case"
+    # ... and every page keeps the legibility rule: >= 100 dpi at A4, JPEG quality >= 40
+    for (jpeg, dpi), page in zip(page_images(result.content), result.pages, strict=True):
+        assert dpi >= scan_pdf.LEGIBILITY.min_dpi - 1 and page.dpi >= scan_pdf.LEGIBILITY.min_dpi
+        assert page.quality is not None and page.quality >= scan_pdf.LEGIBILITY.min_quality
+        assert Image.open(io.BytesIO(jpeg)).width >= 827  # A4 at 100 dpi
+    # ... the first page keeps the colour of its red stamp
+    assert result.pages[0].colour
+
+
+def test_the_per_page_setting_keeps_each_page_within_100kb_as_before():
+    result = scan_pdf.scan_clean(_two_page_scan(), max_pages=20, budget_kb=100, limit_per="page")
+    assert result.page_count == 2 and not result.over_limit
+    sizes = [len(jpeg) for jpeg, _dpi in page_images(result.content)]
+    assert all(size <= 100 * 1024 for size in sizes)
+    # Each page may use its own 100 KB: the case as a whole is larger than the per-case limit.
+    assert len(result.content) > 100 * 1024
+
+
+def test_a_case_that_cannot_fit_legibly_is_stored_at_the_floor_and_flagged_never_worse():
+    # Pure colour noise: no encoding at >= 100 dpi and quality 40 fits 100 KB.
+    noise = Image.merge("RGB", [Image.effect_noise((2480, 3508), 120).convert("L") for _ in range(3)])
+    content = samples.pdf_of_jpegs([samples.jpeg_bytes(noise, quality=90)])
+
+    result = scan_pdf.scan_clean(content, max_pages=20, budget_kb=100, limit_per="case")
+
+    # Stored, flagged, at the legibility floor (never below it)
+    assert result.over_limit and len(result.content) > 100 * 1024
+    (page,) = result.pages
+    assert page.dpi == scan_pdf.LEGIBILITY.min_dpi and page.quality == scan_pdf.LEGIBILITY.min_quality
+    assert result.summary()["over_limit"] is True

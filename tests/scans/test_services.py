@@ -88,7 +88,9 @@ def test_file_names_are_read_back_by_the_rule_or_as_book_and_entry():
 
 
 @pytest.mark.slow
-def test_a_300_page_book_splits_into_its_150_cases(world):
+def test_a_300_page_book_splits_into_its_150_cases(world, settings):
+    # Under the per-page size rule (as before the per-case default): each page within 100 KB.
+    settings.SCAN_SIZE_LIMIT_PER = "page"
     book = world.book(year=2019, book_no="07", cases=150)
     upload = SimpleUploadedFile("book.pdf", samples.book_pdf(300), content_type="application/pdf")
     book_scan = book_split.book_scan_upload(
@@ -260,3 +262,32 @@ def test_a_split_left_running_by_a_killed_worker_can_be_resumed_after_a_while(wo
     job.refresh_from_db()
     assert job.status == JobStatus.DONE
     assert book.records.get(entry_no=1).state == "scanned"
+
+
+def test_an_upload_that_cannot_stay_legible_within_the_limit_is_stored_flagged_and_shown(world, client):
+    # Given the default per-case rule and a scan of pure noise (no legible encoding fits 100 KB)
+    from PIL import Image
+
+    from scans.intake import scan_store
+
+    noise = Image.merge("RGB", [Image.effect_noise((2480, 3508), 120).convert("L") for _ in range(3)])
+    record = world.record("collected")
+    scan = scan_store(
+        record=record,
+        actor=world.clerk,
+        content=samples.pdf_of_jpegs([samples.jpeg_bytes(noise, quality=90)]),
+    )
+
+    # Then it is stored with the flag and its reason, never silently over the limit
+    assert scan.over_limit and scan.size > 100 * 1024
+    assert scan.over_limit_reason().startswith("over the size limit:")
+    assert "the limit is 100 KB per case" in scan.over_limit_reason()
+    # ... shown on the record, in the record list and counted on the progress dashboard
+    client.force_login(world.clerk)
+    page = client.get(f"/records/{record.pk}/").content.decode()
+    assert "over the size limit:" in page
+    listing = client.get(f"/records/?book={record.book_id}").content.decode()
+    assert "scan over the size limit" in listing
+    from reports.selectors import scan_flags
+
+    assert scan_flags(world.commune_a)["over_limit"] == 1
