@@ -937,6 +937,8 @@ def _check_reviewer(actor: Actor, report: DailyReport) -> None:
         raise ValidationError(_("The unit has not submitted this report yet."))
     if report.submitted_by_id == actor.pk:
         raise ValidationError(_("You submitted this report; someone else of the level above confirms it."))
+
+
 # --- books corrected after registration ----------------------------------------------------
 
 

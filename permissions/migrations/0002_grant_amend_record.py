@@ -53,7 +53,7 @@ def revoke(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("unit_permissions", "0001_initial"),
-        ("registry", "0010_amend_permission_and_duplicate_route"),
+        ("registry", "0012_amend_permission_and_duplicate_route"),
         ("guardian", "0003_remove_groupobjectpermission_guardian_gr_content_ae6aec_idx_and_more"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("auth", "0012_alter_user_first_name_max_length"),

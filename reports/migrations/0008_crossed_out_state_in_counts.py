@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0002_rebuild_counters'),
+        ('reports', '0007_daily_report_audit_anchor'),
     ]
 
     operations = [

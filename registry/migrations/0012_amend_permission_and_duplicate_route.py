@@ -24,7 +24,7 @@ def route_existing_pairs(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0009_normalize_pin_digits_and_name_keys'),
+        ('registry', '0011_record_as_written_confirmations'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

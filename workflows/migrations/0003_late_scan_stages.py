@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflows', '0001_record_process_and_tasks'),
+        ('workflows', '0002_task_four_eyes_exclusions'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0009_normalize_pin_digits_and_name_keys'),
+        ('registry', '0010_book_years_entry_suffix_crossed_out_reregistration'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
