@@ -1,8 +1,9 @@
 """Pages of the scan pipeline: viewer, page images, whole-book scans and their split, named batches.
 
 Thin: services in `scans` decide. Every file or image goes through the scoping
-selectors; nothing is served from a public media URL. Uploads are size-limited at the
-HTTP layer (`UploadLimit`) before the body is read.
+selectors; nothing is served from a public media URL. Uploads are size-limited before
+the body is read by the guard in front of the app (config/request_limits.py); `guarded_upload`
+checks the same limits again here, for servers or clients that get past it.
 """
 
 from __future__ import annotations
