@@ -90,14 +90,17 @@ def check_consistency(
 
     reg = registration_date
     if book_year and not reg.is_empty and not book_covers(reg, book_year, book_year_to):
-        add(
-            "registration_date",
-            _(
+        if book_year_to and book_year_to != book_year:
+            message = _(
                 "The registration date %(date)s is not in %(year)s, the years of this book. "
                 "Check the date, or whether this case belongs to another book."
-            )
-            % {"date": reg, "year": _years_label(book_year, book_year_to)},
-        )
+            ) % {"date": reg, "year": _years_label(book_year, book_year_to)}
+        else:
+            message = _(
+                "The registration date %(date)s is not in %(year)d, the year of this book. "
+                "Check the date, or whether this case belongs to another book."
+            ) % {"date": reg, "year": book_year}
+        add("registration_date", message)
     if _after(reg, PartialDate.from_date(today)):
         add("registration_date", _("The registration date %(date)s is in the future.") % {"date": reg})
     if _after(event_date, PartialDate.from_date(today)):
