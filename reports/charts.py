@@ -15,6 +15,7 @@ STATE_COLORS = {
     "transferred": "#1f7a3a",
     "rejected": "#d98c8c",
     "duplicate": "#b85c5c",
+    "crossed_out": "#9e9e9e",
 }
 SERIES_COLORS = ["#8fa9d0", "#2f5c9e", "#1f7a3a", "#9a6700", "#6f42c1"]
 
