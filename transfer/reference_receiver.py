@@ -54,6 +54,8 @@ EVENT_TYPES = (
     "amendment", "divorce_note", "marital_status", "adoption",
 )  # fmt: skip
 KEY_PATTERN = re.compile(r"civreg-([1-9][0-9]{0,18})-v([1-9][0-9]{0,9})")
+# The late scan of a record the database already holds: an update carrying only the scan.
+SCAN_KEY_PATTERN = re.compile(r"civreg-([1-9][0-9]{0,18})-scan-([1-9][0-9]{0,18})")
 SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
 UUID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -88,6 +90,10 @@ def _check_record(record: Any, field: str, key: str) -> None:
     for name in ("recordId", "version"):
         if not _is_int(record.get(name)) or record[name] < 1:
             raise BadBatch(f"{field}.{name}", f"{field}.{name} must be a positive whole number")
+    scan_key = SCAN_KEY_PATTERN.fullmatch(key)
+    if scan_key:
+        _check_scan_update(record, field, key, int(scan_key.group(1)))
+        return
     if key != f"civreg-{record['recordId']}-v{record['version']}":
         raise BadBatch(
             f"{field}.recordId",
@@ -99,7 +105,27 @@ def _check_record(record: Any, field: str, key: str) -> None:
     _check_text(record.get("unitCode"), f"{field}.unitCode", max_length=32)
     if not isinstance(record.get("data"), dict):
         raise BadBatch(f"{field}.data", f"{field}.data must be a JSON object")
-    scan = record.get("scan")
+    _check_scan(record.get("scan"), field)
+
+
+def _check_scan_update(record: dict, field: str, key: str, record_id: int) -> None:
+    """A scan update: the record it updates (named by the key), its event type and unit, the scan."""
+    if record.get("update") != "scan":
+        raise BadBatch(f"{field}.update", f'{field}.update must be "scan" for a key like {key!r}')
+    if record["recordId"] != record_id:
+        raise BadBatch(
+            f"{field}.recordId",
+            f"{field}.recordId ({record['recordId']}) does not match the key {key!r}: the update is forged",
+        )
+    if record.get("eventType") not in EVENT_TYPES:
+        raise BadBatch(f"{field}.eventType", f"{field}.eventType must be one of {', '.join(EVENT_TYPES)}")
+    _check_text(record.get("unitCode"), f"{field}.unitCode", max_length=32)
+    if record.get("scan") is None:
+        raise BadBatch(f"{field}.scan", f"{field}.scan is required in a scan update")
+    _check_scan(record.get("scan"), field)
+
+
+def _check_scan(scan: Any, field: str) -> None:
     if scan is not None:
         if not isinstance(scan, dict):
             raise BadBatch(f"{field}.scan", f"{field}.scan must be a JSON object or null")
@@ -128,8 +154,12 @@ def check_batch(body: Any) -> None:
         if not isinstance(entry, dict):
             raise BadBatch(field, f"{field} must be a JSON object with key and record")
         key = entry.get("key")
-        if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
-            raise BadBatch(f"{field}.key", f"{field}.key must look like civreg-<record id>-v<version>")
+        if not isinstance(key, str) or not (KEY_PATTERN.fullmatch(key) or SCAN_KEY_PATTERN.fullmatch(key)):
+            raise BadBatch(
+                f"{field}.key",
+                f"{field}.key must look like civreg-<record id>-v<version>"
+                " (or civreg-<record id>-scan-<scan id>)",
+            )
         if key in seen:
             raise BadBatch(f"{field}.key", f"{field}.key {key!r} appears twice in the batch")
         seen.add(key)

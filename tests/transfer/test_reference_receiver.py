@@ -152,3 +152,39 @@ def test_the_receiver_refuses_to_start_without_a_token(tmp_path, monkeypatch):
     monkeypatch.delenv("TRANSFER_RECEIVER_TOKEN", raising=False)
     with pytest.raises(SystemExit, match="needs a token"):
         main(["--port", "0", "--db", str(tmp_path / "r.sqlite3")])
+
+
+def scan_update_batch(record_id: int = 7, scan_id: int = 3) -> dict:
+    return {
+        "batch": str(uuid.uuid4()),
+        "records": [
+            {
+                "key": f"civreg-{record_id}-scan-{scan_id}",
+                "record": {
+                    "recordId": record_id,
+                    "version": 4,
+                    "update": "scan",
+                    "eventType": "birth",
+                    "unitCode": "00001",
+                    "scan": {"name": "a.pdf", "sha256": "b" * 64, "size": 900, "pages": 2},
+                },
+            }
+        ],
+    }
+
+
+def test_a_late_scan_update_is_accepted_and_a_forged_one_refused_naming_the_field(receiver):
+    status, answer = call(receiver.url, "/api/v1/batches", encoded(scan_update_batch()))
+    assert status == 200 and answer["results"][0]["status"] == "accepted"
+    forged = scan_update_batch()
+    forged["records"][0]["record"]["recordId"] = 8  # the key names record 7
+    assert call(receiver.url, "/api/v1/batches", encoded(forged))[1]["field"] == "records[0].record.recordId"
+    no_scan = scan_update_batch(scan_id=4)
+    no_scan["records"][0]["record"]["scan"] = None
+    assert call(receiver.url, "/api/v1/batches", encoded(no_scan))[1]["field"] == "records[0].record.scan"
+    not_an_update = scan_update_batch(scan_id=5)
+    del not_an_update["records"][0]["record"]["update"]
+    assert (
+        call(receiver.url, "/api/v1/batches", encoded(not_an_update))[1]["field"]
+        == "records[0].record.update"
+    )
