@@ -257,8 +257,11 @@ class CivilRecord(models.Model):  # type: ignore[django-manager-missing]
     event_type = models.CharField(_("event type"), max_length=32, choices=EventType.choices)
     entry_no = models.PositiveIntegerField(_("entry number"))
     # A case squeezed in under an existing number: "15a", "15 bis" (see registry.entry_numbers).
-    entry_suffix = models.CharField(_("entry number suffix"), max_length=12, blank=True, default="")
-    entry_suffix_rank = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Defaults in the database too, so that bulk loads (COPY in bench/seed.py, imports) need not name them.
+    entry_suffix = models.CharField(
+        _("entry number suffix"), max_length=12, blank=True, default="", db_default=""
+    )
+    entry_suffix_rank = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
     page_no = models.PositiveIntegerField(_("page"), null=True, blank=True)
     reg_year = models.PositiveSmallIntegerField(null=True, blank=True)
     reg_month = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -251,7 +251,11 @@ def _form_defaults(response) -> dict[str, str]:
 
 def test_no_input_on_any_endpoint_gives_a_5xx_or_half_saves(fuzz_world, capsys):
     world, ids = fuzz_world
-    endpoints = _walk(get_resolver().url_patterns)
+    # A route listed twice (accounts' login before django.contrib.auth's) is reached only as the first.
+    first_of: dict[str, Endpoint] = {}
+    for endpoint in _walk(get_resolver().url_patterns):
+        first_of.setdefault(endpoint.route, endpoint)
+    endpoints = list(first_of.values())
     actors = [None, world.clerk, world.reviewer, world.approver, world.admin, world.counter, world.auditor]
     client = Client(raise_request_exception=False)
     tally = Tally()

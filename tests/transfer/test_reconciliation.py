@@ -70,7 +70,8 @@ def test_the_worklist_is_scoped(recon, world, django_assert_num_queries):
 def test_fixing_an_approved_record_amends_it_with_the_reason_and_sends_it_back_to_review(recon, world):
     _extract, by_pin, _ = recon
     item = ReconciliationItem.objects.get(record=by_pin, field="birth_date")
-    reconciliation_fix_record(item=item, actor=world.clerk, reason="Sổ gốc trang 12 ghi 03/03/2020")
+    # A clerk may not amend an approved record (issue 16): the unit's reviewer corrects it.
+    reconciliation_fix_record(item=item, actor=world.reviewer, reason="Sổ gốc trang 12 ghi 03/03/2020")
     by_pin.refresh_from_db()
     assert by_pin.state == "attached"
     assert str(by_pin.subject().birth_date) == "03/03/2020"
@@ -78,12 +79,12 @@ def test_fixing_an_approved_record_amends_it_with_the_reason_and_sends_it_back_t
     assert amend.reason == "Sổ gốc trang 12 ghi 03/03/2020"
     assert amend.changes["party.subject.birth_day"] == [2, 3]
     fix = AuditEvent.objects.get(record_id_value=by_pin.pk, action="reconcile_fix_record")
-    assert fix.actor_name == "clerk_a" and fix.changes["party.subject.birth_date"] == [
+    assert fix.actor_name == "reviewer_a" and fix.changes["party.subject.birth_date"] == [
         "02/03/2020",
         "03/03/2020",
     ]
     item.refresh_from_db()
-    assert (item.status, item.resolved_by) == ("fixed_ours", world.clerk)
+    assert (item.status, item.resolved_by) == ("fixed_ours", world.reviewer)
 
 
 def test_fixing_a_record_being_entered_saves_the_draft(recon, world):
