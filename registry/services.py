@@ -321,7 +321,12 @@ def book_edit(
         ) % {"n": entered.count(), "type": book.get_event_type_display().lower()}
     if "year" not in errors and "year_to" not in errors:
         first, last = int(year), int(year_to) if year_to is not None else int(year)
-        outside = entered.filter(reg_year__isnull=False).exclude(reg_year__gte=first, reg_year__lte=last)
+        # A date confirmed "as written in the book" outside its years is what the book says: not orphaned.
+        outside = (
+            entered.filter(reg_year__isnull=False)
+            .exclude(reg_year__gte=first, reg_year__lte=last)
+            .exclude(as_written__contains=["registration_date"])
+        )
         if outside.exists():
             example = outside.order_by(*ENTRY_ORDER).first()
             assert example is not None

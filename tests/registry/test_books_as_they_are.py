@@ -1,6 +1,8 @@
 """Books as they really are: corrected after registration, slots added or removed with a reason,
 years that run across, squeezed-in numbers, cases crossed out by the registrar."""
 
+import dataclasses
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -379,3 +381,28 @@ def test_the_api_registers_a_book_of_several_years(client, world):
         content_type="application/json",
     )
     assert bad.status_code == 400 and "year_to" in bad.json()["errors"]
+
+
+def test_a_case_dated_outside_the_book_as_written_does_not_block_correcting_the_book(world):
+    record = _scan(world, world.book(cases=1).records.get())
+    data = dataclasses.replace(
+        birth_input(birth="01/01/2021", reg="05/01/2021"), as_written=("registration_date",)
+    )
+    wf.record_enter(record=record, actor=world.clerk, data=data)
+    book = record.book
+    book = book_edit(
+        book=book,
+        actor=world.admin,
+        reason="Ghi tổng số cuối sổ",
+        book_no=book.book_no,
+        year=book.year,
+        year_to=book.year_to,
+        event_type=book.event_type,
+        authority_as_written=book.authority_as_written,
+        authority_unit=book.authority_unit,
+        declared_cases=1,
+        declared_pages=book.declared_pages,
+        condition=book.condition,
+        note=book.note,
+    )
+    assert book.declared_cases == 1
