@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import psutil
 import requests
@@ -26,10 +27,13 @@ def free_port() -> int:
 
 
 def _database_url() -> str:
+    """The test database as a URL, over TCP or over the embedded server's Unix socket."""
     db = settings.DATABASES["default"]
-    user = db.get("USER") or "postgres"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    host = db.get("HOST") or "127.0.0.1"
+    user = quote(db.get("USER") or "postgres")
+    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
+    host = db.get("HOST") or db.get("OPTIONS", {}).get("host") or "127.0.0.1"
+    if host.startswith("/"):
+        return f"postgres://{user}{password}@/{db['NAME']}?host={quote(host)}"
     port = db.get("PORT") or 5432
     return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 

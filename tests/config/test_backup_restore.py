@@ -44,7 +44,7 @@ def drop_database(name: str) -> None:
         "dbname": "postgres",
         "user": d["USER"],
         "password": d["PASSWORD"],
-        "host": d["HOST"],
+        "host": d["HOST"] or d.get("OPTIONS", {}).get("host", ""),  # the embedded server: its socket
         "port": d["PORT"],
     }
     conn = psycopg2.connect(**{k: v for k, v in params.items() if v})
