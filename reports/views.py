@@ -259,22 +259,10 @@ def period_report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse
     )
 
 
-PERIOD_EXPORT_ACTIONS = {"xlsx": AuditAction.EXPORT_REPORT_XLSX, "pdf": AuditAction.EXPORT_REPORT_PDF}
-
-
 def _period_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     report = selectors.get_period_report_for(request.user, pk)
-    audit_access(request=request, action=PERIOD_EXPORT_ACTIONS[kind], unit_id=report.unit_id, obj=report)
     stem = f"bao-cao-{report.kind}-{report.unit.code}-{report.start:%Y%m%d}"
-    if kind == "xlsx":
-        content = period_report_xlsx(report)
-        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        content = report_pdf(report)
-        mime = "application/pdf"
-    response = HttpResponse(content, content_type=mime)
-    response["Content-Disposition"] = f'attachment; filename="{stem}.{kind}"'
-    return response
+    return _report_file(request, report, kind, stem, period_report_xlsx)
 
 
 @login_required
@@ -367,10 +355,15 @@ EXPORT_ACTIONS = {"xlsx": AuditAction.EXPORT_REPORT_XLSX, "pdf": AuditAction.EXP
 
 def _download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     report = selectors.get_report_for(request.user, pk)
-    audit_access(request=request, action=EXPORT_ACTIONS[kind], unit_id=report.unit_id, obj=report)
     stem = f"bao-cao-tien-do-{report.unit.code}-{report.day:%Y%m%d}"
+    return _report_file(request, report, kind, stem, report_xlsx)
+
+
+def _report_file(request: HttpRequest, report, kind: str, stem: str, xlsx) -> HttpResponse:
+    """A frozen report (daily or period) as an Excel or PDF download; the download is audited."""
+    audit_access(request=request, action=EXPORT_ACTIONS[kind], unit_id=report.unit_id, obj=report)
     if kind == "xlsx":
-        content = report_xlsx(report)
+        content = xlsx(report)
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         content = report_pdf(report)

@@ -112,6 +112,9 @@ def test_the_quarter_report_and_its_documents(world, march, client):
     listed = {r.unit.name for r, _ in page.context["rows"]}
     assert listed == {"Tỉnh Thử", "Huyện Một", "Huyện Hai", "Xã An", "Xã Bình", "Xã Cát"}
     assert client.get(f"/progress/periods/{quarter.pk}/").status_code == 200
+    download = client.get(f"/progress/periods/{quarter.pk}/xlsx/")
+    assert load_workbook(io.BytesIO(download.content)).sheetnames[0] == "Tổng hợp"
+    assert download["Content-Disposition"].endswith('-20260101.xlsx"')
     client.force_login(world.outsider)  # commune B sees only its own
     assert client.get(f"/progress/periods/{quarter.pk}/").status_code == 404
     assert client.get(f"/progress/periods/{quarter.pk}/xlsx/").status_code == 404
