@@ -58,8 +58,10 @@ EVENT_TYPES_VI: dict[str, str] = {
     EventType.ADOPTION: "Nuôi con nuôi",
 }
 ACTIONS_VI = {
+    Action.COLLECT: "Thu thập (trường hợp)",
     Action.SCAN: "Quét",
     Action.ENTER: "Nhập dữ liệu",
+    Action.ATTACH: "Gắn tệp quét",
     Action.REVIEW: "Kiểm tra",
     Action.APPROVE: "Phê duyệt",
     Action.TRANSFER: "Chuyển CSDL",
@@ -166,14 +168,14 @@ def report_xlsx(report) -> bytes:
     ws = wb.create_sheet(SHEETS[3])
     for i, text in enumerate(title, start=1):
         ws.cell(row=i, column=1, value=text)
-    heads = ["Đơn vị", "Chỉ tiêu", "Tính theo", "Phải đạt", "Đã đạt", "Tỷ lệ (%)"]
+    heads = ["Đơn vị / cá nhân", "Chỉ tiêu", "Tính theo", "Phải đạt", "Đã đạt", "Tỷ lệ (%)"]
     head_row = len(title) + 2
     for col, text in enumerate(heads, start=1):
         ws.cell(row=head_row, column=col, value=text).font = Font(bold=True)
     for r, t in enumerate(summary.targets, start=head_row + 1):
         pct = round(100 * t.done / t.target, 1) if t.target else None
         values = [
-            t.unit.name,
+            t.holder,
             ACTIONS_VI.get(t.action, t.action),
             PER_VI.get(t.per, t.per),
             t.target,
@@ -251,7 +253,7 @@ def report_pdf(report) -> bytes:
             ],
             "total": [summary.total.get(k) for k, _ in COLUMNS],
             "targets": [
-                (t.unit.name, ACTIONS_VI.get(t.action, t.action), PER_VI.get(t.per, t.per), t.target, t.done)
+                (t.holder, ACTIONS_VI.get(t.action, t.action), PER_VI.get(t.per, t.per), t.target, t.done)
                 for t in summary.targets
             ],
             "signoff": signoff_rows(report) if not isinstance(report, PeriodReport) else [],
@@ -340,7 +342,7 @@ def period_report_xlsx(report: PeriodReport) -> bytes:
     for r, t in enumerate(summary.targets, start=head_row + 1):
         pct = round(100 * t.done / t.target, 1) if t.target else None
         values = [
-            t.unit.name,
+            t.holder,
             ACTIONS_VI.get(t.action, t.action),
             PER_VI.get(t.per, t.per),
             t.target,

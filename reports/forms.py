@@ -6,9 +6,11 @@ import datetime as dt
 from typing import Any, cast
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _l
 
+from permissions.models import UnitRole
 from permissions.scoping import scope_q
 from registry.models import AdministrativeUnit, EventType
 from reports.civil_stats import DIMENSIONS as CIVIL_DIMENSIONS
@@ -71,8 +73,19 @@ class StatsForm(RangeForm):
         return data
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.get_full_name() or obj.get_username()} ({obj.get_username()})"
+
+
 class QuotaForm(forms.Form):
     unit = forms.ModelChoiceField(label=_l("Unit"), queryset=AdministrativeUnit.objects.none())
+    person = PersonChoiceField(
+        label=_l("Person (leave empty for the unit's target)"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        help_text=_l("A target of one person counts only their own work in the unit."),
+    )
     action = forms.ChoiceField(
         label=_l("What is counted"), choices=[(a.value, a.label) for a in QUOTA_ACTIONS]
     )
@@ -84,11 +97,25 @@ class QuotaForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        # A target is set by the level above: units whose parent the user manages.
         field = cast(forms.ModelChoiceField, self.fields["unit"])
+        # A unit's target is set by the level above; a person's by whoever manages their unit.
         field.queryset = AdministrativeUnit.objects.filter(
             scope_q(user, "manage_unit", path_field="parent__path")
+            | scope_q(user, "manage_unit", path_field="path")
         ).order_by("path")
+        # The people who work in the units the user manages.
+        person = cast(forms.ModelChoiceField, self.fields["person"])
+        person.queryset = (
+            get_user_model()
+            .objects.filter(
+                is_active=True,
+                groups__unit_role__in=UnitRole.objects.filter(
+                    scope_q(user, "manage_unit", path_field="unit__path")
+                ),
+            )
+            .distinct()
+            .order_by("last_name", "first_name", "username")
+        )
 
 
 ACTION_LABELS = dict(Action.choices)

@@ -46,6 +46,10 @@ class Action(models.TextChoices):
     TRANSFER_REFUSED = "transfer_refused", _("Refused by the national database")
     # Per person only: this person's work was returned by a reviewer or approver.
     WORK_RETURNED = "work_returned", _("Own work returned")
+    # Per person only: a field this person keyed was overruled by the arbitrator of a double keying.
+    KEYING_OVERRULED = "keying_overruled", _("Own keyed fields overruled in arbitration")
+    # Per person only: errors found in this person's work by acceptance sampling.
+    ACCEPTANCE_ERROR = "acceptance_error", _("Errors found by acceptance sampling")
 
 
 class BookStateCount(models.Model):
@@ -172,11 +176,23 @@ class ActorDailyCount(models.Model):
         return f"{self.day} {self.actor_id} {self.action}={self.n}"
 
 
-QUOTA_ACTIONS = [Action.SCAN, Action.ENTER, Action.REVIEW, Action.APPROVE, Action.TRANSFER]
+QUOTA_ACTIONS = [
+    Action.COLLECT,
+    Action.SCAN,
+    Action.ENTER,
+    Action.ATTACH,
+    Action.REVIEW,
+    Action.APPROVE,
+    Action.TRANSFER,
+]
+# The quality counts of a person ("errors per 100 cases of their work"), kept beside their work.
+QUALITY_ACTIONS = [Action.WORK_RETURNED, Action.KEYING_OVERRULED, Action.ACCEPTANCE_ERROR]
 
 
 class Quota(models.Model):
-    """A target for a unit (its whole subtree): so many cases per day, or in total over a period."""
+    """A target for a unit (its whole subtree), or for one person working in it ("rõ việc, rõ người"):
+    so many cases per day, or in total over a period. A person's target counts only their own work
+    within the unit's subtree."""
 
     class Per(models.TextChoices):
         DAY = "day", _("per day")
@@ -184,6 +200,14 @@ class Quota(models.Model):
 
     unit = models.ForeignKey(
         AdministrativeUnit, on_delete=models.CASCADE, related_name="quotas", verbose_name=_("unit")
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="quotas",
+        verbose_name=_("person"),
     )
     action = models.CharField(_("what is counted"), max_length=24, choices=Action.choices)
     per = models.CharField(_("target"), max_length=8, choices=Per.choices, default=Per.DAY)
@@ -202,10 +226,14 @@ class Quota(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="quota_end_after_start")
         ]
-        indexes = [models.Index(fields=["unit", "action", "start"], name="quota_unit_action")]
+        indexes = [
+            models.Index(fields=["unit", "action", "start"], name="quota_unit_action"),
+            models.Index(fields=["person", "start"], name="quota_person", condition=Q(person__isnull=False)),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.unit} {self.action} {self.target} {self.per}"
+        who = f" {self.person}" if self.person_id else ""
+        return f"{self.unit}{who} {self.action} {self.target} {self.per}"
 
 
 class DailyReport(models.Model):
@@ -325,6 +353,11 @@ class DailyReportTarget(models.Model):
 
     report = models.ForeignKey(DailyReport, on_delete=models.CASCADE, related_name="targets")
     unit = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT, related_name="+")
+    # A person's own target (None: the unit's). Their name is frozen with it.
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    person_name = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=24, choices=Action.choices)
     per = models.CharField(max_length=8, choices=Quota.Per.choices)
     # Per day: the day's target and the day's count. Per period: the share of the
@@ -334,6 +367,11 @@ class DailyReportTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.action} {self.done}/{self.target}"
+
+    @property
+    def holder(self) -> str:
+        """Whose target it is: the unit's, or a person's in that unit."""
+        return f"{self.person_name} ({self.unit.name})" if self.person_id else self.unit.name
 
 
 class CivilDataCount(models.Model):
@@ -438,6 +476,10 @@ class PeriodReportTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.action} {self.done}/{self.target}"
+
+    @property
+    def holder(self) -> str:
+        return self.unit.name
 
 
 class RolloutPlan(models.Model):

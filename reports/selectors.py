@@ -36,7 +36,7 @@ from reports.models import (
     UnitDailyCount,
     UnitStateCount,
 )
-from reports.services import quota_due
+from reports.services import PersonQuotaProgress, person_quota_progress, quota_due
 
 DIGITIZED = ("entered", "attached", "reviewed", "approved", "transferred")
 DONE = ("approved", "transferred")
@@ -392,6 +392,14 @@ class PersonRow:
             return None
         return round(100 * self.counts.get(Action.WORK_RETURNED, 0) / worked, 1)
 
+    @property
+    def keying_overruled(self) -> int:
+        return self.counts.get(Action.KEYING_OVERRULED, 0)
+
+    @property
+    def acceptance_errors(self) -> int:
+        return self.counts.get(Action.ACCEPTANCE_ERROR, 0)
+
 
 def productivity(unit: AdministrativeUnit, start: dt.date, end: dt.date) -> list[PersonRow]:
     """Per person: cases moved per action in [start, end] and the share of their entries returned."""
@@ -436,9 +444,9 @@ class QuotaProgress:
 def quota_progress(unit: AdministrativeUnit, day: dt.date) -> list[QuotaProgress]:
     """Targets active on `day` in the unit's subtree, with what is due and done; furthest behind first."""
     quotas = list(
-        Quota.objects.filter(unit__path__startswith=unit.path, start__lte=day, end__gte=day).select_related(
-            "unit"
-        )
+        Quota.objects.filter(
+            unit__path__startswith=unit.path, person__isnull=True, start__lte=day, end__gte=day
+        ).select_related("unit")
     )
     if not quotas:
         return []
@@ -535,7 +543,11 @@ def report_summary(report: AnyReport) -> ReportSummary:
         (t, p, derive(_sum_lines(v)))
         for (t, p), v in sorted(per_type.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0))
     ]
-    targets = list(report.targets.select_related("unit").order_by("unit__path", "action"))
+    # The unit's targets first, then its people's (a daily report freezes both).
+    targets = sorted(
+        report.targets.select_related("unit"),
+        key=lambda t: (t.unit.path, getattr(t, "person_name", ""), t.action),
+    )
     # Children that reported nothing (no book yet) still get their row, marked not started.
     listed = {unit.pk for unit, _ in by_child}
     zero = derive(dict.fromkeys(LINE_FIELDS, 0))
@@ -590,3 +602,57 @@ def get_period_report_for(user, pk: int) -> PeriodReport:
     if report is None or not can(user, "view_records", report.unit_path):
         raise Http404("No such report.")
     return report
+
+
+@dataclass
+class PersonStanding:
+    """One person's targets on a day, summed: the basis of "ahead/behind" and of the ranking."""
+
+    person_id: int
+    name: str
+    unit: AdministrativeUnit
+    targets: list[PersonQuotaProgress]
+    rank: int = 0
+
+    @property
+    def due(self) -> int:
+        return sum(t.due for t in self.targets)
+
+    @property
+    def done(self) -> int:
+        return sum(t.done for t in self.targets)
+
+    @property
+    def ahead(self) -> int:
+        """Cases ahead of the targets (negative: behind)."""
+        return self.done - self.due
+
+    @property
+    def pct(self) -> float | None:
+        return round(100 * self.done / self.due, 1) if self.due else None
+
+    @property
+    def exceeds(self) -> bool:
+        """Past the targets: proposed for commendation (seeds 002, 003)."""
+        return self.due > 0 and self.done > self.due
+
+
+def people_ranking(unit: AdministrativeUnit, day: dt.date) -> list[PersonStanding]:
+    """The people of the unit's subtree with targets of their own on `day`, best first by the share
+    of their targets done; equal shares share a rank (1, 2, 2, 4)."""
+    people: dict[int, PersonStanding] = {}
+    for progress in person_quota_progress(unit, day):
+        quota = progress.quota
+        standing = people.get(quota.person_id or 0)
+        if standing is None:
+            standing = people[quota.person_id or 0] = PersonStanding(
+                quota.person_id or 0, progress.person_name, quota.unit, []
+            )
+        standing.targets.append(progress)
+    ranked = sorted(people.values(), key=lambda p: (-(p.pct or 0), -p.done, p.name))
+    previous: tuple[float, int] | None = None
+    for position, standing in enumerate(ranked, start=1):
+        key = (standing.pct or 0, standing.done)
+        standing.rank = ranked[position - 2].rank if key == previous else position
+        previous = key
+    return ranked

@@ -15,6 +15,7 @@ import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -28,6 +29,7 @@ from audit.actions import AuditAction
 from audit.actors import Actor
 from audit.anchors import Anchor, latest_anchor
 from audit.services import audit_change
+from permissions.models import UnitRole
 from permissions.scoping import can
 from registry.models import AdministrativeUnit, CivilRecord, RegisterBook, UnitLevel
 from reports.models import (
@@ -35,6 +37,7 @@ from reports.models import (
     REPORT_ACTIONS,
     REPORT_STATES,
     Action,
+    ActorDailyCount,
     BookStateCount,
     DailyReport,
     DailyReportLine,
@@ -348,21 +351,38 @@ def quota_set(
     end: dt.date,
     per: str = Quota.Per.DAY,
     note: str = "",
+    person: Any = None,
     actor: Actor,
 ) -> Quota:
-    """Set a target for a unit, replacing the same kind of target for the same dates.
+    """Set a target for a unit, or for one person working in it, replacing the same kind of
+    target for the same dates.
 
-    Refused unless the actor manages the level above the unit (a unit does not set its
-    own targets), and for an unknown measure, a non-positive target or dates out of order.
+    A unit's target is set by the level above it (a unit does not set its own targets); a person's
+    by whoever manages the unit they work in ("rõ việc, rõ người"), and only for someone who holds a
+    role in that unit's subtree. Refused for an unknown measure, a non-positive target or dates out
+    of order.
     """
     errors: dict[str, str] = {}
-    parent = unit.parent
-    if parent is None or not can(actor, "manage_unit", parent.path):
-        errors["unit"] = _(
-            "Targets for %(unit)s are set by the level above it; your roles do not manage that level."
-        ) % {"unit": unit.name}
+    if person is None:
+        parent = unit.parent
+        if parent is None or not can(actor, "manage_unit", parent.path):
+            errors["unit"] = _(
+                "Targets for %(unit)s are set by the level above it; your roles do not manage that level."
+            ) % {"unit": unit.name}
+    else:
+        if not can(actor, "manage_unit", unit.path):
+            errors["unit"] = _(
+                "Targets for the staff of %(unit)s are set by who manages it; your roles do not."
+            ) % {"unit": unit.name}
+        elif not works_in(person, unit):
+            errors["person"] = _(
+                "%(person)s holds no role in %(unit)s or below it: choose someone who works there."
+            ) % {"person": person_label(person), "unit": unit.name}
     if action not in QUOTA_ACTIONS:
-        errors["action"] = _("Choose what is counted: scanned, entered, reviewed, approved or transferred.")
+        errors["action"] = _(
+            "Choose what is counted: collected, scanned, entered, attached, reviewed, approved or "
+            "transferred."
+        )
     if target is None or target <= 0:
         errors["target"] = _("The target must be a whole number of cases greater than zero.")
     if start and end and end < start:
@@ -372,12 +392,20 @@ def quota_set(
     if errors:
         raise ValidationError(errors)
     replaced = Quota.objects.select_for_update().filter(
-        unit=unit, action=action, start=start, end=end, per=per
+        unit=unit, person=person, action=action, start=start, end=end, per=per
     )
     old = [q.target for q in replaced]
     replaced.delete()
     quota = Quota.objects.create(
-        unit=unit, action=action, target=target, start=start, end=end, per=per, note=note, set_by=actor
+        unit=unit,
+        person=person,
+        action=action,
+        target=target,
+        start=start,
+        end=end,
+        per=per,
+        note=note,
+        set_by=actor,
     )
     audit_change(
         action=AuditAction.QUOTA_SET,
@@ -386,6 +414,7 @@ def quota_set(
         obj=quota,
         changes={
             "action": action,
+            "person": person.pk if person is not None else None,
             "target": [old[0] if old else None, target],
             "per": per,
             "start": start,
@@ -393,6 +422,26 @@ def quota_set(
         },
     )
     return quota
+
+
+def works_in(person: Any, unit: AdministrativeUnit) -> bool:
+    """Does `person` hold a role on `unit` or a unit below it (where their work is counted)?"""
+    return UnitRole.objects.filter(group__user=person, unit__path__startswith=unit.path).exists()
+
+
+def person_label(person: Any) -> str:
+    return person.get_full_name() or person.get_username()
+
+
+def person_quality_count(*, actor_id: int, unit: AdministrativeUnit, action: str, n: int = 1) -> None:
+    """Count `n` quality findings against a person's work today (overruled keyed fields, errors
+    found by acceptance sampling), in the transaction of the decision that found them."""
+    if action not in (Action.KEYING_OVERRULED, Action.ACCEPTANCE_ERROR, Action.WORK_RETURNED):
+        raise ValueError(f"{action} is not a quality count")
+    if n <= 0:
+        return
+    with connection.cursor() as cursor:
+        _upsert(cursor, _ACTOR_UPSERT, [(timezone.localdate(), unit.pk, unit.path, actor_id, action, n)])
 
 
 def quota_due(quota: Quota, day: dt.date) -> int:
@@ -594,7 +643,7 @@ def _freeze_targets(
     report: DailyReport, units: list[AdministrativeUnit], lines: list[DailyReportLine]
 ) -> None:
     day = report.day
-    quotas = Quota.objects.filter(unit__in=units, start__lte=day, end__gte=day).order_by(
+    quotas = Quota.objects.filter(unit__in=units, person__isnull=True, start__lte=day, end__gte=day).order_by(
         "unit__path", "action"
     )
     rows = []
@@ -625,7 +674,79 @@ def _freeze_targets(
                 done=done,
             )
         )
+    # The people of the unit's subtree with targets of their own, with what they did (their day counters).
+    for standing in person_quota_progress(report.unit, day):
+        rows.append(
+            DailyReportTarget(
+                report=report,
+                unit=standing.quota.unit,
+                person_id=standing.quota.person_id,
+                person_name=standing.person_name,
+                action=standing.quota.action,
+                per=standing.quota.per,
+                target=standing.due,
+                done=standing.done,
+            )
+        )
     DailyReportTarget.objects.bulk_create(rows)
+
+
+@dataclass
+class PersonQuotaProgress:
+    quota: Quota
+    person_name: str
+    due: int
+    done: int
+
+    @property
+    def pct(self) -> float | None:
+        return round(100 * self.done / self.due, 1) if self.due else None
+
+    @property
+    def ahead(self) -> int:
+        """Cases ahead of the target (negative: behind)."""
+        return self.done - self.due
+
+
+def person_quota_progress(unit: AdministrativeUnit, day: dt.date) -> list[PersonQuotaProgress]:
+    """The personal targets active on `day` in the unit's subtree, with what each person has done
+    (their own work within the target's unit), in the order of the units and names."""
+    quotas = list(
+        Quota.objects.filter(
+            unit__path__startswith=unit.path, person__isnull=False, start__lte=day, end__gte=day
+        )
+        .select_related("unit", "person")
+        .order_by("unit__path", "person__last_name", "person__first_name", "person__username", "action")
+    )
+    if not quotas:
+        return []
+    earliest = min(q.start if q.per == Quota.Per.PERIOD else day for q in quotas)
+    counts = (
+        ActorDailyCount.objects.filter(
+            actor_id__in={q.person_id for q in quotas},
+            unit_path__startswith=unit.path,
+            day__gte=earliest,
+            day__lte=day,
+            action__in={q.action for q in quotas},
+        )
+        .values_list("actor_id", "unit_path", "day", "action")
+        .annotate(n=Sum("n"))
+        .order_by()
+    )
+    rows = list(counts)
+    result = []
+    for quota in quotas:
+        since = day if quota.per == Quota.Per.DAY else quota.start
+        done = sum(
+            n
+            for actor_id, path, d, action, n in rows
+            if actor_id == quota.person_id
+            and action == quota.action
+            and since <= d <= day
+            and path.startswith(quota.unit.path)
+        )
+        result.append(PersonQuotaProgress(quota, person_label(quota.person), quota_due(quota, day), done))
+    return result
 
 
 # --- monthly, quarterly and yearly reports ----------------------------------------------------
@@ -732,7 +853,9 @@ def period_report_freeze(
 def _period_targets(report: PeriodReport, lines: list[PeriodReportLine]) -> None:
     """What the quotas of the unit and its children asked within the period, and what was done."""
     children = [report.unit_id, *{line.child_id for line in lines}]
-    quotas = Quota.objects.filter(unit_id__in=children, start__lte=report.end, end__gte=report.start)
+    quotas = Quota.objects.filter(
+        unit_id__in=children, person__isnull=True, start__lte=report.end, end__gte=report.start
+    )
     rows = []
     for quota in quotas.order_by("unit__path", "action"):
         first, last = max(quota.start, report.start), min(quota.end, report.end)

@@ -119,6 +119,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
             "people_more": max(len(people) - PEOPLE_ON_DASHBOARD, 0),
             "person_moves": [(m, ACTION_LABELS[m]) for m in PERSON_MOVES],
             "quotas": selectors.quota_progress(unit, today),
+            "ranking": selectors.people_ranking(unit, today)[:PEOPLE_ON_DASHBOARD],
             "today": today,
             "generated": timezone.localtime(),
         }
@@ -185,7 +186,8 @@ def _unit_choices(form: QuotaForm | PlanForm) -> QuerySet[AdministrativeUnit]:
 
 @login_required
 def quotas(request: AuthenticatedRequest) -> HttpResponse:
-    """Targets in the unit's subtree with progress (furthest behind first); set a target for a unit below."""
+    """Targets in the unit's subtree with progress (furthest behind first) and the people's ranking;
+    set a target for a unit below, or for a person working in a unit the user manages."""
     context = _base(request)
     form = QuotaForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -203,6 +205,7 @@ def quotas(request: AuthenticatedRequest) -> HttpResponse:
             "form": form,
             "can_set": _unit_choices(form).exists(),
             "progress": selectors.quota_progress(context["unit"], timezone.localdate()),
+            "ranking": selectors.people_ranking(context["unit"], timezone.localdate()),
             "today": timezone.localdate(),
         }
     )
