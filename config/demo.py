@@ -11,10 +11,12 @@ import datetime as dt
 import io
 import random
 from dataclasses import dataclass
+from typing import Any
 
 import img2pdf
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from permissions.roles import Role
@@ -331,7 +333,31 @@ def demo_seed(*, stdout=None) -> dict[str, int]:
     from reports.civil_stats import civil_stats_rebuild  # the statistics page has figures at once
 
     civil_stats_rebuild()
+    _demo_person_targets(units, users)
     return created
+
+
+def _demo_person_targets(units: dict[str, AdministrativeUnit], users: dict[str, Any]) -> None:
+    """Daily targets of the commune's clerk and contractor ("rõ việc, rõ người"): the dashboard's ranking."""
+    from reports.services import quota_set
+
+    today = timezone.localdate()
+    start, end = today.replace(month=1, day=1), today.replace(month=12, day=31)
+    for username, action, target in (
+        ("clerk.xa", "scan", 5),
+        ("clerk.xa", "enter", 5),
+        ("contractor.xa", "enter", 8),
+        ("contractor.xa", "attach", 8),
+    ):
+        quota_set(
+            unit=units[COMMUNE_1],
+            person=users[username],
+            action=action,
+            target=target,
+            start=start,
+            end=end,
+            actor=users["admin.tinh"],
+        )
 
 
 def _squeezed_in_and_crossed_out(book: RegisterBook, clerk) -> None:
