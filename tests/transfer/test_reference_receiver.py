@@ -2,6 +2,8 @@
 and its test endpoints exist only in test mode."""
 
 # ruff: noqa: S310 - the tests talk to the receiver they started on 127.0.0.1
+import base64
+import hashlib
 import json
 import urllib.error
 import urllib.request
@@ -27,6 +29,19 @@ def call(url: str, path: str, body: bytes | None = None, *, token: str | None = 
         return exc.code, json.loads(exc.read())
 
 
+def scan_part(content: bytes = b"%PDF-1.4 a scan", name: str = "a.pdf", pages: int = 1) -> dict:
+    """A scan as the adapter sends it: described, and its bytes in base64."""
+    return {
+        "name": name,
+        "sha256": hashlib.sha256(content).hexdigest(),
+        "size": len(content),
+        "pages": pages,
+        "contentType": "application/pdf",
+        "encoding": "base64",
+        "content": base64.b64encode(content).decode(),
+    }
+
+
 def good_batch(record_id: int = 7, version: int = 2) -> dict:
     return {
         "batch": str(uuid.uuid4()),
@@ -39,7 +54,7 @@ def good_batch(record_id: int = 7, version: int = 2) -> dict:
                     "eventType": "birth",
                     "unitCode": "00001",
                     "data": {"ngayDangKy": "01/02/2003", "nksHoTen": "Nguyễn Văn A"},
-                    "scan": {"name": "a.pdf", "sha256": "a" * 64, "size": 1000, "pages": 1},
+                    "scan": scan_part(),
                 },
             }
         ],
@@ -106,6 +121,8 @@ def mutate(path, value):
         (mutate(["records", 0, "record", "data"], "a string"), "records[0].record.data"),
         (mutate(["records", 0, "record", "scan", "sha256"], "xyz"), "records[0].record.scan.sha256"),
         (mutate(["records", 0, "record", "scan", "size"], -1), "records[0].record.scan.size"),
+        (mutate(["records", 0, "record", "scan", "content"], 12), "records[0].record.scan.content"),
+        (mutate(["records", 0, "record", "scan", "encoding"], "hex"), "records[0].record.scan.encoding"),
     ],
 )
 def test_a_forged_or_malformed_batch_is_refused_400_naming_the_field(receiver, change, field):
@@ -166,7 +183,7 @@ def scan_update_batch(record_id: int = 7, scan_id: int = 3) -> dict:
                     "update": "scan",
                     "eventType": "birth",
                     "unitCode": "00001",
-                    "scan": {"name": "a.pdf", "sha256": "b" * 64, "size": 900, "pages": 2},
+                    "scan": scan_part(b"%PDF-1.4 a late scan", pages=2),
                 },
             }
         ],
