@@ -205,3 +205,45 @@ def test_a_late_scan_update_is_accepted_and_a_forged_one_refused_naming_the_fiel
         call(receiver.url, "/api/v1/batches", encoded(not_an_update))[1]["field"]
         == "records[0].record.update"
     )
+
+
+def with_scan(**changes) -> dict:
+    batch = good_batch()
+    batch["records"][0]["record"]["scan"].update(changes)
+    return batch
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"content": base64.b64encode(b"%PDF-1.4 A SCAN").decode()}, "SHA-256"),  # same size
+        ({"size": 3}, "kích thước"),
+        ({"content": "not base64!"}, "base64"),
+        ({"content": None}, "scan.content"),
+    ],
+)
+def test_a_scan_that_does_not_match_its_description_is_rejected_naming_why(receiver, changes, words):
+    status, answer = call(receiver.url, "/api/v1/batches", encoded(with_scan(**changes)))
+    assert status == 200
+    (result,) = answer["results"]
+    assert result["status"] == "rejected" and words in result["message"]
+    assert receiver.receiver.state()["records"] == []
+    assert receiver.receiver.scan_content("civreg-7-v2") is None
+
+
+def test_a_stored_scan_is_read_back_byte_identical_and_stored_once(receiver):
+    content = bytes(range(256)) * 40  # every byte value
+    batch = with_scan(**scan_part(content))
+    assert call(receiver.url, "/api/v1/batches", encoded(batch))[1]["results"][0]["status"] == "accepted"
+    batch["batch"] = str(uuid.uuid4())
+    assert call(receiver.url, "/api/v1/batches", encoded(batch))[1]["results"][0]["status"] == "duplicate"
+    assert receiver.receiver.scan_content("civreg-7-v2") == content
+    (stored,) = receiver.receiver.state()["records"]
+    assert stored["scan"] == {"sha256": hashlib.sha256(content).hexdigest(), "size": len(content)}
+    request = urllib.request.Request(
+        f"{receiver.url}/_scans/civreg-7-v2", headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.read() == content
+    assert call(receiver.url, "/_scans/civreg-7-v2", method="GET", token=None)[0] == 401
+    assert call(receiver.url, "/_scans/civreg-8-v2", method="GET")[0] == 404
