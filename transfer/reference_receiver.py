@@ -545,7 +545,13 @@ class ReceiverServer:
         handler = make_handler(self.receiver)
         self.tls = bool(tls_cert)
         if tls_cert:
-            context = server_tls_context(str(tls_cert), str(tls_key), str(client_ca or ""))
+            try:
+                context = server_tls_context(str(tls_cert), str(tls_key), str(client_ca or ""))
+            except (OSError, ssl.SSLError) as exc:
+                raise ValueError(
+                    f"The TLS files cannot be loaded (--tls-cert {tls_cert}, --tls-key {tls_key}, "
+                    f"--tls-client-ca {client_ca or '-'}): {exc}"
+                ) from exc
             self.httpd: ThreadingHTTPServer = TLSHTTPServer((host, port), handler, context)
         else:
             self.httpd = ThreadingHTTPServer((host, port), handler)
@@ -607,7 +613,7 @@ def main(argv: list[str] | None = None, *, token: str | None = None, test_mode: 
             tls_key=args.tls_key,
             client_ca=args.tls_client_ca,
         )
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError) as exc:  # no token, TLS files missing, port taken
         raise SystemExit(str(exc)) from exc
     print(
         f"Reference receiver listening on {server.url} (store: {args.db}, mode: {args.mode}"

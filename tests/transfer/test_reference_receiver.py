@@ -247,3 +247,25 @@ def test_a_stored_scan_is_read_back_byte_identical_and_stored_once(receiver):
         assert response.read() == content
     assert call(receiver.url, "/_scans/civreg-7-v2", method="GET", token=None)[0] == 401
     assert call(receiver.url, "/_scans/civreg-8-v2", method="GET")[0] == 404
+
+
+@pytest.mark.parametrize(
+    ("tls", "words"),
+    [
+        (["--tls-cert", "missing.pem", "--tls-key", "missing.key"], "TLS files cannot be loaded"),
+        (["--tls-client-ca", "ca.pem"], "needs the server's certificate and key"),
+        (["--tls-cert", "server.pem"], "both the server's certificate and its key"),
+    ],
+)
+def test_the_receiver_refuses_to_start_with_tls_options_that_cannot_work(tmp_path, tls, words):
+    with pytest.raises(SystemExit, match=words):
+        main(
+            [
+                "--port",
+                "0",
+                "--db",
+                str(tmp_path / "r.sqlite3"),
+                *[str(tmp_path / a) if "." in a else a for a in tls],
+            ],
+            token=TOKEN,
+        )
