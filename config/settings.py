@@ -316,10 +316,23 @@ NATIONAL_DB_URL = env.str("NATIONAL_DB_URL", default="http://127.0.0.1:8765")
 _DEV_TRANSFER_TOKEN = "dev-only-transfer-token-" + "x" * 20
 TRANSFER_TOKEN = env.str("TRANSFER_TOKEN", default=_DEV_TRANSFER_TOKEN if (DEBUG or TESTING) else "")
 TRANSFER_RECEIVER_TOKEN = env.str("TRANSFER_RECEIVER_TOKEN", default=TRANSFER_TOKEN)
+# Mutual TLS with the national database (NATIONAL_DB_URL https://): our client certificate and its
+# key (PEM files, the key unencrypted and readable by the worker only), and the CA bundle that signed
+# the national database's server certificate (empty: the system's CAs).
+TRANSFER_CLIENT_CERT = env.str("TRANSFER_CLIENT_CERT", default="")
+TRANSFER_CLIENT_KEY = env.str("TRANSFER_CLIENT_KEY", default="")
+TRANSFER_CA_BUNDLE = env.str("TRANSFER_CA_BUNDLE", default="")
+if TRANSFER_CLIENT_KEY and not TRANSFER_CLIENT_CERT:
+    raise ImproperlyConfigured(
+        "TRANSFER_CLIENT_KEY is set without TRANSFER_CLIENT_CERT: set both or neither."
+    )
 # The reference receiver's /_state and /_control endpoints (for tests) exist only when this is on.
 TRANSFER_RECEIVER_TEST_MODE = env_bool("TRANSFER_RECEIVER_TEST_MODE", default=False)
 # Transfer worker: batch size, HTTP timeout, retry backoff, claim lease, idle poll.
 TRANSFER_BATCH_SIZE = env.int("TRANSFER_BATCH_SIZE", default=50)
+# Largest request body of a batch: the scans travel inside it (base64), so a batch also stops short
+# of this many bytes (a single record larger than this still goes, alone).
+TRANSFER_BATCH_MAX_BYTES = env.int("TRANSFER_BATCH_MAX_BYTES", default=8 * 1024 * 1024)
 TRANSFER_TIMEOUT_SECONDS = env.float("TRANSFER_TIMEOUT_SECONDS", default=30.0)
 TRANSFER_RETRY_BASE_SECONDS = env.float("TRANSFER_RETRY_BASE_SECONDS", default=30.0)
 TRANSFER_RETRY_MAX_SECONDS = env.float("TRANSFER_RETRY_MAX_SECONDS", default=3600.0)

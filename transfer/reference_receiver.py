@@ -12,16 +12,25 @@ the answer is 401. A batch that is not what the protocol says (not JSON, a field
 the wrong type, a key that does not belong to its record: forged or mixed up) is refused whole
 with 400 and ``{"error": ..., "field": "records[2].record.recordId"}``, storing nothing.
 
+Mutual TLS, optional (``--tls-cert``/``--tls-key`` serve HTTPS; ``--tls-client-ca`` then demands
+a client certificate signed by that CA): a sender without one is cut off during the TLS handshake,
+before any request is read. The bearer token is demanded as well.
+
 It stores what it receives in its own SQLite file, and stores each idempotency key once: a key
-it already holds is answered "duplicate" with the original receipt. It refuses a record for
+it already holds is answered "duplicate" with the original receipt. Each case's scan comes inside
+the record (``scan.content``, base64): it is decoded, checked against ``scan.sha256`` and
+``scan.size``, and its bytes stored as they came (table ``scans``, read back with `scan_content`);
+the stored payload keeps the scan's description without the content. It refuses a record for
 good ("rejected", with a message in Vietnamese, as a real receiver would) when the
-registration date or the main person's name is missing, or when its key or record id was put
-on the reject list.
+registration date or the main person's name is missing, when its scan's content is missing or
+does not match its hash or size, or when its key or record id was put on the reject list.
 
 Test mode only (``--test-mode``, or TRANSFER_RECEIVER_TEST_MODE): ``GET /_state`` lists what is
-stored and how many deliveries were seen, and ``POST /_control {"mode": ..., "delay": ...,
-"reject_keys": [...], "reject_record_ids": [...]}`` switches the failure modes. Outside test
-mode these paths do not exist (404). Failure modes, also settable at start (--mode, --delay):
+stored (with each stored scan's SHA-256 and size, computed from the stored bytes) and how many
+deliveries were seen, ``GET /_scans/<key>`` answers a stored scan's bytes, and
+``POST /_control {"mode": ..., "delay": ..., "reject_keys": [...], "reject_record_ids": [...]}``
+switches the failure modes. Outside test mode these paths do not exist (404). Failure modes,
+also settable at start (--mode, --delay):
 
 - ``ok``: answer normally.
 - ``fail500``: answer every batch with HTTP 500, storing nothing.
@@ -33,12 +42,18 @@ mode these paths do not exist (404). Failure modes, also settable at start (--mo
 from __future__ import annotations
 
 import argparse
+import base64
+import binascii
+import contextlib
 import datetime as dt
+import hashlib
 import hmac
 import json
 import os
 import re
+import socket
 import sqlite3
+import ssl
 import sys
 import threading
 import time
@@ -134,6 +149,10 @@ def _check_scan(scan: Any, field: str) -> None:
         if not _is_int(scan.get("size")) or scan["size"] < 0:
             raise BadBatch(f"{field}.scan.size", f"{field}.scan.size must be a whole number of bytes")
         _check_text(scan.get("name"), f"{field}.scan.name", max_length=255)
+        if scan.get("content") is not None and not isinstance(scan["content"], str):
+            raise BadBatch(f"{field}.scan.content", f"{field}.scan.content must be a base64 string")
+        if scan.get("encoding", "base64") != "base64":
+            raise BadBatch(f"{field}.scan.encoding", f'{field}.scan.encoding must be "base64"')
 
 
 def check_batch(body: Any) -> None:
@@ -201,6 +220,10 @@ class Receiver:
                 " version INTEGER, receipt TEXT, payload TEXT, received_at TEXT)"
             )
             db.execute("CREATE TABLE IF NOT EXISTS deliveries (key TEXT, batch TEXT, at TEXT)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS scans (key TEXT PRIMARY KEY, record_id INTEGER, name TEXT,"
+                " content BLOB)"
+            )
 
     def _db(self) -> sqlite3.Connection:
         return sqlite3.connect(self.db_path, timeout=30)
@@ -227,7 +250,7 @@ class Receiver:
             return {"mode": self.mode, "delay": self.delay}
 
     def problem(self, key: str, record: dict[str, Any]) -> str:
-        """Why the record is refused for good, or ""."""
+        """Why the record is refused for good, or "" (its scan is checked by `scan_bytes`)."""
         if key in self.reject_keys or record.get("recordId") in self.reject_record_ids:
             return "Hồ sơ bị từ chối theo yêu cầu kiểm thử của cơ sở dữ liệu nhận."
         if record.get("update") == "scan":
@@ -257,10 +280,13 @@ class Receiver:
                 record = entry.get("record") or {}
                 db.execute("INSERT INTO deliveries VALUES (?, ?, ?)", (key, batch_id, now))
                 problem = self.problem(key, record)
-                if problem:
-                    results.append({"key": key, "status": "rejected", "message": problem})
+                scan = record.get("scan")
+                content, scan_problem = scan_bytes(scan) if scan else (None, "")
+                if problem or scan_problem:
+                    results.append({"key": key, "status": "rejected", "message": problem or scan_problem})
                     continue
                 receipt = f"QG-{key}"
+                described = {**record, "scan": _without_content(scan)} if scan else record
                 inserted = db.execute(
                     "INSERT OR IGNORE INTO records VALUES (?, ?, ?, ?, ?, ?)",
                     (
@@ -268,10 +294,15 @@ class Receiver:
                         record.get("recordId"),
                         record.get("version"),
                         receipt,
-                        json.dumps(record, ensure_ascii=False),
+                        json.dumps(described, ensure_ascii=False),
                         now,
                     ),
                 ).rowcount
+                if inserted and scan:
+                    db.execute(
+                        "INSERT INTO scans VALUES (?, ?, ?, ?)",
+                        (key, record.get("recordId"), scan["name"], content),
+                    )
                 if not inserted:
                     receipt = db.execute("SELECT receipt FROM records WHERE key = ?", (key,)).fetchone()[0]
                 results.append(
@@ -282,14 +313,58 @@ class Receiver:
     def state(self) -> dict[str, Any]:
         with self.lock, self._db() as db:
             rows = db.execute(
-                "SELECT key, record_id, version, receipt FROM records ORDER BY rowid"
+                "SELECT r.key, r.record_id, r.version, r.receipt, s.content FROM records r"
+                " LEFT JOIN scans s ON s.key = r.key ORDER BY r.rowid"
             ).fetchall()
             deliveries = db.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0]
         return {
             "mode": self.mode,
-            "records": [{"key": k, "recordId": r, "version": v, "receipt": c} for k, r, v, c in rows],
+            "records": [
+                {
+                    "key": k,
+                    "recordId": r,
+                    "version": v,
+                    "receipt": c,
+                    # computed from the stored bytes, not copied from the payload
+                    "scan": None if b is None else {"sha256": hashlib.sha256(b).hexdigest(), "size": len(b)},
+                }
+                for k, r, v, c, b in rows
+            ],
             "deliveries": deliveries,
         }
+
+    def scan_content(self, key: str) -> bytes | None:
+        """The bytes of the scan stored under the key, as they arrived; None if none."""
+        with self.lock, self._db() as db:
+            row = db.execute("SELECT content FROM scans WHERE key = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+
+def scan_bytes(scan: dict[str, Any]) -> tuple[bytes | None, str]:
+    """The scan's decoded bytes and "", or None and why it is refused (in Vietnamese, naming the field)."""
+    content = scan.get("content")
+    if not content:
+        return None, "Thiếu nội dung tệp bản quét (scan.content): gửi kèm tệp PDF của hồ sơ."
+    try:
+        data = base64.b64decode(content, validate=True)
+    except (binascii.Error, ValueError):
+        return None, "Nội dung bản quét (scan.content) không phải base64 hợp lệ: gửi lại tệp gốc."
+    if len(data) != scan["size"]:
+        return None, (
+            f"Bản quét không khớp kích thước: nhận được {len(data)} byte, khai báo {scan['size']} byte "
+            "(scan.size); tệp bị cắt hoặc bị sửa trên đường truyền, gửi lại tệp gốc."
+        )
+    digest = hashlib.sha256(data).hexdigest()
+    if not hmac.compare_digest(digest, scan["sha256"]):
+        return None, (
+            f"Bản quét không khớp mã băm SHA-256: tệp nhận được có mã {digest}, khai báo {scan['sha256']} "
+            "(scan.sha256); tệp bị hỏng hoặc bị sửa trên đường truyền, gửi lại tệp gốc."
+        )
+    return data, ""
+
+
+def _without_content(scan: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in scan.items() if name != "content"}
 
 
 def make_handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
@@ -324,6 +399,17 @@ def make_handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
         def _routes(self) -> tuple[str, ...]:
             return ("/api/v1/batches", "/_state", "/_control") if receiver.test_mode else ("/api/v1/batches",)
 
+        def _scan(self, key: str) -> None:
+            content = receiver.scan_content(key)
+            if content is None:
+                self._json(404, {"error": f"no scan stored under {key!r}"})
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/pdf")
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+
         def _body(self) -> Any:
             """The JSON body, or None after answering 400/413 (read only when its size is allowed)."""
             try:
@@ -347,6 +433,9 @@ def make_handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             elif self.path == "/_state" and self.path in self._routes():
                 if not self._refuse_unauthenticated():
                     self._json(200, receiver.state())
+            elif self.path.startswith("/_scans/") and receiver.test_mode:
+                if not self._refuse_unauthenticated():
+                    self._scan(self.path.removeprefix("/_scans/"))
             else:
                 self._json(404, {"error": "not found"})
 
@@ -386,19 +475,93 @@ def make_handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class ReceiverServer:
-    """The receiver on a port, in a background thread (tests) or in the foreground (`serve_forever`)."""
+def server_tls_context(cert: str, key: str, client_ca: str = "") -> ssl.SSLContext:
+    """HTTPS with the server's certificate; with `client_ca`, a client certificate it signed is required."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert, key)
+    if client_ca:
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(cafile=client_ca)
+    return context
 
-    def __init__(self, db_path: str | Path, *, host: str = "127.0.0.1", port: int = 0, **options: Any):
+
+class TLSHTTPServer(ThreadingHTTPServer):
+    """The threading server, each connection's TLS handshake done in its own thread: a sender without
+    an acceptable client certificate is cut off there, before a byte of its request is read."""
+
+    HANDSHAKE_SECONDS = 30
+
+    def __init__(
+        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], context: ssl.SSLContext
+    ):
+        self.context = context
+        super().__init__(address, handler)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        request.settimeout(self.HANDSHAKE_SECONDS)
+        try:
+            connection = self.context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            request.close()
+            return
+        try:
+            connection.settimeout(None)
+            super().finish_request(connection, client_address)
+        finally:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+            connection.close()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], (ssl.SSLError, ConnectionError)):
+            super().handle_error(request, client_address)
+
+
+class ReceiverServer:
+    """The receiver on a port, in a background thread (tests) or in the foreground (`serve_forever`).
+
+    With `tls_cert` and `tls_key` it serves HTTPS; with `client_ca` as well, only to senders presenting
+    a client certificate signed by that CA (mutual TLS)."""
+
+    def __init__(
+        self,
+        db_path: str | Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls_cert: str | Path = "",
+        tls_key: str | Path = "",
+        client_ca: str | Path = "",
+        **options: Any,
+    ):
+        if client_ca and not tls_cert:
+            raise ValueError(
+                "A client CA (mutual TLS) needs the server's certificate and key (--tls-cert, --tls-key)."
+            )
+        if bool(tls_cert) != bool(tls_key):
+            raise ValueError("HTTPS needs both the server's certificate and its key (--tls-cert, --tls-key).")
         self.receiver = Receiver(db_path, **options)
-        self.httpd = ThreadingHTTPServer((host, port), make_handler(self.receiver))
+        handler = make_handler(self.receiver)
+        self.tls = bool(tls_cert)
+        if tls_cert:
+            try:
+                context = server_tls_context(str(tls_cert), str(tls_key), str(client_ca or ""))
+            except (OSError, ssl.SSLError) as exc:
+                raise ValueError(
+                    f"The TLS files cannot be loaded (--tls-cert {tls_cert}, --tls-key {tls_key}, "
+                    f"--tls-client-ca {client_ca or '-'}): {exc}"
+                ) from exc
+            self.httpd: ThreadingHTTPServer = TLSHTTPServer((host, port), handler, context)
+        else:
+            self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
         self.thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         host, port = self.httpd.socket.getsockname()[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{port}"
 
     def start(self) -> ReceiverServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -420,6 +583,13 @@ def main(argv: list[str] | None = None, *, token: str | None = None, test_mode: 
     parser.add_argument("--mode", choices=MODES, default="ok")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait in 'slow' mode")
     parser.add_argument("--test-mode", action="store_true", help="serve /_state and /_control (tests only)")
+    parser.add_argument("--tls-cert", default="", help="server certificate (PEM): serve HTTPS")
+    parser.add_argument("--tls-key", default="", help="the server certificate's private key (PEM)")
+    parser.add_argument(
+        "--tls-client-ca",
+        default="",
+        help="CA bundle (PEM): demand a client certificate it signed (mutual TLS)",
+    )
     args = parser.parse_args(argv)
     token = token if token is not None else os.environ.get("TRANSFER_RECEIVER_TOKEN", "")
     if test_mode is None:
@@ -439,11 +609,15 @@ def main(argv: list[str] | None = None, *, token: str | None = None, test_mode: 
             test_mode=test_mode,
             mode=args.mode,
             delay=args.delay,
+            tls_cert=args.tls_cert,
+            tls_key=args.tls_key,
+            client_ca=args.tls_client_ca,
         )
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:  # no token, TLS files missing, port taken
         raise SystemExit(str(exc)) from exc
     print(
         f"Reference receiver listening on {server.url} (store: {args.db}, mode: {args.mode}"
+        f"{', client certificate required' if args.tls_client_ca else ''}"
         f"{', test endpoints on' if test_mode else ''})",
         flush=True,
     )

@@ -37,11 +37,14 @@ from registry.models import CivilRecord, RecordState
 from scans.models import ScanFile
 from transfer.adapters import (
     ACKNOWLEDGED,
+    ENVELOPE_BYTES,
     REJECTED,
     NationalDbAdapter,
     OutgoingRecord,
+    ScanUnavailable,
     TransientTransferError,
     default_adapter,
+    entry_bytes,
     idempotency_key,
     record_payload,
     scan_update_key,
@@ -146,6 +149,8 @@ class BatchReport:
     rejected: int = 0
     retried: int = 0
     superseded: int = 0
+    # Claimed but left for the next batch, which was full by bytes (TRANSFER_BATCH_MAX_BYTES).
+    deferred: int = 0
     error: str = ""
 
 
@@ -210,18 +215,31 @@ def transfer_send_batch(*, adapter: NationalDbAdapter | None = None, limit: int 
     outgoing: list[TransferItem] = []
     payloads: list[OutgoingRecord] = []
     amends = acknowledged_receipts(list(records))
-    for item in items:
+    body_bytes, max_bytes = ENVELOPE_BYTES, settings.TRANSFER_BATCH_MAX_BYTES
+    for position, item in enumerate(items):
         record = records[item.record_id]
         if not _current(item, record):
             report.superseded += _settle_superseded(item.pk)
             continue
+        try:
+            payload = OutgoingRecord(
+                key=item.idempotency_key,
+                record=scan_update_payload(record, scans[item.scan_id])
+                if item.kind == TransferKind.SCAN and item.scan_id
+                else record_payload(record, amends=amends.get(record.pk, "")),
+            )
+        except ScanUnavailable as exc:
+            report.retried += transfer_retry_later(items=[item], token=token, error=str(exc))
+            logger.error("Transfer of %s waits: %s", item.idempotency_key, exc)
+            continue
+        size = entry_bytes(payload)
+        if payloads and body_bytes + size > max_bytes:
+            # The batch is full by bytes: the rest go in the next batch, due as they were.
+            report.deferred += transfer_release(items=items[position:], token=token)
+            break
+        body_bytes += size
         outgoing.append(item)
-        payload = (
-            scan_update_payload(record, scans[item.scan_id])
-            if item.kind == TransferKind.SCAN and item.scan_id
-            else record_payload(record, amends=amends.get(record.pk, ""))
-        )
-        payloads.append(OutgoingRecord(key=item.idempotency_key, record=payload))
+        payloads.append(payload)
     if not payloads:
         return report
     try:
@@ -331,6 +349,14 @@ def transfer_retry_later(*, items: list[TransferItem], token: str, error: str) -
         item.save(update_fields=["next_attempt_at", "claimed_until", "last_error"])
         count += 1
     return count
+
+
+def transfer_release(*, items: list[TransferItem], token: str) -> int:
+    """Give back our claim on items we did not send (the batch was full): due as before, the claim's
+    attempt not counted."""
+    return TransferItem.objects.filter(
+        pk__in=[i.pk for i in items], status=TransferStatus.PENDING, claim_token=token
+    ).update(claimed_until=None, attempts=F("attempts") - 1)
 
 
 @transaction.atomic

@@ -59,6 +59,8 @@ def test_a_late_scan_on_an_approved_record_is_checked_by_a_reviewer_and_sent_wit
     (stored,) = _stored(receiver, record)
     assert stored["record"]["version"] == record.version - 1  # the check's version; transfer adds one
     assert stored["record"]["scan"]["sha256"] == scan.sha256
+    with scan.file.open("rb") as handle:
+        assert receiver.receiver.scan_content(stored["key"]) == handle.read()
     assert transfer_send_batch(adapter=adapter).claimed == 0
 
 
@@ -92,6 +94,9 @@ def test_a_late_scan_on_a_transferred_record_is_sent_once_as_an_update(world, re
     # Then the receiver holds the scan update exactly once, and the record is still transferred
     updates = [r for r in _stored(receiver, record) if r["record"].get("update") == "scan"]
     assert len(updates) == 1 and updates[0]["record"]["scan"]["sha256"] == scan.sha256
+    # ... with the scan file itself, byte-identical
+    with scan.file.open("rb") as handle:
+        assert receiver.receiver.scan_content(item.idempotency_key) == handle.read()
     item.refresh_from_db()
     record.refresh_from_db()
     assert item.status == "acknowledged" and record.state == "transferred"

@@ -2,6 +2,8 @@
 and its test endpoints exist only in test mode."""
 
 # ruff: noqa: S310 - the tests talk to the receiver they started on 127.0.0.1
+import base64
+import hashlib
 import json
 import urllib.error
 import urllib.request
@@ -27,6 +29,19 @@ def call(url: str, path: str, body: bytes | None = None, *, token: str | None = 
         return exc.code, json.loads(exc.read())
 
 
+def scan_part(content: bytes = b"%PDF-1.4 a scan", name: str = "a.pdf", pages: int = 1) -> dict:
+    """A scan as the adapter sends it: described, and its bytes in base64."""
+    return {
+        "name": name,
+        "sha256": hashlib.sha256(content).hexdigest(),
+        "size": len(content),
+        "pages": pages,
+        "contentType": "application/pdf",
+        "encoding": "base64",
+        "content": base64.b64encode(content).decode(),
+    }
+
+
 def good_batch(record_id: int = 7, version: int = 2) -> dict:
     return {
         "batch": str(uuid.uuid4()),
@@ -39,7 +54,7 @@ def good_batch(record_id: int = 7, version: int = 2) -> dict:
                     "eventType": "birth",
                     "unitCode": "00001",
                     "data": {"ngayDangKy": "01/02/2003", "nksHoTen": "Nguyễn Văn A"},
-                    "scan": {"name": "a.pdf", "sha256": "a" * 64, "size": 1000, "pages": 1},
+                    "scan": scan_part(),
                 },
             }
         ],
@@ -106,6 +121,8 @@ def mutate(path, value):
         (mutate(["records", 0, "record", "data"], "a string"), "records[0].record.data"),
         (mutate(["records", 0, "record", "scan", "sha256"], "xyz"), "records[0].record.scan.sha256"),
         (mutate(["records", 0, "record", "scan", "size"], -1), "records[0].record.scan.size"),
+        (mutate(["records", 0, "record", "scan", "content"], 12), "records[0].record.scan.content"),
+        (mutate(["records", 0, "record", "scan", "encoding"], "hex"), "records[0].record.scan.encoding"),
     ],
 )
 def test_a_forged_or_malformed_batch_is_refused_400_naming_the_field(receiver, change, field):
@@ -166,7 +183,7 @@ def scan_update_batch(record_id: int = 7, scan_id: int = 3) -> dict:
                     "update": "scan",
                     "eventType": "birth",
                     "unitCode": "00001",
-                    "scan": {"name": "a.pdf", "sha256": "b" * 64, "size": 900, "pages": 2},
+                    "scan": scan_part(b"%PDF-1.4 a late scan", pages=2),
                 },
             }
         ],
@@ -188,3 +205,67 @@ def test_a_late_scan_update_is_accepted_and_a_forged_one_refused_naming_the_fiel
         call(receiver.url, "/api/v1/batches", encoded(not_an_update))[1]["field"]
         == "records[0].record.update"
     )
+
+
+def with_scan(**changes) -> dict:
+    batch = good_batch()
+    batch["records"][0]["record"]["scan"].update(changes)
+    return batch
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"content": base64.b64encode(b"%PDF-1.4 A SCAN").decode()}, "SHA-256"),  # same size
+        ({"size": 3}, "kích thước"),
+        ({"content": "not base64!"}, "base64"),
+        ({"content": None}, "scan.content"),
+    ],
+)
+def test_a_scan_that_does_not_match_its_description_is_rejected_naming_why(receiver, changes, words):
+    status, answer = call(receiver.url, "/api/v1/batches", encoded(with_scan(**changes)))
+    assert status == 200
+    (result,) = answer["results"]
+    assert result["status"] == "rejected" and words in result["message"]
+    assert receiver.receiver.state()["records"] == []
+    assert receiver.receiver.scan_content("civreg-7-v2") is None
+
+
+def test_a_stored_scan_is_read_back_byte_identical_and_stored_once(receiver):
+    content = bytes(range(256)) * 40  # every byte value
+    batch = with_scan(**scan_part(content))
+    assert call(receiver.url, "/api/v1/batches", encoded(batch))[1]["results"][0]["status"] == "accepted"
+    batch["batch"] = str(uuid.uuid4())
+    assert call(receiver.url, "/api/v1/batches", encoded(batch))[1]["results"][0]["status"] == "duplicate"
+    assert receiver.receiver.scan_content("civreg-7-v2") == content
+    (stored,) = receiver.receiver.state()["records"]
+    assert stored["scan"] == {"sha256": hashlib.sha256(content).hexdigest(), "size": len(content)}
+    request = urllib.request.Request(
+        f"{receiver.url}/_scans/civreg-7-v2", headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.read() == content
+    assert call(receiver.url, "/_scans/civreg-7-v2", method="GET", token=None)[0] == 401
+    assert call(receiver.url, "/_scans/civreg-8-v2", method="GET")[0] == 404
+
+
+@pytest.mark.parametrize(
+    ("tls", "words"),
+    [
+        (["--tls-cert", "missing.pem", "--tls-key", "missing.key"], "TLS files cannot be loaded"),
+        (["--tls-client-ca", "ca.pem"], "needs the server's certificate and key"),
+        (["--tls-cert", "server.pem"], "both the server's certificate and its key"),
+    ],
+)
+def test_the_receiver_refuses_to_start_with_tls_options_that_cannot_work(tmp_path, tls, words):
+    with pytest.raises(SystemExit, match=words):
+        main(
+            [
+                "--port",
+                "0",
+                "--db",
+                str(tmp_path / "r.sqlite3"),
+                *[str(tmp_path / a) if "." in a else a for a in tls],
+            ],
+            token=TOKEN,
+        )

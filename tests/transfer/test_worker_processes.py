@@ -1,15 +1,18 @@
 """The real worker and the real receiver, as separate processes, on PostgreSQL.
 
 Receiver down, slow, answering 500, or the worker killed with SIGKILL in the middle
-of a batch: after recovery every approved record is at the receiver exactly once
-and marked transferred.
+of a batch: after recovery every approved record is at the receiver exactly once,
+with its scan byte-identical to ours, and marked transferred. The receiver demands the
+bearer token throughout; the last test also demands a client certificate (mutual TLS).
 """
 
 # ruff: noqa: S310 - the tests talk to the receiver they started on 127.0.0.1
+import hashlib
 import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -24,6 +27,9 @@ from django.db import connection
 
 from audit.models import AuditEvent
 from registry.models import CivilRecord
+from scans.models import current_scan
+from tests.transfer.pki import Pki, make_pki
+from transfer.adapters import client_tls_context
 from transfer.models import TransferItem
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -60,12 +66,21 @@ def wait_for(condition, *, timeout: float = 60, what: str = "condition"):
 
 
 class Processes:
-    def __init__(self, tmp_path: Path):
+    def __init__(self, tmp_path: Path, pki: Pki | None = None):
         self.tmp = tmp_path
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.pki = pki
+        self.url = f"{'https' if pki else 'http'}://127.0.0.1:{self.port}"
         self.started: list[subprocess.Popen] = []
         self.logs: list[IO[bytes]] = []
+        # how the test itself talks to the receiver (with our client certificate under mutual TLS)
+        self.context: ssl.SSLContext | None = (
+            client_tls_context(
+                ca_bundle=str(pki.ca), client_cert=str(pki.client_cert), client_key=str(pki.client_key)
+            )
+            if pki
+            else None
+        )
 
     def _log(self, name: str):
         handle = open(self.tmp / name, "ab")  # noqa: SIM115 - closed in stop_all
@@ -73,6 +88,16 @@ class Processes:
         return handle
 
     def receiver(self, *args: str) -> subprocess.Popen:
+        if self.pki:
+            tls = [
+                "--tls-cert",
+                self.pki.server_cert,
+                "--tls-key",
+                self.pki.server_key,
+                "--tls-client-ca",
+                self.pki.ca,
+            ]
+            args = (*args, *map(str, tls))
         proc = subprocess.Popen(
             [
                 sys.executable,
@@ -96,7 +121,7 @@ class Processes:
 
     def _healthy(self) -> bool:
         try:
-            with urllib.request.urlopen(f"{self.url}/health", timeout=1):
+            with urllib.request.urlopen(f"{self.url}/health", timeout=1, context=self.context):
                 return True
         except OSError:
             return False
@@ -113,6 +138,9 @@ class Processes:
             "TRANSFER_RETRY_MAX_SECONDS": "1",
             "TRANSFER_LEASE_SECONDS": "3",
             "TRANSFER_POLL_SECONDS": "0.2",
+            # the scans the worker sends are in this test's storage (the scan_storage fixture)
+            "DATA_DIR": str(self.tmp),
+            **self.tls_env(),
             **env,
         }
         proc = subprocess.Popen(
@@ -125,6 +153,15 @@ class Processes:
         self.started.append(proc)
         return proc
 
+    def tls_env(self) -> dict[str, str]:
+        if not self.pki:
+            return {}
+        return {
+            "TRANSFER_CLIENT_CERT": str(self.pki.client_cert),
+            "TRANSFER_CLIENT_KEY": str(self.pki.client_key),
+            "TRANSFER_CA_BUNDLE": str(self.pki.ca),
+        }
+
     def control(self, **settings) -> None:
         request = urllib.request.Request(
             f"{self.url}/_control",
@@ -132,12 +169,18 @@ class Processes:
             method="POST",
             headers={"Content-Type": "application/json", **AUTH},
         )
-        urllib.request.urlopen(request, timeout=5).close()
+        urllib.request.urlopen(request, timeout=5, context=self.context).close()
 
     def state(self) -> dict:
         request = urllib.request.Request(f"{self.url}/_state", headers=AUTH)
-        with urllib.request.urlopen(request, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=5, context=self.context) as response:
             return json.loads(response.read())
+
+    def scan(self, key: str) -> bytes:
+        """The bytes of the scan the receiver stored under the key."""
+        request = urllib.request.Request(f"{self.url}/_scans/{key}", headers=AUTH)
+        with urllib.request.urlopen(request, timeout=5, context=self.context) as response:
+            return response.read()
 
     def stop_all(self) -> None:
         for proc in self.started:
@@ -170,6 +213,16 @@ def assert_exactly_once(procs: Processes, records) -> dict:
     assert TransferItem.objects.filter(record_id__in=ids, status="pending").count() == 0
     for pk in ids:
         assert AuditEvent.objects.filter(record_id_value=pk, action="transfer").count() == 1
+    # ... each with its scan, byte-identical to ours
+    for stored in state["records"]:
+        scan = current_scan(CivilRecord.objects.get(pk=stored["recordId"]).scans.all())
+        assert scan is not None
+        with scan.file.open("rb") as handle:
+            ours = handle.read()
+        theirs = procs.scan(stored["key"])
+        assert (
+            theirs == ours and hashlib.sha256(theirs).hexdigest() == scan.sha256 == stored["scan"]["sha256"]
+        )
     return state
 
 
@@ -237,3 +290,30 @@ def test_worker_killed_in_the_middle_of_a_batch(world, procs):
     procs.worker(TRANSFER_LEASE_SECONDS="4")
     state = assert_exactly_once(procs, records)
     assert state["deliveries"] == N + 5  # the killed batch went twice, and was stored once
+
+
+def test_with_mutual_tls_a_lost_acknowledgement_and_a_worker_without_a_certificate(world, tmp_path):
+    procs = Processes(tmp_path, pki=make_pki(tmp_path / "pki"))
+    try:
+        records = approved(world)
+        procs.receiver("--mode", "store_then_500")
+        # a worker without the client certificate is cut off before anything is read
+        stranger = procs.worker(TRANSFER_CLIENT_CERT="", TRANSFER_CLIENT_KEY="")
+        wait_for(
+            lambda: TransferItem.objects.filter(
+                attempts__gte=2, last_error__contains="national database"
+            ).exists(),
+            what="refused attempts without a client certificate",
+        )
+        stranger.kill()
+        stranger.wait(10)
+        assert procs.state()["deliveries"] == 0
+        assert CivilRecord.objects.filter(state="transferred").count() == 0
+
+        procs.worker()
+        wait_for(lambda: len(procs.state()["records"]) >= 5, what="records stored, acknowledgements lost")
+        procs.control(mode="ok")
+        state = assert_exactly_once(procs, records)
+        assert state["deliveries"] > N
+    finally:
+        procs.stop_all()

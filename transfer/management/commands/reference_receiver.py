@@ -14,7 +14,8 @@ class Command(BaseCommand):
     help = (
         "Run the reference receiver of the national civil-status database (demo and tests). It demands "
         "the bearer token TRANSFER_RECEIVER_TOKEN; its /_state and /_control endpoints exist only when "
-        "TRANSFER_RECEIVER_TEST_MODE is on."
+        "TRANSFER_RECEIVER_TEST_MODE is on. With --tls-cert/--tls-key it serves HTTPS, and with "
+        "--tls-client-ca only to senders presenting a client certificate that CA signed (mutual TLS)."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -23,6 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("--db", default="var/receiver.sqlite3")
         parser.add_argument("--mode", choices=MODES, default="ok")
         parser.add_argument("--delay", type=float, default=0.0)
+        parser.add_argument("--tls-cert", default="", help="server certificate (PEM): serve HTTPS")
+        parser.add_argument("--tls-key", default="", help="the server certificate's private key (PEM)")
+        parser.add_argument("--tls-client-ca", default="", help="demand a client certificate this CA signed")
 
     def handle(self, *args: Any, **o: Any) -> None:
         main(
@@ -37,6 +41,12 @@ class Command(BaseCommand):
                 o["mode"],
                 "--delay",
                 str(o["delay"]),
+                "--tls-cert",
+                o["tls_cert"],
+                "--tls-key",
+                o["tls_key"],
+                "--tls-client-ca",
+                o["tls_client_ca"],
             ],
             token=settings.TRANSFER_RECEIVER_TOKEN,
             test_mode=settings.TRANSFER_RECEIVER_TEST_MODE,

@@ -5,8 +5,10 @@ from __future__ import annotations
 import signal
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
 
+from transfer.adapters import default_adapter
 from transfer.services import BatchReport
 from transfer.worker import run_worker
 
@@ -18,6 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--until-idle", action="store_true", help="stop when nothing is due")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            # Built once: a TLS file missing or unreadable stops the worker now, saying which.
+            adapter = default_adapter()
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
         stopping = {"now": False}
 
         def stop(signum: int, frame: Any) -> None:
@@ -29,10 +36,13 @@ class Command(BaseCommand):
         def report(r: BatchReport) -> None:
             self.stdout.write(
                 f"batch: {r.claimed} claimed, {r.acknowledged} acknowledged, {r.rejected} rejected, "
-                f"{r.retried} to retry, {r.superseded} superseded{' — ' + r.error if r.error else ''}"
+                f"{r.retried} to retry, {r.superseded} superseded, {r.deferred} left for the next batch"
+                f"{' — ' + r.error if r.error else ''}"
             )
             self.stdout.flush()
 
         self.stdout.write("Transfer worker started.")
         self.stdout.flush()
-        run_worker(stop=lambda: stopping["now"], until_idle=options["until_idle"], on_batch=report)
+        run_worker(
+            adapter=adapter, stop=lambda: stopping["now"], until_idle=options["until_idle"], on_batch=report
+        )
