@@ -91,7 +91,7 @@ def test_a_reassessment_replaces_the_checklist_and_the_audit_keeps_old_to_new(cl
     a = BookAssessment.objects.get(book=book)
     assert (a.torn, a.faded, a.needs_restoration, a.missing_page_count) == (False, True, False, 3)
     assert a.assessed_by == world.clerk2
-    first, second = _assess_rows(book)
+    _first, second = _assess_rows(book)
     assert second.actor_id == world.clerk2.pk
     assert second.changes == {
         "torn": [True, False],
@@ -184,7 +184,12 @@ def test_the_api_takes_the_checklist_and_refuses_bad_values_by_field(client, wor
     assert negative.status_code == 400 and "missing_page_count" in negative.json()["errors"]
     assert post(payload).status_code == 201
     a = RegisterBook.objects.get(book_no="A1").assessment
-    assert (a.water_damaged, a.missing_pages, a.missing_page_count, a.note) == (True, True, 2, "Ẩm mốc góc dưới")
+    assert (a.water_damaged, a.missing_pages, a.missing_page_count, a.note) == (
+        True,
+        True,
+        2,
+        "Ẩm mốc góc dưới",
+    )
     assert len(_assess_rows(a.book)) == 1
 
 
@@ -212,6 +217,8 @@ def test_where_scanning_starts_a_book_to_restore_is_flagged_but_not_blocked(clie
 def test_another_communes_book_cannot_be_reassessed(client, world):
     book = world.book(world.commune_b, cases=1)
     client.force_login(world.clerk)
-    response = client.post(reverse("book_edit", args=[book.pk]), _edit_post(book, torn="on", condition="worn"))
+    response = client.post(
+        reverse("book_edit", args=[book.pk]), _edit_post(book, torn="on", condition="worn")
+    )
     assert response.status_code == 404
     assert not BookAssessment.objects.filter(book=book).exists()
