@@ -19,9 +19,9 @@ from PIL import Image, ImageDraw
 
 from permissions.roles import Role
 from permissions.services import role_grant
+from registry.book_condition import ConditionChecklist
 from registry.models import AdministrativeUnit, CivilRecord, EventType, RegisterBook, UnitEra, UnitLevel
 from registry.record_data import RecordInput
-from registry.book_condition import ConditionChecklist
 from registry.services import book_register, book_slots_add, unit_create, units_rebuild_paths
 from scans.intake import scan_store
 from workflows import services as wf

@@ -236,12 +236,19 @@ def _font_dir() -> tuple[Path, bool]:
     return Path("/usr/share/fonts/truetype/dejavu"), False
 
 
+def _pdf_fonts() -> dict[str, str]:
+    font_dir, _shipped = _font_dir()
+    return {
+        "font_regular": (font_dir / "DejaVuSans.ttf").as_uri(),
+        "font_bold": (font_dir / "DejaVuSans-Bold.ttf").as_uri(),
+    }
+
+
 def report_pdf(report) -> bytes:
     """The report as an A4 landscape PDF (summary per unit below, per event type and phase, targets)."""
     from weasyprint import HTML
 
     summary = report_summary(report)
-    font_dir, _shipped = _font_dir()
     html = render_to_string(
         "reports/report_pdf.html",
         {
@@ -259,8 +266,7 @@ def report_pdf(report) -> bytes:
                 for t in summary.targets
             ],
             "signoff": signoff_rows(report) if not isinstance(report, PeriodReport) else [],
-            "font_regular": (font_dir / "DejaVuSans.ttf").as_uri(),
-            "font_bold": (font_dir / "DejaVuSans-Bold.ttf").as_uri(),
+            **_pdf_fonts(),
         },
     )
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
@@ -441,7 +447,6 @@ def condition_report_pdf(report: ConditionReport, *, author: str) -> bytes:
     authority header, date, summary, table per unit, books to restore, signatures."""
     from weasyprint import HTML
 
-    font_dir, _shipped = _font_dir()
     upper, lower = report_authority(report.unit)
     place = next((report.unit.name[len(p) :] for p in _PLACE_PREFIXES if report.unit.name.startswith(p)), "")
     day = report.generated_at
@@ -461,8 +466,7 @@ def condition_report_pdf(report: ConditionReport, *, author: str) -> bytes:
                 for b in report.to_restore
             ],
             "author": author,
-            "font_regular": (font_dir / "DejaVuSans.ttf").as_uri(),
-            "font_bold": (font_dir / "DejaVuSans-Bold.ttf").as_uri(),
+            **_pdf_fonts(),
         },
     )
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
