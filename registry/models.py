@@ -244,7 +244,8 @@ class BookAssessment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.book}: {', '.join(str(label) for label in self.defect_labels) or _('no defect')}"
+        labels = ", ".join(str(label) for label in self.defect_labels) or str(_("no defect"))
+        return f"{self.book}: {labels}"
 
     @property
     def defect_labels(self) -> list:
