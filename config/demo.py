@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw
 
 from permissions.roles import Role
 from permissions.services import role_grant
+from registry.book_condition import ConditionChecklist
 from registry.models import AdministrativeUnit, CivilRecord, EventType, RegisterBook, UnitEra, UnitLevel
 from registry.record_data import RecordInput
 from registry.services import book_register, book_slots_add, unit_create, units_rebuild_paths
@@ -309,8 +310,25 @@ def demo_seed(*, stdout=None) -> dict[str, int]:
         (COMMUNE_2, EventType.BIRTH, 2016, "02", 16, "clerk.xa2", "reviewer.xa2", "approver.xa2"),
         (DISTRICT_1, EventType.BIRTH, 2004, "03", 16, "clerk.huyen", "reviewer.huyen", "approver.huyen"),
     ]
+    # The condition checklist of a few books, for the condition report (progress › Book condition).
+    conditions = {
+        (COMMUNE_1, EventType.BIRTH): ("good", ConditionChecklist()),
+        (COMMUNE_1, EventType.MARRIAGE): ("worn", ConditionChecklist(faded=True)),
+        (COMMUNE_1, EventType.DEATH): (
+            "damaged",
+            ConditionChecklist(
+                torn=True,
+                water_damaged=True,
+                missing_page_numbers="6-7",
+                needs_restoration=True,
+                note="Gáy sổ bung, ẩm mốc góc dưới các trang cuối",
+            ),
+        ),
+        (DISTRICT_1, EventType.BIRTH): ("worn", ConditionChecklist(torn=True, faded=True)),
+    }
     for code, event_type, year, book_no, n, clerk, reviewer, approver in plans:
         unit = units[code]
+        condition, checklist = conditions.get((code, event_type), ("good", None))
         book = book_register(
             custodian=unit,
             event_type=event_type,
@@ -322,6 +340,8 @@ def demo_seed(*, stdout=None) -> dict[str, int]:
             authority_as_written=f"UBND {unit.name}",
             # One book runs across two years, as old registers do.
             year_to=year + 1 if event_type == EventType.DEATH else None,
+            condition=condition,
+            checklist=checklist,
         )
         created["books"] += 1
         for record, target in zip(book.records.order_by("entry_no"), STATE_PLAN, strict=False):

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from audit.actions import AuditAction
 from audit.actors import AuthenticatedRequest
 from permissions.scoping import can, get_record_for, pin_shown
+from registry.book_condition import FIELD_NAMES, checklist_from, checklist_values
 from registry.models import AdministrativeUnit
 from registry.services import book_register
 from vietnamese.input_values import unsafe_message
@@ -78,7 +79,9 @@ def record_detail(request: AuthenticatedRequest, pk: int) -> JsonResponse:
 def book_create(request: AuthenticatedRequest) -> JsonResponse:
     """Register a book by unit code: {"unit_code", "unit_level", "era", "event_type", "year", "year_to",
     "book_no", "declared_cases", "declared_pages", "condition", "note"} ("year_to" for a book that runs
-    across years; absent: the one year)."""
+    across years; absent: the one year), and the condition checklist when the book was assessed:
+    "torn", "faded", "water_damaged", "missing_pages", "needs_restoration" (true/false),
+    "missing_page_count" (a whole number), "missing_page_numbers" ("12, 15-18"), "condition_note"."""
     try:
         payload = json.loads(request.body or b"{}")
         if not isinstance(payload, dict):
@@ -122,6 +125,20 @@ def book_create(request: AuthenticatedRequest) -> JsonResponse:
     pages = payload.get("declared_pages")
     if pages is not None and (not isinstance(pages, int) or isinstance(pages, bool)):
         errors["declared_pages"] = [_("The declared total is a whole number.")]
+    for name in ("torn", "faded", "water_damaged", "missing_pages", "needs_restoration"):
+        if name in payload and not isinstance(payload[name], bool):
+            errors[name] = [_("Send true or false.")]
+    count = payload.get("missing_page_count")
+    if count is not None and (not isinstance(count, int) or isinstance(count, bool)):
+        errors["missing_page_count"] = [_("The number of missing pages is a whole number.")]
+    for name in ("missing_page_numbers", "condition_note"):
+        if payload.get(name) is not None and not isinstance(payload[name], str):
+            errors[name] = [_("Send a text.")]
+    assessed = any(name in payload for name in FIELD_NAMES.values())
+    if assessed and errors:  # all problems at once: the checklist's values too, where their type was right
+        well_typed = {key: value for key, value in payload.items() if key not in errors}
+        _values, problems = checklist_values(checklist_from(well_typed))
+        errors.update({key: [message] for key, message in problems.items() if key not in errors})
     if errors or not isinstance(year, int):
         return _errors(errors)
     try:
@@ -137,6 +154,7 @@ def book_create(request: AuthenticatedRequest) -> JsonResponse:
                 declared_pages=pages,
                 condition=str(payload.get("condition") or "good"),
                 note=str(payload.get("note") or ""),
+                checklist=checklist_from(payload) if assessed else None,
             )
     except ValidationError as exc:
         return _errors(exc.message_dict)

@@ -208,6 +208,52 @@ class RegisterBook(models.Model):
         return year is None or self.year <= year <= (self.year_to or self.year)
 
 
+class BookAssessment(models.Model):
+    """The written assessment of a book's physical condition (đánh giá hiện trạng): the defect checklist.
+
+    One row per book, the current state: a re-assessment replaces it, and the audit trail
+    (`book_assess`, old → new) keeps what it said before. A book without a row was not assessed
+    (registered before the checklist existed, or through an import that sends none).
+    The book's overall grade (`RegisterBook.condition`) stays on the book, kept coherent with this
+    checklist by `registry.book_condition` (a book with a defect ticked is not "good").
+    """
+
+    book = models.OneToOneField(RegisterBook, on_delete=models.CASCADE, related_name="assessment")
+    torn = models.BooleanField(_("torn"), default=False)
+    faded = models.BooleanField(_("faded"), default=False)
+    water_damaged = models.BooleanField(_("water-damaged"), default=False)
+    missing_pages = models.BooleanField(_("missing pages"), default=False)
+    missing_page_count = models.PositiveIntegerField(_("number of missing pages"), null=True, blank=True)
+    missing_page_numbers = models.CharField(_("which pages are missing"), max_length=255, blank=True)
+    needs_restoration = models.BooleanField(_("needs restoration before scanning"), default=False)
+    note = models.TextField(_("condition note"), blank=True)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assessed_at = models.DateTimeField(_("assessed at"))
+
+    class Meta:
+        verbose_name = _("book condition assessment")
+        verbose_name_plural = _("book condition assessments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(missing_page_count__isnull=True)
+                | Q(missing_page_count__gte=1, missing_pages=True),
+                name="assessment_missing_count_needs_flag",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        labels = ", ".join(str(label) for label in self.defect_labels) or str(_("no defect"))
+        return f"{self.book}: {labels}"
+
+    @property
+    def defect_labels(self) -> list:
+        from registry.book_condition import DEFECTS
+
+        return [label for key, label in DEFECTS if getattr(self, key)]
+
+
 class RecordState(models.TextChoices):
     COLLECTED = "collected", _("Collected")
     SCANNED = "scanned", _("Scanned")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from audit.actions import AuditAction
 from audit.services import audit_change
 from permissions.scoping import can
+from registry.book_condition import ConditionChecklist, book_assess, checklist_values, condition_errors
 from registry.entry_numbers import EntryNumber, parse_entry_numbers
 from registry.models import (
     ACTIVE_Q,
@@ -201,6 +202,7 @@ def book_register(
     declared_pages: int | None = None,
     condition: str = "good",
     note: str = "",
+    checklist: ConditionChecklist | None = None,
 ) -> RegisterBook:
     """Register a paper book and create one record slot per declared case (state collected).
 
@@ -209,7 +211,9 @@ def book_register(
     not whole numbers in range, texts too long for their columns or holding characters that are
     not text (NUL, invalid bytes), an unknown condition, and a book the unit already has.
     The registering unit (`authority_unit`, the unit that wrote the book) decides the level that
-    approves its cases; it defaults to the custodian."""
+    approves its cases; it defaults to the custodian. With a `checklist` (the condition assessed
+    at collection), the book is assessed too (`book_assess`); its problems are refused with the
+    book's, and a book with a defect ticked cannot be "good"."""
     errors = _book_errors(
         custodian=custodian,
         event_type=event_type,
@@ -222,6 +226,7 @@ def book_register(
         condition=condition,
         note=note,
     )
+    assessed = _checklist_checked(checklist, condition, declared_pages, errors)
     if errors:
         raise ValidationError(errors)
     year = int(year)
@@ -244,6 +249,8 @@ def book_register(
     )
     if declared_cases:
         record_slots_create(book=book, entry_numbers=range(1, declared_cases + 1))
+    if checklist is not None:
+        book_assess(book=book, actor=actor, checklist=checklist, values=assessed)
     audit_change(
         action=AuditAction.BOOK_REGISTER,
         actor=actor,
@@ -259,6 +266,20 @@ def book_register(
         },
     )
     return book
+
+
+def _checklist_checked(
+    checklist: ConditionChecklist | None, condition: str, declared_pages: Any, errors: dict[str, str]
+) -> dict[str, Any] | None:
+    """The checklist's columns, its problems and the grade's added to `errors` (None: no checklist)."""
+    if checklist is None:
+        return None
+    pages = whole_number(declared_pages, maximum=100_000) if declared_pages is not None else None
+    values, problems = checklist_values(checklist, declared_pages=pages or None)
+    errors.update(problems)
+    for key, message in condition_errors(condition, checklist).items():
+        errors.setdefault(key, message)
+    return values
 
 
 # States in which a case holds nothing but its slot: no data keyed yet.
@@ -283,6 +304,7 @@ def book_edit(
     declared_pages: int | None,
     condition: str,
     note: str,
+    checklist: ConditionChecklist | None = None,
 ) -> RegisterBook:
     """Correct a registered book's metadata as the book really is; audited old → new with the reason.
 
@@ -293,6 +315,8 @@ def book_edit(
     already entered: another event type once any case has data, or a year range that leaves out
     the registration year of an entered case. Empty slots are added or removed separately
     (`book_slots_add`, `book_slot_remove`): the closing total is what the book declares.
+    With a `checklist`, the book is (re-)assessed when the checklist differs from its current
+    assessment (`book_assess`, audited apart from the correction).
     """
     book = RegisterBook.objects.select_for_update(of=("self",)).select_related("custodian").get(pk=book.pk)
     _require_collect(actor, book)
@@ -309,6 +333,7 @@ def book_edit(
         note=note,
         book=book,
     )
+    assessed = _checklist_checked(checklist, condition, declared_pages, errors)
     if not (reason or "").strip():
         errors["reason"] = _("Give the reason for the correction (what the book really says): it is audited.")
     elif unsafe_message(reason):
@@ -361,6 +386,8 @@ def book_edit(
         for key, value in new_values.items()
         if getattr(old, key) != value
     }
+    if checklist is not None:
+        book_assess(book=book, actor=actor, checklist=checklist, values=assessed)
     if not changes:
         return book
     for key, value in new_values.items():

@@ -30,6 +30,7 @@ from permissions.scoping import (
     units_visible_to,
     work_limited_only,
 )
+from registry.book_condition import FIELD_NAMES, ConditionChecklist, assessment_of, checklist_from
 from registry.entry_numbers import EntryNumber, parse_entry_number
 from registry.models import (
     ENTRY_ORDER,
@@ -181,6 +182,7 @@ def book_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "registry/book_detail.html",
         {
             "book": book,
+            "assessment": assessment_of(book),
             "states": [(s.value, s.label, counts.get(s.value, 0)) for s in RecordState],
             "figures": figures,
             "mismatch": figures["difference"] not in (None, 0),
@@ -229,13 +231,46 @@ class BookFields(forms.Form):
     declared_pages = forms.IntegerField(
         label=_l("Declared closing total of pages"), min_value=0, max_value=100000, required=False
     )
-    condition = forms.ChoiceField(label=_l("Physical condition"), choices=BookCondition.choices)
+    condition = forms.ChoiceField(label=_l("Overall condition"), choices=BookCondition.choices)
+    # The condition checklist (registry.book_condition): ticked when the book is collected.
+    torn = forms.BooleanField(label=_l("Torn"), required=False)
+    faded = forms.BooleanField(label=_l("Faded (ink or paper)"), required=False)
+    water_damaged = forms.BooleanField(label=_l("Water-damaged"), required=False)
+    missing_pages = forms.BooleanField(label=_l("Missing pages"), required=False)
+    missing_page_count = forms.IntegerField(label=_l("How many pages are missing (if known)"), required=False)
+    missing_page_numbers = forms.CharField(
+        label=_l("Which pages (if known, e.g. 12, 15-18)"), max_length=255, required=False
+    )
+    needs_restoration = forms.BooleanField(label=_l("Needs restoration before scanning"), required=False)
+    condition_note = forms.CharField(
+        label=_l("Condition note"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    CONDITION_FIELDS = ["condition", *FIELD_NAMES.values()]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         units = cast(forms.ModelChoiceField, self.fields["authority_unit"])
         units.queryset = registering_units(user)
         self.fields["year_to"].widget.attrs["placeholder"] = _("empty: one year")
+        self.fields["missing_page_count"].widget.attrs["min"] = 1
+
+    def book_part(self) -> list[forms.BoundField]:
+        skip = {*self.CONDITION_FIELDS, "assessed", "reason"}
+        return [self[name] for name in self.fields if name not in skip]
+
+    def condition_part(self) -> list[forms.BoundField]:
+        names = [*self.CONDITION_FIELDS, "assessed"]
+        return [self[name] for name in names if name in self.fields]
+
+    def checklist(self, data: dict[str, Any]) -> ConditionChecklist:
+        """Take the checklist's fields out of `data` (cleaned data), as the services take it."""
+        checklist = checklist_from(data)
+        for name in [*FIELD_NAMES.values(), "assessed"]:
+            data.pop(name, None)
+        return checklist
 
     def clean(self):
         data = super().clean() or {}
@@ -272,6 +307,15 @@ class BookEditForm(BookFields):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    assessed = forms.BooleanField(
+        label=_l("Record this checklist as the book's condition assessment (the book has none yet)"),
+        required=False,
+    )
+
+    def __init__(self, *args, assessed: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if assessed:  # a re-assessment: the checklist is saved whenever it changes
+            del self.fields["assessed"]
 
 
 def _form_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -284,9 +328,10 @@ def _form_errors(form: forms.Form, exc: ValidationError) -> None:
 def book_create(request: AuthenticatedRequest) -> HttpResponse:
     form = BookForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+        data = dict(form.cleaned_data)
+        checklist = form.checklist(data)
         try:
-            book = book_register(actor=request.user, **data)
+            book = book_register(actor=request.user, checklist=checklist, **data)
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
@@ -313,10 +358,23 @@ def book_edit_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "condition": book.condition,
         "note": book.note,
     }
-    form = BookEditForm(request.POST or None, user=request.user, initial=initial)
+    assessment = assessment_of(book)
+    if assessment is not None:
+        initial.update({name: getattr(assessment, attr) for attr, name in FIELD_NAMES.items()})
+    form = BookEditForm(
+        request.POST or None, user=request.user, initial=initial, assessed=assessment is not None
+    )
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        assess = assessment is not None or data.get("assessed")
+        checklist = form.checklist(data)
         try:
-            book_edit(book=book, actor=request.user, **form.cleaned_data)
+            book_edit(
+                book=book,
+                actor=request.user,
+                checklist=checklist if assess or checklist.has_defect or checklist.note else None,
+                **data,
+            )
         except ValidationError as exc:
             _form_errors(form, exc)
         else:

@@ -1,4 +1,5 @@
-"""A frozen daily report as an Excel workbook or a PDF. Pure: reads the report, writes nothing.
+"""Reports as Excel workbooks or PDFs: the frozen daily and period reports, the civil-data table and the
+written condition report of the books. Pure: reads the report, writes nothing.
 
 Text on these documents is Vietnamese (they are sent up the hierarchy as they are).
 """
@@ -15,7 +16,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from registry.models import EventType
+from registry.book_condition import DEFECT_KEYS
+from registry.models import AdministrativeUnit, EventType, RegisterBook, UnitLevel
+from reports.condition import ConditionReport
 from reports.models import Action, PeriodReport
 from reports.selectors import (
     LINE_FIELDS,
@@ -25,6 +28,7 @@ from reports.selectors import (
     report_summary,
     reports_below,
 )
+from vietnamese.words import number_in_words
 
 # (key, heading) of the figures columns, in order.
 COLUMNS: list[tuple[str, str]] = [
@@ -234,12 +238,19 @@ def _font_dir() -> tuple[Path, bool]:
     return Path("/usr/share/fonts/truetype/dejavu"), False
 
 
+def _pdf_fonts() -> dict[str, str]:
+    font_dir, _shipped = _font_dir()
+    return {
+        "font_regular": (font_dir / "DejaVuSans.ttf").as_uri(),
+        "font_bold": (font_dir / "DejaVuSans-Bold.ttf").as_uri(),
+    }
+
+
 def report_pdf(report) -> bytes:
     """The report as an A4 landscape PDF (summary per unit below, per event type and phase, targets)."""
     from weasyprint import HTML
 
     summary = report_summary(report)
-    font_dir, _shipped = _font_dir()
     html = render_to_string(
         "reports/report_pdf.html",
         {
@@ -257,8 +268,7 @@ def report_pdf(report) -> bytes:
                 for t in summary.targets
             ],
             "signoff": signoff_rows(report) if not isinstance(report, PeriodReport) else [],
-            "font_regular": (font_dir / "DejaVuSans.ttf").as_uri(),
-            "font_bold": (font_dir / "DejaVuSans-Bold.ttf").as_uri(),
+            **_pdf_fonts(),
         },
     )
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
@@ -352,6 +362,177 @@ def period_report_xlsx(report: PeriodReport) -> bytes:
         for col, value in enumerate(values, start=1):
             ws.cell(row=r, column=col, value=value)
     ws.column_dimensions["A"].width = 28
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+# --- the written condition report of the books (seed 001) ---------------------------------------
+
+DEFECTS_VI = {
+    "torn": "Rách",
+    "faded": "Mờ, phai chữ",
+    "water_damaged": "Ẩm, ngấm nước",
+    "missing_pages": "Mất trang",
+    "needs_restoration": "Cần tu bổ trước khi số hóa",
+}
+CONDITION_VI = {"good": "Tốt", "worn": "Cũ, sờn", "damaged": "Hư hỏng, khó đọc một phần"}
+CONDITION_COLUMNS: list[tuple[str, str]] = [
+    ("books", "Số sổ"),
+    ("assessed", "Đã đánh giá"),
+    ("not_assessed", "Chưa đánh giá"),
+    ("any_defect", "Có hư hỏng"),
+    *DEFECTS_VI.items(),
+    ("missing_page_total", "Tổng số trang bị mất"),
+    *((grade, f"Tình trạng chung: {label.lower()}") for grade, label in CONDITION_VI.items()),
+]
+_PLACE_PREFIXES = ("Thành phố ", "Tỉnh ", "Huyện ", "Quận ", "Thị xã ", "Xã ", "Phường ", "Thị trấn ")
+
+
+def report_authority(unit: AdministrativeUnit) -> tuple[str, str]:
+    """The two header lines naming who reports: the justice department or office, or the commune."""
+    if unit.level == UnitLevel.PROVINCE:
+        return f"UBND {unit.name}".upper(), "SỞ TƯ PHÁP"
+    if unit.level == UnitLevel.DISTRICT:
+        return f"UBND {unit.name}".upper(), "PHÒNG TƯ PHÁP"
+    return "ỦY BAN NHÂN DÂN", unit.name.upper()
+
+
+def _counted(n: int, noun: str = "sổ") -> str:
+    """12 → "12 (mười hai) sổ": numbers on the written report are given in figures and in words."""
+    figures = f"{n:,}".replace(",", ".")
+    return f"{figures} ({number_in_words(n)}) {noun}" if n < 1_000_000 else f"{figures} {noun}"
+
+
+def condition_summary(report: ConditionReport) -> list[str]:
+    """The summary paragraphs of the written report, counts in figures and words (Vietnamese)."""
+    t = report.total
+    phase = f" thuộc giai đoạn {report.phase}" if report.phase else ""
+    as_of = f"{report.generated_at:%d/%m/%Y}"
+    lines = [
+        f"Tính đến ngày {as_of}, {report.unit.name} đang quản lý {_counted(t['books'])} hộ tịch{phase}; "
+        f"đã đánh giá hiện trạng {_counted(t['assessed'])}, chưa đánh giá {_counted(t['not_assessed'])}."
+    ]
+    if t["assessed"]:
+        kinds = "; ".join(f"{DEFECTS_VI[key].lower()}: {_counted(t[key])}" for key in DEFECT_KEYS)
+        lines.append(
+            f"Trong số sổ đã đánh giá, {_counted(t['any_defect'])} có hư hỏng ({kinds}). "
+            f"Một sổ có thể có nhiều loại hư hỏng."
+        )
+        if t["missing_page_total"]:
+            lines.append(
+                f"Tổng số trang bị mất đã xác định được: {_counted(t['missing_page_total'], 'trang')}."
+            )
+    return lines
+
+
+def book_label_vi(book: RegisterBook) -> str:
+    kind = EVENT_TYPES_VI.get(book.event_type, book.event_type).lower()
+    return f"Sổ {kind} {book.years_label}, quyển {book.book_no}"
+
+
+def _defects_vi(book: RegisterBook) -> str:
+    a = book.assessment
+    parts = [DEFECTS_VI[key] for key in DEFECT_KEYS if getattr(a, key)]
+    if a.missing_page_count or a.missing_page_numbers:
+        pages = ", ".join(
+            p
+            for p in (f"{a.missing_page_count} trang" if a.missing_page_count else "", a.missing_page_numbers)
+            if p
+        )
+        parts = [f"{p} ({pages})" if p == DEFECTS_VI["missing_pages"] else p for p in parts]
+    return "; ".join(parts)
+
+
+def condition_report_pdf(report: ConditionReport, *, author: str) -> bytes:
+    """The written condition report (Báo cáo đánh giá hiện trạng sổ hộ tịch) as an A4 landscape PDF:
+    authority header, date, summary, table per unit, books to restore, signatures."""
+    from weasyprint import HTML
+
+    upper, lower = report_authority(report.unit)
+    place = next((report.unit.name[len(p) :] for p in _PLACE_PREFIXES if report.unit.name.startswith(p)), "")
+    day = report.generated_at
+    html = render_to_string(
+        "reports/condition_pdf.html",
+        {
+            "authority": (upper, lower),
+            "dated": f"{place or report.unit.name}, ngày {day:%d} tháng {day:%m} năm {day:%Y}",
+            "phase": report.phase,
+            "unit": report.unit,
+            "summary": condition_summary(report),
+            "columns": CONDITION_COLUMNS,
+            "rows": [(u.name, [v.get(k) for k, _ in CONDITION_COLUMNS]) for u, v in report.rows],
+            "total": [report.total.get(k) for k, _ in CONDITION_COLUMNS],
+            "to_restore": [
+                (b.custodian.name, book_label_vi(b), _defects_vi(b), b.assessment.note)
+                for b in report.to_restore
+            ],
+            "author": author,
+            **_pdf_fonts(),
+        },
+    )
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+BOOK_HEADS = [
+    "Đơn vị lưu giữ",
+    "Sổ",
+    "Giai đoạn",
+    "Tình trạng chung",
+    *DEFECTS_VI.values(),
+    "Số trang bị mất",
+    "Các trang bị mất",
+    "Ghi chú hiện trạng",
+    "Người đánh giá",
+    "Ngày đánh giá",
+]
+
+
+def _book_sheet(ws, title: list[str], books: list[RegisterBook]) -> None:
+    for i, text in enumerate(title, start=1):
+        ws.cell(row=i, column=1, value=text).font = Font(bold=i == 1, size=13 if i == 1 else 11)
+    head_row = len(title) + 2
+    for col, text in enumerate(BOOK_HEADS, start=1):
+        cell = ws.cell(row=head_row, column=col, value=text)
+        cell.font, cell.alignment = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    for r, book in enumerate(books, start=head_row + 1):
+        a = book.assessment
+        who = a.assessed_by.get_full_name() or a.assessed_by.username if a.assessed_by else ""
+        values = [
+            book.custodian.name,
+            book_label_vi(book),
+            phase_label(book.phase),
+            CONDITION_VI.get(book.condition, book.condition),
+            *("x" if getattr(a, key) else "" for key in DEFECT_KEYS),
+            a.missing_page_count,
+            a.missing_page_numbers,
+            a.note,
+            who,
+            f"{timezone.localtime(a.assessed_at):%d/%m/%Y}",
+        ]
+        for col, value in enumerate(values, start=1):
+            ws.cell(row=r, column=col, value=value)
+    for col, width in enumerate([28, 34, 16, 22], start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+
+
+def condition_report_xlsx(report: ConditionReport) -> bytes:
+    """The condition report as a workbook: the summary per unit, the books to restore before scanning,
+    and every book with a defect (Vietnamese headings)."""
+    phase = f" – giai đoạn {report.phase}" if report.phase else ""
+    title = [
+        f"BÁO CÁO ĐÁNH GIÁ HIỆN TRẠNG SỔ HỘ TỊCH{phase.upper()}",
+        f"Đơn vị: {report.unit.name}",
+        f"Số liệu tính đến {report.generated_at:%H:%M %d/%m/%Y}",
+    ]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Tổng hợp"
+    _write_table(
+        ws, title, ["Đơn vị"], [([u.name], v) for u, v in report.rows], report.total, CONDITION_COLUMNS
+    )
+    _book_sheet(wb.create_sheet("Sổ cần tu bổ"), title, report.to_restore)
+    _book_sheet(wb.create_sheet("Sổ có hư hỏng"), title, report.with_defects)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

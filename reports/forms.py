@@ -169,3 +169,21 @@ class PhaseLimitsForm(forms.Form):
     number = forms.IntegerField(widget=forms.HiddenInput)
     year_from = forms.IntegerField(label=_l("From year"), required=False, min_value=1800, max_value=2100)
     year_to = forms.IntegerField(label=_l("To year"), required=False, min_value=1800, max_value=2100)
+
+
+class ConditionFilterForm(forms.Form):
+    """The phase the condition report covers (empty: all books)."""
+
+    phase = forms.TypedChoiceField(
+        label=_l("Phase"), coerce=int, required=False, empty_value=None, choices=[]
+    )
+
+    def __init__(self, *args, **kwargs):
+        from registry.models import DigitizationPhase
+
+        super().__init__(*args, **kwargs)
+        field = cast(forms.TypedChoiceField, self.fields["phase"])
+        field.choices = [
+            ("", _l("All phases")),
+            *((p.number, p.name) for p in DigitizationPhase.objects.all()),
+        ]

@@ -29,10 +29,20 @@ from reports import selectors
 from reports.charts import bar_chart, stacked_bars
 from reports.civil_stats import DIMENSIONS as CIVIL_DIMENSIONS
 from reports.civil_stats import CrossTable, civil_stats_table, last_snapshot
-from reports.exports import civil_stats_xlsx, period_report_xlsx, report_pdf, report_xlsx
+from reports.condition import COLUMNS as CONDITION_COLUMNS
+from reports.condition import condition_report
+from reports.exports import (
+    civil_stats_xlsx,
+    condition_report_pdf,
+    condition_report_xlsx,
+    period_report_xlsx,
+    report_pdf,
+    report_xlsx,
+)
 from reports.forms import (
     ACTION_LABELS,
     CivilStatsForm,
+    ConditionFilterForm,
     PhaseLimitsForm,
     PlanForm,
     QuotaForm,
@@ -365,13 +375,17 @@ def _download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 def _report_file(request: HttpRequest, report, kind: str, stem: str, xlsx) -> HttpResponse:
     """A frozen report (daily or period) as an Excel or PDF download; the download is audited."""
     audit_access(request=request, action=EXPORT_ACTIONS[kind], unit_id=report.unit_id, obj=report)
-    if kind == "xlsx":
-        content = xlsx(report)
-        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        content = report_pdf(report)
-        mime = "application/pdf"
-    response = HttpResponse(content, content_type=mime)
+    return _file_response(xlsx(report) if kind == "xlsx" else report_pdf(report), kind, stem)
+
+
+FILE_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def _file_response(content: bytes, kind: str, stem: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=FILE_TYPES[kind])
     response["Content-Disposition"] = f'attachment; filename="{stem}.{kind}"'
     return response
 
@@ -489,3 +503,47 @@ def plan(request: AuthenticatedRequest) -> HttpResponse:
         }
     )
     return render(request, "reports/plan.html", context)
+
+
+CONDITION_EXPORTS = {"xlsx": AuditAction.EXPORT_CONDITION_XLSX, "pdf": AuditAction.EXPORT_CONDITION_PDF}
+
+
+def _condition(request: AuthenticatedRequest) -> tuple[dict, ConditionFilterForm, int | None]:
+    context = _base(request)
+    form = ConditionFilterForm(request.GET or None)
+    phase = form.cleaned_data["phase"] if form.is_bound and form.is_valid() else None
+    return context, form, phase
+
+
+@login_required
+def condition(request: AuthenticatedRequest) -> HttpResponse:
+    """The condition of the books per unit below (seed 001): defects counted, books to restore first."""
+    context, form, phase = _condition(request)
+    report = condition_report(context["unit"], phase)
+    context.update({"form": form, "report": report, "phase": phase, "columns": CONDITION_COLUMNS})
+    return render(request, "reports/condition.html", context)
+
+
+def _condition_download(request: AuthenticatedRequest, kind: str) -> HttpResponse:
+    """The written condition report of the unit (Excel or PDF); the download is audited."""
+    context, form, phase = _condition(request)
+    unit = context["unit"]
+    if form.is_bound and not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(f"{reverse('progress_condition')}?unit={unit.pk}")
+    report = condition_report(unit, phase, books=kind == "xlsx")
+    audit_access(request=request, action=CONDITION_EXPORTS[kind], unit_id=unit.pk, changes={"phase": phase})
+    author = request.user.get_full_name() or request.user.username
+    content = condition_report_xlsx(report) if kind == "xlsx" else condition_report_pdf(report, author=author)
+    stem = f"bao-cao-hien-trang-so-{unit.code}{f'-gd{phase}' if phase else ''}-{report.generated_at:%Y%m%d}"
+    return _file_response(content, kind, stem)
+
+
+@login_required
+def condition_xlsx(request: AuthenticatedRequest) -> HttpResponse:
+    return _condition_download(request, "xlsx")
+
+
+@login_required
+def condition_pdf(request: AuthenticatedRequest) -> HttpResponse:
+    return _condition_download(request, "pdf")

@@ -74,3 +74,13 @@ def test_a_commune_clerk_does_not_see_the_neighbouring_commune(client, demo, db)
     client.force_login(clerk)
     other = CivilRecord.objects.filter(unit__code="13291").first()
     assert client.get(f"/records/{other.pk}/").status_code == 404
+
+
+@pytest.mark.slow
+def test_the_demo_has_books_with_defects_for_the_condition_report(demo, db):
+    from registry.models import AdministrativeUnit
+    from reports.condition import condition_by_child
+
+    province = AdministrativeUnit.objects.order_by("depth", "-id").first()
+    _rows, total = condition_by_child(province)
+    assert total["needs_restoration"] == 1 and total["torn"] == 2 and total["missing_page_total"] == 2
