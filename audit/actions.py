@@ -94,6 +94,7 @@ class AuditAction(models.TextChoices):
     BOOK_KEYING_SET = "book_keying_set", _("Double keying of a book changed")
     KEYING_SUBMIT = "keying_submit", _("Case keyed (double keying)")
     KEYING_ARBITRATE = "keying_arbitrate", _("Keying disagreement arbitrated")
+    VIEW_KEYING_QUALITY = "view_keying_quality", _("Keying figures per keyer viewed")
     BOOK_REPHASE = "book_rephase", _("Book moved to another phase")
     REPORT_NARRATIVE = "report_narrative", _("Daily report narrative saved")
     REPORT_SUBMIT = "report_submit", _("Daily report submitted")

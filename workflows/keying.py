@@ -39,6 +39,7 @@ from audit.actions import AuditAction
 from audit.actors import Actor
 from audit.services import audit_change
 from permissions.scoping import can
+from registry.event_fields import field_label
 from registry.models import CivilRecord
 from registry.record_data import DIGIT_FIELDS, RecordInput
 from vietnamese.names import name_exact_key
@@ -324,13 +325,16 @@ def keying_arbitrate(
 # --- reads -------------------------------------------------------------------------------------
 
 
-def own_keying(*, record: CivilRecord, actor: Actor) -> Keying | None:
-    """The actor's keying of the case in its current pass (their own values only)."""
-    return (
-        Keying.objects.filter(record=record, keyer=actor, process__status="NEW")
-        .order_by("-submitted_at")
+def keying_task_of(user: Actor, record: CivilRecord) -> RecordTask | None:
+    """The open keying work item of a case (first or second keying) that the user may open, if any."""
+    task = (
+        RecordTask.objects.filter(
+            record=record, status__in=["NEW", "ASSIGNED"], stage__in=[Stage.ENTER, Stage.KEY_SECOND]
+        )
+        .exclude(excluded_user_ids__contains=[user.pk])
         .first()
     )
+    return task
 
 
 def arbitration_of(task: RecordTask) -> tuple[list[KeyingDisagreement], dict[str, str]]:
@@ -404,15 +408,17 @@ def keyer_counts(*, unit_path: str, start: dt.datetime, end: dt.datetime) -> lis
 
 
 def disagreements_by_field(*, unit_path: str, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
-    """How often each field was keyed differently (which fields are hard to read)."""
+    """How often each field (by its label) was keyed differently, most often first: which fields
+    are hard to read."""
     rows = (
         KeyingDisagreement.objects.filter(
             unit_path__startswith=unit_path, created_at__gte=start, created_at__lt=end
         )
-        .values("field")
+        .values("record__event_type", "field")
         .annotate(n=Count("pk"))
+        .order_by()
     )
     totals: dict[str, int] = defaultdict(int)
     for item in rows:
-        totals[item["field"]] += item["n"]
+        totals[field_label(item["record__event_type"], item["field"])] += item["n"]
     return dict(sorted(totals.items(), key=lambda kv: -kv[1]))
