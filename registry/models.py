@@ -207,12 +207,15 @@ class RegisterBook(models.Model):
             str(self.year) if not self.year_to or self.year_to == self.year else f"{self.year}–{self.year_to}"
         )
 
-    def double_keying_on(self) -> bool:
-        """Are this book's cases keyed twice? The book's own setting, else its phase's (one query)."""
+    def double_keying_on(self, phase_keyed: bool | None = None) -> bool:
+        """Are this book's cases keyed twice? The book's own setting, else its phase's (`phase_keyed`
+        when the caller read it along with the book, else one query)."""
         if self.double_keying is not None:
             return self.double_keying
         if self.phase is None:
             return False
+        if phase_keyed is not None:
+            return phase_keyed
         return DigitizationPhase.objects.filter(number=self.phase, double_keying=True).exists()
 
     def covers_year(self, year: int | None) -> bool:

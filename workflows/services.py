@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -29,6 +30,7 @@ from registry.matching import duplicate_pairs_refresh
 from registry.models import (
     AdministrativeUnit,
     CivilRecord,
+    DigitizationPhase,
     EventType,
     Party,
     RecordState,
@@ -66,10 +68,17 @@ class DuplicateRecordError(ValidationError):
         self.existing = existing
 
 
-def _lock(record: CivilRecord | int, expected_version: int | None) -> CivilRecord:
+def _lock(record: CivilRecord | int, expected_version: int | None, *, keying: bool = False) -> CivilRecord:
     pk = record.pk if isinstance(record, CivilRecord) else record
     # The book comes along (its row not locked): the workflow and the hooks read it on every transition.
-    locked = CivilRecord.objects.select_for_update(of=("self",)).select_related("book").get(pk=pk)
+    records = CivilRecord.objects.select_for_update(of=("self",)).select_related("book")
+    if keying:  # whether the book's phase is keyed twice (`keying_applies`), in the same statement
+        records = records.annotate(
+            phase_keyed=Exists(
+                DigitizationPhase.objects.filter(number=OuterRef("book__phase"), double_keying=True)
+            )
+        )
+    locked = records.get(pk=pk)
     if expected_version is not None and locked.version != expected_version:
         raise ConflictError(
             _(
@@ -276,7 +285,7 @@ def record_data_save(
     Refused after attach: from then on a change goes through return (before approval)
     or `record_amend` (after approval).
     """
-    record = _lock(record, expected_version)
+    record = _lock(record, expected_version, keying=True)
     _require(actor, "enter_record", record)
     if record.state not in ("scanned", "entered"):
         raise TransitionRefused(
@@ -305,7 +314,7 @@ def record_enter(
 ) -> CivilRecord:
     """Save the keyed data and move the record to entered. Refused for a case keyed twice
     (`keying_applies`): its keyings go through `workflows.keying`."""
-    record = _lock(record, expected_version)
+    record = _lock(record, expected_version, keying=True)
     _require(actor, "enter_record", record)
     _refuse_if_keyed_twice(record)
     return _enter(record, actor=actor, data=data)
@@ -315,7 +324,11 @@ def keying_applies(record: CivilRecord) -> bool:
     """Is this case's entry done by double keying (`workflows.keying`)? Its first entry (never
     entered before: a case returned for rework is corrected by one person), in a book whose
     setting (or its phase's) says so."""
-    return record.state == "scanned" and record.entered_by_id is None and record.book.double_keying_on()
+    return (
+        record.state == "scanned"
+        and record.entered_by_id is None
+        and record.book.double_keying_on(getattr(record, "phase_keyed", None))
+    )
 
 
 def _refuse_if_keyed_twice(record: CivilRecord) -> None:
