@@ -74,3 +74,16 @@ def test_a_commune_clerk_does_not_see_the_neighbouring_commune(client, demo, db)
     client.force_login(clerk)
     other = CivilRecord.objects.filter(unit__code="13291").first()
     assert client.get(f"/records/{other.pk}/").status_code == 404
+
+
+@pytest.mark.slow
+def test_the_demo_has_a_double_keyed_book_with_an_arbitration_waiting(demo, db):
+    from workflows.models import Keying, KeyingDisagreement, RecordTask
+
+    assert Keying.objects.count() == 5
+    disagreement = KeyingDisagreement.objects.get()
+    assert disagreement.field == "party.subject.full_name" and disagreement.right == ""
+    book_tasks = RecordTask.objects.filter(
+        book__book_no="02", book__year=2021, status__in=["NEW", "ASSIGNED"]
+    )
+    assert sorted(book_tasks.values_list("stage", flat=True)) == ["arbitrate", "attach", "key_second"]
