@@ -88,3 +88,30 @@ def test_the_supervisor_sees_the_counts_per_keyer(world):
     assert response.status_code == 200
     assert "No case was keyed twice" in response.content.decode()
     assert login(world.clerk).get(f"/progress/keying/?unit={world.commune_a.pk}").status_code == 403
+
+
+def test_a_supervisor_sets_double_keying_on_the_book_and_the_phase_pages(world):
+    book = world.book(cases=1)
+    # A clerk of the unit may not; nothing changes
+    response = login(world.clerk).post(
+        f"/books/{book.pk}/keying/", {"double_keying": "twice", "reason": "x"}, follow=True
+    )
+    assert "Only a supervisor" in response.content.decode()
+    book.refresh_from_db()
+    assert book.double_keying is None
+    # The province administrator: without a reason refused, with one saved
+    admin = login(world.admin)
+    response = admin.post(f"/books/{book.pk}/keying/", {"double_keying": "twice", "reason": " "}, follow=True)
+    assert "Give the reason" in response.content.decode()
+    admin.post(f"/books/{book.pk}/keying/", {"double_keying": "twice", "reason": "Nhà thầu"})
+    book.refresh_from_db()
+    assert book.double_keying is True
+    assert "Cases of this book are keyed twice" in admin.get(f"/books/{book.pk}/").content.decode()
+    # The phase: on the rollout-plan page
+    admin.post(
+        f"/progress/plan/?unit={world.province.pk}",
+        {"action": "keying", "number": book.phase, "double_keying": "1"},
+    )
+    from registry.models import DigitizationPhase
+
+    assert DigitizationPhase.objects.get(number=book.phase).double_keying is True
