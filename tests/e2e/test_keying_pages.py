@@ -57,3 +57,17 @@ def test_the_arbitration_screen_fits_the_screen(world, live_server, browser, wid
     assert record.state == "entered"
     assert record.parties.get(role="subject").full_name == "Nguyễn Thị Hòa"
     assert record.parties.get(role="mother").full_name == "Trần Thị Bích Ngọc"
+
+    # And the supervisor's pages fit too: the figures per keyer, the book's keying setting
+    admin = signed_in(browser, live_server, world.admin.username)
+    admin.set_viewport_size({"width": width, "height": 900})
+    for name, path in [
+        ("keying-figures", f"/progress/keying/?unit={world.commune_a.pk}"),
+        ("book-keying", f"/books/{book.pk}/"),
+    ]:
+        admin.goto(f"{live_server.url}{path}")
+        if SHOTS:
+            admin.screenshot(path=f"{SHOTS}/{name}-{width}.png", full_page=True)
+        assert admin.evaluate("document.documentElement.scrollWidth") <= width, path
+    admin.goto(f"{live_server.url}/progress/keying/?unit={world.commune_a.pk}")
+    assert admin.get_by_role("cell", name=world.clerk2.username).is_visible()
