@@ -92,6 +92,12 @@ class AuditAction(models.TextChoices):
     PLAN_SET = "plan_set", _("Rollout plan set")
     PLAN_DELETE = "plan_delete", _("Rollout plan removed")
     PHASE_LIMITS_SET = "phase_limits_set", _("Phase limits changed")
+    # Double keying (workflows.keying): the setting, each keying, each arbitration.
+    PHASE_KEYING_SET = "phase_keying_set", _("Double keying of a phase changed")
+    BOOK_KEYING_SET = "book_keying_set", _("Double keying of a book changed")
+    KEYING_SUBMIT = "keying_submit", _("Case keyed (double keying)")
+    KEYING_ARBITRATE = "keying_arbitrate", _("Keying disagreement arbitrated")
+    VIEW_KEYING_QUALITY = "view_keying_quality", _("Keying figures per keyer viewed")
     BOOK_REPHASE = "book_rephase", _("Book moved to another phase")
     REPORT_NARRATIVE = "report_narrative", _("Daily report narrative saved")
     REPORT_SUBMIT = "report_submit", _("Daily report submitted")

@@ -7,6 +7,7 @@ The passwords are for the demo only and are printed in the README.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import random
@@ -24,7 +25,13 @@ from permissions.services import role_grant
 from registry.book_condition import ConditionChecklist
 from registry.models import AdministrativeUnit, CivilRecord, EventType, RegisterBook, UnitEra, UnitLevel
 from registry.record_data import RecordInput
-from registry.services import book_register, book_slots_add, unit_create, units_rebuild_paths
+from registry.services import (
+    book_double_keying_set,
+    book_register,
+    book_slots_add,
+    unit_create,
+    units_rebuild_paths,
+)
 from scans.intake import scan_store
 from workflows import services as wf
 
@@ -350,6 +357,7 @@ def demo_seed(*, stdout=None) -> dict[str, int]:
         if event_type == EventType.DEATH:
             _squeezed_in_and_crossed_out(book, users[clerk])
             created["records_moved"] += 1
+    created["records_moved"] += _double_keyed_book(units[COMMUNE_1], users, rng)
     from reports.civil_stats import civil_stats_rebuild  # the statistics page has figures at once
 
     civil_stats_rebuild()
@@ -392,6 +400,40 @@ def _squeezed_in_and_crossed_out(book: RegisterBook, clerk) -> None:
     scan_store(record=slot, actor=clerk, content=pdf, original_name="scan-8a.pdf")
     wf.record_scan(record=slot, actor=clerk)
     wf.record_cross_out(record=slot, actor=clerk, reason="Cán bộ hộ tịch gạch bỏ cả dòng, có ký nháy")
+
+
+def _double_keyed_book(unit: AdministrativeUnit, users: dict, rng: random.Random) -> int:
+    """A book keyed twice (workflows.keying): a case where the two keyings agreed (entered), one whose
+    keyings differ in the name (waiting for a reviewer's arbitration), one keyed once (waiting for
+    the second keying)."""
+    from workflows.keying import keying_submit
+
+    book = book_register(
+        custodian=unit,
+        event_type=EventType.BIRTH,
+        year=2021,
+        book_no="02",
+        declared_cases=3,
+        actor=users["admin.tinh"],
+        authority_as_written=f"UBND {unit.name}",
+    )
+    book_double_keying_set(
+        book=book, actor=users["admin.tinh"], double_keying=True, reason="Sổ do nhà thầu số hoá: nhập hai lần"
+    )
+    first, second = users["contractor.xa"], users["clerk.xa"]
+    records = list(book.records.order_by("entry_no"))
+    for n, record in enumerate(records):
+        _walk(record, "scanned", rng, first, None, None)
+        record.refresh_from_db()
+        data = demo_record_input(record, rng)
+        keying_submit(record=record, actor=first, data=data)
+        if n == 2:
+            continue
+        if n == 1:  # the second keyer drops the diacritics of the name
+            subject = dict(data.parties["subject"], full_name=_ascii(data.parties["subject"]["full_name"]))
+            data = dataclasses.replace(data, parties={**data.parties, "subject": subject})
+        keying_submit(record=record, actor=second, data=data)
+    return len(records)
 
 
 def _demo_authenticators() -> None:

@@ -40,6 +40,7 @@ from registry.services import (
     SlotsRemovedHook,
 )
 from reports.services import (
+    progress_count_arbitration,
     progress_count_imported,
     progress_count_slots,
     progress_count_transition,
@@ -59,10 +60,12 @@ from workflows.flows import (
 from workflows.history import stage_label
 from workflows.hooks import (
     APPROVAL_CHECKS,
+    ARBITRATION_HOOKS,
     IMPORT_HOOKS,
     LATE_SCAN_HOOKS,
     TRANSITION_HOOKS,
     ApprovalCheck,
+    ArbitrationHook,
     ImportHook,
     LateScanHook,
     TransitionHook,
@@ -75,6 +78,11 @@ TRANSITIONS: list[TransitionHook] = [
     duplicate_pairs_follow,  # after data changes: refresh the open likely-duplicate pairs
     transfer_on_transition,  # approve: put the record in the outbox, same transaction
     progress_count_transition,  # move the unit × state × day counters
+]
+
+# The arbitrator of a double keying settled a case (`workflows.keying.keying_arbitrate`).
+ARBITRATED: list[ArbitrationHook] = [
+    progress_count_arbitration,  # each keyer's overruled fields count against their work (quality)
 ]
 
 APPROVAL: list[ApprovalCheck] = [
@@ -128,6 +136,7 @@ CHANGE_VALUES = {
 def wire() -> None:
     """Fill the hook lists (idempotent: replaces their content, so a second call changes nothing)."""
     TRANSITION_HOOKS[:] = TRANSITIONS
+    ARBITRATION_HOOKS[:] = ARBITRATED
     APPROVAL_CHECKS[:] = APPROVAL
     SLOTS_CREATED_HOOKS[:] = SLOTS_CREATED
     SLOTS_REMOVED_HOOKS[:] = SLOTS_REMOVED

@@ -38,6 +38,7 @@ from vietnamese.legacy_encodings import ENCODING_LABELS, fix_legacy, mixed_encod
 from workflows import services
 from workflows.history import record_history
 from workflows.inbox_views import remark_rows
+from workflows.keying import keying_task_of
 from workflows.machine import EVENT_LABELS, TransitionRefused, allowed_events
 from workflows.views import posted_version
 
@@ -229,6 +230,17 @@ def record_enter(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("record_detail", pk=pk)
     amending = record.state in AMENDABLE_STATES
+    if not amending and services.keying_applies(record):
+        # Keyed twice: each keying is made on its work item, where only one's own input is shown.
+        messages.info(
+            request,
+            _(
+                "This book is keyed twice: key the case from its work item, "
+                "where only your own input is shown."
+            ),
+        )
+        task = keying_task_of(request.user, record)
+        return redirect("task_work", pk=task.pk) if task else redirect("record_detail", pk=record.pk)
     draft = None
     if request.method == "POST":
         form = RecordForm(request.POST, event_type=record.event_type)

@@ -15,12 +15,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from viewflow.workflow.status import STATUS
 
 from audit.actors import Actor, AuthenticatedRequest
-from forms.drafts import draft_discard
+from forms.drafts import draft_discard, draft_save
 from forms.entry import RecordForm
 from forms.views import entry_candidates, entry_form_for
+from registry.event_fields import field_label
 from registry.models import (
     CivilRecord,
 )
@@ -32,6 +34,7 @@ from workflows.claims import ClaimRefused
 from workflows.flows import claim_is_live, late_scan_of
 from workflows.history import changes_since_return
 from workflows.inbox_views import remark_rows, task_for
+from workflows.keying import arbitration_of, keying_arbitrate, keying_submit
 from workflows.late_scan import late_scan_check
 from workflows.machine import TransitionRefused
 from workflows.models import RecordTask
@@ -151,6 +154,8 @@ def task_work(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "approve": _work_check,
         "scan_check": _work_scan_check,
         "late_scan": _work_late_scan,
+        "key_second": _work_enter,
+        "arbitrate": _work_arbitrate,
     }[task.stage]
     return handler(request, task, record, context, remarks)
 
@@ -186,7 +191,60 @@ def _work_scan(request, task, record, context, remarks) -> HttpResponse:
     return render(request, "workflows/work/scan.html", context)
 
 
+KEYING_DONE = {
+    "first": _l("Keyed. Someone else keys the case on their own; the data is saved when the two agree."),
+    "agreed": _l(
+        "The two keyings agree: the case is entered. Check the scan against the data and attach it."
+    ),
+    "arbitrate": _l("The two keyings differ: the case goes to arbitration."),
+}
+
+
+def _work_keying(request, task, record, context) -> HttpResponse:
+    """One keying of a double-keyed case: the keyer sees only their own input (their draft, never
+    the other keying); submitting keeps it as their keying, a draft only as their draft."""
+    context["keying"] = True
+    if request.method == "POST":
+        form = RecordForm(request.POST, event_type=record.event_type)
+        if "submit" not in request.POST:
+            try:
+                draft_save(
+                    user=request.user, record=record, data=request.POST.dict(), allowed=set(form.fields)
+                )
+            except ValidationError as exc:
+                context["error"] = " ".join(exc.messages)
+            else:
+                claims.task_touch(task=task, actor=request.user)
+                messages.success(request, _("Draft saved."))
+                return redirect("task_work", pk=task.pk)
+        elif form.is_valid():
+            data = form.to_input()
+            outcome: list[str] = []
+            try:
+                error = _act(
+                    request,
+                    task,
+                    lambda: outcome.append(keying_submit(record=record, actor=request.user, data=data)),
+                )
+            except ValidationError as exc:  # field by field, on the fields they name
+                form.add_service_errors(exc)
+                error = ""
+            if error is None:
+                draft_discard(user=request.user, record=record)
+                return _next_work(request, record, str(KEYING_DONE[outcome[0]]))
+            if error:
+                form.add_error(None, error)
+    else:
+        form, context["draft"] = entry_form_for(request.user, record)
+    context["form"] = form
+    context["remarks"] = {}
+    context["candidates"] = []
+    return render(request, "workflows/work/enter.html", context)
+
+
 def _work_enter(request, task, record, context, remarks) -> HttpResponse:
+    if task.stage == "key_second" or (record.state == "scanned" and services.keying_applies(record)):
+        return _work_keying(request, task, record, context)
     if request.method == "POST":
         form = RecordForm(request.POST, event_type=record.event_type)
         if form.is_valid():
@@ -349,3 +407,73 @@ def _work_late_scan(request, task, record, context, remarks) -> HttpResponse:
             return _next_work(request, record, _("Scan stored: it goes to a scan check by a reviewer."))
         context["error"] = error
     return render(request, "workflows/work/late_scan.html", context)
+
+
+def _shown(form: RecordForm, key: str, value: str) -> str:
+    """A keyed value as the form shows it (the label of a choice)."""
+    field = form.fields.get(RecordForm.field_name(key))
+    choices = {str(k): v for k, v in (getattr(field, "choices", None) or [])}
+    return str(choices.get(value, value))
+
+
+def _work_arbitrate(request, task, record, context, remarks) -> HttpResponse:
+    """The arbitration of a double-keyed case: the scan beside both values of each field where the
+    keyings differ (the agreeing fields shown as settled); pick one value or type what the scan shows."""
+    disagreements, settled = arbitration_of(task)
+    form = RecordForm(event_type=record.event_type)
+    errors: dict[str, list[str]] = {}
+    general: list[str] = []
+    if request.method == "POST":
+        resolutions: dict[str, str] = {}
+        for row in disagreements:
+            pick = request.POST.get(f"pick:{row.field}", "")
+            typed = request.POST.get(f"value:{row.field}", "")
+            if pick == "a":
+                resolutions[row.field] = row.value_a
+            elif pick == "b":
+                resolutions[row.field] = row.value_b
+            elif pick == "typed":
+                resolutions[row.field] = typed
+        confirmed = request.POST.getlist("as_written")
+        try:
+            error = _act(
+                request,
+                task,
+                lambda: keying_arbitrate(
+                    record=record, actor=request.user, resolutions=resolutions, as_written=confirmed
+                ),
+            )
+        except ValidationError as exc:
+            error = ""
+            fields = {row.field for row in disagreements}
+            for key, items in exc.error_dict.items():
+                for item in items:
+                    message = " ".join(item.messages)
+                    if key in fields:
+                        errors.setdefault(key, []).append(message)
+                        if item.code == "as_written":
+                            errors.setdefault("as_written:" + key, [])
+                    else:
+                        general.append(f"{field_label(record.event_type, key)}: {message}")
+        if error is None:
+            return _next_work(request, record, _("Arbitrated: the case is entered and goes on to attach."))
+        if error:
+            context["error"] = error
+    context["rows"] = [
+        {
+            "key": row.field,
+            "label": field_label(record.event_type, row.field),
+            "a": _shown(form, row.field, row.value_a),
+            "b": _shown(form, row.field, row.value_b),
+            "pick": request.POST.get(f"pick:{row.field}", ""),
+            "typed": request.POST.get(f"value:{row.field}", ""),
+            "errors": errors.get(row.field, []),
+            "offer_as_written": "as_written:" + row.field in errors,
+        }
+        for row in disagreements
+    ]
+    context["settled"] = [
+        (field_label(record.event_type, key), _shown(form, key, value)) for key, value in settled.items()
+    ]
+    context["general_errors"] = general
+    return render(request, "workflows/work/arbitrate.html", context)

@@ -129,6 +129,8 @@ class DigitizationPhase(models.Model):
     name = models.CharField(_("name"), max_length=100)
     year_from = models.PositiveSmallIntegerField(_("from year"), null=True, blank=True)
     year_to = models.PositiveSmallIntegerField(_("to year"), null=True, blank=True)
+    # Double keying (workflows.keying): the books of this phase are keyed twice, unless a book says otherwise.
+    double_keying = models.BooleanField(_("double keying"), default=False)
 
     class Meta:
         ordering = ["number"]
@@ -174,6 +176,8 @@ class RegisterBook(models.Model):
         _("physical condition"), max_length=16, choices=BookCondition.choices, default=BookCondition.GOOD
     )
     note = models.TextField(_("note"), blank=True)
+    # Double keying (workflows.keying): yes, no, or empty to follow the book's phase.
+    double_keying = models.BooleanField(_("double keying"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -202,6 +206,17 @@ class RegisterBook(models.Model):
         return (
             str(self.year) if not self.year_to or self.year_to == self.year else f"{self.year}–{self.year_to}"
         )
+
+    def double_keying_on(self, phase_keyed: bool | None = None) -> bool:
+        """Are this book's cases keyed twice? The book's own setting, else its phase's (`phase_keyed`
+        when the caller read it along with the book, else one query)."""
+        if self.double_keying is not None:
+            return self.double_keying
+        if self.phase is None:
+            return False
+        if phase_keyed is not None:
+            return phase_keyed
+        return DigitizationPhase.objects.filter(number=self.phase, double_keying=True).exists()
 
     def covers_year(self, year: int | None) -> bool:
         """Does the book's year range include `year`? (None: nothing to check.)"""

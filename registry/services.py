@@ -545,3 +545,68 @@ def record_slots_create(
     for hook in SLOTS_CREATED_HOOKS:
         hook(book, created)
     return created
+
+
+# --- double keying (workflows.keying) -----------------------------------------------------------
+
+
+def _require_supervisor(actor, unit_path: str, message: str) -> None:
+    if (
+        actor is not None
+        and not getattr(actor, "is_superuser", False)
+        and not can(actor, "manage_unit", unit_path)
+    ):
+        raise PermissionDenied(message)
+
+
+@transaction.atomic
+def book_double_keying_set(
+    *, book: RegisterBook, actor, double_keying: bool | None, reason: str
+) -> RegisterBook:
+    """Key this book's cases twice (True), once (False), or as its phase says (None); audited with the
+    reason. A supervisor of the book's custodian (a unit manager) decides. Cases already keyed once
+    or being keyed keep their round: the setting applies to cases whose entry starts afterwards."""
+    book = RegisterBook.objects.select_for_update(of=("self",)).select_related("custodian").get(pk=book.pk)
+    _require_supervisor(
+        actor,
+        book.custodian.path,
+        _("Only a supervisor of %(unit)s decides how its books are keyed.") % {"unit": book.custodian.name},
+    )
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give the reason for the change: it is audited.")})
+    if unsafe_message(reason):
+        raise ValidationError({"reason": unsafe_message(reason) or ""})
+    if book.double_keying == double_keying:
+        return book
+    audit_change(
+        action=AuditAction.BOOK_KEYING_SET,
+        actor=actor,
+        unit_id=book.custodian_id,
+        obj=book,
+        changes={"double_keying": [book.double_keying, double_keying]},
+        reason=reason.strip(),
+    )
+    book.double_keying = double_keying
+    book.save(update_fields=["double_keying"])
+    return book
+
+
+@transaction.atomic
+def phase_double_keying_set(*, number: int, double_keying: bool, actor) -> DigitizationPhase:
+    """Key the books of a phase twice or once (a book's own setting wins); a province administrator
+    decides; audited."""
+    if not getattr(actor, "is_superuser", False) and not any(
+        can(actor, "manage_unit", u.path) for u in AdministrativeUnit.objects.filter(level="province")
+    ):
+        raise PermissionDenied(_("Only a province administrator changes the phases."))
+    phase = DigitizationPhase.objects.select_for_update().get(number=number)
+    if phase.double_keying != double_keying:
+        audit_change(
+            action=AuditAction.PHASE_KEYING_SET,
+            actor=actor,
+            obj=phase,
+            changes={"double_keying": [phase.double_keying, double_keying]},
+        )
+        phase.double_keying = double_keying
+        phase.save(update_fields=["double_keying"])
+    return phase

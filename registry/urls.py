@@ -11,6 +11,7 @@ urlpatterns = [
     path("books/new/", views.book_create, name="book_create"),
     path("books/<int:pk>/", views.book_detail, name="book_detail"),
     path("books/<int:pk>/edit/", views.book_edit_view, name="book_edit"),
+    path("books/<int:pk>/keying/", views.book_keying_view, name="book_keying"),
     path("books/<int:pk>/slots/add/", views.book_slots_add_view, name="book_slots_add"),
     path("books/<int:pk>/slots/remove/", views.book_slot_remove_view, name="book_slot_remove"),
     path("api/records/<int:pk>/", api.record_detail, name="api_record_detail"),

@@ -7,7 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -45,7 +45,13 @@ from registry.models import (
 )
 from registry.partial_dates import PartialDate
 from registry.search import RecordQuery, narrowed, records_search
-from registry.services import book_edit, book_register, book_slot_remove, book_slots_add
+from registry.services import (
+    book_double_keying_set,
+    book_edit,
+    book_register,
+    book_slot_remove,
+    book_slots_add,
+)
 from vietnamese.input_values import id_param
 from vietnamese.names import name_key
 
@@ -189,8 +195,39 @@ def book_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "may_edit": may_edit,
             "removable": removable,
             "slots_form": SlotsAddForm(),
+            "keyed_twice": book.double_keying_on(),
+            "may_set_keying": request.user.is_superuser
+            or can(request.user, "manage_unit", book.custodian.path),
         },
     )
+
+
+KEYING_CHOICES = {"phase": None, "twice": True, "once": False}
+
+
+@login_required
+@require_POST
+def book_keying_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A supervisor decides whether the book's cases are keyed twice (audited, with the reason)."""
+    book = get_book_for(request.user, pk, request=request)
+    choice = request.POST.get("double_keying", "")
+    if choice not in KEYING_CHOICES:
+        messages.error(request, _("Choose how the book is keyed: as its phase, twice, or once."))
+        return redirect("book_detail", pk=book.pk)
+    try:
+        book_double_keying_set(
+            book=book,
+            actor=request.user,
+            double_keying=KEYING_CHOICES[choice],
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Keying setting saved; the change is in the audit trail."))
+    return redirect("book_detail", pk=book.pk)
 
 
 def registering_units(user) -> QuerySet[AdministrativeUnit]:

@@ -433,6 +433,12 @@ def person_label(person: Any) -> str:
     return person.get_full_name() or person.get_username()
 
 
+def progress_count_arbitration(record: CivilRecord, overruled: dict[int, int], actor: Actor) -> None:
+    """Arbitration hook: each keyer's fields that the arbitrator did not take count against their work."""
+    for keyer_id, n in sorted(overruled.items()):
+        person_quality_count(actor_id=keyer_id, unit=record.unit, action=Action.KEYING_OVERRULED, n=n)
+
+
 def person_quality_count(*, actor_id: int, unit: AdministrativeUnit, action: str, n: int = 1) -> None:
     """Count `n` quality findings against a person's work today (overruled keyed fields, errors
     found by acceptance sampling), in the transaction of the decision that found them."""

@@ -13,6 +13,7 @@ urlpatterns = [
     path("condition/pdf/", views.condition_pdf, name="progress_condition_pdf"),
     path("quotas/", views.quotas, name="progress_quotas"),
     path("plan/", views.plan, name="progress_plan"),
+    path("keying/", views.keying_quality, name="progress_keying"),
     path("reports/", views.report_list, name="report_list"),
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),
     path("reports/<int:pk>/xlsx/", views.report_download_xlsx, name="report_xlsx"),

@@ -5,6 +5,7 @@ Thin: the unit comes from `progress_unit_for` (scoped), figures from `reports.se
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, cast
 
 from django import forms
@@ -25,6 +26,7 @@ from audit.actors import AuthenticatedRequest
 from audit.services import audit_access
 from permissions.scoping import can
 from registry.models import AdministrativeUnit, DigitizationPhase, RecordState, UnitLevel
+from registry.services import phase_double_keying_set
 from reports import selectors
 from reports.charts import bar_chart, stacked_bars
 from reports.civil_stats import DIMENSIONS as CIVIL_DIMENSIONS
@@ -61,6 +63,7 @@ from reports.services import (
     report_return,
 )
 from vietnamese.input_values import id_param
+from workflows.keying import disagreements_by_field, keyer_counts
 
 STATES = [(s.value, s.label) for s in RecordState]
 MOVES = ["collect", "scan", "enter", "attach", "review", "approve", "transfer", "return", "reject"]
@@ -466,6 +469,17 @@ def plan(request: AuthenticatedRequest) -> HttpResponse:
                 plan_delete(plan=line, actor=request.user)
                 messages.success(request, _("Plan line removed."))
                 return redirect(f"{request.path}?unit={unit.pk}")
+            if request.POST.get("action") == "keying":
+                number = id_param(request.POST.get("number"), field=_("phase"))
+                if not DigitizationPhase.objects.filter(number=number or 0).exists():
+                    raise Http404("No such phase.")
+                phase_double_keying_set(
+                    number=number or 0,
+                    double_keying=bool(request.POST.get("double_keying")),
+                    actor=request.user,
+                )
+                messages.success(request, _("Keying setting saved; the change is in the audit trail."))
+                return redirect(f"{request.path}?unit={unit.pk}")
             if request.POST.get("action") == "phase" and phase_form.is_valid():
                 moved = phase_limits_set(actor=request.user, **phase_form.cleaned_data)
                 messages.success(
@@ -547,3 +561,43 @@ def condition_xlsx(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def condition_pdf(request: AuthenticatedRequest) -> HttpResponse:
     return _condition_download(request, "pdf")
+
+
+@login_required
+def keying_quality(request: AuthenticatedRequest) -> HttpResponse:
+    """Double keying per keyer in the unit's subtree over a period: cases and fields keyed,
+    disagreements, and those where the arbitrator found the keyer wrong. For supervisors."""
+    context = _base(request)
+    unit = context["unit"]
+    if not (
+        request.user.is_superuser
+        or can(request.user, "manage_unit", unit.path)
+        or can(request.user, "approve_record", unit.path)
+    ):
+        raise PermissionDenied(
+            _("Only a supervisor of %(unit)s sees its keyers' figures.") % {"unit": unit.name}
+        )
+    form = RangeForm(request.GET or None)
+    start, end = form.range()
+    tz = timezone.get_current_timezone()
+    since = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    audit_access(
+        request=request,
+        action=AuditAction.VIEW_KEYING_QUALITY,
+        unit_id=unit.pk,
+        changes={"start": str(start), "end": str(end)},
+    )
+    context.update(
+        {
+            "form": form,
+            "start": start,
+            "end": end,
+            "keyers": keyer_counts(unit_path=unit.path, start=since, end=until),
+            "fields": [
+                (field, n)
+                for field, n in disagreements_by_field(unit_path=unit.path, start=since, end=until).items()
+            ][:20],
+        }
+    )
+    return render(request, "reports/keying.html", context)

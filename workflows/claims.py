@@ -30,10 +30,11 @@ from permissions.roles import roles_with
 from permissions.scoping import can, scopes_with
 from registry.models import LEVEL_RANK, CivilRecord, UnitLevel
 from workflows import live
-from workflows.flows import claim_is_live, display_name, idle_limit, local_text
+from workflows.flows import claim_is_live, display_name, idle_limit, keying_of, local_text
 from workflows.four_eyes import four_eyes_refusal, record_authors, task_excluded
+from workflows.keying import keying_refusal
 from workflows.late_scan import scan_check_refusal
-from workflows.models import QUEUE_Q, STAGE_PERMISSION, RecordProcess, RecordTask, Stage
+from workflows.models import KEYING_STAGES, QUEUE_Q, STAGE_PERMISSION, RecordProcess, RecordTask, Stage
 
 MAX_CLAIM_NEXT = 50
 # What claiming next reads of each item: the checks, the audit row, the live push, the caller's list.
@@ -71,6 +72,11 @@ def may_take(user: Actor, task: RecordTask) -> str | None:
         return _("This record is approved at a higher level than your approval role.")
     if task.stage == Stage.SCAN_CHECK and task.excluded_user_id == user.pk:
         return scan_check_refusal(user, {"by": task.excluded_user_id})
+    if task.stage in KEYING_STAGES and user.pk in task_excluded(task):
+        process = RecordProcess.objects.only("data").get(pk=task.process_id)
+        return keying_refusal(user, keying_of(process), task.stage) or _(
+            "You keyed this case, so someone else must do this step (double keying)."
+        )
     if user.pk in task_excluded(task):
         record = CivilRecord.objects.only("pk", "entered_by_id", "reviewed_by_id").get(pk=task.record_id)
         return four_eyes_refusal(stage=task.stage, user_id=user.pk, authors=record_authors(record)) or _(

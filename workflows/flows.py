@@ -4,7 +4,9 @@
                     ├─ late scan returned ─► late_scan ───┤    after approval; routed by the
                     │                                     │    process's data, not the state)
                     ├─ collected ─► scan ────┐
-                    ├─ scanned ───► enter ───┤
+                    ├─ scanned ───► enter ───┤   (double keying, workflows.keying: the first
+                    │   keyed once ─► key_second ┤    keying is `enter`; routed by the process's
+                    │   disagree ──► arbitrate ──┤    `keying` data while the case is scanned)
                     ├─ entered ───► attach ──┤   every human node goes back to `route`
                     ├─ attached ──► review ──┤
                     ├─ reviewed ──► approve ─┘
@@ -50,7 +52,15 @@ from registry.models import LEVEL_RANK, AdministrativeUnit, CivilRecord, UnitLev
 from workflows import live
 from workflows.four_eyes import Authors, authors_of, record_authors
 from workflows.hooks import LATE_SCAN_HOOKS
-from workflows.models import LATE_STAGES, OPEN_Q, STAGE_PERMISSION, RecordProcess, RecordTask, Stage
+from workflows.models import (
+    KEYING_STAGES,
+    LATE_STAGES,
+    OPEN_Q,
+    STAGE_PERMISSION,
+    RecordProcess,
+    RecordTask,
+    Stage,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +92,8 @@ DUE_HOURS = {
     Stage.APPROVE: 48,
     Stage.SCAN_CHECK: 48,
     Stage.LATE_SCAN: 72,
+    Stage.KEY_SECOND: 72,
+    Stage.ARBITRATE: 48,
 }
 RETURN_DUE_HOURS = 24
 # Who did a stage before, for sending returned work back to them.
@@ -108,6 +120,20 @@ def late_scan_of(process: RecordProcess) -> dict[str, Any]:
 def _late_step(step: str):
     def condition(activation: Any) -> bool:
         return late_scan_of(activation.process).get("step") == step
+
+    return condition
+
+
+def keying_of(process: RecordProcess) -> dict[str, Any]:
+    """The double keying a process carries (`workflows.keying`): {"step", "a", "b", ...}; {} when
+    the case is keyed once."""
+    return (process.data or {}).get("keying") or {}
+
+
+def _keying_step(step: str):
+    def condition(activation: Any) -> bool:
+        process = activation.process
+        return process.record.state == "scanned" and keying_of(process).get("step") == step
 
     return condition
 
@@ -210,6 +236,11 @@ def _human_task(
     task_fill(task, record=process.record, stage=node.stage, now=now, authors=authors)
     if node.stage in LATE_STAGES:
         _late_fill(task, late_scan_of(process), now=now)
+    if node.stage in KEYING_STAGES:
+        # Neither keyer keys twice nor arbitrates their own case.
+        keying = keying_of(process)
+        task.excluded_user_id = keying.get("a")
+        task.excluded_user_ids = sorted(p for p in (keying.get("a"), keying.get("b")) if p)
     activation = SimpleNamespace(process=process, flow_task=node)
     task.owner_permission = node.calc_owner_permission(activation)
     _permission_object(task)
@@ -276,6 +307,8 @@ class RecordFlow(Flow):
         .Case(this.scan_check, _late_step("check"))
         .Case(this.late_scan, _late_step("rework"))
         .Case(this.scan, _in_state("collected"))
+        .Case(this.key_second, _keying_step("second"))
+        .Case(this.arbitrate, _keying_step("arbitrate"))
         .Case(this.enter, _in_state("scanned"))
         .Case(this.attach, _in_state("entered"))
         .Case(this.review, _in_state("attached"))
@@ -290,6 +323,9 @@ class RecordFlow(Flow):
     # A late scan (added after approval): checked by a reviewer, uploaded again when returned.
     scan_check = RecordView(Stage.SCAN_CHECK).Next(this.route)
     late_scan = RecordView(Stage.LATE_SCAN).Assign(this.previous_owner).Next(this.route)
+    # Double keying (workflows.keying): a second person keys the case, a third arbitrates.
+    key_second = RecordView(Stage.KEY_SECOND).Next(this.route)
+    arbitrate = RecordView(Stage.ARBITRATE).Next(this.route)
     end = End()
 
     def start_process(self, activation: Any, record: CivilRecord) -> RecordProcess:
@@ -446,7 +482,9 @@ def process_follow(record: CivilRecord, event: str, actor: Actor | None) -> None
     if task is not None:
         task.process.record = record
     if task is not None and (
-        task.stage == EVENT_STAGE.get(event) or (event == "return" and task.stage in ("review", "approve"))
+        task.stage == EVENT_STAGE.get(event)
+        or (event == "return" and task.stage in ("review", "approve"))
+        or (event == "enter" and task.stage in KEYING_STAGES)
     ):
         if actor is not None and claim_is_live(task) and task.owner_id != actor.pk:
             raise TransitionRefused(

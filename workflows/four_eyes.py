@@ -33,6 +33,7 @@ DATA_ACTIONS = (
     AuditAction.AMEND,
     AuditAction.IMPORT,
     AuditAction.RECONCILE_FIX_RECORD,
+    AuditAction.KEYING_SUBMIT,  # each keying of a double-keyed case (workflows.keying)
 )
 SCAN_ACTIONS = (AuditAction.SCAN_UPLOAD, AuditAction.SCAN, AuditAction.ATTACH)
 # The checks four eyes guards (the scan check is the review of a late scan).

@@ -39,7 +39,15 @@ class LateScanHook(Protocol):
     ) -> None: ...
 
 
+class ArbitrationHook(Protocol):
+    """Runs when the arbitrator of a double keying settles a case: `overruled` says, per keyer, how
+    many of the fields they keyed the arbitrator did not take (inside the arbitration's transaction)."""
+
+    def __call__(self, record: CivilRecord, overruled: dict[int, int], actor: Actor, /) -> None: ...
+
+
 TRANSITION_HOOKS: list[TransitionHook] = []
+ARBITRATION_HOOKS: list[ArbitrationHook] = []
 LATE_SCAN_HOOKS: list[LateScanHook] = []
 IMPORT_HOOKS: list[ImportHook] = []
 APPROVAL_CHECKS: list[ApprovalCheck] = []

@@ -33,6 +33,10 @@ class Stage(models.TextChoices):
     # upload when the check returned it.
     SCAN_CHECK = "scan_check", _("Check a late scan")
     LATE_SCAN = "late_scan", _("Upload the late scan again")
+    # Double keying (workflows.keying): the second, independent keying, and the arbitration of
+    # the fields where the two keyings disagree.
+    KEY_SECOND = "key_second", _("Second keying")
+    ARBITRATE = "arbitrate", _("Arbitrate keying")
 
 
 # The unit permission (registry.AdministrativeUnit, granted through guardian) a stage needs.
@@ -44,8 +48,12 @@ STAGE_PERMISSION = {
     Stage.APPROVE: "approve_record",
     Stage.SCAN_CHECK: "review_record",
     Stage.LATE_SCAN: "scan_record",
+    Stage.KEY_SECOND: "enter_record",
+    # A third person weighs two keyers' work (and what they are paid for): a reviewer.
+    Stage.ARBITRATE: "review_record",
 }
 LATE_STAGES = (Stage.SCAN_CHECK, Stage.LATE_SCAN)
+KEYING_STAGES = (Stage.KEY_SECOND, Stage.ARBITRATE)
 
 QUEUE_Q = Q(status="NEW", owner__isnull=True)
 OPEN_Q = Q(status__in=["NEW", "ASSIGNED", "STARTED"])
@@ -150,3 +158,93 @@ class RecordTask(AbstractTask):
 
     def __str__(self) -> str:
         return f"{self.get_stage_display() or self.flow_task_type} #{self.pk}"
+
+
+class KeyingSlot(models.TextChoices):
+    A = "a", _("first keying")
+    B = "b", _("second keying")
+
+
+class Keying(models.Model):
+    """One person's independent keying of a double-keyed case (`workflows.keying`), kept forever.
+
+    `values` is what they submitted (a `RecordInput` as JSON); the other keyer never sees it.
+    One pass of the record (its process) has at most one keying A and one keying B, by two people.
+    """
+
+    record = models.ForeignKey(
+        "registry.CivilRecord", on_delete=models.PROTECT, related_name="keyings", verbose_name=_("record")
+    )
+    process = models.ForeignKey(RecordProcess, on_delete=models.PROTECT, related_name="keyings")
+    slot = models.CharField(_("keying"), max_length=1, choices=KeyingSlot.choices)
+    keyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("keyer")
+    )
+    unit_path = models.CharField(max_length=255)
+    values = models.JSONField(default=dict)
+    fields_keyed = models.PositiveIntegerField(_("fields keyed"), default=0)
+    submitted_at = models.DateTimeField(_("submitted at"))
+
+    class Meta:
+        verbose_name = _("keying")
+        verbose_name_plural = _("keyings")
+        constraints = [
+            models.UniqueConstraint(fields=["process", "slot"], name="keying_one_per_slot"),
+            models.UniqueConstraint(fields=["process", "keyer"], name="keying_one_per_keyer"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["unit_path", "submitted_at"],
+                name="keying_unit_time",
+                opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} {self.slot} {self.keyer_id}"
+
+
+class KeyingRight(models.TextChoices):
+    A = "a", _("first keyer")
+    B = "b", _("second keyer")
+    NEITHER = "neither", _("neither")
+
+
+class KeyingDisagreement(models.Model):
+    """A field where the two keyings of a case disagree after normalization, and how it was
+    resolved (the arbitrator's value and which keyer was right), kept forever."""
+
+    record = models.ForeignKey(
+        "registry.CivilRecord", on_delete=models.PROTECT, related_name="+", verbose_name=_("record")
+    )
+    process = models.ForeignKey(RecordProcess, on_delete=models.PROTECT, related_name="disagreements")
+    field = models.CharField(_("field"), max_length=100)
+    value_a = models.TextField(_("first keying"), blank=True)
+    value_b = models.TextField(_("second keying"), blank=True)
+    keyer_a = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    keyer_b = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    unit_path = models.CharField(max_length=255)
+    created_at = models.DateTimeField()
+    resolved_value = models.TextField(_("arbitrated value"), blank=True)
+    arbitrator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    right = models.CharField(_("right"), max_length=8, choices=KeyingRight.choices, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("keying disagreement")
+        verbose_name_plural = _("keying disagreements")
+        constraints = [
+            models.UniqueConstraint(fields=["process", "field"], name="disagreement_one_per_field"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["unit_path", "created_at"],
+                name="disagreement_unit_time",
+                opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} {self.field}"

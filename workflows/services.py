@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -29,6 +30,7 @@ from registry.matching import duplicate_pairs_refresh
 from registry.models import (
     AdministrativeUnit,
     CivilRecord,
+    DigitizationPhase,
     EventType,
     Party,
     RecordState,
@@ -66,10 +68,17 @@ class DuplicateRecordError(ValidationError):
         self.existing = existing
 
 
-def _lock(record: CivilRecord | int, expected_version: int | None) -> CivilRecord:
+def _lock(record: CivilRecord | int, expected_version: int | None, *, keying: bool = False) -> CivilRecord:
     pk = record.pk if isinstance(record, CivilRecord) else record
     # The book comes along (its row not locked): the workflow and the hooks read it on every transition.
-    locked = CivilRecord.objects.select_for_update(of=("self",)).select_related("book").get(pk=pk)
+    records = CivilRecord.objects.select_for_update(of=("self",)).select_related("book")
+    if keying:  # whether the book's phase is keyed twice (`keying_applies`), in the same statement
+        records = records.annotate(
+            phase_keyed=Exists(
+                DigitizationPhase.objects.filter(number=OuterRef("book__phase"), double_keying=True)
+            )
+        )
+    locked = records.get(pk=pk)
     if expected_version is not None and locked.version != expected_version:
         raise ConflictError(
             _(
@@ -114,17 +123,10 @@ def _finish(
     return record
 
 
-def _save_data(
-    record: CivilRecord, data: RecordInput, *, actor: Actor | None = None, complete: bool = False
-) -> dict[str, Any]:
-    """Validate and write the data; `complete` also refuses empty required fields (entering, amending).
-    Every problem is reported at once: the required fields together with the other errors.
-
-    An implausible value (`CleanRecord.warnings`) is saved only when its field is confirmed "as
-    written in the book" (`RecordInput.as_written`); else it is refused like an error, its message
-    coded `AS_WRITTEN` so that a form offers the confirmation beside the field."""
+def _check_data(record: CivilRecord, data: RecordInput, *, complete: bool, parties: list[Party]) -> Any:
+    """Validate the data as a save would, writing nothing: the clean record. Raises ValidationError
+    with every problem."""
     # Fields the input does not carry (not on this type's form) keep their stored values.
-    parties = list(record.parties.all())  # read once, for both
     stored = record_input_from(record, parties=parties)
     data = keep_absent_fields(data, stored)
     missing = required_missing(record.event_type, data) if complete else {}
@@ -140,6 +142,27 @@ def _save_data(
     }
     if missing or unconfirmed:
         raise ValidationError({**missing, **unconfirmed})
+    return clean
+
+
+def record_data_check(*, record: CivilRecord, data: RecordInput) -> None:
+    """Validate a case's complete data as entering it would (required fields, every check, the
+    "as written" confirmations), saving nothing: a keying of a double-keyed case (workflows.keying)
+    is checked when it is submitted. Raises ValidationError with every problem."""
+    _check_data(record, data, complete=True, parties=list(record.parties.all()))
+
+
+def _save_data(
+    record: CivilRecord, data: RecordInput, *, actor: Actor | None = None, complete: bool = False
+) -> dict[str, Any]:
+    """Validate and write the data; `complete` also refuses empty required fields (entering, amending).
+    Every problem is reported at once: the required fields together with the other errors.
+
+    An implausible value (`CleanRecord.warnings`) is saved only when its field is confirmed "as
+    written in the book" (`RecordInput.as_written`); else it is refused like an error, its message
+    coded `AS_WRITTEN` so that a form offers the confirmation beside the field."""
+    parties = list(record.parties.all())  # read once, for both
+    clean = _check_data(record, data, complete=complete, parties=parties)
     try:
         with transaction.atomic():  # a savepoint: a refused duplicate leaves the transaction usable
             changes = apply_record_data(record, clean, parties=parties)
@@ -262,13 +285,14 @@ def record_data_save(
     Refused after attach: from then on a change goes through return (before approval)
     or `record_amend` (after approval).
     """
-    record = _lock(record, expected_version)
+    record = _lock(record, expected_version, keying=True)
     _require(actor, "enter_record", record)
     if record.state not in ("scanned", "entered"):
         raise TransitionRefused(
             _("The data of a record that is “%(state)s” cannot be edited here.")
             % {"state": record.get_state_display()}
         )
+    _refuse_if_keyed_twice(record)
     changes = _save_data(record, data, actor=actor)
     record.version += 1
     record.save(update_fields=["version", "updated_at"])
@@ -288,9 +312,48 @@ def record_data_save(
 def record_enter(
     *, record: CivilRecord | int, actor: Actor, data: RecordInput, expected_version: int | None = None
 ) -> CivilRecord:
-    """Save the keyed data and move the record to entered."""
-    record = _lock(record, expected_version)
+    """Save the keyed data and move the record to entered. Refused for a case keyed twice
+    (`keying_applies`): its keyings go through `workflows.keying`."""
+    record = _lock(record, expected_version, keying=True)
     _require(actor, "enter_record", record)
+    _refuse_if_keyed_twice(record)
+    return _enter(record, actor=actor, data=data)
+
+
+def keying_applies(record: CivilRecord) -> bool:
+    """Is this case's entry done by double keying (`workflows.keying`)? Its first entry (never
+    entered before: a case returned for rework is corrected by one person), in a book whose
+    setting (or its phase's) says so."""
+    return (
+        record.state == "scanned"
+        and record.entered_by_id is None
+        and record.book.double_keying_on(getattr(record, "phase_keyed", None))
+    )
+
+
+def _refuse_if_keyed_twice(record: CivilRecord) -> None:
+    if keying_applies(record):
+        raise TransitionRefused(
+            _(
+                "This book is keyed twice: each keyer keys the case on its work item (Work → queue), "
+                "and the data is saved when the two keyings agree or are arbitrated."
+            )
+        )
+
+
+@transaction.atomic
+def record_enter_keyed(
+    *, record: CivilRecord | int, actor: Actor, data: RecordInput, permission: str = "enter_record"
+) -> CivilRecord:
+    """Save the agreed or arbitrated data of a double-keyed case and move it to entered: the same
+    checks and writes as `record_enter`, called by `workflows.keying` only (the second keyer, with
+    `enter_record`, when the keyings agree; else the arbitrator, with `review_record`)."""
+    record = _lock(record, None)
+    _require(actor, permission, record)
+    return _enter(record, actor=actor, data=data)
+
+
+def _enter(record: CivilRecord, *, actor: Actor, data: RecordInput) -> CivilRecord:
     old = record.state
     apply_transition(record, "enter", actor=actor)
     changes = _save_data(record, data, actor=actor, complete=True)

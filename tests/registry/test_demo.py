@@ -84,3 +84,16 @@ def test_the_demo_has_books_with_defects_for_the_condition_report(demo, db):
     province = AdministrativeUnit.objects.order_by("depth", "-id").first()
     _rows, total = condition_by_child(province)
     assert total["needs_restoration"] == 1 and total["torn"] == 2 and total["missing_page_total"] == 2
+
+
+@pytest.mark.slow
+def test_the_demo_has_a_double_keyed_book_with_an_arbitration_waiting(demo, db):
+    from workflows.models import Keying, KeyingDisagreement, RecordTask
+
+    assert Keying.objects.count() == 5
+    disagreement = KeyingDisagreement.objects.get()
+    assert disagreement.field == "party.subject.full_name" and disagreement.right == ""
+    book_tasks = RecordTask.objects.filter(
+        book__book_no="02", book__year=2021, status__in=["NEW", "ASSIGNED"]
+    )
+    assert sorted(book_tasks.values_list("stage", flat=True)) == ["arbitrate", "attach", "key_second"]
