@@ -74,6 +74,12 @@ HEADERS = (
 )
 
 
+def _scan_name(scan: Any) -> str:
+    if scan is None:
+        return _("no scan yet")
+    return scan.canonical_name or scan.original_name or _("scan no. %(n)d") % {"n": scan.pk}
+
+
 def _row(n: int, item: ReconciliationItem, scan_url: Callable[[int], str]) -> list[Any]:
     record, resident = item.record, item.resident
     scans = sorted(record.scans.all(), key=lambda s: s.pk) if record else []
@@ -107,7 +113,7 @@ def _row(n: int, item: ReconciliationItem, scan_url: Callable[[int], str]) -> li
         record.book.years_label if record else "",
         record.entry_label if record else "",
         str(record.registration_date) if record else "",
-        (scan.canonical_name or scan.original_name) if scan else _("no scan yet"),
+        _scan_name(scan),
         scan_url(scan.pk) if scan else "",
         item.get_status_display(),
         checked,

@@ -78,9 +78,10 @@ def _differences(party: Party, resident: Resident, matched_by: str) -> list[tupl
 
 
 def _prefixes(path: str) -> list[str]:
-    """ "/1/2/3/" → ["/1/", "/1/2/", "/1/2/3/"]: the paths of a unit and its ancestors."""
-    parts = [p for p in path.strip("/").split("/") if p]
-    return ["/" + "/".join(parts[: n + 1]) + "/" for n in range(len(parts))]
+    """The paths of a unit and its ancestors: "205/206/208/" → ["205/", "205/206/", "205/206/208/"]."""
+    lead = "/" if path.startswith("/") else ""
+    parts = [p for p in path.split("/") if p]
+    return [lead + "/".join(parts[: n + 1]) + "/" for n in range(len(parts))]
 
 
 def latest_extract(unit_path: str) -> PopulationExtract | None:
@@ -147,7 +148,7 @@ def match_records(records: list[CivilRecord], extract: PopulationExtract) -> Out
     live = {r.pk: r for r in records if r.state not in IGNORED_STATES}
     parties = list(Party.objects.filter(record_id__in=live)) if live else []
     matches = _match_parties(parties, extract)
-    desired: dict[tuple[int, str, str], ReconciliationItem] = {}
+    desired: dict[tuple[int | None, str, str], ReconciliationItem] = {}
     for party in parties:
         record = live[party.record_id]
         base = {

@@ -254,7 +254,8 @@ def reconciliation_on_import(book: Any, records: list[CivilRecord], actor: Actor
 
 def _lock_open_item(
     item: ReconciliationItem | int, *, statuses: tuple[str, ...] = (DiffStatus.OPEN,)
-) -> ReconciliationItem:
+) -> tuple[ReconciliationItem, CivilRecord]:
+    """The item, locked and still to resolve, and its record (refused for a resident without one)."""
     pk = item.pk if isinstance(item, ReconciliationItem) else item
     locked = ReconciliationItem.objects.select_for_update(of=("self",)).select_related("record").get(pk=pk)
     # A decided item (the population database must change) is not corrected the other way.
@@ -263,14 +264,15 @@ def _lock_open_item(
             _("This difference was already resolved (“%(status)s”).")
             % {"status": locked.get_status_display()}
         )
-    if locked.record is None:
+    record = locked.record
+    if record is None:
         raise TransitionRefused(
             _(
                 "No record of ours matches this resident: it closes by itself once the case is "
                 "entered from its book."
             )
         )
-    return locked
+    return locked, record
 
 
 def _need_reason(reason: str) -> str:
@@ -292,12 +294,12 @@ def reconciliation_fix_record(
     """
     reason = _need_reason(reason)
     # Also once on the police list unchecked: the book may show that our side was wrong after all.
-    item = _lock_open_item(item, statuses=(DiffStatus.OPEN, DiffStatus.SENT_TO_POLICE))
+    item, found = _lock_open_item(item, statuses=(DiffStatus.OPEN, DiffStatus.SENT_TO_POLICE))
     if item.kind != DiffKind.DIFFERS:
         raise TransitionRefused(
             _("Only a differing field can be copied into our record; check the book and enter the case.")
         )
-    record = CivilRecord.objects.select_for_update().get(pk=item.record_id)
+    record = CivilRecord.objects.select_for_update().get(pk=found.pk)
     data = record_input_from(record)
     party = data.parties.setdefault(item.party_role, {})
     party[item.field] = int(item.theirs) if item.field == "sex" else item.theirs
@@ -328,7 +330,7 @@ def reconciliation_mark_population(
     Refused to users without the approve permission on the record's unit.
     """
     reason = _need_reason(reason)
-    item = _lock_open_item(item)
+    item, _record = _lock_open_item(item)
     if not can(actor, "approve_record", item.unit_path):
         raise PermissionDenied(_("Only an approver of the record's unit can decide this."))
     return _resolve(
@@ -351,7 +353,7 @@ def _resolve(
     audit_change(
         action=action,
         actor=actor,
-        unit_id=item.record.unit_id,
+        unit_id=item.record.unit_id if item.record else None,
         obj=item,
         record_id=item.record_id,
         changes={

@@ -125,7 +125,7 @@ def differences(
         items = items.filter(status__in=ACTIVE_STATUSES)
     elif status in DiffStatus.values:
         items = items.filter(status=status)
-    return items.select_related("record__book", "record__unit", "resident", "extract").order_by(
+    return items.select_related("record__book", "record__unit", "party", "resident", "extract").order_by(
         "kind", "record_id", "party_role", "field", "pk"
     )
 
