@@ -5,6 +5,8 @@ import dataclasses
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -188,3 +190,16 @@ def test_the_worklist_filters_by_side_kind_and_status(scanning, world, client):
     civil = client.get(url, {"direction": "civil", "kind": "pending_book"}).content.decode()
     assert "Trần Thị Hoa" in civil and "03/03/2020" not in civil
     assert client.get(url, {"status": "bogus", "kind": "x"}).status_code == 200
+
+
+def test_matching_a_case_on_entry_reads_no_more_with_a_larger_extract(scanning, world):
+    """Indexed lookups per case: the statements of entering do not grow with the extract's size."""
+    _book, slots, _extract = scanning
+    with CaptureQueriesContext(connection) as small:
+        wf.record_enter(record=slots[0], actor=world.clerk, data=AN)
+    many = "".join(f",Người Số {n},Nam,01/01/2020,Kinh,Việt Nam\n" for n in range(300))
+    population_import(actor=world.approver, unit=world.commune_a, content=(EXTRACT + many).encode())
+    with CaptureQueriesContext(connection) as large:
+        wf.record_enter(record=slots[1], actor=world.clerk, data=MAI)
+    assert len(large) <= len(small)
+    assert findings(record=slots[1], kind=DiffKind.DIFFERS)
