@@ -218,6 +218,9 @@ FIELD_LABELS = {
 }
 
 
+MATCHED_BY_LABELS = {"pin": _("By PIN"), "name_dob": _("By name + birth date")}
+
+
 class DiffKind(models.TextChoices):
     """What a reconciliation finding is; the first two concern the population database (the commune
     police's list), the last two our civil-status data."""
@@ -311,6 +314,10 @@ class ReconciliationItem(models.Model):
     def party_role_label(self) -> str:
         roles = dict(PartyRole.choices)
         return str(roles.get(self.party_role, self.party_role))
+
+    @property
+    def matched_by_label(self) -> str:
+        return str(MATCHED_BY_LABELS.get(self.matched_by, self.matched_by))
 
     @property
     def field_label(self) -> str:

@@ -265,6 +265,9 @@ class PoliceListForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = cast(forms.ModelChoiceField, self.fields["unit"])
         field.queryset = units_visible_to(user, "approve_record").order_by("path")
+        units = list(field.queryset[:2])
+        if len(units) == 1:  # one commune: nothing to choose
+            self.initial["unit"] = units[0].pk
 
 
 def _reconciliation_page(
