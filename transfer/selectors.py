@@ -98,9 +98,11 @@ def exports_visible_to(user: Actor) -> QuerySet[ExportJob]:
 
 
 def open_differences(user: Actor) -> QuerySet[ReconciliationItem]:
-    """The cleaning worklist: open differences with the population database, in the user's scope."""
+    """The cleaning worklist: open findings of the comparison with the population database, in the
+    user's scope (residents pending on a book not yet entered are not findings yet)."""
     return (
         ReconciliationItem.objects.filter(scope_q(user, "view_records"), status=DiffStatus.OPEN)
+        .exclude(kind=DiffKind.PENDING_BOOK)  # not a finding until the book is entered
         .select_related("record__book", "record__unit", "resident")
         .order_by("record_id", "party_role", "field")
     )

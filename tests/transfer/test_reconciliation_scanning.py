@@ -203,3 +203,23 @@ def test_matching_a_case_on_entry_reads_no_more_with_a_larger_extract(scanning, 
         wf.record_enter(record=slots[1], actor=world.clerk, data=MAI)
     assert len(large) <= len(small)
     assert findings(record=slots[1], kind=DiffKind.DIFFERS)
+
+
+def test_a_large_extract_is_matched_by_the_background_job_reporting_its_progress(
+    world, django_capture_on_commit_callbacks
+):
+    book = world.book(cases=1, year=2020)
+    world.walk(book.records.get(), "entered", data=AN)
+    with django_capture_on_commit_callbacks(execute=True):
+        extract = population_import(
+            actor=world.approver, unit=world.commune_a, content=EXTRACT.encode(), match_inline=False
+        )
+    extract.refresh_from_db()
+    # The job ran (immediately under tests) and matched the extract: An differs.
+    assert extract.matched_at is not None and extract.differences == 1
+    assert AuditEvent.objects.get(action="population_import").changes["matching"] == "background"
+    # Run again with a progress callable: batches report (done, total) up to the end; nothing changes.
+    seen = []
+    reconciliation_run(extract=extract, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1][0] == seen[-1][1] == 1 + 4 and [d for d, _t in seen] == sorted(d for d, _t in seen)
+    assert ReconciliationItem.objects.filter(kind="differs").count() == 1
