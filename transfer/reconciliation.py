@@ -11,6 +11,11 @@ review) or by marking that the population database must change. Both are audited
 Where the database and the paper book differ, the book prevails (Civil Status Law
 Art. 60): correct our record only when the book says so.
 
+Matching does not wait for the import: the hooks below (wired in `config.wiring`) match a
+case's people the moment its data is entered, saved or corrected, in both directions (see
+`transfer.population_matching`), and the commune police get their list as Excel
+(`transfer.police_list`). Findings close as agreed once both sides say the same.
+
 CSV header (Vietnamese or English names, any order; extra columns are ignored):
     soDinhDanh|pin, hoTen|full_name, gioiTinh|sex, ngaySinh|birth_date,
     danToc|ethnicity, quocTich|nationality, noiThuongTru|noiCuTru|residence
