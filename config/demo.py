@@ -358,6 +358,7 @@ def demo_seed(*, stdout=None) -> dict[str, int]:
             _squeezed_in_and_crossed_out(book, users[clerk])
             created["records_moved"] += 1
     created["records_moved"] += _double_keyed_book(units[COMMUNE_1], users, rng)
+    _demo_population_extract(units[COMMUNE_1], users["approver.xa"])
     from reports.civil_stats import civil_stats_rebuild  # the statistics page has figures at once
 
     civil_stats_rebuild()
@@ -386,6 +387,28 @@ def _demo_person_targets(units: dict[str, AdministrativeUnit], users: dict[str, 
             end=end,
             actor=users["admin.tinh"],
         )
+
+
+def _demo_population_extract(unit: AdministrativeUnit, approver) -> None:
+    """The commune's population extract: its entered births, one of another ethnicity (the
+    police list), and a child the 2020 book may still hold (pending while the book is entered)."""
+    from registry.models import Party, PartyRole
+    from transfer.reconciliation import population_import
+
+    people = Party.objects.filter(
+        record__unit_path__startswith=unit.path,
+        record__event_type=EventType.BIRTH,
+        role=PartyRole.SUBJECT,
+        birth_day__isnull=False,
+    ).order_by("record__entry_no")[:6]
+    lines = ["hoTen,gioiTinh,ngaySinh,danToc,quocTich"]
+    for n, party in enumerate(people):
+        born = f"{party.birth_day:02d}/{party.birth_month:02d}/{party.birth_year}"
+        lines.append(f"{party.full_name},{party.sex},{born},{'Tày' if n == 0 else 'Kinh'},Việt Nam")
+    lines.append("Hoàng Thị Hoa,2,15/04/2020,Kinh,Việt Nam")
+    population_import(
+        actor=approver, unit=unit, content="\n".join(lines).encode(), filename="csdl-dan-cu-xa-an.csv"
+    )
 
 
 def _squeezed_in_and_crossed_out(book: RegisterBook, clerk) -> None:

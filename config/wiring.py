@@ -13,6 +13,9 @@ every transition            the record's viewflow process moves along (workflows
 enter/amend/attach/return/  the supervisors' open likely-duplicate pairs are refreshed
 reject/mark_duplicate       (duplicates)
 approve                     the record enters the transfer outbox (transfer)
+enter/amend/reject/         the record's people are matched with the latest population
+mark_duplicate/cross_out/   extract: findings opened, updated or closed as agreed; residents
+restore                     pending on its now complete book judged again (transfer)
 every transition            the progress counters move (reports)
 ==========================  =========================================================
 
@@ -49,6 +52,11 @@ from reports.services import (
 )
 from scans.intake import scan_late_outcome
 from scans.naming import scan_name_on_attach
+from transfer.reconciliation import (
+    reconciliation_on_data_saved,
+    reconciliation_on_import,
+    reconciliation_on_transition,
+)
 from transfer.services import transfer_on_import, transfer_on_late_scan, transfer_on_transition
 from workflows.flows import (
     process_follow,
@@ -61,11 +69,13 @@ from workflows.history import stage_label
 from workflows.hooks import (
     APPROVAL_CHECKS,
     ARBITRATION_HOOKS,
+    DATA_SAVED_HOOKS,
     IMPORT_HOOKS,
     LATE_SCAN_HOOKS,
     TRANSITION_HOOKS,
     ApprovalCheck,
     ArbitrationHook,
+    DataSavedHook,
     ImportHook,
     LateScanHook,
     TransitionHook,
@@ -77,12 +87,18 @@ TRANSITIONS: list[TransitionHook] = [
     process_follow,  # complete the viewflow task of the stage and open the next one
     duplicate_pairs_follow,  # after data changes: refresh the open likely-duplicate pairs
     transfer_on_transition,  # approve: put the record in the outbox, same transaction
+    reconciliation_on_transition,  # data in or out: match its people with the population extract
     progress_count_transition,  # move the unit × state × day counters
 ]
 
 # The arbitrator of a double keying settled a case (`workflows.keying.keying_arbitrate`).
 ARBITRATED: list[ArbitrationHook] = [
     progress_count_arbitration,  # each keyer's overruled fields count against their work (quality)
+]
+
+# A record's data saved without a transition (a draft; a correction from the reconciliation list).
+DATA_SAVED: list[DataSavedHook] = [
+    reconciliation_on_data_saved,  # match its people again: findings follow the data
 ]
 
 APPROVAL: list[ApprovalCheck] = [
@@ -111,6 +127,7 @@ BOOK_CHANGED: list[BookChangedHook] = [
 IMPORTED: list[ImportHook] = [
     processes_start_for_import,  # cases with work left get their process at the right stage
     transfer_on_import,  # cases imported as approved go to the outbox
+    reconciliation_on_import,  # their people are matched with the population extract
     progress_count_imported,  # counters for the imported states
 ]
 
@@ -137,6 +154,7 @@ def wire() -> None:
     """Fill the hook lists (idempotent: replaces their content, so a second call changes nothing)."""
     TRANSITION_HOOKS[:] = TRANSITIONS
     ARBITRATION_HOOKS[:] = ARBITRATED
+    DATA_SAVED_HOOKS[:] = DATA_SAVED
     APPROVAL_CHECKS[:] = APPROVAL
     SLOTS_CREATED_HOOKS[:] = SLOTS_CREATED
     SLOTS_REMOVED_HOOKS[:] = SLOTS_REMOVED

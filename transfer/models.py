@@ -14,6 +14,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from registry.models import PartyRole
+from registry.partial_dates import PartialDate
+
 
 class TransferStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to be sent")
@@ -142,6 +145,12 @@ class PopulationExtract(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     imported_at = models.DateTimeField(auto_now_add=True)
+    # When the whole extract was matched against our records (empty: matching still runs in the
+    # background, `transfer.tasks.run_reconciliation`).
+    matched_at = models.DateTimeField(null=True, blank=True)
+    pending = models.PositiveIntegerField(default=0)
+    missing_civil = models.PositiveIntegerField(default=0)
+    missing_population = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("population-database extract")
@@ -168,28 +177,79 @@ class Resident(models.Model):
     residence = models.CharField(max_length=255, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["extract", "pin"], name="resident_extract_pin")]
+        indexes = [
+            models.Index(fields=["extract", "pin"], name="resident_extract_pin"),
+            # Matching a person entered just now by name and full birth date (no PIN).
+            models.Index(
+                fields=["extract", "name_key", "birth_year", "birth_month", "birth_day"],
+                name="resident_extract_name_dob",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
+
+    @property
+    def birth_date(self) -> PartialDate:
+        return PartialDate(self.birth_year, self.birth_month, self.birth_day)
 
 
 class DiffStatus(models.TextChoices):
     OPEN = "open", _("To clean")
     FIXED_OURS = "fixed_ours", _("Our record corrected")
     POPULATION_MUST_CHANGE = "population_must_change", _("Population database must change")
+    SENT_TO_POLICE = "sent_to_police", _("Sent to the commune police")
+    AGREED = "agreed", _("Both sides agree")
+
+
+# Statuses of a finding still followed: matching updates them, and closes them as agreed once both
+# sides say the same. Fixed and agreed ones are history.
+ACTIVE_STATUSES = (DiffStatus.OPEN, DiffStatus.POPULATION_MUST_CHANGE, DiffStatus.SENT_TO_POLICE)
+
+
+# The compared fields of a person, as the worklist and the police list name them.
+FIELD_LABELS = {
+    "full_name": _("Full name"),
+    "sex": _("Sex"),
+    "birth_date": _("Date of birth"),
+    "pin": _("Personal identification number"),
+    "ethnicity": _("Ethnicity"),
+    "nationality": _("Nationality"),
+}
+
+
+MATCHED_BY_LABELS = {"pin": _("By PIN"), "name_dob": _("By name + birth date")}
+
+
+class DiffKind(models.TextChoices):
+    """What a reconciliation finding is; the first two concern the population database (the commune
+    police's list), the last two our civil-status data."""
+
+    DIFFERS = "differs", _("Differs")
+    NOT_IN_POPULATION = "not_in_population", _("Not found in the population database")
+    NOT_IN_CIVIL = "not_in_civil", _("Missing in civil-status data")
+    PENDING_BOOK = "pending_book", _("Pending: book not yet entered")
+
+
+POLICE_KINDS = (DiffKind.DIFFERS, DiffKind.NOT_IN_POPULATION)
+CIVIL_KINDS = (DiffKind.NOT_IN_CIVIL, DiffKind.PENDING_BOOK)
 
 
 class ReconciliationItem(models.Model):
-    """One field on which our record and the population database disagree: a cleaning task."""
+    """One finding of the comparison with the population database: a field on which our record and
+    a resident disagree, a person of our records not in the extract, or a resident of the extract
+    with no record (pending while a book that may hold their birth is not yet entered)."""
 
     extract = models.ForeignKey(PopulationExtract, on_delete=models.CASCADE, related_name="items")
-    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="+")
-    record = models.ForeignKey("registry.CivilRecord", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=20, choices=DiffKind.choices, default=DiffKind.DIFFERS)
+    resident = models.ForeignKey(Resident, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    record = models.ForeignKey(
+        "registry.CivilRecord", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     party = models.ForeignKey("registry.Party", null=True, on_delete=models.SET_NULL, related_name="+")
-    party_role = models.CharField(max_length=32)
+    party_role = models.CharField(max_length=32, blank=True)
     unit_path = models.CharField(max_length=255, editable=False)
-    matched_by = models.CharField(max_length=16)  # "pin" or "name_dob"
+    matched_by = models.CharField(max_length=16, blank=True)  # "pin", "name_dob" or empty (no match)
     field = models.CharField(_("field"), max_length=32)
     ours = models.CharField(_("our value"), max_length=255, blank=True)
     theirs = models.CharField(_("population database"), max_length=255, blank=True)
@@ -199,10 +259,28 @@ class ReconciliationItem(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
+    found_at = models.DateTimeField(auto_now_add=True, null=True)
+    sent_at = models.DateTimeField(_("sent to the police"), null=True, blank=True)
+    agreed_at = models.DateTimeField(_("agreed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("reconciliation difference")
         verbose_name_plural = _("reconciliation differences")
+        constraints = [
+            # Matching the same data again updates the finding instead of adding a second one.
+            models.UniqueConstraint(
+                fields=["record", "party_role", "field"],
+                condition=Q(
+                    record__isnull=False, status__in=["open", "population_must_change", "sent_to_police"]
+                ),
+                name="recon_one_active_per_record_field",
+            ),
+            models.UniqueConstraint(
+                fields=["resident"],
+                condition=Q(kind__in=["not_in_civil", "pending_book"], status="open"),
+                name="recon_one_open_per_resident",
+            ),
+        ]
         indexes = [
             models.Index(
                 fields=["unit_path", "id"],
@@ -210,7 +288,37 @@ class ReconciliationItem(models.Model):
                 name="recon_open",
                 opclasses=["varchar_pattern_ops", "int8_ops"],
             ),
+            models.Index(
+                fields=["unit_path", "status", "kind"],
+                name="recon_path_status_kind",
+                opclasses=["varchar_pattern_ops", "varchar_ops", "varchar_ops"],
+            ),
+            models.Index(fields=["record"], name="recon_record", condition=Q(record__isnull=False)),
+            models.Index(
+                fields=["extract", "resident"],
+                name="recon_pending",
+                condition=Q(kind="pending_book", status="open"),
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.kind != DiffKind.DIFFERS:
+            return f"{self.get_kind_display()}: {self.ours or self.theirs}"
         return f"{self.field}: {self.ours} ≠ {self.theirs}"
+
+    @property
+    def for_police(self) -> bool:
+        return self.kind in POLICE_KINDS
+
+    @property
+    def party_role_label(self) -> str:
+        roles = dict(PartyRole.choices)
+        return str(roles.get(self.party_role, self.party_role))
+
+    @property
+    def matched_by_label(self) -> str:
+        return str(MATCHED_BY_LABELS.get(self.matched_by, self.matched_by))
+
+    @property
+    def field_label(self) -> str:
+        return str(FIELD_LABELS.get(self.field, self.field))

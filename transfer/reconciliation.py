@@ -11,6 +11,11 @@ review) or by marking that the population database must change. Both are audited
 Where the database and the paper book differ, the book prevails (Civil Status Law
 Art. 60): correct our record only when the book says so.
 
+Matching does not wait for the import: the hooks below (wired in `config.wiring`) match a
+case's people the moment its data is entered, saved or corrected, in both directions (see
+`transfer.population_matching`), and the commune police get their list as Excel
+(`transfer.police_list`). Findings close as agreed once both sides say the same.
+
 CSV header (Vietnamese or English names, any order; extra columns are ignored):
     soDinhDanh|pin, hoTen|full_name, gioiTinh|sex, ngaySinh|birth_date,
     danToc|ethnicity, quocTich|nationality, noiThuongTru|noiCuTru|residence
@@ -23,7 +28,6 @@ import csv
 import hashlib
 import io
 import re
-from collections import defaultdict
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -35,11 +39,23 @@ from audit.actions import AuditAction
 from audit.actors import Actor
 from audit.services import audit_change
 from permissions.scoping import can
-from registry.models import CivilRecord, Party, RecordState, Sex
+from registry.models import CivilRecord, RecordState, Sex
 from registry.partial_dates import PartialDate, parse_partial_date
 from registry.record_data import normalize_pin, record_input_from
-from transfer.models import DiffStatus, PopulationExtract, ReconciliationItem, Resident
-from vietnamese.names import clean_name, name_exact_key, name_key
+from transfer.models import (
+    DiffKind,
+    DiffStatus,
+    PopulationExtract,
+    ReconciliationItem,
+    Resident,
+)
+from transfer.population_matching import (
+    RECORD_EVENTS,
+    Progress,
+    reconciliation_follow,
+    reconciliation_run,
+)
+from vietnamese.names import clean_name, name_key
 from workflows import services as wf
 from workflows.machine import TransitionRefused
 
@@ -70,9 +86,9 @@ SEX_WORDS = {
     "female": Sex.FEMALE,
     "3": Sex.UNDETERMINED,
 }
-COMPARED_FIELDS = ("full_name", "sex", "birth_date", "pin", "ethnicity", "nationality")
-IGNORED_STATES = (RecordState.COLLECTED, RecordState.REJECTED, RecordState.DUPLICATE)
 MAX_PROBLEMS = 50
+# Larger extracts are matched by the background job (`transfer.tasks.run_reconciliation`).
+INLINE_ROWS = 2000
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
@@ -136,43 +152,23 @@ def parse_extract(content: bytes) -> tuple[list[dict[str, Any]], list[str]]:
     return rows, problems
 
 
-def _norm(text: str) -> str:
-    return name_key(text or "")
-
-
-def _differences(party: Party, resident: Resident, matched_by: str) -> list[tuple[str, str, str]]:
-    diffs = []
-    if name_exact_key(party.full_name) != name_exact_key(resident.full_name):
-        diffs.append(("full_name", party.full_name, resident.full_name))
-    if resident.sex and party.sex != resident.sex:
-        diffs.append(("sex", str(party.sex), str(resident.sex)))
-    theirs = PartialDate(resident.birth_year, resident.birth_month, resident.birth_day)
-    if not theirs.is_empty and party.birth_date != theirs:
-        diffs.append(("birth_date", str(party.birth_date), str(theirs)))
-    if matched_by == "name_dob" and resident.pin and party.pin != resident.pin:
-        diffs.append(("pin", party.pin, resident.pin))
-    for field in ("ethnicity", "nationality"):
-        ours, theirs_text = getattr(party, field), getattr(resident, field)
-        if theirs_text and _norm(ours) != _norm(theirs_text):
-            diffs.append((field, ours, theirs_text))
-    return diffs
-
-
-def _candidates(unit_path: str):
-    return (
-        Party.objects.filter(record__unit_path__startswith=unit_path)
-        .exclude(record__state__in=IGNORED_STATES)
-        .select_related("record")
-    )
-
-
 @transaction.atomic
-def population_import(*, actor: Actor, unit: Any, content: bytes, filename: str = "") -> PopulationExtract:
+def population_import(
+    *,
+    actor: Actor,
+    unit: Any,
+    content: bytes,
+    filename: str = "",
+    match_inline: bool | None = None,
+    progress: Progress | None = None,
+) -> PopulationExtract:
     """Import a resident extract for `unit`, match it and build the cleaning worklist.
 
     Refused to users without the approve permission on the unit, and for a file
     that is not UTF-8 CSV with the named columns. Lines that cannot be read are
-    skipped and listed in `problems`.
+    skipped and listed in `problems`. A small extract is matched at once; a large one
+    (more than `INLINE_ROWS` rows, or `match_inline=False`) by the background job
+    `transfer.tasks.run_reconciliation`, queued in the same transaction.
     """
     if not can(actor, "approve_record", unit.path):
         raise PermissionDenied(
@@ -189,7 +185,7 @@ def population_import(*, actor: Actor, unit: Any, content: bytes, filename: str 
         problems="\n".join(problems[:MAX_PROBLEMS]),
         imported_by=actor,
     )
-    residents = Resident.objects.bulk_create(
+    Resident.objects.bulk_create(
         [
             Resident(
                 extract=extract,
@@ -209,78 +205,79 @@ def population_import(*, actor: Actor, unit: Any, content: bytes, filename: str 
         ],
         batch_size=2000,
     )
-    by_pin: dict[str, list[Party]] = defaultdict(list)
-    by_name: dict[tuple, list[Party]] = defaultdict(list)
-    pins = [r.pin for r in residents if r.pin]
-    for start in range(0, len(pins), 2000):
-        for party in _candidates(unit.path).filter(pin__in=pins[start : start + 2000]):
-            by_pin[party.pin].append(party)
-    keys = sorted({r.name_key for r in residents if r.birth_day})
-    for start in range(0, len(keys), 2000):
-        for party in _candidates(unit.path).filter(
-            name_key__in=keys[start : start + 2000], birth_day__isnull=False
-        ):
-            by_name[(party.name_key, party.birth_year, party.birth_month, party.birth_day)].append(party)
-    items: list[ReconciliationItem] = []
-    for resident in residents:
-        matches, matched_by = by_pin.get(resident.pin, []) if resident.pin else [], "pin"
-        if matches:
-            extract.matched_by_pin += 1
-        else:
-            key = (resident.name_key, resident.birth_year, resident.birth_month, resident.birth_day)
-            matches, matched_by = (by_name.get(key, []) if resident.birth_day else []), "name_dob"
-            # By name and birth date, a person who already has another PIN is someone else.
-            matches = [p for p in matches if not (p.pin and resident.pin and p.pin != resident.pin)]
-            if matches:
-                extract.matched_by_name += 1
-            else:
-                extract.unmatched += 1
-        for party in matches:
-            for field, ours, theirs in _differences(party, resident, matched_by):
-                items.append(
-                    ReconciliationItem(
-                        extract=extract,
-                        resident=resident,
-                        record=party.record,
-                        party=party,
-                        party_role=party.role,
-                        unit_path=party.record.unit_path,
-                        matched_by=matched_by,
-                        field=field,
-                        ours=ours[:255],
-                        theirs=theirs[:255],
-                    )
-                )
-    ReconciliationItem.objects.bulk_create(items, batch_size=2000)
-    extract.differences = len(items)
-    extract.save(update_fields=["matched_by_pin", "matched_by_name", "unmatched", "differences"])
+    changes: dict[str, Any] = {
+        "file": filename,
+        "sha256": extract.sha256,
+        "rows": len(rows),
+        "skipped": len(problems),
+    }
+    if match_inline if match_inline is not None else len(rows) <= INLINE_ROWS:
+        reconciliation_run(extract=extract, progress=progress)
+        changes.update(
+            matched_by_pin=extract.matched_by_pin,
+            matched_by_name=extract.matched_by_name,
+            differences=extract.differences,
+            pending=extract.pending,
+            missing_civil=extract.missing_civil,
+            missing_population=extract.missing_population,
+        )
+    else:
+        from transfer.tasks import run_reconciliation
+
+        # The extract and the queued job commit together (django-tasks-db shares the transaction).
+        run_reconciliation.enqueue(extract.pk)
+        changes["matching"] = "background"
     audit_change(
-        action=AuditAction.POPULATION_IMPORT,
-        actor=actor,
-        unit_id=unit.pk,
-        obj=extract,
-        changes={
-            "file": filename,
-            "sha256": extract.sha256,
-            "rows": len(rows),
-            "skipped": len(problems),
-            "matched_by_pin": extract.matched_by_pin,
-            "matched_by_name": extract.matched_by_name,
-            "differences": len(items),
-        },
+        action=AuditAction.POPULATION_IMPORT, actor=actor, unit_id=unit.pk, obj=extract, changes=changes
     )
     return extract
 
 
-def _lock_open_item(item: ReconciliationItem | int) -> ReconciliationItem:
+# --- matching as data arrives (hooks wired in config.wiring) ---------------------------------------
+
+
+def reconciliation_on_transition(record: CivilRecord, event: str, actor: Actor | None, /) -> None:
+    """After enter, amend, return, reject, cross-out or restore: the record's people are matched
+    with the latest extract of its unit at once, its findings opened, updated or closed; its book
+    may now be complete, so residents pending on it are judged again."""
+    if event in RECORD_EVENTS:
+        reconciliation_follow([record], recheck_books=event != "amend")
+
+
+def reconciliation_on_data_saved(record: CivilRecord, actor: Actor | None, /) -> None:
+    """A draft saved (or a record corrected from the worklist): matched again."""
+    reconciliation_follow([record])
+
+
+def reconciliation_on_import(book: Any, records: list[CivilRecord], actor: Actor, /) -> None:
+    """Imported cases are matched like entered ones."""
+    reconciliation_follow(records, recheck_books=True)
+
+
+# --- resolving ----------------------------------------------------------------------------------
+
+
+def _lock_open_item(
+    item: ReconciliationItem | int, *, statuses: tuple[str, ...] = (DiffStatus.OPEN,)
+) -> tuple[ReconciliationItem, CivilRecord]:
+    """The item, locked and still to resolve, and its record (refused for a resident without one)."""
     pk = item.pk if isinstance(item, ReconciliationItem) else item
-    locked = ReconciliationItem.objects.select_for_update().select_related("record").get(pk=pk)
-    if locked.status != DiffStatus.OPEN:
+    locked = ReconciliationItem.objects.select_for_update(of=("self",)).select_related("record").get(pk=pk)
+    # A decided item (the population database must change) is not corrected the other way.
+    if locked.status not in statuses or locked.resolved_by_id is not None:
         raise TransitionRefused(
             _("This difference was already resolved (“%(status)s”).")
             % {"status": locked.get_status_display()}
         )
-    return locked
+    record = locked.record
+    if record is None:
+        raise TransitionRefused(
+            _(
+                "No record of ours matches this resident: it closes by itself once the case is "
+                "entered from its book."
+            )
+        )
+    return locked, record
 
 
 def _need_reason(reason: str) -> str:
@@ -301,8 +298,13 @@ def reconciliation_fix_record(
     may not enter data on its unit.
     """
     reason = _need_reason(reason)
-    item = _lock_open_item(item)
-    record = CivilRecord.objects.select_for_update().get(pk=item.record_id)
+    # Also once on the police list unchecked: the book may show that our side was wrong after all.
+    item, found = _lock_open_item(item, statuses=(DiffStatus.OPEN, DiffStatus.SENT_TO_POLICE))
+    if item.kind != DiffKind.DIFFERS:
+        raise TransitionRefused(
+            _("Only a differing field can be copied into our record; check the book and enter the case.")
+        )
+    record = CivilRecord.objects.select_for_update().get(pk=found.pk)
     data = record_input_from(record)
     party = data.parties.setdefault(item.party_role, {})
     party[item.field] = int(item.theirs) if item.field == "sex" else item.theirs
@@ -333,7 +335,7 @@ def reconciliation_mark_population(
     Refused to users without the approve permission on the record's unit.
     """
     reason = _need_reason(reason)
-    item = _lock_open_item(item)
+    item, _record = _lock_open_item(item)
     if not can(actor, "approve_record", item.unit_path):
         raise PermissionDenied(_("Only an approver of the record's unit can decide this."))
     return _resolve(
@@ -356,7 +358,7 @@ def _resolve(
     audit_change(
         action=action,
         actor=actor,
-        unit_id=item.record.unit_id,
+        unit_id=item.record.unit_id if item.record else None,
         obj=item,
         record_id=item.record_id,
         changes={

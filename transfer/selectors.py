@@ -11,7 +11,17 @@ from django.utils import timezone
 from audit.actors import Actor
 from permissions.scoping import books_visible_to, records_visible_to, scope_q
 from registry.models import CivilRecord, RecordState, RegisterBook
-from transfer.models import DiffStatus, ExportJob, ReconciliationItem, TransferItem, TransferStatus
+from transfer.models import (
+    ACTIVE_STATUSES,
+    CIVIL_KINDS,
+    POLICE_KINDS,
+    DiffKind,
+    DiffStatus,
+    ExportJob,
+    ReconciliationItem,
+    TransferItem,
+    TransferStatus,
+)
 
 
 def transfer_deadline(now: dt.datetime | None = None) -> dt.datetime:
@@ -88,9 +98,46 @@ def exports_visible_to(user: Actor) -> QuerySet[ExportJob]:
 
 
 def open_differences(user: Actor) -> QuerySet[ReconciliationItem]:
-    """The cleaning worklist: open differences with the population database, in the user's scope."""
+    """The cleaning worklist: open findings of the comparison with the population database, in the
+    user's scope (residents pending on a book not yet entered are not findings yet)."""
     return (
         ReconciliationItem.objects.filter(scope_q(user, "view_records"), status=DiffStatus.OPEN)
+        .exclude(kind=DiffKind.PENDING_BOOK)  # not a finding until the book is entered
         .select_related("record__book", "record__unit", "resident")
         .order_by("record_id", "party_role", "field")
     )
+
+
+# The worklist's direction filter: which side must act.
+DIRECTIONS = {"police": POLICE_KINDS, "civil": CIVIL_KINDS}
+
+
+def differences(
+    user: Actor, *, direction: str = "", kind: str = "", status: str = "active"
+) -> QuerySet[ReconciliationItem]:
+    """The reconciliation worklist in the user's scope, filtered by the side that must act
+    ("police": the population database; "civil": our data), the kind and the status ("active":
+    every status still followed; "" all)."""
+    items = ReconciliationItem.objects.filter(scope_q(user, "view_records"))
+    if direction in DIRECTIONS:
+        items = items.filter(kind__in=DIRECTIONS[direction])
+    if kind in DiffKind.values:
+        items = items.filter(kind=kind)
+    if status == "active":
+        items = items.filter(status__in=ACTIVE_STATUSES)
+    elif status in DiffStatus.values:
+        items = items.filter(status=status)
+    return items.select_related("record__book", "record__unit", "party", "resident", "extract").order_by(
+        "kind", "record_id", "party_role", "field", "pk"
+    )
+
+
+def difference_counts(user: Actor) -> list[tuple[str, str, int]]:
+    """(status, label, count) of the findings in the user's scope, every status listed."""
+    rows = dict(
+        ReconciliationItem.objects.filter(scope_q(user, "view_records"))
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return [(value, str(label), rows.get(value, 0)) for value, label in DiffStatus.choices]

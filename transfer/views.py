@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import cast
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
@@ -23,7 +25,8 @@ from permissions.scoping import get_book_for, scope_q, scopes_with, units_visibl
 from transfer import selectors
 from transfer.export_services import ExportRefused, export_request, ministry_file
 from transfer.exports import ministry_records
-from transfer.models import ExportKind, ExportStatus, PopulationExtract
+from transfer.models import DiffKind, DiffStatus, ExportKind, ExportStatus, PopulationExtract
+from transfer.police_list import police_list_export
 from transfer.reconciliation import (
     population_import,
     reconciliation_fix_record,
@@ -202,6 +205,16 @@ def reconciliation(request: AuthenticatedRequest) -> HttpResponse:
         except PermissionDenied as exc:
             form.add_error("unit", str(exc))
         else:
+            if extract.matched_at is None:
+                messages.info(
+                    request,
+                    _(
+                        "Imported %(rows)d residents. The extract is large: it is being matched in the "
+                        "background; the worklist fills as it runs."
+                    )
+                    % {"rows": extract.row_count},
+                )
+                return redirect("transfer_reconciliation")
             messages.success(
                 request,
                 _(
@@ -225,6 +238,38 @@ def reconciliation(request: AuthenticatedRequest) -> HttpResponse:
     return _reconciliation_page(request, form)
 
 
+class WorklistFilter(forms.Form):
+    direction = forms.ChoiceField(
+        label=_l("Who must act"),
+        required=False,
+        choices=[
+            ("", _l("Both sides")),
+            ("police", _l("Population database (commune police)")),
+            ("civil", _l("Civil-status data (us)")),
+        ],
+    )
+    kind = forms.ChoiceField(
+        label=_l("Kind"), required=False, choices=[("", _l("All kinds")), *DiffKind.choices]
+    )
+    status = forms.ChoiceField(
+        label=_l("Status"),
+        required=False,
+        choices=[("active", _l("Still followed")), ("", _l("All, with history")), *DiffStatus.choices],
+    )
+
+
+class PoliceListForm(forms.Form):
+    unit: forms.ModelChoiceField = forms.ModelChoiceField(label=_l("Commune"), queryset=None)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["unit"])
+        field.queryset = units_visible_to(user, "approve_record").order_by("path")
+        units = list(field.queryset[:2])
+        if len(units) == 1:  # one commune: nothing to choose
+            self.initial["unit"] = units[0].pk
+
+
 def _reconciliation_page(
     request: AuthenticatedRequest,
     form: ExtractForm,
@@ -233,7 +278,17 @@ def _reconciliation_page(
     reason: str = "",
     error: str = "",
 ) -> HttpResponse:
-    items = Paginator(selectors.open_differences(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = WorklistFilter(request.GET or {"status": "active"})
+    chosen = filters.cleaned_data if filters.is_valid() else {"status": "active"}
+    items = Paginator(
+        selectors.differences(
+            request.user,
+            direction=chosen.get("direction", ""),
+            kind=chosen.get("kind", ""),
+            status=chosen.get("status", ""),
+        ),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
     extracts = PopulationExtract.objects.filter(scope_q(request.user, "view_records")).order_by(
         "-imported_at"
     )[:10]
@@ -242,11 +297,16 @@ def _reconciliation_page(
         "transfer/reconciliation.html",
         {
             "form": form,
+            "filters": filters,
+            "counts": selectors.difference_counts(request.user),
+            "police_form": PoliceListForm(user=request.user),
             "page": items,
             "extracts": extracts,
             "failed": failed,
             "reason": reason,
             "error": error,
+            "fixable": (DiffKind.DIFFERS,),
+            "query": urlencode([(k, v) for k, v in request.GET.items() if k != "page"]),
         },
         status=400 if error else 200,
     )
@@ -254,8 +314,26 @@ def _reconciliation_page(
 
 @login_required
 @require_POST
+def police_list_download(request: AuthenticatedRequest) -> HttpResponse:
+    """The Excel list for the commune police of the chosen unit; its rows are marked as sent."""
+    form = PoliceListForm(request.POST, user=request.user)
+    if not form.is_valid():
+        raise Http404("No such unit among yours.")
+    filename, content, _rows = police_list_export(
+        actor=request.user,
+        unit=form.cleaned_data["unit"],
+        scan_url=lambda pk: request.build_absolute_uri(reverse("scan_view", args=[pk])),
+        request=request,
+    )
+    response = HttpResponse(content, content_type=CONTENT_TYPES["xlsx"])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_POST
 def reconciliation_resolve(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    item = selectors.open_differences(request.user).filter(pk=pk).first()
+    item = selectors.differences(request.user).filter(pk=pk).first()
     if item is None:
         raise Http404("No such open difference.")
     reason = request.POST.get("reason", "")

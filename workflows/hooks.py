@@ -18,6 +18,13 @@ class TransitionHook(Protocol):
     def __call__(self, record: CivilRecord, event: str, actor: Actor | None, /) -> None: ...
 
 
+class DataSavedHook(Protocol):
+    """Runs after a record's data is saved without a transition (a draft, a correction while entered),
+    with the record still locked."""
+
+    def __call__(self, record: CivilRecord, actor: Actor | None, /) -> None: ...
+
+
 class ImportHook(Protocol):
     """Runs after a batch of imported cases is saved: what transition hooks do, for many records."""
 
@@ -48,6 +55,7 @@ class ArbitrationHook(Protocol):
 
 TRANSITION_HOOKS: list[TransitionHook] = []
 ARBITRATION_HOOKS: list[ArbitrationHook] = []
+DATA_SAVED_HOOKS: list[DataSavedHook] = []
 LATE_SCAN_HOOKS: list[LateScanHook] = []
 IMPORT_HOOKS: list[ImportHook] = []
 APPROVAL_CHECKS: list[ApprovalCheck] = []

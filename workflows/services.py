@@ -48,7 +48,7 @@ from registry.record_data import (
     required_missing,
 )
 from workflows.four_eyes import record_authors
-from workflows.hooks import APPROVAL_CHECKS, IMPORT_HOOKS, TRANSITION_HOOKS
+from workflows.hooks import APPROVAL_CHECKS, DATA_SAVED_HOOKS, IMPORT_HOOKS, TRANSITION_HOOKS
 from workflows.machine import TransitionRefused, apply_transition, import_state_check
 
 
@@ -305,6 +305,8 @@ def record_data_save(
             record_id=record.pk,
             changes=changes,
         )
+        for hook in DATA_SAVED_HOOKS:
+            hook(record, actor)
     return record
 
 

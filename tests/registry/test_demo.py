@@ -32,6 +32,14 @@ def test_the_demo_has_records_in_every_state_and_an_intact_trail(demo, db):
 
 
 @pytest.mark.slow
+def test_the_demo_has_a_population_extract_with_a_police_item_and_a_pending_resident(demo, db):
+    from transfer.models import ReconciliationItem
+
+    kinds = set(ReconciliationItem.objects.values_list("kind", "field"))
+    assert ("differs", "ethnicity") in kinds and ("pending_book", "") in kinds
+
+
+@pytest.mark.slow
 def test_seeding_again_creates_nothing(demo, db):
     assert demo["users"] == len(DEMO_USERS) + 1
     again = demo_seed()
