@@ -34,13 +34,18 @@ KINDS_VI = {
 UNITS_VI = {ItemKind.CASE_KEYED: "hồ sơ", ItemKind.PAGE_SCANNED: "trang", ItemKind.CASE_ATTACHED: "hồ sơ"}
 
 
-def price_of(prices: list[UnitPrice], kind: str, phase: int | None, event_type: str) -> int | None:
+def price_row(prices: list[UnitPrice], kind: str, phase: int | None, event_type: str) -> UnitPrice | None:
     """The most specific price: for the phase and event type, the phase, the event type, then any."""
     for want_phase, want_type in ((phase, event_type), (phase, ""), (None, event_type), (None, "")):
         for p in prices:
             if p.kind == kind and p.phase == want_phase and p.event_type == want_type:
-                return p.price
+                return p
     return None
+
+
+def price_of(prices: list[UnitPrice], kind: str, phase: int | None, event_type: str) -> int | None:
+    row = price_row(prices, kind, phase, event_type)
+    return row.price if row else None
 
 
 @dataclass
@@ -162,12 +167,21 @@ def payment_statement(
     )
     accepted_ids = [lot.pk for lot in decided if lot.status == LotStatus.ACCEPTED]
     quantities, _by_lot = _priced(contract, accepted_ids, prices)
-    lines = []
-    for (kind, phase, event_type), qty in sorted(
-        quantities.items(), key=lambda i: (list(ItemKind).index(i[0][0]), i[0][1] or 0, i[0][2])
-    ):
-        price = price_of(prices, kind, phase, event_type)
-        lines.append(Line(kind, phase, event_type, qty, price, qty * (price or 0)))
+    # One line per price of the contract that applies (the volumes it prices summed), and one per
+    # (kind, phase, event type) that no price covers.
+    by_price: dict[tuple[str, int | None, str], tuple[int, int | None]] = {}
+    for (kind, phase, event_type), qty in quantities.items():
+        row = price_row(prices, kind, phase, event_type)
+        key = (kind, row.phase, row.event_type) if row else (kind, phase, event_type)
+        before, _price = by_price.get(key, (0, None))
+        by_price[key] = (before + qty, row.price if row else None)
+    order = list(ItemKind)
+    lines = [
+        Line(kind, phase, event_type, qty, price, qty * (price or 0))
+        for (kind, phase, event_type), (qty, price) in sorted(
+            by_price.items(), key=lambda i: (order.index(ItemKind(i[0][0])), i[0][1] or 0, i[0][2])
+        )
+    ]
     volumes = {
         lot_id: row
         for lot_id, *row in LotCase.objects.filter(lot__in=decided)

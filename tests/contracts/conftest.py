@@ -13,7 +13,7 @@ from contracts.models import Contract, ItemKind
 from permissions.roles import Role
 from registry.models import CivilRecord, RegisterBook
 from scans.intake import scan_store
-from tests.factories import distinct_birth_input, make_user
+from tests.factories import birth_input, letters, make_user
 from workflows import services as wf
 
 _PDF = None
@@ -24,6 +24,11 @@ def scan_pdf() -> bytes:
     if _PDF is None:
         _PDF = demo_scan_pdf(title="TEST", lines=["1"])
     return _PDF
+
+
+def case_input(n: int, year: int):
+    """A distinct birth registered in `year` (the book's year)."""
+    return birth_input(f"Nguyễn Văn {letters(n)}", birth=f"{1 + n % 28:02d}/02/{year}", reg=f"10/03/{year}")
 
 
 @dataclass
@@ -44,7 +49,7 @@ class ContractWorld:
             scan_store(record=record, actor=actor, content=scan_pdf())
             wf.record_scan(record=record, actor=actor)
             if state in ("entered", "attached"):
-                wf.record_enter(record=record, actor=actor, data=distinct_birth_input(record.pk))
+                wf.record_enter(record=record, actor=actor, data=case_input(record.pk, book.year))
             if state == "attached":
                 wf.record_attach(record=record, actor=actor)
             record.refresh_from_db()
