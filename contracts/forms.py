@@ -29,7 +29,9 @@ class ContractForm(forms.Form):
     units = forms.ModelMultipleChoiceField(
         label=_("Units covered"), queryset=AdministrativeUnit.objects.none()
     )
-    aql = forms.ChoiceField(label=_("AQL (%)"), choices=[(a, a) for a in AQLS], initial="1.0")
+    aql = forms.ChoiceField(
+        label=_("AQL (percent nonconforming)"), choices=[(a, a) for a in AQLS], initial="1.0"
+    )
     ceiling = forms.IntegerField(label=_("Total ceiling (VND)"), min_value=0, max_value=10**15)
 
     def __init__(self, *args, managed_units, **kwargs):

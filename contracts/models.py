@@ -46,7 +46,9 @@ class Contract(models.Model):
     ends_on = models.DateField(_("end of the period"))
     # The units whose books the contract covers (each with its subtree).
     units = models.ManyToManyField(AdministrativeUnit, related_name="+", verbose_name=_("units covered"))
-    aql = models.CharField(_("AQL (%)"), max_length=8, choices=[(a, a) for a in AQLS], default="1.0")
+    aql = models.CharField(
+        _("AQL (percent nonconforming)"), max_length=8, choices=[(a, a) for a in AQLS], default="1.0"
+    )
     ceiling = models.PositiveBigIntegerField(_("total ceiling (VND)"))
     status = models.CharField(max_length=8, choices=ContractStatus.choices, default=ContractStatus.OPEN)
     closed_at = models.DateTimeField(null=True, blank=True)
