@@ -11,6 +11,13 @@ from registry.models import AdministrativeUnit, EventType, RecordState, Register
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def check_period(form: forms.Form, start: str, end: str) -> None:
+    """An error on `end` when the period it closes ends before it starts."""
+    data = form.cleaned_data
+    if data.get(start) and data.get(end) and data[end] < data[start]:
+        form.add_error(end, _("The period ends before it starts."))
+
+
 class ContractorForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=255)
     tax_code = forms.CharField(label=_("Tax code"), max_length=20, required=False)
@@ -41,10 +48,8 @@ class ContractForm(forms.Form):
 
     def clean(self):
         super().clean()
-        data = self.cleaned_data
-        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
-            self.add_error("ends_on", _("The period ends before it starts."))
-        return data
+        check_period(self, "starts_on", "ends_on")
+        return self.cleaned_data
 
 
 class PriceForm(forms.Form):
@@ -116,7 +121,5 @@ class PeriodForm(forms.Form):
 
     def clean(self):
         super().clean()
-        data = self.cleaned_data
-        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
-            self.add_error("date_to", _("The period ends before it starts."))
-        return data
+        check_period(self, "date_from", "date_to")
+        return self.cleaned_data

@@ -54,6 +54,20 @@ HANDOVER_STATES = (
 )
 
 
+def _audit(
+    action: AuditAction, actor: Actor, contract: Contract, obj=None, record_id=None, **changes
+) -> None:
+    """The audit row of a change to the contract or one of its lots, in the managing unit's stream."""
+    audit_change(
+        action=action,
+        actor=actor,
+        unit_id=contract.unit_id,
+        obj=obj or contract,
+        record_id=record_id,
+        changes={"contract": contract.number, **changes},
+    )
+
+
 def _unit_paths(contract: Contract) -> list[str]:
     return list(contract.units.values_list("path", flat=True))
 
@@ -129,19 +143,15 @@ def contract_create(
         created_by=actor,
     )
     contract.units.set(units)
-    audit_change(
-        action=AuditAction.CONTRACT_CREATE,
-        actor=actor,
-        unit_id=unit.pk,
-        obj=contract,
-        changes={
-            "number": contract.number,
-            "contractor": contractor.name,
-            "period": f"{starts_on:%d/%m/%Y}–{ends_on:%d/%m/%Y}",
-            "units": [u.name for u in units],
-            "aql": aql,
-            "ceiling": ceiling,
-        },
+    _audit(
+        AuditAction.CONTRACT_CREATE,
+        actor,
+        contract,
+        contractor=contractor.name,
+        period=f"{starts_on:%d/%m/%Y}–{ends_on:%d/%m/%Y}",
+        units=[u.name for u in units],
+        aql=aql,
+        ceiling=ceiling,
     )
     return contract
 
@@ -167,13 +177,7 @@ def contract_staff_add(*, contract: Contract, user, actor: Actor) -> ContractSta
         raise ContractError(_("This account's role is on a unit outside the contract's managing unit."))
     staff, created = ContractStaff.objects.get_or_create(contract=contract, user=user)
     if created:
-        audit_change(
-            action=AuditAction.CONTRACT_STAFF_ADD,
-            actor=actor,
-            unit_id=contract.unit_id,
-            obj=contract,
-            changes={"user": user.get_username()},
-        )
+        _audit(AuditAction.CONTRACT_STAFF_ADD, actor, contract, user=user.get_username())
     return staff
 
 
@@ -187,12 +191,14 @@ def unit_price_set(
     row, _created = UnitPrice.objects.update_or_create(
         contract=contract, kind=kind, phase=phase, event_type=event_type, defaults={"price": price}
     )
-    audit_change(
-        action=AuditAction.CONTRACT_PRICE_SET,
-        actor=actor,
-        unit_id=contract.unit_id,
-        obj=contract,
-        changes={"kind": kind, "phase": phase, "event_type": event_type, "price": price},
+    _audit(
+        AuditAction.CONTRACT_PRICE_SET,
+        actor,
+        contract,
+        kind=kind,
+        phase=phase,
+        event_type=event_type,
+        price=price,
     )
     return row
 
@@ -299,18 +305,8 @@ def lot_handover(
         )
         for r in found
     )
-    audit_change(
-        action=AuditAction.LOT_HANDOVER,
-        actor=actor,
-        unit_id=contract.unit_id,
-        obj=lot,
-        changes={
-            "contract": contract.number,
-            "lot": number,
-            "cases": len(found),
-            "replaces": replaces.number if replaces else None,
-        },
-    )
+    replaced = replaces.number if replaces else None
+    _audit(AuditAction.LOT_HANDOVER, actor, contract, lot, lot=number, cases=len(found), replaces=replaced)
     return lot
 
 
@@ -344,22 +340,19 @@ def lot_draw_sample(*, lot: HandoverLot, actor: Actor, seed: int | None = None) 
             "seed", "sampled_by", "sampled_at", "status",
         ]
     )  # fmt: skip
-    audit_change(
-        action=AuditAction.LOT_SAMPLE,
-        actor=actor,
-        unit_id=lot.contract.unit_id,
-        obj=lot,
-        changes={
-            "lot": lot.number,
-            "lot_size": lot.lot_size,
-            "aql": plan.aql,
-            "code_letter": plan.code_letter,
-            "plan_letter": plan.plan_letter,
-            "sample_size": plan.sample_size,
-            "ac": plan.accept,
-            "re": plan.reject,
-            "seed": seed,
-        },
+    plan_used = {"aql": plan.aql, "code_letter": plan.code_letter, "plan_letter": plan.plan_letter}
+    _audit(
+        AuditAction.LOT_SAMPLE,
+        actor,
+        lot.contract,
+        lot,
+        lot=lot.number,
+        lot_size=lot.lot_size,
+        sample_size=plan.sample_size,
+        ac=plan.accept,
+        re=plan.reject,
+        seed=seed,
+        **plan_used,
     )
     return lot
 
@@ -417,19 +410,9 @@ def case_inspect(*, lot_case: LotCase, findings: Sequence[FindingInput], actor: 
     )
     lot_case.inspected_by, lot_case.inspected_at = actor, timezone.now()
     lot_case.save(update_fields=["inspected_by", "inspected_at"])
-    audit_change(
-        action=AuditAction.LOT_INSPECT,
-        actor=actor,
-        unit_id=lot.contract.unit_id,
-        obj=lot,
-        record_id=lot_case.record_id,
-        changes={
-            "lot": lot.number,
-            "findings": [
-                {"kind": f.kind, "defect": str(DefectKind(f.defect).label), "field": f.field}
-                for f in findings
-            ],
-        },
+    found = [{"kind": f.kind, "defect": str(DefectKind(f.defect).label), "field": f.field} for f in findings]
+    _audit(
+        AuditAction.LOT_INSPECT, actor, lot.contract, lot, lot_case.record_id, lot=lot.number, findings=found
     )
     return lot_case
 
@@ -451,19 +434,9 @@ def lot_decide(*, lot: HandoverLot, actor: Actor) -> HandoverLot:
     lot.status = LotStatus.ACCEPTED if bad <= lot.accept_no else LotStatus.RETURNED
     lot.nonconforming, lot.decided_by, lot.decided_at = bad, actor, timezone.now()
     lot.save(update_fields=["status", "nonconforming", "decided_by", "decided_at"])
-    audit_change(
-        action=AuditAction.LOT_ACCEPT if lot.status == LotStatus.ACCEPTED else AuditAction.LOT_RETURN,
-        actor=actor,
-        unit_id=lot.contract.unit_id,
-        obj=lot,
-        changes={
-            "lot": lot.number,
-            "sample": lot.sample_size,
-            "nonconforming": bad,
-            "ac": lot.accept_no,
-            "re": lot.reject_no,
-        },
-    )
+    action = AuditAction.LOT_ACCEPT if lot.status == LotStatus.ACCEPTED else AuditAction.LOT_RETURN
+    counts = {"sample": lot.sample_size, "nonconforming": bad, "ac": lot.accept_no, "re": lot.reject_no}
+    _audit(action, actor, lot.contract, lot, lot=lot.number, **counts)
     return lot
 
 
@@ -477,11 +450,5 @@ def contract_close(*, contract: Contract, actor: Actor) -> Contract:
         raise ContractError(_("%(n)d lots still wait for their decision.") % {"n": waiting})
     contract.status, contract.closed_at, contract.closed_by = ContractStatus.CLOSED, timezone.now(), actor
     contract.save(update_fields=["status", "closed_at", "closed_by"])
-    audit_change(
-        action=AuditAction.CONTRACT_CLOSE,
-        actor=actor,
-        unit_id=contract.unit_id,
-        obj=contract,
-        changes={"number": contract.number},
-    )
+    _audit(AuditAction.CONTRACT_CLOSE, actor, contract)
     return contract

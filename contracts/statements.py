@@ -66,6 +66,21 @@ class Line:
         return UNITS_VI[ItemKind(self.kind)]
 
     @property
+    def kind_label(self) -> str:
+        return str(ItemKind(self.kind).label)
+
+    @property
+    def scope_label(self) -> str:
+        """The price's scope in the active language (the PDF and Excel use `scope_vi`)."""
+        from django.utils.translation import gettext as _
+
+        parts = [
+            _("phase %(n)s") % {"n": self.phase} if self.phase else "",
+            EventType(self.event_type).label if self.event_type else "",
+        ]
+        return ", ".join(str(p) for p in parts if p) or "–"
+
+    @property
     def scope_vi(self) -> str:
         parts = [
             f"giai đoạn {self.phase}" if self.phase else "",
@@ -112,6 +127,11 @@ class Statement:
     @property
     def returned_lots(self) -> list[LotRow]:
         return [r for r in self.lots if r.lot.status == LotStatus.RETURNED]
+
+    @property
+    def volume_labels(self) -> list[tuple[str, int, int, int]]:
+        """(item kind in the active language, handed over, in rejected lots, accepted) for the page."""
+        return [(str(k.label), self.handed_over[k], self.rejected[k], self.accepted[k]) for k in ItemKind]
 
     @property
     def volume_rows(self) -> list[tuple[str, str, int, int, int]]:
@@ -211,12 +231,12 @@ def payment_statement(
     total = sum(line.amount for line in lines)
     previous = 0
     if date_from is not None:
-        before = HandoverLot.objects.filter(
+        earlier = HandoverLot.objects.filter(
             contract=contract,
             status=LotStatus.ACCEPTED,
             decided_at__lt=_bounds(date_from, None)["decided_at__gte"],
         )
-        _q2, prev_amounts = _priced(contract, list(before.values_list("pk", flat=True)), prices)
+        _q2, prev_amounts = _priced(contract, list(earlier.values_list("pk", flat=True)), prices)
         previous = sum(prev_amounts.values())
     payable = min(total, max(contract.ceiling - previous, 0))
     return Statement(

@@ -282,6 +282,14 @@ def lot_case_inspect(request: AuthenticatedRequest, pk: int, number: int, case: 
                 return redirect("lot_case_inspect", contract.pk, lot.number, following.pk)
             return redirect("lot_detail", contract.pk, lot.number)
     scan = current_scan(record.scans.all())
+    audit_access(
+        request=request,
+        action=AuditAction.VIEW_RECORD,
+        unit_id=record.unit_id,
+        obj=record,
+        record_id=record.pk,
+        changes={"via": "acceptance inspection", "lot": lot.number, "contract": contract.number},
+    )
     return render(
         request,
         "contracts/lot_case_inspect.html",

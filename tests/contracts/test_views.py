@@ -107,3 +107,11 @@ def test_bad_input_gets_a_message(cw):
     )
     assert "not inspected yet" in decided_early.content.decode()
     assert staff.post(reverse("lot_detail", args=[pk, lot.number]), {"action": "decide"}).status_code == 403
+
+
+def test_the_pages_speak_vietnamese(cw, vietnamese):
+    client = login(cw.world.admin)
+    page = client.get(reverse("contract_detail", args=[cw.contract.pk])).content.decode()
+    assert "Hợp đồng 01/2026/HĐ-STP" in page and "Bảng kê thanh toán" in page and "Hồ sơ nhập liệu" in page
+    statement = client.get(reverse("contract_statement", args=[cw.contract.pk])).content.decode()
+    assert "Giá trị thanh toán kỳ này (trong giá trị tối đa)" in statement
