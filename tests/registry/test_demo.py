@@ -74,3 +74,11 @@ def test_a_commune_clerk_does_not_see_the_neighbouring_commune(client, demo, db)
     client.force_login(clerk)
     other = CivilRecord.objects.filter(unit__code="13291").first()
     assert client.get(f"/records/{other.pk}/").status_code == 404
+
+
+def test_the_demo_has_a_contract_with_a_lot_waiting_for_inspection(client, demo, db):
+    from contracts.models import Contract, LotStatus
+
+    contract = Contract.objects.get(units__code__isnull=False, staff__user__username="contractor.xa")
+    lot = contract.lots.get()
+    assert lot.status == LotStatus.SAMPLED and lot.seed == 2025 and lot.cases.filter(in_sample=True).exists()
