@@ -183,7 +183,9 @@ def payment_statement(
             contract=contract,
             status__in=[LotStatus.ACCEPTED, LotStatus.RETURNED],
             **_bounds(date_from, date_to),
-        ).order_by("decided_at", "number")
+        )
+        .select_related("replaces")
+        .order_by("decided_at", "number")
     )
     accepted_ids = [lot.pk for lot in decided if lot.status == LotStatus.ACCEPTED]
     quantities, _by_lot = _priced(contract, accepted_ids, prices)

@@ -115,3 +115,57 @@ def test_the_pages_speak_vietnamese(cw, vietnamese):
     assert "Hợp đồng 01/2026/HĐ-STP" in page and "Bảng kê thanh toán" in page and "Hồ sơ nhập liệu" in page
     statement = client.get(reverse("contract_statement", args=[cw.contract.pk])).content.decode()
     assert "Giá trị thanh toán kỳ này (trong giá trị tối đa)" in statement
+
+
+def test_lists_cost_the_same_queries_whatever_their_length(cw):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    world = cw.world
+    admin = login(world.admin)
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert admin.get(url).status_code == 200
+        return len(captured)
+
+    small = services.lot_handover(contract=cw.contract, records=cw.work(cw.book(2)), actor=cw.staff)
+    large = services.lot_handover(contract=cw.contract, records=cw.work(cw.book(6)), actor=cw.staff)
+    for lot in (small, large):
+        services.lot_draw_sample(lot=lot, actor=world.admin, seed=4)
+        for case in lot.cases.filter(in_sample=True):
+            services.case_inspect(lot_case=case, findings=[], actor=world.reviewer)
+    # the sample of 2 and the sample of 5 cost the same; so do 1 decided lot and 2 (and 3 lots in all)
+    assert queries(reverse("lot_detail", args=[cw.contract.pk, 1])) == queries(
+        reverse("lot_detail", args=[cw.contract.pk, 2])
+    )
+    services.lot_decide(lot=small, actor=world.admin)
+    before = queries(reverse("contract_detail", args=[cw.contract.pk]))
+    statement_before = queries(reverse("contract_statement", args=[cw.contract.pk]))
+    services.lot_decide(lot=large, actor=world.admin)
+    services.lot_handover(contract=cw.contract, records=cw.work(cw.book(1)), actor=cw.staff)
+    assert queries(reverse("contract_detail", args=[cw.contract.pk])) == before
+    assert queries(reverse("contract_statement", args=[cw.contract.pk])) == statement_before
+
+
+def test_a_returned_lot_is_handed_over_again_from_its_page(cw):
+    from contracts.models import DefectKind, FindingKind
+    from contracts.services import FindingInput
+
+    world = cw.world
+    lot = services.lot_handover(contract=cw.contract, records=cw.work(cw.book(2)), actor=cw.staff)
+    services.lot_draw_sample(lot=lot, actor=world.admin, seed=8)
+    blur = [FindingInput(FindingKind.SCAN_DEFECT, DefectKind.CROPPED)]
+    for case in lot.cases.filter(in_sample=True):
+        services.case_inspect(lot_case=case, findings=blur, actor=world.reviewer)
+    services.lot_decide(lot=lot, actor=world.admin)
+    staff = login(cw.staff)
+    page = staff.get(reverse("lot_detail", args=[cw.contract.pk, lot.number])).content.decode()
+    assert "Cropped or skewed" in page and "Hand over again, corrected" in page
+    url = reverse("lot_new", args=[cw.contract.pk]) + f"?replaces={lot.number}"
+    assert "returned lot 1" in staff.get(url).content.decode()
+    assert staff.post(url, {"note": "Quét lại 2 trang"}).status_code == 302
+    again = HandoverLot.objects.get(replaces=lot)
+    assert (again.number, again.lot_size, again.note) == (2, 2, "Quét lại 2 trang")
+    twice = staff.post(url, {"note": ""})
+    assert twice.status_code == 200 and "already handed over again" in twice.content.decode()
