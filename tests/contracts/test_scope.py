@@ -12,7 +12,10 @@ from permissions.roles import Role
 from permissions.scoping import books_visible_to, records_visible_to
 from tests.contracts.conftest import make_contract
 from tests.factories import make_user
+from workflows import claims
+from workflows.claims import ClaimRefused
 from workflows.inbox import queue_for
+from workflows.models import RecordTask
 
 
 def login(user):
@@ -59,6 +62,9 @@ def test_the_queue_is_confined_to_the_contracts_units(world):
     in_a, in_b = world.book(cases=1), world.book(world.commune_b, cases=1)
     queued = {t.book_id for t in queue_for(fresh(staff))}
     assert in_a.pk in queued and in_b.pk not in queued
+    outside = RecordTask.objects.get(book_id=in_b.pk, status="NEW")
+    with pytest.raises(ClaimRefused, match="not covered by your digitization contract"):
+        claims.task_claim(task=outside, actor=fresh(staff))
     assert {in_a.pk, in_b.pk} <= {t.book_id for t in queue_for(fresh(loose))}
     # When the contract is closed, its staff see none of its books any more
     services.contract_close(contract=contract, actor=world.admin)
