@@ -104,6 +104,18 @@ class AuditAction(models.TextChoices):
     REPORT_SUBMIT = "report_submit", _("Daily report submitted")
     REPORT_CONFIRM = "report_confirm", _("Daily report confirmed")
     REPORT_RETURN = "report_return", _("Daily report returned")
+    # Digitization contracts and acceptance (contracts).
+    CONTRACTOR_CREATE = "contractor_create", _("Contractor recorded")
+    CONTRACT_CREATE = "contract_create", _("Contract recorded")
+    CONTRACT_STAFF_ADD = "contract_staff_add", _("Contractor staff added to a contract")
+    CONTRACT_PRICE_SET = "contract_price_set", _("Contract unit price set")
+    LOT_HANDOVER = "lot_handover", _("Lot handed over for acceptance")
+    LOT_SAMPLE = "lot_sample", _("Acceptance sample drawn")
+    LOT_INSPECT = "lot_inspect", _("Sampled case inspected")
+    LOT_ACCEPT = "lot_accept", _("Lot accepted")
+    LOT_RETURN = "lot_return", _("Lot rejected and returned")
+    EXPORT_STATEMENT = "export_statement", _("Payment statement downloaded")
+    CONTRACT_CLOSE = "contract_close", _("Contract closed (liquidated)")
     # Accounts and logins (accounts): IP address and browser in the row's changes.
     LOGIN = "login", _("Logged in")
     LOGOUT = "logout", _("Logged out")

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from contracts import services as contracts
 from permissions.roles import Role
 from permissions.services import role_grant
 from registry.book_condition import ConditionChecklist
@@ -359,6 +360,7 @@ def demo_seed(*, stdout=None) -> dict[str, int]:
             created["records_moved"] += 1
     created["records_moved"] += _double_keyed_book(units[COMMUNE_1], users, rng)
     _demo_population_extract(units[COMMUNE_1], users["approver.xa"])
+    _demo_contract(units, users)
     from reports.civil_stats import civil_stats_rebuild  # the statistics page has figures at once
 
     civil_stats_rebuild()
@@ -409,6 +411,41 @@ def _demo_population_extract(unit: AdministrativeUnit, approver) -> None:
     population_import(
         actor=approver, unit=unit, content="\n".join(lines).encode(), filename="csdl-dan-cu-xa-an.csv"
     )
+
+
+def _demo_contract(units: dict[str, AdministrativeUnit], users: dict[str, Any]) -> None:
+    """A digitization contract over the first commune (contractor.xa is its staff) with unit prices,
+    and the marriage book the contractor worked handed over as lot 1, its sample drawn (seed 2025)
+    and waiting for inspection (Hợp đồng in the Supervision menu)."""
+    admin = users["admin.tinh"]
+    company = contracts.contractor_create(
+        name="Công ty Cổ phần Số hoá Dữ liệu Hà Nam",
+        actor=admin,
+        tax_code="0700123456",
+        representative="Trần Văn Số",
+    )
+    today = dt.date.today()
+    contract = contracts.contract_create(
+        contractor=company,
+        unit=units[PROVINCE[0]],
+        number=f"15/{today.year}/HĐ-STP",
+        title="Số hoá sổ hộ tịch xã Quang Trung",
+        signed_on=today.replace(day=1),
+        starts_on=today.replace(day=1),
+        ends_on=today.replace(month=12, day=31),
+        units=[units[COMMUNE_1]],
+        aql="2.5",
+        ceiling=150_000_000,
+        actor=admin,
+    )
+    contracts.contract_staff_add(contract=contract, user=users["contractor.xa"], actor=admin)
+    for kind, price in (("case_keyed", 3_500), ("page_scanned", 1_200), ("case_attached", 800)):
+        contracts.unit_price_set(contract=contract, kind=kind, price=price, actor=admin)
+    worked = CivilRecord.objects.filter(
+        unit=units[COMMUNE_1], event_type=EventType.MARRIAGE, scanned_by=users["contractor.xa"]
+    )
+    lot = contracts.lot_handover(contract=contract, records=worked, actor=users["contractor.xa"])
+    contracts.lot_draw_sample(lot=lot, actor=admin, seed=2025)
 
 
 def _squeezed_in_and_crossed_out(book: RegisterBook, clerk) -> None:

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "printing",
     "transfer",
     "reports",
+    "contracts",
     "config",  # last: wires the hooks (config.wiring) once every app is loaded
 ]
 

@@ -30,9 +30,10 @@ apps above registry are labelled by them (`VALUE_LABELS`: the workflow stage of 
 
 from __future__ import annotations
 
+from contracts.selectors import contract_paths_of
 from duplicates.services import approval_check as undecided_duplicate
 from duplicates.services import transition_hook as duplicate_pairs_follow
-from permissions.scoping import ASSIGNED_WORK, AssignedWork
+from permissions.scoping import ASSIGNED_WORK, CONTRACT_PATHS, AssignedWork, ContractPaths
 from registry.change_labels import VALUE_LABELS
 from registry.services import (
     BOOK_CHANGED_HOOKS,
@@ -132,9 +133,15 @@ IMPORTED: list[ImportHook] = [
 ]
 
 # What counts as a contractor's assigned work (`permissions.scoping.assigned_work_q`): the cases
-# they may see, only while assigned. Contracts (issue 17) add the books of the contract here.
+# they may see, only while assigned.
 ASSIGNED: list[AssignedWork] = [
     held_records_q,  # the work items they hold in the inbox (claimed, or returned to them)
+]
+
+# The units contract staff are confined to (`permissions.scoping.contract_paths`): their books,
+# queue and the cases still in the contractor's hands; 404 elsewhere.
+CONTRACT_UNITS: list[ContractPaths] = [
+    contract_paths_of,  # the units of the open contracts whose staff they are (contracts)
 ]
 
 # The check of a late scan (a scan added to an approved or transferred case) ended
@@ -161,6 +168,7 @@ def wire() -> None:
     BOOK_CHANGED_HOOKS[:] = BOOK_CHANGED
     IMPORT_HOOKS[:] = IMPORTED
     ASSIGNED_WORK[:] = ASSIGNED
+    CONTRACT_PATHS[:] = CONTRACT_UNITS
     LATE_SCAN_HOOKS[:] = LATE_SCAN
     VALUE_LABELS.clear()
     VALUE_LABELS.update(CHANGE_VALUES)

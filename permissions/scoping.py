@@ -6,8 +6,10 @@ materialized path; a superuser sees everything.
 
 Least privilege for contractor staff (`WORK_LIMITED_ROLES`): their role never shows them a
 unit's records as a whole. They see the cases of their assigned work only, while it is
-assigned (`assigned_work_q`: the one rule, widened later to the books of their contract), have
-no record search, see PINs masked, and each record they open is written to the access log.
+assigned (`assigned_work_q`: the one rule), have no record search, see PINs masked, and each
+record they open is written to the access log. Staff of a digitization contract (issue 17) are
+confined to their open contracts' units (`contract_paths`): their books, their queue, and the
+cases of those books still in the contractor's hands (not yet reviewed); 404 elsewhere.
 """
 
 from __future__ import annotations
@@ -36,6 +38,19 @@ class AssignedWork(Protocol):
 # Where assigned work comes from, filled in `config.wiring` (the work items a person holds in the
 # inbox, `workflows.inbox.held_records_q`); contracts (issue 17) add the books of the contract.
 ASSIGNED_WORK: list[AssignedWork] = []
+
+
+class ContractPaths(Protocol):
+    """The unit paths of the open contracts whose staff `user` is, or None if they are staff of none."""
+
+    def __call__(self, user: Any, /) -> list[str] | None: ...
+
+
+# Filled in `config.wiring` (`contracts.selectors.contract_paths_of`).
+CONTRACT_PATHS: list[ContractPaths] = []
+
+# The states in which a case is still the contractor's work (before the province's review).
+CONTRACTOR_STATES = ("collected", "scanned", "entered", "attached")
 
 
 @dataclass(frozen=True)
@@ -96,12 +111,42 @@ def _work_scopes(user, permission: str) -> list[Scope]:
     return [s for s in user_scopes(user) if s.work_limited and permission in ROLE_PERMISSIONS[s.role]]
 
 
+def contract_paths(user) -> list[str] | None:
+    """The units a contractor's staff member is confined to (their open contracts' units; none
+    when every contract is closed), or None when they are staff of no contract."""
+    if getattr(user, "is_superuser", False) or not work_limited_only(user):
+        return None
+    if hasattr(user, "_civreg_contract_paths"):
+        cached: list[str] | None = user._civreg_contract_paths
+        return cached
+    found: list[str] | None = None
+    for source in CONTRACT_PATHS:
+        paths = source(user)
+        if paths is not None:
+            found = [*(found or []), *paths]
+    user._civreg_contract_paths = None if found is None else _minimal_prefixes(found)
+    return user._civreg_contract_paths
+
+
+def paths_q(paths, path_field: str) -> Q:
+    """Rows whose unit path lies under one of `paths`."""
+    q = Q(pk__in=[])
+    for prefix in _minimal_prefixes(paths):
+        q |= Q(**{f"{path_field}__startswith": prefix})
+    return q
+
+
 def assigned_work_q(user) -> Q:
     """The records assigned to `user` now: the one rule of what contractor staff may see
-    (`ASSIGNED_WORK`: today the work items they hold in the inbox)."""
+    (`ASSIGNED_WORK`: the work items they hold in the inbox); staff of a contract see the cases
+    of their contract's units still in the contractor's hands, and nothing outside those units."""
     q = Q(pk__in=[])
     for source in ASSIGNED_WORK:
         q |= source(user)
+    confined = contract_paths(user)
+    if confined is not None:
+        contract = paths_q(confined, "unit_path")
+        q = (q | (contract & Q(state__in=CONTRACTOR_STATES))) & contract
     return q
 
 
@@ -159,6 +204,13 @@ def units_visible_to(user, permission: str = "view_records") -> QuerySet[Adminis
 
 
 def books_visible_to(user, permission: str = "view_records") -> QuerySet[RegisterBook]:
+    """Books under the user's units; for contract staff, the books of their contract's units."""
+    confined = contract_paths(user)
+    if confined is not None:
+        work = (s.unit_path for s in _work_scopes(user, permission))
+        return RegisterBook.objects.filter(
+            paths_q(work, "custodian__path"), paths_q(confined, "custodian__path")
+        )
     return RegisterBook.objects.filter(scope_q(user, permission, path_field="custodian__path"))
 
 
@@ -240,7 +292,11 @@ def get_record_for(user, pk, permission: str = "view_records", *, request=None) 
 
 def get_book_for(user, pk, permission: str = "view_records", *, request=None) -> RegisterBook:
     book = RegisterBook.objects.filter(pk=pk).select_related("custodian").first()
-    if book is None or not can(user, permission, book.custodian.path):
+    if contract_paths(user) is not None:
+        allowed = book is not None and books_visible_to(user, permission).filter(pk=book.pk).exists()
+    else:
+        allowed = book is not None and can(user, permission, book.custodian.path)
+    if book is None or not allowed:
         if book is not None:
             from audit.services import audit_access
 

@@ -84,6 +84,32 @@ def number_in_words(n: int) -> str:
     return " ".join(parts)
 
 
+# Names of the groups of three digits: thousands, millions, billions, then thousands of billions.
+_SCALES = ("", "nghìn", "triệu", "tỷ", "nghìn tỷ", "triệu tỷ")
+
+
+def amount_in_words(n: int) -> str:
+    """A whole amount in words, by groups of three digits, capitalised as papers write it after
+    "Bằng chữ:": 1_234_500 → "Một triệu hai trăm ba mươi tư nghìn năm trăm"; empty groups are
+    skipped (1_000_005 → "Một triệu không trăm linh năm"). Agrees with `number_in_words` below a
+    million."""
+    if not 0 <= n < 1000 ** len(_SCALES):
+        raise ValueError(f"{n} is outside the amounts spelled")
+    if n == 0:
+        return "Không"
+    groups: list[int] = []
+    while n:
+        n, group = divmod(n, 1000)
+        groups.append(group)
+    parts = []
+    for place in reversed(range(len(groups))):
+        if groups[place]:
+            words = _below_thousand(groups[place], padded=place < len(groups) - 1)
+            parts.append(f"{words} {_SCALES[place]}".strip())
+    text = " ".join(parts)
+    return text[0].upper() + text[1:]
+
+
 def date_in_words(value: DateParts) -> str:
     """ "Ngày mười bốn, tháng tư, năm hai nghìn không trăm linh năm"; a partial date says what it knows."""
     if value.year is None:

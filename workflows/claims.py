@@ -27,7 +27,7 @@ from audit.actors import Actor
 from audit.services import audit_change
 from permissions.models import UnitRole
 from permissions.roles import roles_with
-from permissions.scoping import can, scopes_with
+from permissions.scoping import can, contract_paths, scopes_with
 from registry.models import LEVEL_RANK, CivilRecord, UnitLevel
 from workflows import live
 from workflows.flows import claim_is_live, display_name, idle_limit, keying_of, local_text
@@ -66,6 +66,9 @@ def may_take(user: Actor, task: RecordTask) -> str | None:
         return _("Your roles do not include this stage (%(stage)s) for this unit.") % {
             "stage": task.get_stage_display()
         }
+    confined = contract_paths(user)
+    if confined is not None and not any(task.unit_path.startswith(p) for p in confined):
+        return _("This unit is not covered by your digitization contract.")
     if task.min_rank and not any(
         s.covers(task.unit_path) and s.rank >= task.min_rank for s in scopes_with(user, permission)
     ):

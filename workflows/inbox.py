@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_datetime
 from viewflow.workflow.status import STATUS
 
 from audit.actors import Actor
-from permissions.scoping import _minimal_prefixes, scopes_with
+from permissions.scoping import _minimal_prefixes, contract_paths, paths_q, scopes_with
 from registry.models import AdministrativeUnit, CivilRecord
 from registry.search import narrowed
 from workflows.models import STAGE_PERMISSION, RecordTask, Stage
@@ -93,6 +93,9 @@ def held_records_q(user: Actor) -> Q:
 def queue_for(user: Actor, filters: InboxFilters | None = None) -> QuerySet[RecordTask]:
     """Claimable by the user: in the queue, in their scope, not excluded by four eyes."""
     tasks = RecordTask.objects.filter(status=STATUS.NEW, owner__isnull=True).filter(queue_scope_q(user))
+    confined = contract_paths(user)
+    if confined is not None:  # contract staff: only their contract's units
+        tasks = tasks.filter(paths_q(confined, "unit_path"))
     # Four eyes: never offered to anyone `workflows.four_eyes` refuses (rows written before the
     # list was kept name their one person).
     tasks = tasks.exclude(excluded_user=user).exclude(excluded_user_ids__contains=[user.pk])

@@ -105,3 +105,12 @@ def test_the_demo_has_a_double_keyed_book_with_an_arbitration_waiting(demo, db):
         book__book_no="02", book__year=2021, status__in=["NEW", "ASSIGNED"]
     )
     assert sorted(book_tasks.values_list("stage", flat=True)) == ["arbitrate", "attach", "key_second"]
+
+
+@pytest.mark.slow
+def test_the_demo_has_a_contract_with_a_lot_waiting_for_inspection(client, demo, db):
+    from contracts.models import Contract, LotStatus
+
+    contract = Contract.objects.get(units__code__isnull=False, staff__user__username="contractor.xa")
+    lot = contract.lots.get()
+    assert lot.status == LotStatus.SAMPLED and lot.seed == 2025 and lot.cases.filter(in_sample=True).exists()
