@@ -81,6 +81,8 @@ class AuditAction(models.TextChoices):
     POPULATION_IMPORT = "population_import", _("Population database extract imported")
     RECONCILE_FIX_RECORD = "reconcile_fix_record", _("Corrected from the population database")
     RECONCILE_POPULATION = "reconcile_population", _("Kept after comparison with the population database")
+    # Long jobs (jobs).
+    JOB_CANCEL = "job_cancel", _("Job stopped on request")
     # Progress reports (reports).
     QUOTA_SET = "quota_set", _("Target set")
     EXPORT_REPORT_XLSX = "export_report_xlsx", _("Progress report downloaded (Excel)")
