@@ -119,3 +119,66 @@ def test_a_stopped_datacentre_copy_stores_no_file(world, settings, monkeypatch, 
     assert job.status == ExportStatus.CANCELLED and not job.file and "no file was kept" in job.error
     run = Job.objects.get(kind=JobKind.DATACENTRE_COPY, object_id=job.pk)
     assert (run.state, run.done, run.total) == (JobState.CANCELLED, 1, 3)
+
+
+def test_a_stopped_book_split_keeps_what_it_stored_and_resumes(world, settings, monkeypatch, ticking_clock):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from scans import book_split
+    from scans.models import ItemStatus, JobStatus
+    from tests import scan_samples as samples
+
+    settings.TASKS = HELD_BACK
+    book = world.book(year=2019, book_no="07", cases=2)
+    upload = SimpleUploadedFile("book.pdf", samples.book_pdf(4), content_type="application/pdf")
+    book_scan = book_split.book_scan_upload(
+        book=book, actor=world.clerk, upload=upload, original_name="book.pdf"
+    )
+    ranges = book_split.split_ranges_parse("entry_no,first_page,last_page\n1,1,2\n2,3,4", book_scan=book_scan)
+    job = book_split.split_job_create(book_scan=book_scan, actor=world.clerk, ranges=ranges)
+    run = Job.objects.get(kind=JobKind.BOOK_SPLIT, object_id=job.pk)
+    real_split_one = book_split._split_one
+
+    def split_one(job, item, source):  # the clerk presses "stop" while the first case is being cut
+        job_cancel_request(job=run, actor=world.clerk)
+        real_split_one(job, item, source)
+
+    monkeypatch.setattr(book_split, "_split_one", split_one)
+    book_split.split_job_run(job.pk)
+    monkeypatch.undo()
+    job.refresh_from_db()
+    # The first case is stored whole, the second waits; the split says "stopped" and may be resumed
+    assert list(job.items.order_by("id").values_list("status", flat=True)) == [
+        ItemStatus.DONE,
+        ItemStatus.PENDING,
+    ]
+    assert job.status == JobStatus.PENDING and job.error == "stopped on request"
+    assert Job.objects.get(pk=run.pk).state == JobState.CANCELLED
+    book_split.split_job_resume(job=job, actor=world.clerk)
+    book_split.split_job_run(job.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE and job.items.filter(status=ItemStatus.DONE).count() == 2
+    assert Job.objects.filter(kind=JobKind.BOOK_SPLIT, object_id=job.pk).latest("id").percent == 100
+
+
+def test_a_reconciliation_run_is_listed_with_its_outcome(world):
+    from tests.transfer.test_reconciliation import CSV
+    from transfer.reconciliation_runs import reconciliation_run
+
+    extract = reconciliation_run(
+        actor=world.approver, unit=world.commune_a, content=CSV.encode(), filename="dc.csv"
+    )
+    run = Job.objects.get(kind=JobKind.RECONCILIATION)
+    assert (run.object_id, run.state, run.owner, run.title) == (
+        extract.pk,
+        JobState.DONE,
+        world.approver,
+        "dc.csv",
+    )
+    assert "differences" in run.message and run.result_url == "/transfer/reconciliation/"
+    with pytest.raises(Exception, match="at least hoTen"):
+        reconciliation_run(
+            actor=world.approver, unit=world.commune_a, content=b"a,b\n1,2\n", filename="bad.csv"
+        )
+    failed = Job.objects.filter(kind=JobKind.RECONCILIATION).latest("id")
+    assert failed.state == JobState.FAILED and "at least hoTen" in failed.message
