@@ -10,11 +10,22 @@ from audit.actors import Actor
 from audit.services import audit_access
 from jobs.models import Job
 from jobs.services import may_cancel
+from permissions.scoping import scope_q, scopes_with
 
 
-def jobs_of(user: Actor, *, state: str = "") -> QuerySet[Job]:
-    """The runs `user` started, newest first (optionally in one state; "active" = queued or running)."""
-    jobs = Job.objects.filter(owner=user).order_by("-created_at", "-id")
+def supervises_jobs(user: Actor) -> bool:
+    """Does `user` manage a unit (and so may follow and stop the jobs run in its subtree)?"""
+    return bool(user.is_superuser or scopes_with(user, "manage_unit"))
+
+
+def jobs_of(user: Actor, *, state: str = "", units: bool = False) -> QuerySet[Job]:
+    """The runs `user` started, newest first (optionally in one state; "active" = queued or running);
+    with `units`, every run in the subtrees of the units the user manages instead."""
+    if units:
+        jobs = Job.objects.filter(scope_q(user, "manage_unit")).select_related("owner")
+    else:
+        jobs = Job.objects.filter(owner=user)
+    jobs = jobs.order_by("-created_at", "-id")
     if state == "active":
         return jobs.filter(state__in=["queued", "running"])
     return jobs.filter(state=state) if state else jobs

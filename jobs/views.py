@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from audit.actors import AuthenticatedRequest
 from jobs import services
 from jobs.models import JobState
-from jobs.selectors import get_job_for, jobs_of
+from jobs.selectors import get_job_for, jobs_of, supervises_jobs
 
 PAGE_SIZE = 30
 
@@ -28,13 +28,18 @@ def _filters() -> list[tuple[str, str]]:
 
 @login_required
 def my_jobs(request: AuthenticatedRequest) -> HttpResponse:
-    """Every job the user started, newest first, with live bars; filtered by state."""
+    """Every job the user started, newest first, with live bars; filtered by state. A unit's manager
+    may list the jobs of their units instead (?who=units)."""
     filters = _filters()
     state = request.GET.get("state", "")
     if state not in {value for value, _label in filters}:
         state = ""
-    page = Paginator(jobs_of(request.user, state=state), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "jobs/my_jobs.html", {"page": page, "filters": filters, "state": state})
+    supervisor = supervises_jobs(request.user)
+    units = supervisor and request.GET.get("who") == "units"
+    jobs = jobs_of(request.user, state=state, units=units)
+    page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "filters": filters, "state": state, "supervisor": supervisor, "units": units}
+    return render(request, "jobs/my_jobs.html", context)
 
 
 @login_required

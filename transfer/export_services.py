@@ -52,7 +52,7 @@ def _run_fields(job: ExportJob) -> dict[str, Any]:
         "kind": JobKind.DATACENTRE_COPY if datacentre else JobKind.EXPORT,
         "object_id": job.pk,
         "unit": job.unit,
-        "title": f"{job.get_kind_display()}: {job.book if job.book_id else job.unit.name}",
+        "title": f"{job.book if job.book_id else job.unit.name} ({job.get_kind_display()})",
         "result_url": reverse("transfer_exports"),
     }
 

@@ -55,6 +55,11 @@ def test_a_supervisor_stops_a_datacentre_copy_from_the_exports_page(
     assert export.status == ExportStatus.CANCELLED and not export.file
     assert Job.objects.get(kind=JobKind.DATACENTRE_COPY, object_id=export.pk).state == JobState.CANCELLED
     page.screenshot(path=str(SHOTS / f"exports-stopped-{width}.png"), full_page=True)
+    # The admin's list of the jobs of the province's units shows it, stopped
+    page.goto(f"{live_server.url}/jobs/?who=units")
+    expect(page.locator(".job-list .job-progress[data-state=cancelled]")).to_have_count(1)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=str(SHOTS / f"unit-jobs-{width}.png"), full_page=True)
 
 
 @pytest.mark.parametrize("width", [390, 1280])

@@ -45,6 +45,18 @@ class TestMyJobs:
         assert "so-cu.csv" in done and "so-moi.csv" not in done
         assert "so-moi.csv" in client.get(reverse("my_jobs"), {"state": "active"}).text
 
+    def test_a_province_admin_lists_the_jobs_of_the_province_and_a_clerk_only_theirs(self, world, client):
+        run_of(world, world.clerk, title="so-cua-xa-a.csv")
+        run_of(world, world.admin, title="so-cua-tinh.csv", object_id=2)
+        client.force_login(world.admin)
+        assert "so-cua-xa-a.csv" not in client.get(reverse("my_jobs")).text
+        units = client.get(reverse("my_jobs"), {"who": "units"}).text
+        assert "so-cua-xa-a.csv" in units and "so-cua-tinh.csv" in units and "clerk_a" in units
+        client.force_login(world.clerk)
+        mine = client.get(reverse("my_jobs"), {"who": "units"}).text
+        assert "so-cua-xa-a.csv" in mine and "so-cua-tinh.csv" not in mine
+        assert "Jobs of my units" not in mine
+
     def test_the_user_menu_links_to_my_jobs(self, world, client, vietnamese):
         client.force_login(world.clerk)
         assert "Tác vụ của tôi" in client.get(reverse("my_jobs")).text
