@@ -83,6 +83,8 @@ class AuditAction(models.TextChoices):
     RECONCILE_FIX_RECORD = "reconcile_fix_record", _("Corrected from the population database")
     RECONCILE_POPULATION = "reconcile_population", _("Kept after comparison with the population database")
     EXPORT_POLICE_LIST = "export_police_list", _("List for the commune police downloaded (Excel)")
+    # Long jobs (jobs).
+    JOB_CANCEL = "job_cancel", _("Job stopped on request")
     # Progress reports (reports).
     QUOTA_SET = "quota_set", _("Target set")
     EXPORT_REPORT_XLSX = "export_report_xlsx", _("Progress report downloaded (Excel)")

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "permissions.apps.PermissionsConfig",
     "workflows",
     "accounts",
+    "jobs",
     "scans",
     "forms.apps.FormsConfig",
     "duplicates",

@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("duplicates.urls")),
     path("imports/", include("imports.urls")),
     path("contracts/", include("contracts.urls")),
+    path("jobs/", include("jobs.urls")),
 ]

@@ -291,6 +291,14 @@ class RawRow:
     problems: list[tuple[str, str, str]]
 
 
+def count_rows(source: SourceFile) -> int:
+    """How many data rows `iter_rows` will give (blank rows skipped), without converting any value:
+    the total of the check's progress bar."""
+    rows = _raw_rows(source)
+    next(rows, None)
+    return sum(1 for values in rows if any(v not in (None, "") for v in values))
+
+
 def iter_rows(source: SourceFile) -> Iterator[RawRow]:
     """Data rows as `RawRow` (row number as the spreadsheet shows it: the header is row 1)."""
     width = len(source.header)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,6 +56,8 @@ from imports.models import (
     RowStatus,
     TargetState,
 )
+from jobs import services as runs
+from jobs.models import Job, JobKind
 from registry.matching import _pair_key, pairs_routed
 from registry.models import CivilRecord, DuplicatePair, Party, RegisterBook
 from registry.services import book_register, competence_for
@@ -199,10 +202,27 @@ def import_job_queue_check(*, job: ImportJob, actor: Actor) -> ImportJob:
     job.status = ImportStatus.CHECKING
     job.checked_rows = 0
     job.save(update_fields=["status", "checked_rows"])
+    _run_queue(job, JobKind.IMPORT_CHECK, actor)
     from imports.tasks import import_check_task
 
     transaction.on_commit(lambda: import_check_task.enqueue(job.pk))
     return job
+
+
+def _run_fields(job: ImportJob) -> dict[str, Any]:
+    return {
+        "object_id": job.pk,
+        "unit": job.unit,
+        "title": job.original_name,
+        "result_url": reverse("import_job", args=[job.pk]),
+        "cancellable": True,
+    }
+
+
+def _run_queue(job: ImportJob, kind: str, actor: Actor) -> Job:
+    """The progress row of a check or commit, queued with its task (both cancellable, see below)."""
+    total = job.total_rows if kind == JobKind.IMPORT_COMMIT else 0
+    return runs.job_queue(kind=kind, owner=actor, total=total, **_run_fields(job))
 
 
 def _mark(job: ImportJob, **fields: Any) -> None:
@@ -240,16 +260,33 @@ def import_job_check(job_id: int, *, progress: Callable[[int], None] | None = No
     """The dry run: validate and duplicate-check every row; write only the row outcomes.
 
     A file-level problem (a broken row structure, a change of encoding) fails the job with
-    its message and keeps no row outcomes.
+    its message and keeps no row outcomes. Stopped on request (between batches), it keeps no
+    row outcomes either: the job is back to "uploaded", to be checked again.
     """
-    job = ImportJob.objects.select_related("unit").get(pk=job_id)
+    job = ImportJob.objects.select_related("unit", "created_by").get(pk=job_id)
     _mark(job, status=ImportStatus.CHECKING, started_at=timezone.now(), message="")
     ImportRow.objects.filter(job=job).delete()
+    run = runs.job_begin(kind=JobKind.IMPORT_CHECK, owner=job.created_by, **_run_fields(job))
     books = BookFinder(job.unit, job.event_type)
     counts = {"rows": 0, VALID: 0, LIKELY: 0, INVALID: 0, ALREADY: 0}
     try:
         source = import_job_source(job)
+        runs.job_progress(run, done=0, total=reading.count_rows(source))
         for batch in _batches(source):
+            if runs.job_cancel_requested(run):
+                ImportRow.objects.filter(job=job).delete()
+                message = _(
+                    "The check was stopped on request; no row was kept. Run the check again when ready."
+                )
+                _mark(
+                    job,
+                    status=ImportStatus.UPLOADED,
+                    message=message,
+                    finished_at=timezone.now(),
+                    checked_rows=0,
+                )
+                runs.job_cancelled(run, message=message)
+                return counts
             outcomes = [_check(job, raw) for raw in batch]
             check_against_database(
                 outcomes, event_type=job.event_type, books=books, job_id=job.pk, dry_run=True
@@ -260,12 +297,17 @@ def import_job_check(job_id: int, *, progress: Callable[[int], None] | None = No
                 counts[o.status] += 1
             counts["rows"] += len(outcomes)
             _mark(job, checked_rows=counts["rows"])
+            runs.job_progress(run, done=counts["rows"])
             if progress:
                 progress(counts["rows"])
     except reading.ImportFileError as exc:
         ImportRow.objects.filter(job=job).delete()
         _mark(job, status=ImportStatus.FAILED, message=str(exc), finished_at=timezone.now(), checked_rows=0)
+        runs.job_fail(run, message=str(exc))
         return counts
+    except Exception as exc:
+        runs.job_fail(run, message=f"{type(exc).__name__}: {exc}")
+        raise
     _mark(
         job,
         status=ImportStatus.CHECKED,
@@ -275,6 +317,7 @@ def import_job_check(job_id: int, *, progress: Callable[[int], None] | None = No
         skipped_rows=counts[ALREADY],
         finished_at=timezone.now(),
     )
+    runs.job_finish(run)
     return counts
 
 
@@ -306,6 +349,7 @@ def import_job_start_commit(*, job: ImportJob, actor: Actor, skip_invalid: bool 
     job.skip_invalid = skip_invalid
     job.status = ImportStatus.COMMITTING
     job.save(update_fields=["skip_invalid", "status"])
+    _run_queue(job, JobKind.IMPORT_COMMIT, actor)
     from imports.tasks import import_commit_task
 
     transaction.on_commit(lambda: import_commit_task.enqueue(job.pk))
@@ -313,40 +357,64 @@ def import_job_start_commit(*, job: ImportJob, actor: Actor, skip_invalid: bool 
 
 
 def import_job_commit(job_id: int, *, progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """Write the job's rows as records, a batch per transaction; resumable (see the module doc)."""
+    """Write the job's rows as records, a batch per transaction; resumable (see the module doc).
+
+    Stopped on request, it stops between two batches: every batch is written whole or not at
+    all, so the rows imported so far are complete records; the job says how far it went and
+    "Import" again does the rest.
+    """
     job = ImportJob.objects.select_related("unit", "created_by").get(pk=job_id)
     if job.status == ImportStatus.DONE:
         return {"skipped": 1}
-    _mark(job, status=ImportStatus.COMMITTING, started_at=timezone.now())
+    _mark(job, status=ImportStatus.COMMITTING, started_at=timezone.now(), message="")
+    run = runs.job_begin(
+        kind=JobKind.IMPORT_COMMIT, owner=job.created_by, total=job.total_rows, **_run_fields(job)
+    )
     books = BookFinder(job.unit, job.event_type)
     counts = {"committed": 0, "already": 0, "invalid": 0, "likely": 0}
     committed_before = ImportRow.objects.filter(job=job, status=RowStatus.COMMITTED).count()
     source = import_job_source(job)
-    for batch in _batches(source):
-        checked = _dry_run_of(job, batch)
-        todo = [
-            raw for raw in batch if checked[raw.row_no][0] not in (RowStatus.COMMITTED, RowStatus.ALREADY)
-        ]
-        counts["already"] += len(batch) - len(todo)
-        if todo:
-            for attempt in range(2):
-                try:
-                    _commit_batch(job, todo, checked, books, counts)
-                    break
-                except ValidationError as exc:
-                    _mark(job, status=ImportStatus.FAILED, message=" ".join(exc.messages))
-                    return counts
-                except PermissionDenied as exc:  # the importer lost the role since the job started
-                    _mark(job, status=ImportStatus.FAILED, message=str(exc))
-                    return counts
-                except IntegrityError:
-                    if attempt:  # raced twice with another writer: let the job fail and be resumed
-                        raise
-                    books = BookFinder(job.unit, job.event_type)
-        _mark(job, committed_rows=committed_before + counts["committed"])
-        if progress:
-            progress(batch[-1].row_no)
+    seen = 0
+    try:
+        for batch in _batches(source):
+            if runs.job_cancel_requested(run):
+                message = _(
+                    "Stopped on request after %(n)d rows: the records imported so far are kept whole; "
+                    "press Import to do the rest."
+                ) % {"n": seen}
+                _mark(job, status=ImportStatus.FAILED, message=message)
+                runs.job_cancelled(run, message=message)
+                return counts
+            checked = _dry_run_of(job, batch)
+            todo = [
+                raw for raw in batch if checked[raw.row_no][0] not in (RowStatus.COMMITTED, RowStatus.ALREADY)
+            ]
+            counts["already"] += len(batch) - len(todo)
+            if todo:
+                for attempt in range(2):
+                    try:
+                        _commit_batch(job, todo, checked, books, counts)
+                        break
+                    except (ValidationError, PermissionDenied) as exc:
+                        # PermissionDenied: the importer lost the role since the job started.
+                        message = " ".join(getattr(exc, "messages", [str(exc)]))
+                        _mark(job, status=ImportStatus.FAILED, message=message)
+                        runs.job_fail(run, message=message)
+                        return counts
+                    except IntegrityError:
+                        if attempt:  # raced twice with another writer: let the job fail and be resumed
+                            raise
+                        books = BookFinder(job.unit, job.event_type)
+            seen += len(batch)
+            _mark(job, committed_rows=committed_before + counts["committed"])
+            runs.job_progress(run, done=seen)
+            if progress:
+                progress(batch[-1].row_no)
+    except Exception as exc:
+        runs.job_fail(run, message=f"{type(exc).__name__}: {exc}")
+        raise
     _mark(job, status=ImportStatus.DONE, finished_at=timezone.now())
+    runs.job_finish(run)
     return counts
 
 

@@ -30,6 +30,8 @@ from imports.selectors import (
     import_jobs_visible_to,
     import_profiles,
 )
+from jobs.models import JobKind
+from jobs.selectors import latest_job
 from permissions.scoping import scopes_with, units_visible_to
 from registry.ministry_format import columns_for
 from registry.models import AdministrativeUnit, EventType
@@ -124,6 +126,7 @@ def import_job(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     running = job.status in (ImportStatus.CHECKING, ImportStatus.COMMITTING)
     context: dict[str, Any] = {"job": job, "running": running, "text_encodings": reading.TEXT_ENCODINGS,
                                "column_encodings": reading.COLUMN_ENCODINGS}  # fmt: skip
+    context["run"] = latest_job(kinds=[JobKind.IMPORT_CHECK, JobKind.IMPORT_COMMIT], object_id=job.pk)
     if job.status not in (ImportStatus.COMMITTING, ImportStatus.DONE) and not running:
         context.update(_preview(job))
     context["profiles"] = import_profiles(job.event_type)

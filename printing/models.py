@@ -41,6 +41,7 @@ class ExtractBatch(models.Model):
         RUNNING = "running", _("Rendering")
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Stopped on request")
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

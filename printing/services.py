@@ -15,12 +15,15 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.actions import AuditAction
 from audit.actors import Actor
 from audit.services import audit_access, audit_change
+from jobs import services as runs
+from jobs.models import JobKind
 from permissions.scoping import can, records_visible_to, scopes_with
 from printing.esign import SigningUnavailable, sign_pdf
 from printing.layouts import KINDS, extract_content
@@ -472,6 +475,10 @@ def _extract_batch_create(
             record=record, unit=unit, content=content, actor=actor, now=now, batch=batch, **values
         )
         _audit_issue(issue, record, actor, batch=batch.pk)
+    first_unit = next(iter(units.values()), None)
+    runs.job_queue(
+        kind=JobKind.BATCH_PRINT, owner=actor, unit=first_unit, total=len(ids), **_batch_run_fields(batch)
+    )
     from printing.tasks import extract_batch_render
 
     # Enqueued in this transaction: with the database backend the job commits with the log rows.
@@ -479,13 +486,36 @@ def _extract_batch_create(
     return batch
 
 
+def _batch_run_fields(batch: ExtractBatch) -> dict[str, Any]:
+    return {
+        "object_id": batch.pk,
+        "title": _("Batch print #%(n)d (%(total)d extracts)") % {"n": batch.pk, "total": batch.total},
+        "result_url": reverse("extract_batch_detail", args=[batch.pk]),
+        "cancellable": True,
+    }
+
+
 def extract_batch_run(*, batch_id: int) -> ExtractBatch:
-    """Render a batch's extracts into one merged PDF, reporting progress as chunks finish (the job's body)."""
+    """Render a batch's extracts into one merged PDF, reporting progress as chunks finish (the job's body).
+
+    Stopped on request between chunks: no PDF is kept, the batch says "stopped"; its issues stay
+    in the issue log (their serial numbers were given when the batch was queued), shown as
+    belonging to a stopped batch that printed nothing.
+    """
     batch = ExtractBatch.objects.get(pk=batch_id)
     if batch.status == ExtractBatch.Status.DONE:
         return batch
     batch.status, batch.done, batch.error = ExtractBatch.Status.RUNNING, 0, ""
     batch.save(update_fields=["status", "done", "error"])
+    first = batch.issues.select_related("issuing_unit").order_by("id").first()
+    unit = first.issuing_unit if first else None
+    run = runs.job_begin(
+        kind=JobKind.BATCH_PRINT,
+        owner=batch.created_by,
+        unit=unit,
+        total=batch.total,
+        **_batch_run_fields(batch),
+    )
     issues = list(
         batch.issues.select_related("issuing_unit", "record__book", "record__unit")
         .prefetch_related("record__parties")
@@ -494,6 +524,14 @@ def extract_batch_run(*, batch_id: int) -> ExtractBatch:
     try:
         parts = []
         for start in range(0, len(issues), BATCH_CHUNK):
+            if runs.job_cancel_requested(run):
+                batch.status, batch.finished_at = ExtractBatch.Status.CANCELLED, timezone.now()
+                batch.error = _(
+                    "Stopped on request: no PDF was made; the serial numbers above were not printed."
+                )
+                batch.save(update_fields=["status", "finished_at", "error"])
+                runs.job_cancelled(run, message=batch.error)
+                return batch
             chunk = issues[start : start + BATCH_CHUNK]
             pages = []
             for issue in chunk:
@@ -509,6 +547,7 @@ def extract_batch_run(*, batch_id: int) -> ExtractBatch:
             parts.append(render_pages(pages, title="Trích lục"))
             batch.done = start + len(chunk)
             batch.save(update_fields=["done"])
+            runs.job_progress(run, done=batch.done)
         pdf = parts[0] if len(parts) == 1 else merge_pdfs(parts)
         batch.file.save(f"batch-{batch.pk}.pdf", ContentFile(pdf), save=False)
         batch.status = ExtractBatch.Status.DONE
@@ -518,5 +557,7 @@ def extract_batch_run(*, batch_id: int) -> ExtractBatch:
         batch.status = ExtractBatch.Status.FAILED
         batch.error = f"{type(exc).__name__}: {exc}"
         batch.save(update_fields=["status", "error"])
+        runs.job_fail(run, message=batch.error)
         raise
+    runs.job_finish(run)
     return batch

@@ -25,6 +25,8 @@ from django.views.decorators.http import require_POST
 from audit.actions import AuditAction
 from audit.actors import AuthenticatedRequest
 from audit.services import audit_access, client_ip
+from jobs.models import JobKind
+from jobs.selectors import latest_job
 from permissions.scoping import get_record_for
 from printing import services
 from printing.forms import BatchForm, CounterSearchForm, IssueForm, ReprintForm
@@ -260,7 +262,8 @@ def _get_batch_for(request: HttpRequest, pk: int) -> ExtractBatch:
 def batch_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     batch = _get_batch_for(request, pk)
     issues = batch.issues.select_related("record__book").order_by("id")[:500]
-    return render(request, "printing/batch.html", {"batch": batch, "issues": issues})
+    run = latest_job(kinds=[JobKind.BATCH_PRINT], object_id=batch.pk)
+    return render(request, "printing/batch.html", {"batch": batch, "issues": issues, "run": run})
 
 
 @login_required

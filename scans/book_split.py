@@ -15,12 +15,15 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.actions import AuditAction
 from audit.actors import Actor
 from audit.services import audit_change
+from jobs import services as runs
+from jobs.models import JobKind
 from permissions.scoping import can
 from registry.models import (
     CivilRecord,
@@ -226,14 +229,27 @@ def split_job_create(*, book_scan: BookScan, actor: Actor, ranges: list[SplitRan
         obj=job,
         changes={"book_scan": book_scan.pk, "cases": len(ranges)},
     )
-    _enqueue_split(job.pk)
+    _enqueue_split(job, actor)
     return job
 
 
-def _enqueue_split(job_id: int) -> None:
+def _run_fields(job: ScanSplitJob) -> dict[str, Any]:
+    book = job.book_scan.book
+    return {
+        "kind": JobKind.BOOK_SPLIT,
+        "object_id": job.pk,
+        "unit": book.custodian,
+        "title": str(book),
+        "result_url": reverse("split_job_detail", args=[job.pk]),
+        "cancellable": True,
+    }
+
+
+def _enqueue_split(job: ScanSplitJob, actor: Actor) -> None:
     from scans.tasks import book_split_task
 
-    book_split_task.enqueue(job_id)
+    runs.job_queue(owner=actor, total=job.items.count(), **_run_fields(job))
+    book_split_task.enqueue(job.pk)
 
 
 @transaction.atomic
@@ -261,7 +277,7 @@ def split_job_resume(*, job: ScanSplitJob, actor: Actor) -> ScanSplitJob:
     audit_change(
         action=AuditAction.BOOK_SPLIT_RESUME, actor=actor, unit_id=job.book_scan.book.custodian_id, obj=job
     )
-    _enqueue_split(job.pk)
+    _enqueue_split(job, actor)
     return job
 
 
@@ -281,17 +297,32 @@ def split_job_run(job_id: int) -> dict[str, int]:
         job.save(update_fields=["status", "started_at"])
     book_scan = job.book_scan
     counts = {"done": 0, "refused": 0}
+    total = job.items.count()
+    finished = total - job.items.filter(status=ItemStatus.PENDING).count()
+    run = runs.job_begin(owner=job.created_by, total=total, **_run_fields(job))
+    runs.job_progress(run, done=finished)
     try:
         source = local_copy(book_scan.file, book_scan.sha256)
         for item in job.items.filter(status=ItemStatus.PENDING).select_related("record").order_by("id"):
+            if runs.job_cancel_requested(run):
+                # Each case is stored in its own transaction: the split stops between two, resumable.
+                ScanSplitJob.objects.filter(pk=job.pk).update(
+                    status=JobStatus.PENDING, error=_("stopped on request")
+                )
+                runs.job_cancelled(run, message=_("Every case stored so far is kept; resume to do the rest."))
+                return counts
             _split_one(job, item, source)
             counts["done" if item.status == ItemStatus.DONE else "refused"] += 1
+            finished += 1
+            runs.job_progress(run, done=finished)
     except Exception as exc:
         ScanSplitJob.objects.filter(pk=job.pk).update(
             status=JobStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
         )
+        runs.job_fail(run, message=str(exc))
         raise
     ScanSplitJob.objects.filter(pk=job.pk).update(status=JobStatus.DONE, finished_at=timezone.now())
+    runs.job_finish(run)
     return counts
 
 

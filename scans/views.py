@@ -27,6 +27,8 @@ from django.views.decorators.http import require_POST
 from audit.actions import AuditAction
 from audit.actors import AuthenticatedRequest
 from audit.services import audit_access
+from jobs.models import JobKind
+from jobs.selectors import latest_job
 from permissions.scoping import (
     can,
     get_book_for,
@@ -331,7 +333,13 @@ def split_job_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "scans/split_job.html",
-        {"job": job, "progress": progress, "items": items, "book": job.book_scan.book},
+        {
+            "job": job,
+            "progress": progress,
+            "items": items,
+            "book": job.book_scan.book,
+            "run": latest_job(kinds=[JobKind.BOOK_SPLIT], object_id=job.pk),
+        },
     )
 
 

@@ -11,17 +11,21 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.actions import AuditAction
 from audit.actors import Actor
 from audit.services import audit_access
+from jobs import services as runs
+from jobs.models import Job, JobKind
 from permissions.scoping import can
 from registry.models import AdministrativeUnit, RegisterBook
 from transfer.exports import (
     DirSink,
     ZipSink,
+    datacentre_records,
     ministry_basename,
     ministry_excel,
     ministry_records,
@@ -36,6 +40,21 @@ DATACENTRE_KINDS = (ExportKind.DATACENTRE_FULL, ExportKind.DATACENTRE_INCREMENTA
 
 class ExportRefused(Exception):
     """The export cannot be made; the message says why and what to do."""
+
+
+class _Stopped(Exception):
+    """A cancel was asked while the copy was being written."""
+
+
+def _run_fields(job: ExportJob) -> dict[str, Any]:
+    datacentre = job.kind in DATACENTRE_KINDS
+    return {
+        "kind": JobKind.DATACENTRE_COPY if datacentre else JobKind.EXPORT,
+        "object_id": job.pk,
+        "unit": job.unit,
+        "title": f"{job.book if job.book_id else job.unit.name} ({job.get_kind_display()})",
+        "result_url": reverse("transfer_exports"),
+    }
 
 
 def _require_export(actor: Actor | None, path: str, name: str) -> None:
@@ -103,6 +122,7 @@ def export_request(
         obj=job,
         changes={"kind": kind, "book": book.pk if book else None},
     )
+    runs.job_queue(owner=actor, cancellable=True, **_run_fields(job))
     from transfer.tasks import run_export
 
     # The job row and the queued task commit together (django-tasks-db shares the transaction).
@@ -111,7 +131,12 @@ def export_request(
 
 
 def export_run(*, job_id: int) -> ExportJob:
-    """Produce a queued export's file. Failures are kept on the job with their message."""
+    """Produce a queued export's file. Failures are kept on the job with their message.
+
+    A data-centre copy reports its progress per record and stops on request at the next one:
+    the half-written archive is dropped (it was only in memory), nothing is stored. A Ministry
+    file is built in one step: it can be stopped only while queued.
+    """
     with transaction.atomic():
         job = (
             ExportJob.objects.select_for_update(of=("self",))
@@ -123,21 +148,37 @@ def export_run(*, job_id: int) -> ExportJob:
         job.status = ExportStatus.RUNNING
         job.started_at = timezone.now()
         job.save(update_fields=["status", "started_at"])
+    datacentre = job.kind in DATACENTRE_KINDS or job.book is None
+    total = datacentre_records(unit_path=job.unit.path, since=job.since).count() if datacentre else 1
+    run = runs.job_begin(owner=job.requested_by, total=total, cancellable=datacentre, **_run_fields(job))
     try:
-        if job.kind in MINISTRY_KINDS and job.book is not None:
+        if runs.job_cancel_requested(run):
+            raise _Stopped
+        if not datacentre and job.book is not None:
             filename, content, count = ministry_file(book=job.book, kind=job.kind)
             manifest_sha = ""
         else:
             buffer = io.BytesIO()
             with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                manifest = write_datacentre_copy(sink=ZipSink(archive), unit=job.unit, since=job.since)
+                manifest = write_datacentre_copy(
+                    sink=ZipSink(archive), unit=job.unit, since=job.since, progress=_copy_progress(run)
+                )
             stamp = timezone.localtime(job.started_at).strftime("%Y%m%d-%H%M%S")
             filename = f"datacentre_{job.unit.code}_{manifest['kind']}_{stamp}.zip"
             content, count, manifest_sha = buffer.getvalue(), manifest["records"], manifest["manifest_sha256"]
+    except _Stopped:
+        message = _("Stopped on request: no file was kept. Request the export again when needed.")
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportStatus.CANCELLED, error=message, finished_at=timezone.now()
+        )
+        runs.job_cancelled(run, message=message)
+        job.refresh_from_db()
+        return job
     except Exception as exc:  # the job must say why it failed, whatever the cause
         ExportJob.objects.filter(pk=job.pk).update(
             status=ExportStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
         )
+        runs.job_fail(run, message=str(exc))
         job.refresh_from_db()
         return job
     job.file.save(f"{job.pk}-{filename}", ContentFile(content), save=False)
@@ -147,7 +188,17 @@ def export_run(*, job_id: int) -> ExportJob:
     job.status = ExportStatus.DONE
     job.finished_at = timezone.now()
     job.save(update_fields=["file", "filename", "record_count", "manifest_sha256", "status", "finished_at"])
+    runs.job_finish(run)
     return job
+
+
+def _copy_progress(run: Job) -> Any:
+    def report(done: int) -> None:
+        runs.job_progress(run, done=done)
+        if runs.job_cancel_requested(run):
+            raise _Stopped
+
+    return report
 
 
 @transaction.atomic

@@ -23,7 +23,7 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -172,9 +172,16 @@ def datacentre_records(*, unit_path: str, since: dt.datetime | None) -> QuerySet
 
 
 def write_datacentre_copy(
-    *, sink: Sink, unit: Any, since: dt.datetime | None = None, chunk: int = 2000
+    *,
+    sink: Sink,
+    unit: Any,
+    since: dt.datetime | None = None,
+    chunk: int = 2000,
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
-    """Write records, books, scans and the manifest into `sink`; return the manifest."""
+    """Write records, books, scans and the manifest into `sink`; return the manifest.
+
+    `progress(records written)` is called after each record (it may raise to stop the copy)."""
     files: list[dict[str, Any]] = []
 
     def add(path: str, data: bytes) -> None:
@@ -189,6 +196,8 @@ def write_datacentre_copy(
         lines.append(json.dumps(record_document(record), ensure_ascii=False, sort_keys=True).encode())
         book_ids.add(record.book_id)
         count += 1
+        if progress:
+            progress(count)
         for scan in record.scans.all():
             if scan.sha256 in scans_seen:
                 continue

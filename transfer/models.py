@@ -91,6 +91,7 @@ class ExportStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     DONE = "done", _("Ready")
     FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Stopped on request")
 
 
 class ExportJob(models.Model):

@@ -32,12 +32,15 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.actions import AuditAction
 from audit.actors import Actor
 from audit.services import audit_change
+from jobs import services as runs
+from jobs.models import JobKind
 from permissions.scoping import can
 from registry.models import CivilRecord, RecordState, Sex
 from registry.partial_dates import PartialDate, parse_partial_date
@@ -224,7 +227,16 @@ def population_import(
     else:
         from transfer.tasks import run_reconciliation
 
-        # The extract and the queued job commit together (django-tasks-db shares the transaction).
+        # The extract, its run in "my jobs" and the queued task commit together (django-tasks-db
+        # shares the transaction); the task takes the run over and reports its progress.
+        runs.job_queue(
+            kind=JobKind.RECONCILIATION,
+            object_id=extract.pk,
+            owner=actor,
+            unit=unit,
+            title=_("Matching %(file)s") % {"file": filename or unit.name},
+            result_url=reverse("transfer_reconciliation"),
+        )
         run_reconciliation.enqueue(extract.pk)
         changes["matching"] = "background"
     audit_change(

@@ -15,10 +15,30 @@ def run_export(job_id: int) -> str:
 
 @task()
 def run_reconciliation(extract_id: int) -> int:
-    """Match a large population extract with the records of its unit, in batches; returns the
-    number of differences found. (`reconciliation_run` takes a `progress(done, total)` callable.)"""
+    """Match a large population extract with the records of its unit, in batches, its progress on
+    the run queued with it ("my jobs"); returns the number of differences found."""
+    from django.utils.translation import gettext as _
+
+    from jobs import services as runs
+    from jobs.models import JobKind
     from transfer.models import PopulationExtract
     from transfer.population_matching import reconciliation_run
 
-    extract = PopulationExtract.objects.get(pk=extract_id)
-    return reconciliation_run(extract=extract).differences
+    extract = PopulationExtract.objects.select_related("unit").get(pk=extract_id)
+    run = runs.job_begin(
+        kind=JobKind.RECONCILIATION,
+        object_id=extract.pk,
+        owner=extract.imported_by,
+        unit=extract.unit,
+        title=extract.filename or extract.unit.name,
+    )
+    def progress(done: int, total: int) -> None:
+        runs.job_progress(run, done=done, total=total)
+
+    try:
+        extract = reconciliation_run(extract=extract, progress=progress)
+    except Exception as exc:
+        runs.job_fail(run, message=str(exc))
+        raise
+    runs.job_finish(run, message=_("%(n)d differences found.") % {"n": extract.differences})
+    return extract.differences

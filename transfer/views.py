@@ -21,6 +21,9 @@ from django.views.decorators.http import require_POST
 from audit.actions import AuditAction
 from audit.actors import AuthenticatedRequest
 from audit.services import audit_access
+from jobs.models import JobKind
+from jobs.selectors import latest_jobs
+from jobs.services import may_cancel
 from permissions.scoping import get_book_for, scope_q, scopes_with, units_visible_to
 from transfer import selectors
 from transfer.export_services import ExportRefused, export_request, ministry_file
@@ -28,10 +31,10 @@ from transfer.exports import ministry_records
 from transfer.models import DiffKind, DiffStatus, ExportKind, ExportStatus, PopulationExtract
 from transfer.police_list import police_list_export
 from transfer.reconciliation import (
-    population_import,
     reconciliation_fix_record,
     reconciliation_mark_population,
 )
+from transfer.reconciliation_runs import reconciliation_run
 from transfer.services import transfer_retry_now
 from workflows.machine import TransitionRefused
 
@@ -97,12 +100,17 @@ class DataCentreForm(forms.Form):
 def export_list(request: AuthenticatedRequest) -> HttpResponse:
     """Books ready for the Ministry export, the data-centre copy form, and recent export jobs."""
     books = Paginator(selectors.exportable_books(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    jobs = list(selectors.exports_visible_to(request.user)[:20])
+    runs = latest_jobs(kinds=[JobKind.EXPORT, JobKind.DATACENTRE_COPY], object_ids=[j.pk for j in jobs])
+    for job in jobs:  # a live bar for the runs this user may follow (theirs, or of a unit they manage)
+        run = runs.get(job.pk)
+        job.run = run if run is not None and run.is_active and may_cancel(request.user, run) else None  # type: ignore[attr-defined]
     return render(
         request,
         "transfer/exports.html",
         {
             "page": books,
-            "jobs": selectors.exports_visible_to(request.user)[:20],
+            "jobs": jobs,
             "form": DataCentreForm(user=request.user),
         },
     )
@@ -194,7 +202,7 @@ def reconciliation(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            extract = population_import(
+            extract = reconciliation_run(
                 actor=request.user,
                 unit=form.cleaned_data["unit"],
                 content=upload.read(),

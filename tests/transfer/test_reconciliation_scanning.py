@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from audit.models import AuditEvent
 from config.demo import demo_scan_pdf
+from jobs.models import Job
 from scans.intake import scan_store
 from tests.factories import birth_input, distinct_birth_input
 from transfer.models import DiffKind, DiffStatus, ReconciliationItem
@@ -218,6 +219,9 @@ def test_a_large_extract_is_matched_by_the_background_job_reporting_its_progress
     # The job ran (immediately under tests) and matched the extract: An differs.
     assert extract.matched_at is not None and extract.differences == 1
     assert AuditEvent.objects.get(action="population_import").changes["matching"] == "background"
+    # ... as a run of the approver's jobs that reached its end ("my jobs", with its live bar)
+    run = Job.objects.get(kind="reconciliation", object_id=extract.pk)
+    assert (run.owner, run.state, run.done, run.total) == (world.approver, "done", 5, 5)
     # Run again with a progress callable: batches report (done, total) up to the end; nothing changes.
     seen = []
     reconciliation_run(extract=extract, progress=lambda done, total: seen.append((done, total)))
