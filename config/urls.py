@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("scans.urls")),
     path("", include("duplicates.urls")),
     path("imports/", include("imports.urls")),
+    path("", include("api.urls")),
 ]

@@ -1,0 +1,172 @@
+"""Units (read) and books (list, detail, create, correct), scoped like the pages."""
+
+import json
+from typing import Any
+
+from django.db.models import Count
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+
+from api.idempotency import idempotent
+from api.payloads import book_json, book_register_from, unsafe_fields
+from api.problems import form_problem, problem
+from api.v1.paging import Page, page_of
+from audit.actors import AuthenticatedRequest
+from permissions.scoping import books_visible_to, get_book_for, units_visible_to
+from registry.models import AdministrativeUnit, RegisterBook
+from registry.services import book_edit
+from registry.views import BookEditForm
+
+router = Router(tags=["units and books"])
+
+
+class Problem(Schema):
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: dict[str, list[str]] | None = None
+
+
+PROBLEMS: dict[int, Any] = {
+    400: Problem,
+    401: Problem,
+    403: Problem,
+    404: Problem,
+    409: Problem,
+    422: Problem,
+    429: Problem,
+}
+
+
+def unit_json(unit: AdministrativeUnit) -> dict[str, Any]:
+    return {
+        "id": unit.pk,
+        "code": unit.code,
+        "name": unit.name,
+        "level": unit.level,
+        "era": unit.era,
+        "parent": unit.parent_id,
+    }
+
+
+@router.get("/units", response={200: Page, **PROBLEMS}, summary="Units of your roles (and below)")
+def unit_list(request: AuthenticatedRequest, after: str = "", limit: int = 100, code: str = "") -> Any:
+    units = units_visible_to(request.user)
+    if code:
+        units = units.filter(code=code)
+    return page_of(units, after=after, limit=limit, row=unit_json)
+
+
+class BookIn(Schema):
+    unit_code: str
+    unit_level: str | None = None
+    era: str | None = None
+    event_type: str
+    year: int
+    year_to: int | None = None
+    book_no: str
+    declared_cases: int | None = None
+    declared_pages: int | None = None
+    condition: str = "good"
+    note: str = ""
+
+
+class BookEditIn(Schema):
+    reason: str
+    event_type: str | None = None
+    year: int | None = None
+    year_to: int | None = None
+    book_no: str | None = None
+    authority_as_written: str | None = None
+    declared_cases: int | None = None
+    declared_pages: int | None = None
+    condition: str | None = None
+    note: str | None = None
+
+
+def _books(request: AuthenticatedRequest):
+    return books_visible_to(request.user).select_related("custodian")
+
+
+@router.get("/books", response={200: Page, **PROBLEMS}, summary="Books of your units")
+def book_list(
+    request: AuthenticatedRequest,
+    after: str = "",
+    limit: int = 100,
+    unit: int | None = None,
+    event_type: str = "",
+    year: int | None = None,
+) -> Any:
+    books = _books(request)
+    if unit is not None:
+        books = books.filter(custodian_id=unit)
+    if event_type:
+        books = books.filter(event_type=event_type)
+    if year is not None:
+        books = books.filter(year=year)
+    return page_of(books, after=after, limit=limit, row=book_json)
+
+
+def _book_with_counts(book: RegisterBook) -> dict[str, Any]:
+    counts = dict(
+        book.records.order_by().values_list("state").annotate(n=Count("id")).values_list("state", "n")
+    )
+    return {**book_json(book), "slots": sum(counts.values()), "states": counts}
+
+
+@router.get(
+    "/books/{int:book_id}", response={200: dict[str, Any], **PROBLEMS}, summary="A book and its counts"
+)
+def book_detail(request: AuthenticatedRequest, book_id: int) -> Any:
+    return _book_with_counts(get_book_for(request.user, book_id, request=request))
+
+
+@router.post(
+    "/books",
+    response={201: dict[str, Any], **PROBLEMS},
+    summary="Register a book (one slot per declared case)",
+    description="Send an `Idempotency-Key` header to make a retry safe.",
+)
+@idempotent
+def book_create(request: AuthenticatedRequest, payload: BookIn) -> HttpResponse:
+    book = book_register_from(payload=payload.dict(exclude_none=True), actor=request.user)
+    return HttpResponse(
+        json.dumps(_book_with_counts(book), ensure_ascii=False), status=201, content_type="application/json"
+    )
+
+
+@router.patch(
+    "/books/{int:book_id}",
+    response={200: dict[str, Any], **PROBLEMS},
+    summary="Correct a book (with a reason)",
+)
+def book_update(request: AuthenticatedRequest, book_id: int, payload: BookEditIn) -> Any:
+    book = get_book_for(request.user, book_id, "collect_books", request=request)
+    changes = payload.dict(exclude_unset=True)
+    errors = unsafe_fields(changes)
+    if errors:
+        return problem(422, " ".join(m for ms in errors.values() for m in ms), errors=errors)
+    data: dict[str, Any] = {
+        "event_type": book.event_type,
+        "year": book.year,
+        "year_to": book.year_to if book.year_to != book.year else None,
+        "book_no": book.book_no,
+        "authority_as_written": book.authority_as_written,
+        "authority_unit": book.authority_unit_id,
+        "declared_cases": book.declared_cases,
+        "declared_pages": book.declared_pages,
+        "condition": book.condition,
+        "note": book.note,
+    }
+    data.update(changes)
+    form = BookEditForm({k: "" if v is None else v for k, v in data.items()}, user=request.user)
+    if not form.is_valid():
+        return form_problem(form)
+    book_edit(book=book, actor=request.user, **form.cleaned_data)
+    book.refresh_from_db()
+    return _book_with_counts(book)
+
+
+__all__ = ["PROBLEMS", "Problem", "_", "router"]
