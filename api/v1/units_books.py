@@ -3,17 +3,18 @@
 import json
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from api.idempotency import idempotent
-from api.payloads import book_json, book_register_from, unsafe_fields
+from api.payloads import book_json, book_register_from, unit_by_code, unsafe_fields
 from api.problems import form_problem, problem
 from api.v1.paging import Page, page_of
 from audit.actors import AuthenticatedRequest
-from permissions.scoping import books_visible_to, get_book_for, units_visible_to
+from permissions.scoping import books_visible_to, can, get_book_for, units_visible_to
 from registry.models import AdministrativeUnit, RegisterBook
 from registry.services import book_edit
 from registry.views import BookEditForm
@@ -131,7 +132,11 @@ def book_detail(request: AuthenticatedRequest, book_id: int) -> Any:
 )
 @idempotent
 def book_create(request: AuthenticatedRequest, payload: BookIn) -> HttpResponse:
-    book = book_register_from(payload=payload.dict(exclude_none=True), actor=request.user)
+    data = payload.dict(exclude_none=True)
+    unit = unit_by_code(data, {})
+    if unit is not None and not can(request.user, "collect_books", unit.path):
+        raise PermissionDenied(_("You may not register books for this unit."))
+    book = book_register_from(payload=data, actor=request.user)
     return HttpResponse(
         json.dumps(_book_with_counts(book), ensure_ascii=False), status=201, content_type="application/json"
     )
