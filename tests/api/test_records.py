@@ -70,6 +70,7 @@ def test_refused_data_names_the_fields_with_the_forms_messages(client, world, be
 def test_problems_speak_vietnamese_unless_english_is_asked(client, world, bearer):
     answer = client.get("/api/v1/records/999999999", HTTP_ACCEPT_LANGUAGE="vi", **bearer(world.clerk))
     assert answer.status_code == 404 and answer["Content-Language"] == "vi"
+    assert answer.json()["detail"].startswith("Không có đối tượng này")
     english = client.get("/api/v1/records/999999999", HTTP_ACCEPT_LANGUAGE="en", **bearer(world.clerk))
     assert english.json()["detail"] != answer.json()["detail"]
     assert "outside the units of your roles" in english.json()["detail"]
