@@ -108,9 +108,10 @@ def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return validation_problem(exc)
 
 
-from api.v1 import records, scans, units_books, work  # noqa: E402  (the routers use `api` above)
+from api.v1 import imports, records, scans, units_books, work  # noqa: E402  (the routers use `api` above)
 
 api.add_router("/", units_books.router)
 api.add_router("/", records.router)
 api.add_router("/", scans.router)
 api.add_router("/", work.router)
+api.add_router("/", imports.router)

@@ -4,6 +4,7 @@ empty list), never commune A's data."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -11,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openapi_spec_validator import validate
 
 from api.v1 import api
+from imports.services import import_job_create
 from printing.services import extract_issue
 from printing.tokens import issue_token
 from tests import scan_samples as samples
@@ -42,6 +44,9 @@ def _call(client, method, path, ids, headers, unit_code):
     if method == "GET":
         query = {"name": ids["name"]} if path.endswith("/search") else {}
         return client.get(url, query, **headers)
+    if path == "/api/v1/imports":
+        upload = SimpleUploadedFile("book.csv", b"so,nksHoTen\n1,A\n", content_type="text/csv")
+        return client.post(url, {"file": upload, "unit": ids["unit"], "event_type": "birth"}, **headers)
     if path.endswith("/scan"):
         upload = SimpleUploadedFile("1.pdf", samples.small_page_pdf(), content_type="application/pdf")
         return client.post(url, {"file": upload, "ranges": "1: 1-1"}, **headers)
@@ -50,6 +55,8 @@ def _call(client, method, path, ids, headers, unit_code):
         "/api/v1/books/{book_id}": {"reason": "x", "note": "y"},
         "/api/v1/records/{record_id}/data": {"version": 1, "fields": {}},
         "/api/v1/records/{record_id}/transitions": {"event": "review", "version": 1},
+        "/api/v1/imports/{job_id}/check": {},
+        "/api/v1/imports/{job_id}/commit": {},
         "/api/v1/records/{record_id}/duplicate-decision": {
             "decision": "not_duplicate",
             "other": 1,
@@ -77,10 +84,18 @@ def test_every_operation_refuses_an_outsider_and_another_communes_user(client, w
         signer_name="B",
         signer_title="C",
     )
+    job = import_job_create(
+        actor=world.clerk,
+        unit=world.commune_a,
+        event_type="birth",
+        upload=io.BytesIO(b"so,nksHoTen\n1,A\n"),
+        original_name="book.csv",
+    )
     ids = {
         "record_id": record.pk,
         "book_id": record.book_id,
-        "job_id": 1,
+        "job_id": job.pk,
+        "unit": world.commune_a.pk,
         "issue_id": issue.pk,
         "code": issue_token(issue.pk),
         "name": record.parties.get(role="subject").full_name,
