@@ -1,5 +1,6 @@
-"""For /api/: the language of messages from `Accept-Language` (Vietnamese when absent), and an
-upload whose declared size is over the largest accepted one refused before its body is read."""
+"""For /api/v1/: the language of messages from `Accept-Language` (Vietnamese when absent), an
+upload whose declared size is over the largest accepted one refused before its body is read, and
+problem details for paths and methods the API does not have."""
 
 from __future__ import annotations
 
@@ -42,5 +43,17 @@ class ApiRequestMiddleware:
                 % {"size": declared // 2**20, "mb": max_book_upload_bytes() // 2**20},
             )
         response = self.get_response(request)
+        if response.status_code in (404, 405) and not response.get("Content-Type", "").startswith(
+            ("application/problem+json", "application/json")
+        ):
+            # A path or method the API does not have: a problem detail too, not the HTML page.
+            allow = response.get("Allow")
+            response = problem(
+                response.status_code,
+                _("There is no such API operation: see /api/v1/docs.")
+                if response.status_code == 404
+                else _("This operation does not take %(method)s.") % {"method": request.method},
+                headers={"Allow": allow} if allow else None,
+            )
         response.headers["Content-Language"] = translation.get_language()
         return response

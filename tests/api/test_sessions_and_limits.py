@@ -35,3 +35,11 @@ def test_an_upload_declared_too_large_is_refused_before_it_is_read(client, world
         **bearer(world.clerk),
     )
     assert answer.status_code == 413 and "Nothing was stored" in answer.json()["detail"]
+
+
+def test_unknown_paths_and_methods_are_problems_too(client, world, bearer):
+    headers = bearer(world.clerk)
+    missing = client.get("/api/v1/nothing-here", **headers)
+    assert missing.status_code == 404 and missing["Content-Type"] == "application/problem+json"
+    wrong = client.delete("/api/v1/units", **headers)
+    assert wrong.status_code == 405 and wrong.json()["status"] == 405 and "GET" in wrong["Allow"]
