@@ -12,8 +12,8 @@ from ninja.files import UploadedFile
 
 from api.idempotency import idempotent
 from api.problems import form_problem, problem
-from api.v1.paging import Page, page_of
-from api.v1.units_books import PROBLEMS
+from api.v1.paging import page_of
+from api.v1.schemas import PROBLEMS, Page
 from audit.actors import AuthenticatedRequest
 from imports import reading, services
 from imports.models import ImportJob

@@ -7,15 +7,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from ninja import Schema
 from ninja.errors import HttpError
 
 MAX_LIMIT = 200
-
-
-class Page(Schema):
-    items: list[dict[str, Any]]
-    next: str | None = None
 
 
 def _decode(cursor: str) -> int:

@@ -8,14 +8,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
-from django.utils.translation import gettext as _
 from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
 from api.idempotency import idempotent
 from api.problems import problem
 from api.v1.records import record_row
-from api.v1.units_books import PROBLEMS
+from api.v1.schemas import PROBLEMS
 from audit.actions import AuditAction
 from audit.actors import AuthenticatedRequest
 from audit.services import audit_access
@@ -44,15 +43,6 @@ def _json(data: dict[str, Any], status: int) -> HttpResponse:
 @idempotent
 def scan_upload(request: AuthenticatedRequest, record_id: int, file: File[UploadedFile]) -> HttpResponse:
     record = get_record_for(request.user, record_id, "scan_record", request=request)
-    if file.size and file.size > intake.max_upload_bytes():
-        raise ValidationError(
-            {
-                "file": [
-                    _("The file is too large: %(mb)d MB at most.")
-                    % {"mb": intake.max_upload_bytes() // 2**20}
-                ]
-            }
-        )
     try:
         scan = intake.case_scan_receive(
             record=record, actor=request.user, content=file.read(), original_name=file.name or ""

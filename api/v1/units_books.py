@@ -12,7 +12,8 @@ from ninja import Router, Schema
 from api.idempotency import idempotent
 from api.payloads import book_json, book_register_from, unit_by_code, unsafe_fields
 from api.problems import form_problem, problem
-from api.v1.paging import Page, page_of
+from api.v1.paging import page_of
+from api.v1.schemas import PROBLEMS, Page
 from audit.actors import AuthenticatedRequest
 from permissions.scoping import books_visible_to, can, get_book_for, units_visible_to
 from registry.models import AdministrativeUnit, RegisterBook
@@ -20,25 +21,6 @@ from registry.services import book_edit
 from registry.views import BookEditForm
 
 router = Router(tags=["units and books"])
-
-
-class Problem(Schema):
-    type: str
-    title: str
-    status: int
-    detail: str
-    errors: dict[str, list[str]] | None = None
-
-
-PROBLEMS: dict[int, Any] = {
-    400: Problem,
-    401: Problem,
-    403: Problem,
-    404: Problem,
-    409: Problem,
-    422: Problem,
-    429: Problem,
-}
 
 
 def unit_json(unit: AdministrativeUnit) -> dict[str, Any]:
@@ -172,6 +154,3 @@ def book_update(request: AuthenticatedRequest, book_id: int, payload: BookEditIn
     book_edit(book=book, actor=request.user, **form.cleaned_data)
     book.refresh_from_db()
     return _book_with_counts(book)
-
-
-__all__ = ["PROBLEMS", "Problem", "_", "router"]

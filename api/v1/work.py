@@ -11,9 +11,9 @@ from ninja import Router, Schema
 
 from api.idempotency import idempotent
 from api.problems import form_problem, problem
-from api.v1.paging import Page, page_of
+from api.v1.paging import page_of
 from api.v1.records import record_row
-from api.v1.units_books import PROBLEMS
+from api.v1.schemas import PROBLEMS, Page
 from audit.actions import AuditAction
 from audit.actors import AuthenticatedRequest
 from audit.services import audit_access
