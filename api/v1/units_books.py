@@ -3,7 +3,7 @@
 import json
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -17,8 +17,8 @@ from api.v1.schemas import PROBLEMS, Page
 from audit.actors import AuthenticatedRequest
 from permissions.scoping import books_visible_to, can, get_book_for, units_visible_to
 from registry.models import AdministrativeUnit, RegisterBook
-from registry.services import book_edit
-from registry.views import BookEditForm
+from registry.services import book_edit, book_slot_remove, book_slots_add
+from registry.views import BookEditForm, SlotsAddForm
 
 router = Router(tags=["units and books"])
 
@@ -152,5 +152,53 @@ def book_update(request: AuthenticatedRequest, book_id: int, payload: BookEditIn
     if not form.is_valid():
         return form_problem(form)
     book_edit(book=book, actor=request.user, **form.cleaned_data)
+    book.refresh_from_db()
+    return _book_with_counts(book)
+
+
+class SlotsIn(Schema):
+    entry_numbers: str
+    reason: str
+
+
+@router.post(
+    "/books/{int:book_id}/slots",
+    response={201: dict[str, Any], **PROBLEMS},
+    summary="Add empty case slots the book really has (e.g. `101-105, 15a`), with a reason",
+    description="Send an `Idempotency-Key` header to make a retry safe.",
+)
+@idempotent
+def book_slots_create(request: AuthenticatedRequest, book_id: int, payload: SlotsIn) -> HttpResponse:
+    book = get_book_for(request.user, book_id, "collect_books", request=request)
+    form = SlotsAddForm(payload.dict())
+    if not form.is_valid():
+        return form_problem(form)
+    try:
+        created = book_slots_add(
+            book=book,
+            actor=request.user,
+            entry_numbers=[form.cleaned_data["entry_numbers"]],
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as exc:
+        raise ValidationError({"entry_numbers": exc.messages}) from exc
+    body = {"created": [{"id": r.pk, "entry_no": r.entry_no, "entry_label": r.entry_label} for r in created]}
+    return HttpResponse(json.dumps(body, ensure_ascii=False), status=201, content_type="application/json")
+
+
+class SlotRemoveIn(Schema):
+    reason: str
+
+
+@router.post(
+    "/books/{int:book_id}/slots/{int:record_id}/remove",
+    response={200: dict[str, Any], **PROBLEMS},
+    summary="Remove an empty case slot the book does not have, with a reason",
+)
+def book_slot_delete(
+    request: AuthenticatedRequest, book_id: int, record_id: int, payload: SlotRemoveIn
+) -> Any:
+    book = get_book_for(request.user, book_id, "collect_books", request=request)
+    book_slot_remove(book=book, actor=request.user, record=record_id, reason=payload.reason)
     book.refresh_from_db()
     return _book_with_counts(book)

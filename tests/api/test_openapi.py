@@ -55,6 +55,8 @@ def _call(client, method, path, ids, headers, unit_code):
         "/api/v1/books/{book_id}": {"reason": "x", "note": "y"},
         "/api/v1/records/{record_id}/data": {"version": 1, "fields": {}},
         "/api/v1/records/{record_id}/transitions": {"event": "review", "version": 1},
+        "/api/v1/books/{book_id}/slots": {"entry_numbers": "9", "reason": "x"},
+        "/api/v1/books/{book_id}/slots/{record_id}/remove": {"reason": "x"},
         "/api/v1/imports/{job_id}/check": {},
         "/api/v1/imports/{job_id}/commit": {},
         "/api/v1/records/{record_id}/duplicate-decision": {

@@ -151,3 +151,18 @@ def test_a_book_is_corrected_with_a_reason(client, world, bearer):
         **bearer(world.clerk),
     )
     assert missing.status_code == 422 and "reason" in missing.json()["errors"]
+
+
+def test_slots_are_added_and_an_empty_one_removed_with_a_reason(client, world, bearer):
+    book = world.book(cases=2)
+    headers = bearer(world.clerk)
+    added = post(
+        client, f"/api/v1/books/{book.pk}/slots", {"entry_numbers": "3-4, 2a", "reason": "đếm lại"}, headers
+    )
+    assert added.status_code == 201, added.content
+    assert sorted(r["entry_label"] for r in added.json()["created"]) == ["2a", "3", "4"]
+    slot = added.json()["created"][0]["id"]
+    refused = post(client, f"/api/v1/books/{book.pk}/slots/{slot}/remove", {"reason": " "}, headers)
+    assert refused.status_code == 422 and "reason" in refused.json()["errors"]
+    removed = post(client, f"/api/v1/books/{book.pk}/slots/{slot}/remove", {"reason": "ghi nhầm"}, headers)
+    assert removed.status_code == 200 and removed.json()["slots"] == 4
