@@ -11,26 +11,14 @@ from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from api.payloads import book_register_from, record_json
-from audit.actions import AuditAction
+from api.payloads import book_register_from, record_read
 from audit.actors import AuthenticatedRequest
-from audit.services import audit_access
-from permissions.scoping import get_record_for
 
 
 @login_required
 @require_GET
 def record_detail(request: AuthenticatedRequest, pk: int) -> JsonResponse:
-    record = get_record_for(request.user, pk, request=request)
-    audit_access(
-        request=request,
-        action=AuditAction.VIEW_RECORD,
-        unit_id=record.unit_id,
-        obj=record,
-        record_id=record.pk,
-        changes={"via": "api"},
-    )
-    return JsonResponse(record_json(record, request.user))
+    return JsonResponse(record_read(request, pk))
 
 
 @login_required

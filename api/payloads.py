@@ -9,8 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.actions import AuditAction
 from audit.actors import Actor
-from permissions.scoping import can, pin_shown
+from audit.services import audit_access
+from permissions.scoping import can, get_record_for, pin_shown
 from registry.models import AdministrativeUnit, CivilRecord, RegisterBook
 from registry.services import book_register
 from vietnamese.input_values import unsafe_message
@@ -136,3 +138,17 @@ def record_json(record: CivilRecord, user: Actor | None = None) -> dict[str, Any
             for p in record.parties.all()
         ],
     }
+
+
+def record_read(request: Any, pk: int) -> dict[str, Any]:
+    """A record the caller may see, as JSON, written to the access log (via the API)."""
+    record = get_record_for(request.user, pk, request=request)
+    audit_access(
+        request=request,
+        action=AuditAction.VIEW_RECORD,
+        unit_id=record.unit_id,
+        obj=record,
+        record_id=record.pk,
+        changes={"via": "api"},
+    )
+    return record_json(record, request.user)

@@ -11,13 +11,11 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from api.payloads import record_json
+from api.payloads import record_read
 from api.problems import form_problem, problem
 from api.v1.paging import page_of
 from api.v1.schemas import PROBLEMS, Page
-from audit.actions import AuditAction
 from audit.actors import AuthenticatedRequest
-from audit.services import audit_access
 from forms.entry import RecordForm
 from permissions.scoping import get_record_for, records_visible_to
 from registry.models import CivilRecord
@@ -72,16 +70,8 @@ def record_list(
 
 @router.get("/records/{int:record_id}", response={200: dict[str, Any], **PROBLEMS}, summary="A record")
 def record_detail(request: AuthenticatedRequest, record_id: int) -> Any:
-    record = get_record_for(request.user, record_id, request=request)
-    audit_access(
-        request=request,
-        action=AuditAction.VIEW_RECORD,
-        unit_id=record.unit_id,
-        obj=record,
-        record_id=record.pk,
-        changes={"via": "api"},
-    )
-    return {**record_json(record, request.user), **{"scan": record_row(record)["scan"]}}
+    data = record_read(request, record_id)
+    return {**data, "scan": record_row(CivilRecord.objects.select_related("book").get(pk=record_id))["scan"]}
 
 
 class DataIn(Schema):

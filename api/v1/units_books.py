@@ -18,7 +18,7 @@ from audit.actors import AuthenticatedRequest
 from permissions.scoping import books_visible_to, can, get_book_for, units_visible_to
 from registry.models import AdministrativeUnit, RegisterBook
 from registry.services import book_edit, book_slot_remove, book_slots_add
-from registry.views import BookEditForm, SlotsAddForm
+from registry.views import BookEditForm, SlotsAddForm, book_edit_initial
 
 router = Router(tags=["units and books"])
 
@@ -135,18 +135,7 @@ def book_update(request: AuthenticatedRequest, book_id: int, payload: BookEditIn
     errors = unsafe_fields(changes)
     if errors:
         return problem(422, " ".join(m for ms in errors.values() for m in ms), errors=errors)
-    data: dict[str, Any] = {
-        "event_type": book.event_type,
-        "year": book.year,
-        "year_to": book.year_to if book.year_to != book.year else None,
-        "book_no": book.book_no,
-        "authority_as_written": book.authority_as_written,
-        "authority_unit": book.authority_unit_id,
-        "declared_cases": book.declared_cases,
-        "declared_pages": book.declared_pages,
-        "condition": book.condition,
-        "note": book.note,
-    }
+    data = book_edit_initial(book)
     data.update(changes)
     form = BookEditForm({k: "" if v is None else v for k, v in data.items()}, user=request.user)
     if not form.is_valid():
