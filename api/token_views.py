@@ -25,8 +25,10 @@ class TokenForm(forms.Form):
     expires_on = forms.DateField(
         label=_l("Expires on (optional, dd/mm/yyyy)"),
         required=False,
-        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%d/%m/%Y"],
+        widget=forms.DateInput(
+            attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}, format="%d/%m/%Y"
+        ),
     )
 
 
