@@ -132,3 +132,7 @@ class AuditAction(models.TextChoices):
     PASSWORD_CHANGE = "password_change", _("Password changed")
     TOTP_ENROL = "totp_enrol", _("Authenticator app set up")
     TOTP_REMOVE = "totp_remove", _("Authenticator app removed")
+    # Personal API tokens (api): created and revoked on the user's page; a refused token.
+    API_TOKEN_CREATE = "api_token_create", _("API token created")
+    API_TOKEN_REVOKE = "api_token_revoke", _("API token revoked")
+    API_TOKEN_REFUSED = "api_token_refused", _("API token refused")

@@ -100,6 +100,8 @@ INSTALLED_APPS = [
     "transfer",
     "reports",
     "contracts",
+    "ninja",  # django-ninja: its static files serve the API docs page (no CDN)
+    "api",
     "config",  # last: wires the hooks (config.wiring) once every app is loaded
 ]
 
@@ -109,6 +111,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.locale.ChosenLanguageMiddleware",  # Vietnamese unless the user chose English
+    "api.middleware.ApiRequestMiddleware",  # /api/v1/: Accept-Language, upload size before the body
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -296,6 +299,8 @@ CLAIM_IDLE_MINUTES = env.int("CLAIM_IDLE_MINUTES", default=120)
 # Largest scan: SCAN_MAX_KB for the whole case file (seed 002: "01 file pdf riêng … không quá 100Kb"),
 # or per A4 page when SCAN_SIZE_LIMIT_PER=page (the Ministry's guidance read per page).
 SCAN_MAX_KB = env.int("SCAN_MAX_KB", default=100)
+# Calls per personal API token (or per user on the session), e.g. "600/m", "20/s" (api/).
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/m")
 SCAN_SIZE_LIMIT_PER = env.str("SCAN_SIZE_LIMIT_PER", default="case")
 if SCAN_SIZE_LIMIT_PER not in ("case", "page"):
     raise ImproperlyConfigured(f"SCAN_SIZE_LIMIT_PER={SCAN_SIZE_LIMIT_PER!r}: use case or page.")

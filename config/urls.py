@@ -23,4 +23,5 @@ urlpatterns = [
     path("imports/", include("imports.urls")),
     path("contracts/", include("contracts.urls")),
     path("jobs/", include("jobs.urls")),
+    path("", include("api.urls")),
 ]

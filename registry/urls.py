@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registry import api, views
+from registry import views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +14,4 @@ urlpatterns = [
     path("books/<int:pk>/keying/", views.book_keying_view, name="book_keying"),
     path("books/<int:pk>/slots/add/", views.book_slots_add_view, name="book_slots_add"),
     path("books/<int:pk>/slots/remove/", views.book_slot_remove_view, name="book_slot_remove"),
-    path("api/records/<int:pk>/", api.record_detail, name="api_record_detail"),
-    path("api/books/", api.book_create, name="api_book_create"),
 ]

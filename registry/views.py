@@ -355,6 +355,22 @@ class BookEditForm(BookFields):
             del self.fields["assessed"]
 
 
+def book_edit_initial(book: RegisterBook) -> dict[str, Any]:
+    """The correction form's fields as the book is now (the page and the API start from them)."""
+    return {
+        "event_type": book.event_type,
+        "year": book.year,
+        "year_to": book.year_to if book.year_to != book.year else None,
+        "book_no": book.book_no,
+        "authority_as_written": book.authority_as_written,
+        "authority_unit": book.authority_unit_id,
+        "declared_cases": book.declared_cases,
+        "declared_pages": book.declared_pages,
+        "condition": book.condition,
+        "note": book.note,
+    }
+
+
 def _form_errors(form: forms.Form, exc: ValidationError) -> None:
     for field, errors in exc.message_dict.items():
         for error in errors:
@@ -383,18 +399,7 @@ def book_create(request: AuthenticatedRequest) -> HttpResponse:
 def book_edit_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Correct a book's metadata as the book really is (audited old → new, with the reason)."""
     book = get_book_for(request.user, pk, "collect_books", request=request)
-    initial = {
-        "event_type": book.event_type,
-        "year": book.year,
-        "year_to": book.year_to if book.year_to != book.year else None,
-        "book_no": book.book_no,
-        "authority_as_written": book.authority_as_written,
-        "authority_unit": book.authority_unit_id,
-        "declared_cases": book.declared_cases,
-        "declared_pages": book.declared_pages,
-        "condition": book.condition,
-        "note": book.note,
-    }
+    initial = book_edit_initial(book)
     assessment = assessment_of(book)
     if assessment is not None:
         initial.update({name: getattr(assessment, attr) for attr, name in FIELD_NAMES.items()})

@@ -165,6 +165,24 @@ def scan_store(
 
 
 @transaction.atomic
+def case_scan_receive(
+    *, record: CivilRecord, actor: Actor, content: bytes, original_name: str = ""
+) -> ScanFile:
+    """The scan of one case as the upload page and the API receive it: kept as the case's scan
+    (a collected case is then marked scanned), or for an approved or transferred case kept as a
+    late scan waiting for its check. Refusals as in `scan_store` and `scan_store_late`."""
+    from workflows.late_scan import LATE_SCAN_STATES
+    from workflows.services import record_scan
+
+    if record.state in LATE_SCAN_STATES:  # the short path: a scan check, the data untouched
+        return scan_store_late(record=record, actor=actor, content=content, original_name=original_name)
+    scan = scan_store(record=record, actor=actor, content=content, original_name=original_name)
+    if record.state == "collected":
+        record_scan(record=record, actor=actor)
+    return scan
+
+
+@transaction.atomic
 def scan_store_late(
     *, record: CivilRecord | int, actor: Actor, content: bytes, original_name: str = ""
 ) -> ScanFile:

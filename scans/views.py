@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -43,8 +42,6 @@ from scans import batches, book_split, intake, naming
 from scans.models import BookScan, ItemStatus, ScanBatch, ScanBatchItem, ScanFile, ScanSplitJob
 from scans.naming import scan_download_name
 from vietnamese.input_values import id_param
-from workflows import services
-from workflows.late_scan import LATE_SCAN_STATES
 from workflows.machine import TransitionRefused
 
 # --- upload size limit at the HTTP layer -----------------------------------------------------
@@ -520,17 +517,9 @@ def scan_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose the file of the scan (PDF, JPEG, PNG or TIFF)."))
         return redirect("record_detail", pk=pk)
     try:
-        with transaction.atomic():
-            if record.state in LATE_SCAN_STATES:  # the short path: a scan check, the data untouched
-                scan = intake.scan_store_late(
-                    record=record, actor=request.user, content=upload.read(), original_name=upload.name or ""
-                )
-            else:
-                scan = intake.scan_store(
-                    record=record, actor=request.user, content=upload.read(), original_name=upload.name or ""
-                )
-            if record.state == "collected":
-                services.record_scan(record=record, actor=request.user)
+        scan = intake.case_scan_receive(
+            record=record, actor=request.user, content=upload.read(), original_name=upload.name or ""
+        )
     except ValidationError as exc:
         if exc.code == "same_file":
             messages.info(request, exc.messages[0])

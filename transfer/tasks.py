@@ -32,6 +32,7 @@ def run_reconciliation(extract_id: int) -> int:
         unit=extract.unit,
         title=extract.filename or extract.unit.name,
     )
+
     def progress(done: int, total: int) -> None:
         runs.job_progress(run, done=done, total=total)
 

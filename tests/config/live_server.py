@@ -84,7 +84,10 @@ def live_server(data_dir: Path) -> Iterator[LiveServer]:
             try:
                 requests.get(server.url + "/accounts/login/", timeout=2)
                 break
-            except requests.ConnectionError:
+            except (
+                requests.ConnectionError,
+                requests.ReadTimeout,
+            ):  # not up yet, or its first (cold) answer is slow
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"the server did not answer: {log.read_text()[-2000:]}") from None
                 time.sleep(0.2)

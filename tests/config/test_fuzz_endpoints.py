@@ -136,18 +136,24 @@ class Endpoint:
     params: list[tuple[str, str]]  # (converter, name)
 
 
-def _walk(patterns: list, prefix: str = "") -> list[Endpoint]:
+def _walk(patterns: list, prefix: str = "", namespace: str = "") -> list[Endpoint]:
+    """Every URL pattern, named with its namespace (the API's operations share names with pages)."""
     found = []
     for pattern in patterns:
         route = prefix + str(pattern.pattern)
         if route.startswith(SKIPPED_PREFIXES):
             continue
         if isinstance(pattern, URLResolver):
-            found += _walk(pattern.url_patterns, route)
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            found += _walk(pattern.url_patterns, route, inner)
         elif isinstance(pattern, URLPattern):
             params = re.findall(r"<(?:(\w+):)?(\w+)>", route)
             found.append(
-                Endpoint(pattern.name or route, route, [(conv or "str", name) for conv, name in params])
+                Endpoint(
+                    namespace + (pattern.name or route),
+                    route,
+                    [(conv or "str", name) for conv, name in params],
+                )
             )
     return found
 
