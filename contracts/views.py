@@ -4,12 +4,15 @@ and field names, no personal data); inspecting a case (scan beside data) is the 
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.actions import AuditAction
@@ -38,6 +41,8 @@ from contracts.services import ContractError, FindingInput, is_staff_of
 from contracts.statements import payment_statement, statement_pdf, statement_xlsx
 from permissions.scoping import books_visible_to, get_record_for, scopes_with, units_visible_to
 from registry.models import CivilRecord
+from reports.models import ActorDailyCount
+from reports.selectors import PersonRow, people_work
 from scans.models import current_scan
 
 
@@ -134,6 +139,7 @@ def contract_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                     messages.success(request, _("Staff account added."))
                     return redirect("contract_detail", contract.pk)
     progress = payment_statement(contract=contract)
+    quality, quality_total = _staff_quality(contract)
     return render(
         request,
         "contracts/contract_detail.html",
@@ -151,8 +157,33 @@ def contract_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             else 0,
             "price_form": price_form,
             "staff_form": staff_form,
+            "quality": quality,
+            "quality_total": quality_total,
         },
     )
+
+
+def _staff_quality(contract) -> tuple[list[PersonRow], PersonRow | None]:
+    """The work and quality of the contractor's staff within the contract's units and period (their
+    day counters): cases done, the share of their entries returned, fields overruled in arbitration,
+    errors found by acceptance sampling; and the same for the whole contractor."""
+    staff_ids = list(contract.staff.values_list("user_id", flat=True))
+    paths = list(contract.units.values_list("path", flat=True))
+    if not staff_ids or not paths:
+        return [], None
+    in_units = Q()
+    for path in paths:
+        in_units |= Q(unit_path__startswith=path)
+    last = min(contract.ends_on, timezone.localdate())
+    counters = ActorDailyCount.objects.filter(
+        in_units, actor_id__in=staff_ids, day__gte=contract.starts_on, day__lte=last
+    )
+    people = people_work(counters)
+    summed: dict[str, int] = defaultdict(int)
+    for person in people:
+        for action, n in person.counts.items():
+            summed[action] += n
+    return people, PersonRow(0, contract.contractor.name, dict(summed)) if people else None
 
 
 @login_required

@@ -455,6 +455,13 @@ class CivilRecord(models.Model):  # type: ignore[django-manager-missing]
             models.Index(fields=["state", "approved_at"], name="record_state_approved"),
             # No pending list (fastupdate): every likely-duplicate search scans that list whole, and
             # steady entry kept it at hundreds of pages (90 ms a search, 0.7 ms once merged).
+            # Lookups by identity (import checks, the duplicate message): the unique index above cannot serve
+            # them, its predicate names re-registrations, which these queries do not.
+            models.Index(
+                fields=["event_type", "identity_key"],
+                name="record_identity_lookup",
+                condition=Q(identity_key__isnull=False),
+            ),
             GinIndex(fields=["dedup_keys"], name="record_dedup_keys", condition=ACTIVE_Q, fastupdate=False),
             # The few cases with a value confirmed as written, counted by the progress statistics.
             models.Index(

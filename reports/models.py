@@ -50,6 +50,8 @@ class Action(models.TextChoices):
     KEYING_OVERRULED = "keying_overruled", _("Own keyed fields overruled in arbitration")
     # Per person only: errors found in this person's work by acceptance sampling.
     ACCEPTANCE_ERROR = "acceptance_error", _("Errors found by acceptance sampling")
+    # Per person only: a case this person passed in review that the approver then returned.
+    REVIEW_MISSED = "review_missed", _("Passed in review, then returned by the approver")
 
 
 class BookStateCount(models.Model):
@@ -186,7 +188,12 @@ QUOTA_ACTIONS = [
     Action.TRANSFER,
 ]
 # The quality counts of a person ("errors per 100 cases of their work"), kept beside their work.
-QUALITY_ACTIONS = [Action.WORK_RETURNED, Action.KEYING_OVERRULED, Action.ACCEPTANCE_ERROR]
+QUALITY_ACTIONS = [
+    Action.WORK_RETURNED,
+    Action.KEYING_OVERRULED,
+    Action.ACCEPTANCE_ERROR,
+    Action.REVIEW_MISSED,
+]
 
 
 class Quota(models.Model):

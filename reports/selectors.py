@@ -400,15 +400,26 @@ class PersonRow:
     def acceptance_errors(self) -> int:
         return self.counts.get(Action.ACCEPTANCE_ERROR, 0)
 
+    @property
+    def review_missed_rate(self) -> float | None:
+        """The share of the cases this person passed in review that the approver returned."""
+        reviewed = self.counts.get("review", 0)
+        if not reviewed:
+            return None
+        return round(100 * self.counts.get(Action.REVIEW_MISSED, 0) / reviewed, 1)
+
 
 def productivity(unit: AdministrativeUnit, start: dt.date, end: dt.date) -> list[PersonRow]:
     """Per person: cases moved per action in [start, end] and the share of their entries returned."""
-    rows = (
+    return people_work(
         ActorDailyCount.objects.filter(unit_path__startswith=unit.path, day__gte=start, day__lte=end)
-        .values_list("actor_id", "action")
-        .annotate(n=Sum("n"))
-        .order_by()
     )
+
+
+def people_work(counters: QuerySet[ActorDailyCount]) -> list[PersonRow]:
+    """Per person of `counters` (their day counters, filtered by the caller): cases moved per
+    action and their quality counts, busiest first."""
+    rows = counters.values_list("actor_id", "action").annotate(n=Sum("n")).order_by()
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for actor_id, action, n in rows:
         counts[actor_id][action] += n

@@ -176,6 +176,10 @@ def progress_count_transition(record: CivilRecord, event: str, actor: Actor | No
             if author:
                 key = (author, Action.WORK_RETURNED.value)
                 people[key] = people.get(key, 0) + 1
+            if old_state == "reviewed" and record.reviewed_by_id:
+                # Returned by the approver: the reviewer passed what the approver found wrong.
+                key = (record.reviewed_by_id, Action.REVIEW_MISSED.value)
+                people[key] = people.get(key, 0) + 1
         _upsert(
             batch,
             _ACTOR_UPSERT,

@@ -116,3 +116,19 @@ def test_refusals(cw):
     with pytest.raises(ContractError, match="still wait"):
         services.contract_close(contract=cw.contract, actor=world.admin)
     assert HandoverLot.objects.get(pk=lot.pk).status == LotStatus.SAMPLED
+
+
+def test_the_contract_page_shows_each_staff_members_work_and_quality_and_the_contractors(cw, client):
+    world = cw.world
+    cases = cw.work(cw.book(8))
+    lot = services.lot_handover(contract=cw.contract, records=cases, actor=cw.staff)
+    services.lot_draw_sample(lot=lot, actor=world.admin, seed=5)
+    found = inspect_all(lot, world.reviewer, {r.pk for r in cases})  # every sampled case has an error
+    services.lot_decide(lot=lot, actor=world.admin)
+    client.force_login(world.admin)
+    page = client.get(f"/contracts/{cw.contract.pk}/")
+    rows = {p.user_id: p for p in page.context["quality"]}
+    assert (rows[cw.staff.pk].counts["enter"], rows[cw.staff.pk].acceptance_errors) == (8, found)
+    total = page.context["quality_total"]
+    assert total.name == cw.contract.contractor.name and total.acceptance_errors == found
+    assert total.counts["scan"] == sum(p.counts.get("scan", 0) for p in page.context["quality"])

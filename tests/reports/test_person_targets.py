@@ -18,6 +18,7 @@ from reports.selectors import people_ranking, productivity
 from reports.services import person_quality_count, quota_set, report_freeze
 from tests.factories import make_user
 from tests.reports.conftest import at, clock, walk
+from workflows import services as wf
 
 DAY = dt.date(2026, 3, 10)
 
@@ -167,3 +168,22 @@ def test_quota_page_sets_a_persons_target_and_lists_the_ranking(world, client):
     )
     assert answer.status_code == 200
     assert not world.outsider.quotas.exists()
+
+
+def test_a_case_passed_in_review_and_returned_by_the_approver_counts_against_the_reviewer(world, crew):
+    with clock(at(DAY, "09:00")):
+        book = world.book(world.commune_a, cases=2)
+        first, second = book.records.order_by("entry_no")
+        walk(first, "reviewed", crew)
+        walk(second, "reviewed", crew)
+        wf.record_return(record=first, actor=world.approver, reason="Sai ngày sinh so với sổ")
+        people = {p.user_id: p for p in productivity(world.province, DAY, DAY)}
+    reviewer = people[world.reviewer.pk]
+    assert (reviewer.counts["review"], reviewer.counts["review_missed"], reviewer.review_missed_rate) == (
+        2,
+        1,
+        50.0,
+    )
+    # The clerk's entry went back too (their return rate), the approver is not counted as missing anything
+    assert people[world.clerk.pk].counts["work_returned"] == 1
+    assert "review_missed" not in people[world.approver.pk].counts
