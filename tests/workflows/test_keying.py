@@ -14,7 +14,9 @@ from audit.models import AuditEvent
 from config.demo import demo_scan_pdf
 from registry.models import DigitizationPhase
 from registry.services import book_double_keying_set, phase_double_keying_set
+from reports.models import ActorDailyCount
 from reports.selectors import productivity
+from reports.services import progress_rebuild
 from scans.intake import scan_store
 from tests.factories import birth_input, make_user
 from workflows import claims, inbox, services
@@ -148,6 +150,12 @@ def test_a_value_neither_keyer_typed_counts_against_both(world):
     now = timezone.now()
     counts = keyer_counts(unit_path=record.unit_path, start=now - dt.timedelta(1), end=now)
     assert [c.wrong for c in counts] == [1, 1]
+    # Both keyers' overruled field is in their quality counters, and a rebuild from the trail agrees
+    overruled = ActorDailyCount.objects.filter(action="keying_overruled")
+    counted = sorted(overruled.values_list("actor_id", "n"))
+    assert counted == sorted([(world.clerk.pk, 1), (world.clerk2.pk, 1)])
+    progress_rebuild()
+    assert sorted(overruled.values_list("actor_id", "n")) == counted
 
 
 def test_single_entry_is_unchanged_without_the_setting(world):
