@@ -51,6 +51,9 @@ def test_a_supervisor_stops_a_datacentre_copy_from_the_exports_page(
     # and once the worker reaches it, it stops before writing anything; the page shows it by itself
     export_run(job_id=export.pk)
     expect(page.locator("main")).to_contain_text("Đã dừng theo yêu cầu: không giữ tệp nào", timeout=15_000)
+    # ... then reloads itself (the bar reloads its page when the job ends): the ended run has no bar
+    expect(page.locator(".job-progress")).to_have_count(0, timeout=15_000)
+    page.wait_for_load_state()
     export.refresh_from_db()
     assert export.status == ExportStatus.CANCELLED and not export.file
     assert Job.objects.get(kind=JobKind.DATACENTRE_COPY, object_id=export.pk).state == JobState.CANCELLED
