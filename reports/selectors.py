@@ -36,7 +36,7 @@ from reports.models import (
     UnitDailyCount,
     UnitStateCount,
 )
-from reports.services import PersonQuotaProgress, person_quota_progress, quota_due
+from reports.services import PersonQuotaProgress, QuotaProgress, person_quota_progress, quota_due
 
 DIGITIZED = ("entered", "attached", "reviewed", "approved", "transferred")
 DONE = ("approved", "transferred")
@@ -435,21 +435,6 @@ def people_work(counters: QuerySet[ActorDailyCount]) -> list[PersonRow]:
 
 
 # --- quotas ----------------------------------------------------------------------------------
-
-
-@dataclass
-class QuotaProgress:
-    quota: Quota
-    due: int
-    done: int
-
-    @property
-    def pct(self) -> float | None:
-        return round(100 * self.done / self.due, 1) if self.due else None
-
-    @property
-    def behind(self) -> bool:
-        return self.done < self.due
 
 
 def quota_progress(unit: AdministrativeUnit, day: dt.date) -> list[QuotaProgress]:

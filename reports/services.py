@@ -735,15 +735,27 @@ def _freeze_targets(
 
 
 @dataclass
-class PersonQuotaProgress:
+class QuotaProgress:
+    """A target on a day: what is due by then and what was done."""
+
     quota: Quota
-    person_name: str
     due: int
     done: int
 
     @property
     def pct(self) -> float | None:
         return round(100 * self.done / self.due, 1) if self.due else None
+
+    @property
+    def behind(self) -> bool:
+        return self.done < self.due
+
+
+@dataclass
+class PersonQuotaProgress(QuotaProgress):
+    """A person's own target on a day, with their name."""
+
+    person_name: str = ""
 
     @property
     def ahead(self) -> int:
@@ -788,7 +800,11 @@ def person_quota_progress(unit: AdministrativeUnit, day: dt.date) -> list[Person
             and since <= d <= day
             and path.startswith(quota.unit.path)
         )
-        result.append(PersonQuotaProgress(quota, person_label(quota.person), quota_due(quota, day), done))
+        result.append(
+            PersonQuotaProgress(
+                quota=quota, due=quota_due(quota, day), done=done, person_name=person_label(quota.person)
+            )
+        )
     return result
 
 
