@@ -6,18 +6,19 @@ import datetime as dt
 import json
 from typing import Any
 
+from functools import cache
+
 from django.db import connection, models, transaction
-from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from audit.actions import AuditAction
 from audit.actors import Actor
-from audit.chain import GENESIS, event_hash
+from audit.chain import event_hash
 from audit.models import AuditEvent, AuditKind
 from audit.request_context import USER_AGENT_MAX, current_origin, request_origin
 from audit.request_context import client_ip as client_ip  # the views' import of it
-
-GLOBAL_STREAM = 0
+from audit.streams import GLOBAL_STREAM as GLOBAL_STREAM
+from audit.streams import head_advance, head_finish
 
 
 def _jsonable(value: Any) -> Any:
@@ -52,8 +53,13 @@ def audit_write(
     reason: str = "",
     ip: str | None = None,
     user_agent: str | None = None,
+    any_lane: bool = False,
 ) -> AuditEvent:
-    """Append one row to the stream of `unit_id` (or the global stream) and move its head.
+    """Append one row to a stream of `unit_id` (or the global stream) and move its head.
+
+    The stream is the unit's lane 0, or with `any_lane` whichever of its lanes no other
+    transaction holds (audit.streams): for rows nothing re-reads in stream order (claims),
+    so that one unit's writers do not wait on each other.
 
     `ip` and `user_agent` default to those of the request being served (set by
     `audit.request_context.RequestOriginMiddleware`), empty outside a request.
@@ -64,10 +70,8 @@ def audit_write(
     change it records: an error here fails that transaction (no savepoint of its own).
     """
     action = audit_action(action)
-    stream = unit_id or GLOBAL_STREAM
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(_HEAD_ADVANCE, [stream, 1, GENESIS, 1])
-        seq, prev_hash = cursor.fetchone()
+        stream, seq, prev_hash = head_advance(cursor, unit_id=unit_id, count=1, any_lane=any_lane)
         event = _chained_event(
             stream=stream,
             seq=seq,
@@ -85,7 +89,7 @@ def audit_write(
             user_agent=current_origin().user_agent if user_agent is None else user_agent,
         )
         insert_sql, insert_params = _insert_sql(event)
-        cursor.execute(  # the ORM's own INSERT (values bound as parameters) inside a CTE
+        cursor.execute(  # the row's INSERT (values bound as parameters) inside a CTE
             f"WITH inserted AS ({insert_sql}) "  # noqa: S608
             "UPDATE audit_audithead SET last_hash = %s WHERE stream = %s RETURNING (SELECT id FROM inserted)",
             [*insert_params, event.hash, stream],
@@ -116,12 +120,10 @@ def audit_write_many(
     action = audit_action(action)
     if not entries:
         return 0
-    stream = unit_id or GLOBAL_STREAM
     now = timezone.now()
     origin = current_origin()
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(_HEAD_ADVANCE, [stream, len(entries), GENESIS, len(entries)])
-        last_seq, prev_hash = cursor.fetchone()
+        stream, last_seq, prev_hash = head_advance(cursor, unit_id=unit_id, count=len(entries))
         events = []
         for seq, (obj, record_id, changes) in enumerate(entries, start=last_seq - len(entries) + 1):
             event = _chained_event(
@@ -143,18 +145,8 @@ def audit_write_many(
             prev_hash = event.hash
             events.append(event)
         AuditEvent.objects.bulk_create(events)
-        cursor.execute("UPDATE audit_audithead SET last_hash = %s WHERE stream = %s", [prev_hash, stream])
+        head_finish(cursor, stream=stream, last_hash=prev_hash)
     return len(events)
-
-
-# Creates the stream's head or advances it by `count` rows, locking it until the transaction
-# ends; returns the last of the new rows' sequence numbers and the hash the first of them chains
-# on. Parameters: stream, count, genesis hash, count.
-_HEAD_ADVANCE = (
-    "INSERT INTO audit_audithead (stream, last_seq, last_hash) VALUES (%s, %s, %s) "
-    "ON CONFLICT (stream) DO UPDATE SET last_seq = audit_audithead.last_seq + %s "
-    "RETURNING last_seq, last_hash"
-)
 
 
 def _chained_event(
@@ -198,15 +190,22 @@ def _chained_event(
     return event
 
 
-def _insert_sql(event: AuditEvent) -> tuple[str, tuple[Any, ...]]:
-    """The ORM's own INSERT … RETURNING id of `event` (field conversions included)."""
+def _insert_sql(event: AuditEvent) -> tuple[str, list[Any]]:
+    """INSERT … RETURNING id of `event`, its values converted by each field as the ORM's insert does."""
+    fields, sql = _insert_statement()
+    return sql, [field.get_db_prep_save(getattr(event, field.attname), connection) for field in fields]
+
+
+@cache
+def _insert_statement() -> tuple[list[models.Field], str]:
+    """The columns of an audit row and the INSERT of one, built once (the same text every call)."""
     fields = [f for f in AuditEvent._meta.concrete_fields if f is not AuditEvent._meta.pk]
-    query = InsertQuery(AuditEvent)
-    query.insert_values(fields, [event])
-    compiler = query.get_compiler(connection=connection)
-    compiler.returning_fields = [AuditEvent._meta.pk]
-    (sql, params), *_rest = compiler.as_sql()
-    return sql, params
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(AuditEvent._meta.pk.column)}"
+    )
+    return fields, sql
 
 
 def audit_change(**kwargs: Any) -> AuditEvent:

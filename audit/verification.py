@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from audit.anchors import Anchor
 from audit.chain import GENESIS, chain_key, event_hash, key_id
 from audit.models import AuditEvent, AuditHead
+from audit.streams import describe
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class ChainBreak:
 
     def __str__(self) -> str:
         where = f"row id {self.event_id}" if self.event_id else "head"
-        return f"stream {self.stream}, seq {self.seq} ({where}): {self.problem}"
+        return f"{describe(self.stream)}, seq {self.seq} ({where}): {self.problem}"
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,9 @@ def verify_chains(
     *, chunk: int = 5000, anchors: list[Anchor] | None = None, using: str = "default"
 ) -> Iterator[ChainBreak]:
     """Yield the first break of each broken stream, streams in order.
+
+    Every stream is checked on its own, whatever unit and lane it is (audit.streams): the
+    streams are those with a head, with rows, or in an anchor.
 
     With `anchors`, also a stream whose rows no longer lead to a hash an anchor recorded (a
     rewrite, even with every later hash recomputed with the key), or that lacks rows an anchor
