@@ -34,9 +34,12 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
+_ACTION_CODES = frozenset(AuditAction.values)  # `AuditAction.values` builds a new list every time
+
+
 def audit_action(action: str) -> str:
     """The stored code of `action`; ValueError when it is not an `AuditAction` (so it has a label)."""
-    if action not in AuditAction.values:
+    if action not in _ACTION_CODES:
         raise ValueError(f"Unknown audit action {action!r}: add it to audit.actions.AuditAction.")
     return AuditAction(action).value
 
