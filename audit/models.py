@@ -7,7 +7,11 @@ database (audit.chain), over its content and the hash of the row before it, and
 breaks the chain, which `manage.py verify_audit` detects; the daily anchors
 (audit.anchors) hold the heads outside the database, so even a rewrite with the
 key is caught for every row an anchor covers. Taking the head row FOR UPDATE is
-what orders writers of one stream. Each row carries the client address and user
+what orders writers of one stream. A unit's rows may form several streams, its lanes
+(audit.streams: stream = lane * 2**40 + unit id, lane 0 = the unit's stream before
+lanes), so that writers of one unit that need no common order (claims) do not wait on
+one head; each lane is a chain of its own, with its head, verified and anchored like any
+stream, and every row carries its unit in `unit_id`. Each row carries the client address and user
 agent of the request that wrote it (audit.request_context).
 """
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
-
 from functools import cache
+from typing import Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -204,10 +203,10 @@ def _insert_statement() -> tuple[list[models.Field], str]:
     """The columns of an audit row and the INSERT of one, built once (the same text every call)."""
     fields = [f for f in AuditEvent._meta.concrete_fields if f is not AuditEvent._meta.pk]
     quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(AuditEvent._meta.pk.column)}"
-    )
+    table, pk = quote(AuditEvent._meta.db_table), quote(str(AuditEvent._meta.pk.column))
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    values = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING {pk}"  # noqa: S608 (model's names)
     return fields, sql
 
 

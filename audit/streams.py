@@ -42,7 +42,7 @@ def lane_count() -> int:
 
 
 def stream_of(unit_id: int | None, lane: int = 0) -> int:
-    """The stream of `unit_id`'s lane `lane` (lane 0: the unit id itself; the global stream without a unit)."""
+    """The stream of `unit_id`'s lane `lane` (lane 0: the unit id itself; 0 without a unit)."""
     unit = unit_id or GLOBAL_STREAM
     if not 0 <= unit < LANE_STRIDE or not 0 <= lane < MAX_LANES:
         raise ValueError(f"No audit stream for unit {unit_id} lane {lane}.")
@@ -69,7 +69,9 @@ def describe(stream: int) -> str:
     return f"stream {stream}" if lane == 0 else f"stream {stream} (unit {unit_of(stream) or 0}, lane {lane})"
 
 
-def head_advance(cursor: Any, *, unit_id: int | None, count: int, any_lane: bool = False) -> tuple[int, int, str]:
+def head_advance(
+    cursor: Any, *, unit_id: int | None, count: int, any_lane: bool = False
+) -> tuple[int, int, str]:
     """Take a head of `unit_id` FOR UPDATE (until the transaction ends) and advance it by `count` rows.
 
     Returns (stream, the last of the new rows' sequence numbers, the hash the first of them chains

@@ -114,7 +114,9 @@ def test_a_whole_lane_dropped_with_its_head_is_caught_by_the_anchor(lane):
     AuditHead.objects.filter(stream=lane).delete()
     ok, output = run_verify()
     assert not ok
-    assert f"stream {lane} (unit {UNIT}, lane {lane_of(lane)}), seq 1 (head): rows 1 to 6 are missing" in output
+    assert (
+        f"stream {lane} (unit {UNIT}, lane {lane_of(lane)}), seq 1 (head): rows 1 to 6 are missing" in output
+    )
 
 
 def _hold_a_claim_open(holding: threading.Event, release: threading.Event, stream: list[int]) -> None:
