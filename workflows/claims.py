@@ -119,8 +119,9 @@ def _taken_message(task: RecordTask) -> str:
     }
 
 
-def _commit_without_waiting_for_the_disk() -> None:
-    """Let the current claim transaction commit without waiting for its WAL flush.
+def _without_waiting_for_the_disk(sql: str) -> str:
+    """`sql` preceded by what lets the current claim transaction commit without waiting for its
+    WAL flush (sent together: one round trip).
 
     Every claim appends to one of its unit's audit lanes, whose head row stays locked until
     commit; waiting there for the disk (~3 ms a flush on this class of machine) would hold
@@ -130,9 +131,8 @@ def _commit_without_waiting_for_the_disk() -> None:
     transaction a claim runs inside of.
     """
     if connection.savepoint_ids:  # inside someone else's transaction: its durability stands
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        return sql
+    return f"SET LOCAL synchronous_commit TO OFF; {sql}"
 
 
 def _audit(task: RecordTask, action: AuditAction, actor: Actor | None, **changes: Any) -> None:
@@ -205,7 +205,6 @@ def tasks_claim_next(*, actor: Actor, queue: QuerySet[RecordTask], count: int) -
     should be refused), assigned in one UPDATE, audited and pushed live.
     """
     count = max(1, min(int(count), MAX_CLAIM_NEXT))
-    _commit_without_waiting_for_the_disk()
     picked = (
         queue.filter(QUEUE_Q)
         .select_related("process")
@@ -218,7 +217,10 @@ def tasks_claim_next(*, actor: Actor, queue: QuerySet[RecordTask], count: int) -
         return []
     now = timezone.now()
     with connection.cursor() as cursor:  # the ORM's UPDATE, without compiling it every claim
-        cursor.execute(_ASSIGN, [actor.pk, STATUS.ASSIGNED, now, now, [task.pk for task in claimed]])
+        cursor.execute(
+            _without_waiting_for_the_disk(_ASSIGN),
+            [actor.pk, STATUS.ASSIGNED, now, now, [task.pk for task in claimed]],
+        )
     for task in claimed:
         task.owner, task.status, task.assigned, task.last_activity = actor, STATUS.ASSIGNED, now, now
         _audit(task, AuditAction.TASK_CLAIM, actor)
