@@ -17,7 +17,7 @@ cached, as within one request), released together by a barrier; two runs of
   item two claimers were both told they hold is a double claim. Won items go back afterwards.
 
 `double_claims` counts both runs. Claim audit rows stay, so runs do not drift the seeded
-queue but do add to the commune's audit stream.
+queue but do add to the commune's audit lanes.
 """
 
 from __future__ import annotations
