@@ -45,7 +45,14 @@ def main(argv: list[str] | None = None) -> None:
     from workflows import services as wf
 
     bench = Bench(
-        records=0, cores=1, workers=1, samples=0, duration=0, clients=0, database=args.database, profile_dir=None
+        records=0,
+        cores=1,
+        workers=1,
+        samples=0,
+        duration=0,
+        clients=0,
+        database=args.database,
+        profile_dir=None,
     )
     scratch_cleanup()
     c = args.commune
@@ -75,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
             if i == warm and args.profile:
                 import cProfile
 
-                profiler = cProfile.Profile()
+                profiler = cProfile.Profile(time.process_time)  # CPU, not waits on the database
                 profiler.enable()
             for stage in STAGES:
                 if i == warm:  # one case with the statements counted (counting costs CPU)
@@ -105,6 +112,7 @@ def main(argv: list[str] | None = None) -> None:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(60)
         Path(args.profile).write_text(out.getvalue())
+        profiler.dump_stats(f"{args.profile}.prof")
         print(f"profile: {args.profile}")
 
 

@@ -255,6 +255,39 @@ def person_from_input(event_type: str, data: Any) -> DedupPerson | None:
     return person_from_rows(event_type, rows, date(data.registration_date))
 
 
+def person_from_parties(
+    event_type: str, parties: Iterable[Party], registration: PartialDate
+) -> DedupPerson | None:
+    """From party rows already loaded (what `person_for_record` reads, without the query)."""
+    return person_from_rows(
+        event_type,
+        [
+            {
+                "role": p.role,
+                "name_key": p.name_key,
+                "name_exact_key": p.name_exact_key,
+                "full_name": p.full_name,
+                "sex": p.sex,
+                "birth": PartialDate(p.birth_year, p.birth_month, p.birth_day),
+                "pin": p.pin,
+            }
+            for p in parties
+        ],
+        registration,
+    )
+
+
+def check_inputs_changed(record: CivilRecord) -> bool:
+    """Did the last data save change what the duplicate check reads of this record (its person:
+    names, birth, sex, PIN, relatives' names, registration date; its blocking keys follow from
+    them)? Set by `workflows.services` when it saves data (`mark_check_inputs`); True when unknown."""
+    return getattr(record, "_check_inputs_changed", True)
+
+
+def mark_check_inputs(record: CivilRecord, *, changed: bool) -> None:
+    setattr(record, "_check_inputs_changed", changed)  # noqa: B010
+
+
 def person_for_record(record: CivilRecord) -> DedupPerson | None:
     """From a saved record (one query)."""
     return person_from_rows(
