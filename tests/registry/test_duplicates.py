@@ -223,7 +223,7 @@ def test_a_record_re_entered_with_another_person_gets_its_likely_duplicate_pair(
 
 def test_re_entering_the_same_person_keeps_the_pairs_without_searching_again(world):
     # Given a likely pair, the suspect returned to entry by the approver
-    original, suspect = _likely_pair(world)
+    _original, suspect = _likely_pair(world)
     pair = DuplicatePair.objects.get()
     wf.record_return(record=suspect, actor=world.approver, reason="Thiếu nơi đăng ký")
     same = birth_input(
@@ -240,7 +240,7 @@ def test_re_entering_the_same_person_keeps_the_pairs_without_searching_again(wor
 
 def test_a_draft_that_changes_the_person_of_an_entered_record_refreshes_its_pairs(world):
     # Given a likely pair, the suspect back to entry
-    original, suspect = _likely_pair(world)
+    _original, suspect = _likely_pair(world)
     wf.record_return(record=suspect, actor=world.approver, reason="Sai tên")
     # When a draft gives it another person (before it is entered again)
     wf.record_data_save(
