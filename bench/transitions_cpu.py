@@ -7,7 +7,8 @@ one commune through scan → enter → attach → review → approve → transfe
 `workflows.services`, as `bench/scenarios/transitions.py` does, after a warm-up of 10 cases.
 Prints the process CPU time per transition and per stage and the statements each stage sends
 (counted on the connection). Rates under load belong to `python -m bench --only transitions`;
-this one isolates the Python cost, which the machine's other work does not skew.
+this one isolates the Python cost, which the machine's other work does not skew. It removes every
+scratch book when it starts and ends (`bench.scratch`): never run it beside `python -m bench`.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def main(argv: list[str] | None = None) -> None:
         scans_by=bench.user(bench.clerk_name(c)),
     )
     clerk, reviewer, approver = (bench.user(f"{role}.c{c:03d}") for role in ("clerk", "reviewer", "approver"))
+    data = [birth_data(90 + c, i) for i in range(len(ids))]
     calls = {
         "scan": lambda rid, i: wf.record_scan(record=rid, actor=clerk),
         "enter": lambda rid, i: wf.record_enter(record=rid, actor=clerk, data=data[i]),
@@ -73,7 +75,6 @@ def main(argv: list[str] | None = None) -> None:
         "approve": lambda rid, i: wf.record_approve(record=rid, actor=approver),
         "transfer": lambda rid, i: wf.record_transfer(record=rid, receipt="BENCH"),
     }
-    data = [birth_data(90 + c, i) for i in range(len(ids))]
     cpu: dict[str, float] = defaultdict(float)
     statements: dict[str, int] = {}
     profiler = None
