@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from contracts.selectors import contract_paths_of
 from duplicates.services import approval_check as undecided_duplicate
+from duplicates.services import data_saved_hook as duplicate_pairs_follow_data
 from duplicates.services import transition_hook as duplicate_pairs_follow
 from permissions.scoping import ASSIGNED_WORK, CONTRACT_PATHS, AssignedWork, ContractPaths
 from registry.change_labels import VALUE_LABELS
@@ -86,7 +87,7 @@ from workflows.inbox import held_records_q
 TRANSITIONS: list[TransitionHook] = [
     scan_name_on_attach,  # attach: rename the case's PDF by the naming rule
     process_follow,  # complete the viewflow task of the stage and open the next one
-    duplicate_pairs_follow,  # after data changes: refresh the open likely-duplicate pairs
+    duplicate_pairs_follow,  # closing, or entry/amendment that changed its person: refresh its pairs
     transfer_on_transition,  # approve: put the record in the outbox, same transaction
     reconciliation_on_transition,  # data in or out: match its people with the population extract
     progress_count_transition,  # move the unit × state × day counters
@@ -99,6 +100,7 @@ ARBITRATED: list[ArbitrationHook] = [
 
 # A record's data saved without a transition (a draft; a correction from the reconciliation list).
 DATA_SAVED: list[DataSavedHook] = [
+    duplicate_pairs_follow_data,  # a record entered before: refresh its pairs if its person changed
     reconciliation_on_data_saved,  # match its people again: findings follow the data
 ]
 

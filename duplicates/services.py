@@ -20,6 +20,7 @@ from permissions.scoping import can
 from registry.matching import (
     MAX_BLOCK,
     _pair_key,
+    check_inputs_changed,
     covering_path,
     duplicate_pairs_refresh,
     find_likely_duplicates,
@@ -49,16 +50,26 @@ def approval_check(record: CivilRecord) -> str | None:
     ) % {"book": top.book, "no": top.entry_no, "unit": top.unit.name, "score": found[0].score}
 
 
-# The transitions after which a record's pairs may differ: its data was entered or changed (attach
-# closes the drafting in which `record_data_save` edits without a transition), or it closed or
-# reopened. Review and approval change no data, and another record's pairs are refreshed by that
-# record's own transitions (pairs are unordered), so they would find nothing new.
-REFRESH_EVENTS = ("enter", "amend", "attach", "reject", "mark_duplicate", "return", "cross_out")
+# Closing a record drops its open pairs; entering and amending change its data, so its pairs follow
+# when what the check reads of it changed (`check_inputs_changed`: the person, hence the blocking
+# keys; always on a first entry). Attach, review, approval and returns change no data, and drafts
+# of a record entered before refresh its pairs as they are saved (`data_saved_hook`), so its
+# pairs are current at every transition. Another record's pairs are refreshed by that record's
+# own saves (pairs are unordered).
+CLOSING_EVENTS = ("reject", "mark_duplicate", "cross_out")
+DATA_EVENTS = ("enter", "amend")
 
 
 def transition_hook(record: CivilRecord, event: str, actor: Actor | None) -> None:
     """Transition hook: keep the supervisors' queue current after data changes."""
-    if event in REFRESH_EVENTS:
+    if event in CLOSING_EVENTS or (event in DATA_EVENTS and check_inputs_changed(record)):
+        duplicate_pairs_refresh(record=record)
+
+
+def data_saved_hook(record: CivilRecord, actor: Actor | None) -> None:
+    """Data-saved hook: a draft or correction of a record entered before (it has pairs) refreshes
+    them when what the check reads changed; a first entry's drafts wait for the entry."""
+    if record.entered_by_id and check_inputs_changed(record):
         duplicate_pairs_refresh(record=record)
 
 

@@ -33,11 +33,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import CharField, Q, Value
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
@@ -46,6 +47,7 @@ from rapidfuzz.distance import OSA
 
 from registry.models import (
     ACTIVE_Q,
+    CLOSED_STATES,
     CivilRecord,
     DuplicatePair,
     DuplicateStatus,
@@ -255,6 +257,39 @@ def person_from_input(event_type: str, data: Any) -> DedupPerson | None:
     return person_from_rows(event_type, rows, date(data.registration_date))
 
 
+def person_from_parties(
+    event_type: str, parties: Iterable[Party], registration: PartialDate
+) -> DedupPerson | None:
+    """From party rows already loaded (what `person_for_record` reads, without the query)."""
+    return person_from_rows(
+        event_type,
+        [
+            {
+                "role": p.role,
+                "name_key": p.name_key,
+                "name_exact_key": p.name_exact_key,
+                "full_name": p.full_name,
+                "sex": p.sex,
+                "birth": PartialDate(p.birth_year, p.birth_month, p.birth_day),
+                "pin": p.pin,
+            }
+            for p in parties
+        ],
+        registration,
+    )
+
+
+def check_inputs_changed(record: CivilRecord) -> bool:
+    """Did the last data save change what the duplicate check reads of this record (its person:
+    names, birth, sex, PIN, relatives' names, registration date; its blocking keys follow from
+    them)? Set by `workflows.services` when it saves data (`mark_check_inputs`); True when unknown."""
+    return getattr(record, "_check_inputs_changed", True)
+
+
+def mark_check_inputs(record: CivilRecord, *, changed: bool) -> None:
+    setattr(record, "_check_inputs_changed", changed)  # noqa: B010
+
+
 def person_for_record(record: CivilRecord) -> DedupPerson | None:
     """From a saved record (one query)."""
     return person_from_rows(
@@ -449,22 +484,25 @@ def find_likely_duplicates(
     """
     if probe is None or not probe.name_key:
         return []
+    if probe.birth.year:
+        # The usual probe: one prepared statement (compiling the queryset below cost more CPU
+        # than running the query, at the sizes blocks have).
+        people = _block_people(probe, exclude_record_id)
+        return rank(probe, list(people.values()), threshold=threshold)[:limit]
     # The keys as one array parameter: `dedup_keys__overlap=[...]` compiles each of the ~100 keys
     # as an expression of its own, which took longer than the query (4 ms a check at 1M records).
     overlap = Q(dedup_keys__overlap=Cast(Value(probe_keys(probe)), ArrayField(CharField(max_length=200))))
     # A crossed-out case keeps its entry number (active) but is nobody's registration.
     live = ACTIVE_Q & ~Q(state=RecordState.CROSSED_OUT)
-    records = CivilRecord.objects.filter(live, overlap)
-    if not probe.birth.year:
-        # With no year the keys only reach records without one; also take exact namesakes.
-        records = CivilRecord.objects.filter(live).filter(
-            overlap
-            | Q(
-                event_type=probe.event_type,
-                parties__role=PRIMARY_ROLE[probe.event_type],
-                parties__name_key=probe.name_key,
-            )
+    # With no year the keys only reach records without one; also take exact namesakes.
+    records = CivilRecord.objects.filter(live).filter(
+        overlap
+        | Q(
+            event_type=probe.event_type,
+            parties__role=PRIMARY_ROLE[probe.event_type],
+            parties__name_key=probe.name_key,
         )
+    )
     if exclude_record_id:
         records = records.exclude(pk=exclude_record_id)
     # One round trip: the block (GIN index, at most MAX_BLOCK records) as a subquery, with its people.
@@ -477,26 +515,66 @@ def likely_duplicates(*, event_type: str, data: Any, exclude_record_id: int | No
     return find_likely_duplicates(person_from_input(event_type, data), exclude_record_id=exclude_record_id)
 
 
+_PEOPLE_COLUMNS = (
+    "record_id",
+    "record__reg_year",
+    "record__reg_month",
+    "record__reg_day",
+    "role",
+    "name_key",
+    "name_exact_key",
+    "sex",
+    "birth_year",
+    "birth_month",
+    "birth_day",
+    "pin",
+)
+
+
+@cache
+def _block_sql() -> str:
+    """`people_of_records` over the block of `find_likely_duplicates` (a probe with a birth year),
+    as the ORM writes it, once."""
+    party, record = Party._meta.db_table, CivilRecord._meta.db_table
+    return (
+        'SELECT p."record_id", r."reg_year", r."reg_month", r."reg_day", p."role", p."name_key", '  # noqa: S608
+        'p."name_exact_key", p."sex", p."birth_year", p."birth_month", p."birth_day", p."pin" '
+        f'FROM "{party}" p INNER JOIN "{record}" r ON p."record_id" = r."id" '
+        f'WHERE p."record_id" IN (SELECT u."id" FROM "{record}" u WHERE NOT (u."state" = ANY(%s)) '
+        'AND NOT (u."state" = %s) AND u."dedup_keys" && %s::varchar(200)[] '
+        'AND u."id" IS DISTINCT FROM %s LIMIT %s) AND p."role" = ANY(%s)'
+    )
+
+
+def _block_people(probe: DedupPerson, exclude_record_id: int | None) -> dict[int, DedupPerson]:
+    event_type = probe.event_type
+    params = [
+        [s.value for s in CLOSED_STATES],
+        RecordState.CROSSED_OUT.value,
+        probe_keys(probe),
+        exclude_record_id or None,
+        MAX_BLOCK,
+        [PRIMARY_ROLE[event_type], *OTHER_ROLES.get(event_type, ())],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_block_sql(), params)
+        rows = [dict(zip(_PEOPLE_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+    return _people_from_rows(event_type, rows)
+
+
 def people_of_records(event_type: str, record_ids: Any) -> dict[int, DedupPerson]:
     """Record id -> the person the duplicate check compares, for records of `event_type` (ids as a
     list or a subquery; one query). Records without such a person are left out."""
     roles = [PRIMARY_ROLE[event_type], *OTHER_ROLES.get(event_type, ())]
+    return _people_from_rows(
+        event_type, Party.objects.filter(record_id__in=record_ids, role__in=roles).values(*_PEOPLE_COLUMNS)
+    )
+
+
+def _people_from_rows(event_type: str, found: Iterable[dict[str, Any]]) -> dict[int, DedupPerson]:
     rows: dict[int, list[dict[str, Any]]] = {}
     heads: dict[int, PartialDate] = {}
-    for row in Party.objects.filter(record_id__in=record_ids, role__in=roles).values(
-        "record_id",
-        "record__reg_year",
-        "record__reg_month",
-        "record__reg_day",
-        "role",
-        "name_key",
-        "name_exact_key",
-        "sex",
-        "birth_year",
-        "birth_month",
-        "birth_day",
-        "pin",
-    ):
+    for row in found:
         party_row: dict[str, Any] = {
             **row,
             "birth": PartialDate(row["birth_year"], row["birth_month"], row["birth_day"]),

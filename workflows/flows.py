@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
@@ -49,7 +50,7 @@ from viewflow.workflow.token import Token
 from audit.actors import Actor
 from permissions.scoping import can
 from registry.models import LEVEL_RANK, AdministrativeUnit, CivilRecord, UnitLevel
-from workflows import live
+from workflows import live, statements
 from workflows.four_eyes import Authors, authors_of, record_authors
 from workflows.hooks import LATE_SCAN_HOOKS
 from workflows.models import (
@@ -448,18 +449,37 @@ def claim_is_live(task: RecordTask, now: dt.datetime | None = None) -> bool:
     return task.last_activity is None or task.last_activity >= (now or timezone.now()) - idle_limit()
 
 
+@cache
+def _open_process_sql() -> str:
+    return (
+        f'SELECT {statements.select_columns(RecordProcess, "t")} FROM "{RecordProcess._meta.db_table}" t '  # noqa: S608
+        'WHERE t."record_id" = %s AND t."status" = %s ORDER BY t."id" LIMIT 1 FOR UPDATE'
+    )
+
+
+@cache
+def _open_task_sql() -> str:
+    """`RecordTask.objects.filter(OPEN_Q, process=…).exclude(stage="").first()`, written once."""
+    return (
+        f'SELECT {statements.select_columns(RecordTask, "t")} FROM "{RecordTask._meta.db_table}" t '  # noqa: S608
+        'WHERE t."status" IN (%s, %s, %s) AND t."process_id" = %s AND NOT (t."stage" = %s) '
+        'ORDER BY t."created", t."id" LIMIT 1'
+    )
+
+
 def open_task_of(record: CivilRecord) -> RecordTask | None:
     """The open human task of the record's active process, its process row locked (as claims lock it).
 
     Two statements, not one joined: the task is read after the lock is granted, so it shows a claim
     committed while this transaction waited. Its owner is not joined: only a refusal names them.
+    Both prepared once (`workflows.statements`): the hot path of every transition.
     """
-    process = (
-        RecordProcess.objects.select_for_update().filter(record_id=record.pk, status=PROCESS.NEW).first()
-    )
+    process = statements.fetch_one(RecordProcess, _open_process_sql(), [record.pk, PROCESS.NEW])
     if process is None:
         return None
-    task = RecordTask.objects.filter(OPEN_Q, process=process).exclude(stage="").first()
+    task = statements.fetch_one(
+        RecordTask, _open_task_sql(), [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED, process.pk, ""]
+    )
     if task is not None:
         task.process = process
     return task
@@ -545,7 +565,8 @@ def task_complete(task: RecordTask, *, actor: Actor | None, outcome: str) -> Non
     four: the task done (owner, assigned, started, finished), a done route row, the next stage's
     task (or a done End row and the process done), and the `previous` links. RecordFlow has no Split, so
     the finished task was the process's only open one, and no receiver listens to viewflow's
-    task signals (only Split and boundary nodes do), so none is sent.
+    task signals (only Split and boundary nodes do), so none is sent. The statements are prepared
+    once (`workflows.statements`): the ORM's compilation of them cost more CPU than running them.
     """
     now = timezone.now()
     process = task.process
@@ -557,7 +578,9 @@ def task_complete(task: RecordTask, *, actor: Actor | None, outcome: str) -> Non
     task.status = STATUS.DONE
     task.started = task.finished = task.last_activity = now
     task.data = {**(task.data or {}), "outcome": outcome}
-    task.save(update_fields=["owner", "assigned", "status", "started", "finished", "last_activity", "data"])
+    statements.update_fields(
+        task, ["owner", "assigned", "status", "started", "finished", "last_activity", "data"]
+    )
     route = _route_task(process, token=task.token, now=now)
     node = _routed_node(process)
     if node is RecordFlow.end:
@@ -572,11 +595,17 @@ def task_complete(task: RecordTask, *, actor: Actor | None, outcome: str) -> Non
             finished=now,
         )
         process.status, process.finished = PROCESS.DONE, now
-        process.save(update_fields=["status", "finished"])
+        statements.update_fields(process, ["status", "finished"])
     else:
         following = _human_task(node, process=process, token=task.token, now=now)
-    RecordTask.objects.bulk_create([route, following])
-    _link_previous([(task, route), (route, following)])
+    statements.insert([route, following])
+    through = RecordTask.previous.through
+    statements.insert(
+        [
+            through(from_recordtask_id=later.pk, to_recordtask_id=earlier.pk)
+            for earlier, later in ((task, route), (route, following))
+        ]
+    )
     if following.stage:
         _announce_created(following)
     live.task_event(task, "done", by=actor, outcome=outcome)

@@ -5,6 +5,7 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEvent
 from duplicates.evaluation import KINDS, NEGATIVE_KINDS, evaluate
@@ -194,6 +195,64 @@ def test_a_refused_duplicate_decision_writes_nothing(world):
     with pytest.raises(ValidationError, match="original is itself closed"):
         duplicate_confirm(record=suspect, original=original, actor=world.approver, reason="x")
     assert not DuplicatePair.objects.exclude(status="open").exists()
+
+
+# --- the pairs follow the data, and only when the check's inputs change ---------------------------------
+
+
+def _pair_refreshes(queries) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].startswith('DELETE FROM "registry_duplicatepair"')]
+
+
+def test_a_record_re_entered_with_another_person_gets_its_likely_duplicate_pair(world):
+    # Given an approved birth, and another case entered with an unrelated person, then returned
+    original = world.record("approved", data=birth_input(**HOA))
+    other = world.record("attached", data=birth_input(name="Phạm Văn Tú", birth="11/01/2020", sex=1))
+    assert not DuplicatePair.objects.exists()
+    wf.record_return(record=other, actor=world.reviewer, reason="Sai tên người được khai sinh")
+    # When it is entered again as a variant of the approved birth (its blocking keys change)
+    wf.record_enter(
+        record=other,
+        actor=world.clerk,
+        data=birth_input(name="Nguyen Thi Hoa", birth="02/03/2020", mother="Tran Thi Binh", sex=2),
+    )
+    # Then the supervisors' queue has the pair
+    pair = DuplicatePair.objects.get()
+    assert {pair.record_low_id, pair.record_high_id} == {original.pk, other.pk}
+
+
+def test_re_entering_the_same_person_keeps_the_pairs_without_searching_again(world):
+    # Given a likely pair, the suspect returned to entry by the approver
+    _original, suspect = _likely_pair(world)
+    pair = DuplicatePair.objects.get()
+    wf.record_return(record=suspect, actor=world.approver, reason="Thiếu nơi đăng ký")
+    same = birth_input(
+        name="Nguyen Thi Hoa", birth="02/03/2019", reg="10/05/2020", mother="Tran Thi Binh", sex=2
+    )
+    # When it is entered again with the same person, and attached
+    with CaptureQueriesContext(connection) as captured:
+        wf.record_enter(record=suspect, actor=world.clerk, data=same)
+        wf.record_attach(record=suspect, actor=world.clerk)
+    # Then the pair is the same row, and no refresh ran
+    assert list(DuplicatePair.objects.values_list("pk", "status")) == [(pair.pk, "open")]
+    assert _pair_refreshes(captured.captured_queries) == []
+
+
+def test_a_draft_that_changes_the_person_of_an_entered_record_refreshes_its_pairs(world):
+    # Given a likely pair, the suspect back to entry
+    _original, suspect = _likely_pair(world)
+    wf.record_return(record=suspect, actor=world.approver, reason="Sai tên")
+    # When a draft gives it another person (before it is entered again)
+    wf.record_data_save(
+        record=suspect, actor=world.clerk, data=birth_input(name="Phạm Văn Tú", birth="11/01/2020", sex=1)
+    )
+    # Then the pair is gone from the queue at once, and entering the same data searches nothing again
+    assert not DuplicatePair.objects.exists()
+    with CaptureQueriesContext(connection) as captured:
+        wf.record_enter(
+            record=suspect, actor=world.clerk, data=birth_input(name="Phạm Văn Tú", birth="11/01/2020", sex=1)
+        )
+    assert _pair_refreshes(captured.captured_queries) == []
 
 
 # --- the measured figures (the full run: manage.py dedup_eval) ------------------------------------------

@@ -128,3 +128,18 @@ def test_machine_never_saves():
     rec.save = lambda **kw: pytest.fail("the machine must not save")
     RecordMachine(rec, state_field="state").send("scan")
     assert rec.state == "scanned"
+
+
+def test_one_machine_serves_records_one_after_another_even_after_a_final_state():
+    # Given a record just rejected (a final state stops a state machine for good)
+    closed = record("entered")
+    apply_transition(closed, "reject", reason="trang trống")
+    # When other records move next, in the same thread
+    first, second = record("approved"), record("collected")
+    apply_transition(first, "amend", reason="cải chính")
+    apply_transition(second, "scan")
+    # Then each moved from its own state, and the closed one refuses further events
+    assert (closed.state, first.state, second.state) == ("rejected", "attached", "scanned")
+    with pytest.raises(TransitionRefused, match="not possible"):
+        apply_transition(closed, "scan")
+    assert allowed_events(record("entered")) == ["attach", "reject", "mark_duplicate", "cross_out"]
