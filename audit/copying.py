@@ -16,10 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import io
+import json
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -85,6 +87,38 @@ def _array(values: Sequence[Any]) -> str:
 def _reader(field: models.Field) -> Callable[[models.Model], str]:
     """The COPY text of `field` for a new instance, as bulk_create computes its value."""
     attname = field.attname
+    generic = _generic(field)
+    if type(field) is models.DateTimeField and not (field.auto_now or field.auto_now_add):
+        # An aware datetime is passed to the driver as it is (USE_TZ); anything else the usual way.
+        def moment(obj: models.Model) -> str:
+            value = getattr(obj, attname)
+            if value is None:
+                return "\\N"
+            if type(value) is dt.datetime and value.tzinfo is not None:
+                return value.isoformat()
+            return generic(obj)
+
+        return moment
+    if type(field) is models.JSONField and field.encoder is None:
+        # What the driver's Json adapter writes: json.dumps of the value (None is SQL NULL).
+        def document(obj: models.Model) -> str:
+            value = getattr(obj, attname)
+            if value is None:
+                return "\\N"
+            if type(value) in (dict, list, str, int, bool):
+                return json.dumps(value).translate(_ESCAPES)
+            return generic(obj)
+
+        return document
+    if type(field) is ArrayField and type(field.base_field) is models.CharField:
+
+        def strings(obj: models.Model) -> str:
+            value = getattr(obj, attname)
+            if type(value) is list and all(type(item) is str for item in value):
+                return _array(value).translate(_ESCAPES)
+            return generic(obj)
+
+        return strings
     if type(field) in _PLAIN and not getattr(field, "auto_now", False):
         if isinstance(field, models.CharField | models.TextField):
 
@@ -96,6 +130,10 @@ def _reader(field: models.Field) -> Callable[[models.Model], str]:
 
             return text
         return lambda obj: copy_text(getattr(obj, attname))
+    return generic
+
+
+def _generic(field: models.Field) -> Callable[[models.Model], str]:
     return lambda obj: copy_text(field.get_db_prep_save(field.pre_save(obj, True), connection))
 
 

@@ -467,8 +467,18 @@ def _checked_batches(job: ImportJob, *, spooled: bool) -> Iterator[Callable[[], 
     gives fresh outcomes, for a batch tried again): read back from the check's spool, or, for a job
     checked before spools existed, validated again from the file."""
     if spooled:
+        # Batches of the commit's size, whatever the check's was.
         for payload in spool_batches(job.pk):
-            yield lambda payload=payload: _as_checked(spool_load(payload))
+            outcomes: list[RowOutcome] | None = spool_load(payload)
+            for start in range(0, len(outcomes or ()), BATCH):
+
+                def part(payload: bytes = payload, start: int = start) -> list[RowOutcome]:
+                    nonlocal outcomes
+                    # The first call takes the loaded rows; a batch tried again loads them afresh.
+                    rows, outcomes = outcomes or spool_load(payload), None
+                    return _as_checked(rows[start : start + BATCH])
+
+                yield part
     else:
         for raws in _batches(import_job_source(job)):
             yield lambda raws=raws: [_check(job, raw) for raw in raws]

@@ -12,7 +12,7 @@ from audit.verification import verify_chains
 from imports import services
 from imports.models import ImportJob, ImportStatus
 from imports.services import import_job_check, import_job_commit, import_job_start_commit, legacy_import
-from registry.models import CivilRecord, Party
+from registry.models import CivilRecord, Party, RegisterBook
 from tests.imports.test_import import NAMES, birth_rows, upload, write_csv
 from workflows.models import RecordProcess, RecordTask
 
@@ -35,6 +35,8 @@ def _rows(model: type[models.Model], qs, ids: dict[str, dict[int, int]], kind: s
             value = getattr(obj, f.attname)
             if f.is_relation and f.related_model in (CivilRecord, RecordProcess, RecordTask, ImportJob):
                 value = ids.get(f.related_model._meta.model_name, {}).get(value, value)
+            elif f.is_relation and f.related_model is RegisterBook and value is not None:
+                value = RegisterBook.objects.get(pk=value).book_no  # the import creates its book
             row[f.name] = value
         out.append(row)
     return out
