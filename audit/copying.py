@@ -151,7 +151,8 @@ def copy_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None
             [meta.db_table, pk.column, len(objs)],
         )
         for obj, (key,) in zip(objs, cursor.fetchall(), strict=True):
-            obj._prepare_related_fields_for_save(operation_name="bulk_create")
+            # As bulk_create: a related object saved since (a record of a person) gives its key.
+            obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
             setattr(obj, pk.attname, key)
         readers = [_reader(f) for f in fields]
         buffer = io.StringIO()
@@ -162,7 +163,7 @@ def copy_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None
             obj._state.adding = False
             obj._state.db = connection.alias
         buffer.seek(0)
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
         with connection.wrap_database_errors:
             table = connection.ops.quote_name(meta.db_table)
             cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)

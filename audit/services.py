@@ -147,7 +147,6 @@ def audit_write_many(
     return len(events)
 
 
-
 def audit_copy_many(
     *,
     kind: str,
@@ -196,6 +195,7 @@ def audit_copy_many(
         copy_insert(AuditEvent, events)
         cursor.execute("UPDATE audit_audithead SET last_hash = %s WHERE stream = %s", [prev_hash, stream])
     return len(events)
+
 
 # Creates the stream's head or advances it by `count` rows, locking it until the transaction
 # ends; returns the last of the new rows' sequence numbers and the hash the first of them chains

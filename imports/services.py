@@ -481,7 +481,11 @@ def _checked_batches(job: ImportJob, *, spooled: bool) -> Iterator[Callable[[], 
                 yield part
     else:
         for raws in _batches(import_job_source(job)):
-            yield lambda raws=raws: [_check(job, raw) for raw in raws]
+
+            def validated(raws: list[reading.RawRow] = raws) -> list[RowOutcome]:
+                return [_check(job, raw) for raw in raws]
+
+            yield validated
 
 
 def _as_checked(outcomes: list[RowOutcome]) -> list[RowOutcome]:

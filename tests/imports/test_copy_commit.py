@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.db import models, transaction
@@ -34,7 +35,7 @@ def _rows(model: type[models.Model], qs, ids: dict[str, dict[int, int]], kind: s
                 continue
             value = getattr(obj, f.attname)
             if f.is_relation and f.related_model in (CivilRecord, RecordProcess, RecordTask, ImportJob):
-                value = ids.get(f.related_model._meta.model_name, {}).get(value, value)
+                value = ids.get(str(f.related_model._meta.model_name), {}).get(value, value)
             elif f.is_relation and f.related_model is RegisterBook and value is not None:
                 value = RegisterBook.objects.get(pk=value).book_no  # the import creates its book
             row[f.name] = value
@@ -42,11 +43,11 @@ def _rows(model: type[models.Model], qs, ids: dict[str, dict[int, int]], kind: s
     return out
 
 
-def _snapshot(job: ImportJob) -> dict[str, list]:
+def _snapshot(job: ImportJob) -> dict[str, list[Any]]:
     """Everything the commit wrote for `job`, comparable between two runs of the same file."""
     ids: dict[str, dict[int, int]] = {"importjob": {job.pk: 0}}
     records = CivilRecord.objects.filter(unit_id=job.unit_id).order_by("book__book_no", "entry_no")
-    snap = {"records": _rows(CivilRecord, records, ids, "civilrecord")}
+    snap: dict[str, list[Any]] = {"records": _rows(CivilRecord, records, ids, "civilrecord")}
     parties = Party.objects.filter(record__in=records).order_by("record__entry_no", "role")
     snap["parties"] = _rows(Party, parties, ids, "party")
     processes = RecordProcess.objects.filter(record__in=records).order_by("record__entry_no")
@@ -148,3 +149,23 @@ def test_the_dry_runs_rows_are_dropped_once_imported(world, tmp_path):
     import_job_commit(job.pk)
     assert not spool_path(job.pk).exists()
     assert isinstance(ImportJob.objects.get(pk=job.pk).finished_at, dt.datetime)
+
+
+def test_imported_people_are_matched_with_the_population_extract(world, tmp_path):
+    # Given the commune's population extract, in which a child of the file has another birth date
+    from transfer.models import ReconciliationItem
+    from transfer.reconciliation import population_import
+
+    extract = "soDinhDanh,hoTen,gioiTinh,ngaySinh,danToc,quocTich,noiThuongTru\n" + (
+        "001204012345,Nguyễn Văn Hùng,Nam,03/01/2004,Kinh,Việt Nam,Xã An\n"
+    )
+    population_import(actor=world.approver, unit=world.commune_a, content=extract.encode(), filename="dc.csv")
+    rows = birth_rows()
+    rows[0]["nksSoGiayToTuyThan"] = "001204012345"
+    # When the file is imported (with COPY)
+    legacy_import(write_csv(tmp_path, rows), unit=world.commune_a, event_type="birth", actor=world.clerk)
+    # Then the imported record's difference is in the worklist, as for an entered one
+    record = CivilRecord.objects.get(parties__role="subject", parties__full_name="Nguyễn Văn Hùng")
+    found = ReconciliationItem.objects.filter(record=record)
+    found = found.values_list("field", "ours", "theirs", "matched_by")
+    assert list(found) == [("birth_date", "02/01/2004", "03/01/2004", "pin")]
