@@ -3,14 +3,18 @@
 - `import_job_create` stores the file and reads its start (format, encodings, header):
   refused with a message for a file that cannot be read.
 - `import_job_check` (the dry run) validates every row and checks duplicates, writing one
-  `ImportRow` per row; nothing else is written.
+  `ImportRow` per row, and keeps the rows' cleaned data for the commit (`imports.spool`, signed,
+  with the hash of the file it read); nothing else is written.
 - `import_job_commit` writes the rows that passed, a batch per transaction, through
   `workflows.services.records_import` (the bulk service that creates records in their
-  entered or approved state: role check, one hash-chained audit row per record, work items,
-  counters, outbox), then open duplicate pairs for the likely duplicates the dry run found.
-  Each batch re-validates its rows and re-checks them against the database first, so the
-  hard rules hold even if data changed since the dry run, and a row committed in an earlier
-  run (or an earlier file) is skipped: killed mid-way and run again, every row lands exactly once.
+  entered or approved state with COPY: role check, one hash-chained audit row per record, work
+  items, counters, outbox), then open duplicate pairs for the likely duplicates the dry run found.
+  It does not validate the rows again: it reads the dry run's cleaned rows, after checking that
+  the uploaded file is still the one checked (else it refuses: check again). Each batch is
+  re-checked against the database first (hard duplicates written since the dry run; what slips
+  through a race, the database's unique constraints refuse and the batch fails whole with a
+  message), and a row committed in an earlier run (or an earlier file) is skipped: killed mid-way
+  and run again, every row lands exactly once.
 
 Rows are read from the file lazily, `BATCH` at a time, and nothing of a batch is kept after
 it is written, so memory does not grow with the file.
@@ -20,19 +24,20 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.actions import AuditAction
 from audit.actors import Actor
+from audit.copying import copy_insert
 from audit.services import audit_change
 from imports import reading
 from imports.checking import (
@@ -55,6 +60,14 @@ from imports.models import (
     ImportStatus,
     RowStatus,
     TargetState,
+)
+from imports.spool import (
+    SpoolWriter,
+    file_sha256,
+    spool_batches,
+    spool_load,
+    spool_remove,
+    spool_source_sha256,
 )
 from jobs import services as runs
 from jobs.models import Job, JobKind
@@ -269,11 +282,15 @@ def import_job_check(job_id: int, *, progress: Callable[[int], None] | None = No
     run = runs.job_begin(kind=JobKind.IMPORT_CHECK, owner=job.created_by, **_run_fields(job))
     books = BookFinder(job.unit, job.event_type)
     counts = {"rows": 0, VALID: 0, LIKELY: 0, INVALID: 0, ALREADY: 0}
+    spool_remove(job.pk)
+    spool: SpoolWriter | None = None
     try:
         source = import_job_source(job)
+        spool = SpoolWriter(job.pk, file_sha256(source.path))
         runs.job_progress(run, done=0, total=reading.count_rows(source))
         for batch in _batches(source):
             if runs.job_cancel_requested(run):
+                spool.discard()
                 ImportRow.objects.filter(job=job).delete()
                 message = _(
                     "The check was stopped on request; no row was kept. Run the check again when ready."
@@ -291,7 +308,8 @@ def import_job_check(job_id: int, *, progress: Callable[[int], None] | None = No
             check_against_database(
                 outcomes, event_type=job.event_type, books=books, job_id=job.pk, dry_run=True
             )
-            ImportRow.objects.bulk_create([_row_model(job, o) for o in outcomes])
+            copy_insert(ImportRow, [_row_model(job, o) for o in outcomes])
+            spool.write(outcomes)
             key_index_flush("import_row_dedup")
             for o in outcomes:
                 counts[o.status] += 1
@@ -301,13 +319,18 @@ def import_job_check(job_id: int, *, progress: Callable[[int], None] | None = No
             if progress:
                 progress(counts["rows"])
     except reading.ImportFileError as exc:
+        if spool is not None:
+            spool.discard()
         ImportRow.objects.filter(job=job).delete()
         _mark(job, status=ImportStatus.FAILED, message=str(exc), finished_at=timezone.now(), checked_rows=0)
         runs.job_fail(run, message=str(exc))
         return counts
     except Exception as exc:
+        if spool is not None:
+            spool.discard()
         runs.job_fail(run, message=f"{type(exc).__name__}: {exc}")
         raise
+    spool.close()
     _mark(
         job,
         status=ImportStatus.CHECKED,
@@ -373,10 +396,19 @@ def import_job_commit(job_id: int, *, progress: Callable[[int], None] | None = N
     books = BookFinder(job.unit, job.event_type)
     counts = {"committed": 0, "already": 0, "invalid": 0, "likely": 0}
     committed_before = ImportRow.objects.filter(job=job, status=RowStatus.COMMITTED).count()
-    source = import_job_source(job)
     seen = 0
     try:
-        for batch in _batches(source):
+        checked_sha = spool_source_sha256(job.pk)
+        if checked_sha is not None and file_sha256(job_file_path(job)) != checked_sha:
+            message = _(
+                "The file was changed after it was checked: nothing was imported. Run the check "
+                "(dry run) again, read its report, then import."
+            )
+            _mark(job, status=ImportStatus.FAILED, message=message)
+            runs.job_fail(run, message=message)
+            return counts
+        for fresh in _checked_batches(job, spooled=checked_sha is not None):
+            batch = fresh()
             if runs.job_cancel_requested(run):
                 message = _(
                     "Stopped on request after %(n)d rows: the records imported so far are kept whole; "
@@ -386,25 +418,32 @@ def import_job_commit(job_id: int, *, progress: Callable[[int], None] | None = N
                 runs.job_cancelled(run, message=message)
                 return counts
             checked = _dry_run_of(job, batch)
-            todo = [
-                raw for raw in batch if checked[raw.row_no][0] not in (RowStatus.COMMITTED, RowStatus.ALREADY)
-            ]
+            done = (RowStatus.COMMITTED, RowStatus.ALREADY)
+            todo = [o for o in batch if checked[o.row_no][0] not in done]
             counts["already"] += len(batch) - len(todo)
-            if todo:
-                for attempt in range(2):
-                    try:
-                        _commit_batch(job, todo, checked, books, counts)
-                        break
-                    except (ValidationError, PermissionDenied) as exc:
-                        # PermissionDenied: the importer lost the role since the job started.
-                        message = " ".join(getattr(exc, "messages", [str(exc)]))
+            for attempt in range(2):
+                if not todo:
+                    break
+                try:
+                    _commit_batch(job, todo, checked, books, counts)
+                    break
+                except (ValidationError, PermissionDenied) as exc:
+                    # PermissionDenied: the importer lost the role since the job started.
+                    message = " ".join(getattr(exc, "messages", [str(exc)]))
+                    _mark(job, status=ImportStatus.FAILED, message=message)
+                    runs.job_fail(run, message=message)
+                    return counts
+                except IntegrityError as exc:
+                    if attempt:  # raced twice with another writer: the batch fails, the job can resume
+                        message = _(
+                            "Rows %(first)d to %(last)d conflict with records written since the check "
+                            "(%(detail)s); the rows before them are imported. Run the check again."
+                        ) % {"first": todo[0].row_no, "last": todo[-1].row_no, "detail": _first_line(exc)}
                         _mark(job, status=ImportStatus.FAILED, message=message)
                         runs.job_fail(run, message=message)
                         return counts
-                    except IntegrityError:
-                        if attempt:  # raced twice with another writer: let the job fail and be resumed
-                            raise
-                        books = BookFinder(job.unit, job.event_type)
+                    books = BookFinder(job.unit, job.event_type)
+                    todo = [o for o in fresh() if checked[o.row_no][0] not in done]
             seen += len(batch)
             _mark(job, committed_rows=committed_before + counts["committed"])
             runs.job_progress(run, done=seen)
@@ -414,11 +453,51 @@ def import_job_commit(job_id: int, *, progress: Callable[[int], None] | None = N
         runs.job_fail(run, message=f"{type(exc).__name__}: {exc}")
         raise
     _mark(job, status=ImportStatus.DONE, finished_at=timezone.now())
+    spool_remove(job.pk)  # every row is written: the report reads the row outcomes
     runs.job_finish(run)
     return counts
 
 
-def _dry_run_of(job: ImportJob, batch: list[reading.RawRow]) -> dict[int, tuple[str, list[list[Any]]]]:
+def _first_line(exc: Exception) -> str:
+    return str(exc).split("\n")[0]
+
+
+def _checked_batches(job: ImportJob, *, spooled: bool) -> Iterator[Callable[[], list[RowOutcome]]]:
+    """The job's rows a batch at a time, as the dry run found them (each call of a batch's function
+    gives fresh outcomes, for a batch tried again): read back from the check's spool, or, for a job
+    checked before spools existed, validated again from the file."""
+    if spooled:
+        # Batches of the commit's size, whatever the check's was.
+        for payload in spool_batches(job.pk):
+            outcomes: list[RowOutcome] | None = spool_load(payload)
+            for start in range(0, len(outcomes or ()), BATCH):
+
+                def part(payload: bytes = payload, start: int = start) -> list[RowOutcome]:
+                    nonlocal outcomes
+                    # The first call takes the loaded rows; a batch tried again loads them afresh.
+                    rows, outcomes = outcomes or spool_load(payload), None
+                    return _as_checked(rows[start : start + BATCH])
+
+                yield part
+    else:
+        for raws in _batches(import_job_source(job)):
+
+            def validated(raws: list[reading.RawRow] = raws) -> list[RowOutcome]:
+                return [_check(job, raw) for raw in raws]
+
+            yield validated
+
+
+def _as_checked(outcomes: list[RowOutcome]) -> list[RowOutcome]:
+    """Spooled outcomes as `check_row` leaves them: likely duplicates are valid rows until checked
+    against the database again (`_commit_batch` takes their candidates from the row outcomes)."""
+    for o in outcomes:
+        if o.status == LIKELY:
+            o.status, o.candidates = VALID, []
+    return outcomes
+
+
+def _dry_run_of(job: ImportJob, batch: list[RowOutcome]) -> dict[int, tuple[str, list[list[Any]]]]:
     """Row number -> (status, likely-duplicate candidates) of the batch's rows as last written."""
     rows = ImportRow.objects.filter(job=job, row_no__in=[r.row_no for r in batch])
     found = {
@@ -449,12 +528,11 @@ def _book_for(job: ImportJob, books: BookFinder, o: RowOutcome) -> RegisterBook:
 @transaction.atomic
 def _commit_batch(
     job: ImportJob,
-    raws: list[reading.RawRow],
+    outcomes: list[RowOutcome],
     checked: dict[int, tuple[str, list[list[Any]]]],
     books: BookFinder,
     counts: dict[str, int],
 ) -> None:
-    outcomes = [_check(job, raw) for raw in raws]
     check_against_database(outcomes, event_type=job.event_type, books=books, job_id=job.pk, dry_run=False)
     if not job.skip_invalid and any(o.status == INVALID for o in outcomes):
         bad = next(o for o in outcomes if o.status == INVALID)
@@ -476,8 +554,17 @@ def _commit_batch(
         records_import(book=book, cases=[case for _o, case in items], actor=job.created_by)
     row_record = {o.row_no: case.record.pk for items in by_book.values() for o, case in items}
     DuplicatePair.objects.bulk_create(pairs_routed(_pairs(job, writable, row_record)), ignore_conflicts=True)
-    rows = [_row_model(job, o, RowStatus.COMMITTED, row_record[o.row_no]) for o in writable]
-    rows += [_row_model(job, o) for o in outcomes if o.status in (ALREADY, INVALID)]
+    # A written row's outcome is the dry run's (kept or found again the same way) but for its status
+    # and record; rows the database check turned away are written whole.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE imports_importrow r SET status = %s, record_id = w.record_id "
+            "FROM unnest(%s::int[], %s::bigint[]) AS w(row_no, record_id) "
+            "WHERE r.job_id = %s AND r.row_no = w.row_no",
+            [RowStatus.COMMITTED.value, [o.row_no for o in writable],
+             [row_record[o.row_no] for o in writable], job.pk],
+        )  # fmt: skip
+    rows = [_row_model(job, o) for o in outcomes if o.status in (ALREADY, INVALID)]
     ImportRow.objects.bulk_create(
         rows,
         update_conflicts=True,

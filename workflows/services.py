@@ -22,8 +22,9 @@ from django.utils.translation import gettext_lazy as _l
 
 from audit.actions import AuditAction
 from audit.actors import Actor
+from audit.copying import copy_insert
 from audit.models import AuditKind
-from audit.services import audit_access, audit_change, audit_write_many
+from audit.services import audit_access, audit_change, audit_copy_many
 from permissions.roles import AMEND_PERMISSION
 from permissions.scoping import can, can_approve
 from registry.matching import (
@@ -844,11 +845,12 @@ def records_import(*, book: RegisterBook, cases: list[ImportedCase], actor: Acto
         record.book, record.state, record.entered_by = book, case.state, actor
         if case.state == RecordState.APPROVED:
             record.approved_by, record.approved_at = actor, now
+    # COPY (the rows bulk_create would insert): an import writes thousands of cases a batch.
     with transaction.atomic():
-        CivilRecord.objects.bulk_create(records)
-    Party.objects.bulk_create([party for case in cases for party in case.parties])
+        copy_insert(CivilRecord, records)
+    copy_insert(Party, [party for case in cases for party in case.parties])
     for state, reason in IMPORT_REASONS.items():
-        audit_write_many(
+        audit_copy_many(
             kind=AuditKind.CHANGE,
             action=AuditAction.IMPORT,
             actor=actor,
