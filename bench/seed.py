@@ -38,7 +38,8 @@ from bench import names_data as nd
 from registry.matching import PRIMARY_ROLE, DedupPerson, dedup_keys
 from registry.partial_dates import PartialDate
 
-SEED_VERSION = "3"  # 2: the project's own workflow processes and tasks (issue 3); 3: progress counters
+# 2: the project's own workflow processes and tasks (issue 3); 3: progress counters; 4: party unit path
+SEED_VERSION = "4"
 BENCH_PASSWORD = "bench12345"
 PROVINCE_CODE = "B35"
 DISTRICTS = 10
@@ -206,6 +207,7 @@ PARTY_COLUMNS = (
     "ethnicity",
     "nationality",
     "residence",
+    "unit_path",
 )
 BOOK_COLUMNS = (
     "id",
@@ -681,6 +683,8 @@ class CommuneRows:
                 rng.choices(*self.ethnic)[0] if role in ("subject", "deceased") else "",
                 "Việt Nam" if role in ("subject", "deceased", "husband", "wife") else "",
                 "",
+                # The record's unit path (the load runs without triggers: `registry_party_unit_path`).
+                self.c.path,
             )
             self.parties.write("\t".join(_n(v) for v in row))
             self.parties.write("\n")

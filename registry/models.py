@@ -542,7 +542,8 @@ class Party(models.Model):
     record = models.ForeignKey(CivilRecord, on_delete=models.CASCADE, related_name="parties")
     role = models.CharField(_("role"), max_length=32, choices=PartyRole.choices)
     full_name = models.CharField(_("full name"), max_length=120, blank=True)
-    name_key = models.CharField(max_length=120, blank=True, editable=False)
+    # Bytewise order ("C"): a name prefix (LIKE 'nguyen van%') and name order on one plain index.
+    name_key = models.CharField(max_length=120, blank=True, editable=False, db_collation="C")
     name_exact_key = models.CharField(max_length=160, blank=True, editable=False)
     sex = models.PositiveSmallIntegerField(_("sex"), choices=Sex.choices, default=Sex.UNKNOWN)
     birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -555,13 +556,32 @@ class Party(models.Model):
     ethnicity = models.CharField(_("ethnicity"), max_length=64, blank=True)
     nationality = models.CharField(_("nationality"), max_length=64, blank=True)
     residence = models.CharField(_("residence"), max_length=255, blank=True)
+    # The record's `unit_path`, so that a name search starts from the user's units without reading
+    # the records (`registry.search`). Kept by the database, whoever writes: a trigger sets it on
+    # every insert (and on a move to another record) and copies a record's new path to its people
+    # (migration `s7_party_unit_path`); what the ORM sends is overwritten.
+    unit_path = models.CharField(max_length=255, blank=True, default="", db_default="", editable=False)
 
     class Meta:
         verbose_name = _("person in a record")
         verbose_name_plural = _("people in records")
         constraints = [models.UniqueConstraint(fields=["record", "role"], name="party_one_per_role")]
         indexes = [
-            models.Index(fields=["name_key"], name="party_name_key", opclasses=["varchar_pattern_ops"]),
+            # Name prefixes ("nguyen van%") in name order, with the unit path to filter by scope in
+            # the index itself (an index-only scan: `registry.search.name_matches`); also serves
+            # the parents' name criteria.
+            models.Index(
+                fields=["name_key", "record"],
+                name="party_name_key",
+                include=["unit_path"],
+            ),
+            # The same within one commune's (or district's) people: a clerk's "nguyen van" reads
+            # the commune's ~800 matches, not the province's 80,000.
+            models.Index(
+                fields=["unit_path", "name_key", "record"],
+                name="party_path_name",
+                opclasses=["varchar_pattern_ops", "varchar_ops", "int8_ops"],
+            ),
             models.Index(fields=["pin"], name="party_pin", condition=~Q(pin="")),
         ]
 

@@ -3,6 +3,13 @@ parents' names, date ranges, event type and state. Always scoped by `permissions
 
 Names are matched on `Party.name_key` (diacritic-free, lower case) by prefix, which the
 `party_name_key` index serves; "nguyen van a" finds "Nguyễn Văn An" and "Nguyễn Văn Ánh".
+
+A name search takes at most `MATCH_CAP` people: the first ones in name order among those in the
+user's units (`name_matches`, one index-only scan: the index holds name, record and unit path).
+Their records are listed in book and entry order as always. "nguyen van" matches ~80,000 people
+of a province: instead of joining every one to its record and sorting them all for a first page,
+the page lists the records of the first 1,000 "Nguyễn Văn A…" and says that more people match
+(`name_capped`): add the given name or a date of birth.
 """
 
 from __future__ import annotations
@@ -11,14 +18,20 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.functional import cached_property
 
-from permissions.scoping import records_visible_to
+from permissions.scoping import paths_q, records_visible_to, user_scopes
 from registry.entry_numbers import EntryNumber
 from registry.matching import PRIMARY_ROLE
 from registry.models import ENTRY_ORDER, CivilRecord, Party, PartyRole
 from vietnamese.input_values import ascii_digits
 from vietnamese.names import name_key
+
+# A name search takes the first 1,000 people who match (by name) and a search is not counted past
+# 1,000 records: the page says so and asks for the given name or a date of birth.
+MATCH_CAP = 1000
 
 
 @dataclass
@@ -75,13 +88,30 @@ def _party(**filters) -> Exists:
     return Exists(Party.objects.filter(record=OuterRef("pk"), **filters))
 
 
+def name_matches(user, name: str) -> QuerySet[Party]:
+    """People whose name starts with `name` (diacritics ignored) in the units of any role of
+    `user`, in name order. The unit filter only narrows: `records_visible_to` still decides."""
+    people = Party.objects.filter(name_key__startswith=name_key(name))
+    if not getattr(user, "is_superuser", False):
+        people = people.filter(paths_q([s.unit_path for s in user_scopes(user)], "unit_path"))
+    return people.order_by("name_key", "record_id")
+
+
+def name_capped(user, query: RecordQuery) -> bool:
+    """Do more than `MATCH_CAP` people in the user's units match the query's name (so that the
+    search lists the records of the first `MATCH_CAP` of them only)?"""
+    if not (query.name and name_key(query.name)):
+        return False
+    return name_matches(user, query.name).values("pk")[: MATCH_CAP + 1].count() > MATCH_CAP
+
+
 def records_search(user, query: RecordQuery) -> QuerySet[CivilRecord]:
-    """Records visible to `user` that match every criterion given, ordered by book and entry."""
+    """Records visible to `user` that match every criterion given, ordered by book and entry.
+    A name takes the first `MATCH_CAP` people who match it, in name order (`name_capped`)."""
     records = records_visible_to(user)
-    if query.name:
-        key = name_key(query.name)
-        if key:
-            records = records.filter(_party(name_key__startswith=key))
+    if query.name and name_key(query.name):
+        first = name_matches(user, query.name).values("record_id")[:MATCH_CAP]
+        records = records.filter(pk__in=first)
     if query.pin:
         records = records.filter(_party(pin=ascii_digits("".join(query.pin.split()))))
     for role, text in ((PartyRole.MOTHER, query.mother), (PartyRole.FATHER, query.father)):
@@ -119,3 +149,29 @@ def records_search(user, query: RecordQuery) -> QuerySet[CivilRecord]:
             born &= _on_or_before("birth", query.born_to)
         records = records.filter(Exists(Party.objects.filter(born, record=OuterRef("pk"))))
     return records.select_related("book", "unit").order_by("book__year", "book_id", *ENTRY_ORDER)
+
+
+class CappedPaginator(Paginator):
+    """Pages of a search, counted up to `MATCH_CAP` (a count of 80,000 matches costs what the
+    search does; past 1,000 the user narrows the search rather than pages). `capped` says that
+    more than `MATCH_CAP` records match; then only the first `MATCH_CAP` are paged.
+    `name_capped`: the search took the first `MATCH_CAP` people of its name only."""
+
+    cap = MATCH_CAP
+
+    def __init__(self, object_list: Any, per_page: int, *, name_capped: bool = False):
+        super().__init__(object_list, per_page)
+        self.name_capped = name_capped
+
+    @cached_property
+    def _counted(self) -> int:
+        # In no order: "the first 1,001 in book order" would sort every match first.
+        return self.object_list.order_by().values("pk")[: self.cap + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._counted, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return self._counted > self.cap

@@ -44,7 +44,7 @@ from registry.models import (
     RegisterBook,
 )
 from registry.partial_dates import PartialDate
-from registry.search import RecordQuery, narrowed, records_search
+from registry.search import CappedPaginator, RecordQuery, name_capped, narrowed, records_search
 from registry.services import (
     book_double_keying_set,
     book_edit,
@@ -516,7 +516,10 @@ def _search(request: HttpRequest) -> tuple[SearchForm, Any]:
         action=AuditAction.SEARCH,
         changes={k: str(v) for k, v in query.__dict__.items() if v},
     )
-    return form, Paginator(records_search(request.user, query), PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(
+        records_search(request.user, query), PAGE_SIZE, name_capped=name_capped(request.user, query)
+    )
+    return form, paginator.get_page(request.GET.get("page"))
 
 
 def _primary_names(records: list[Any]) -> dict[int, Any]:
@@ -585,6 +588,10 @@ def record_search_json(request: AuthenticatedRequest) -> JsonResponse:
     return JsonResponse(
         {
             "count": page.paginator.count,
+            # More records match than `count` (the cap), or more people the name than the search
+            # takes (`name_capped`): narrow the search to see them.
+            "capped": page.paginator.capped,
+            "name_capped": page.paginator.name_capped,
             "page": page.number,
             "pages": page.paginator.num_pages,
             "results": results,
