@@ -179,8 +179,12 @@ def scope_choices(user: Actor, chosen: int | None) -> dict[str, Any]:
     top = min((s.unit_path.count("/") for s in scopes), default=1)
     confined = contract_paths(user)
     # Everything `units_visible_to` and `books_visible_to` read of the user, and the language.
+    version = cache.get(CHOICES_VERSION_KEY)
+    if version is None:  # a cleared or evicted cache: a new version, never one kept before
+        cache.add(CHOICES_VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(CHOICES_VERSION_KEY)
     key = (
-        cache.get(CHOICES_VERSION_KEY),
+        version,
         get_language(),
         bool(getattr(user, "is_superuser", False)),
         tuple(_minimal_prefixes(s.unit_path for s in scopes_with(user, "view_records"))),
