@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections import OrderedDict
@@ -46,6 +47,7 @@ CHOICES_SECONDS = 60
 CHOICES_KEPT = 512  # scopes × chosen units × languages kept per process
 CHOICES_VERSION_KEY = "workflows:inbox-choices-version"
 _choices_memo: OrderedDict[tuple[Any, ...], tuple[float, dict[str, Any]]] = OrderedDict()
+_choices_lock = threading.Lock()
 
 
 def choices_version_bump(**_kwargs: Any) -> None:
@@ -216,12 +218,12 @@ def scope_choices(user: Actor, chosen: int | None) -> dict[str, Any]:
     now = time.monotonic()
     kept = _choices_memo.get(key)
     if kept is not None and kept[0] > now:
-        _choices_memo.move_to_end(key)
         return kept[1]
     prepared = _choices_read(user, chosen, top)
-    _choices_memo[key] = (now + CHOICES_SECONDS, prepared)
-    while len(_choices_memo) > CHOICES_KEPT:
-        _choices_memo.popitem(last=False)
+    with _choices_lock:  # threads of one process (ASGI, threaded workers) share the memo
+        _choices_memo[key] = (now + CHOICES_SECONDS, prepared)
+        while len(_choices_memo) > CHOICES_KEPT:
+            _choices_memo.popitem(last=False)  # the oldest read first
     return prepared
 
 
