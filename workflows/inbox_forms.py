@@ -223,7 +223,7 @@ def scope_choices(user: Actor, chosen: int | None) -> dict[str, Any]:
     with _choices_lock:  # threads of one process (ASGI, threaded workers) share the memo
         _choices_memo[key] = (now + CHOICES_SECONDS, prepared)
         while len(_choices_memo) > CHOICES_KEPT:
-            _choices_memo.popitem(last=False)  # the oldest read first
+            _choices_memo.popitem(last=False)  # the oldest first
     return prepared
 
 
