@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import OrderedDict
 from collections.abc import Callable
+from html import escape
 from typing import Any
 
 from django.contrib import messages
@@ -25,6 +26,7 @@ from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -37,7 +39,6 @@ from registry.models import CivilRecord, EventType, PartyRole
 from vietnamese.input_values import id_param
 from workflows import claims, inbox, services
 from workflows.claims import ClaimRefused
-from workflows.flows import local_text
 from workflows.inbox_forms import InboxFilterForm
 from workflows.machine import TransitionRefused
 from workflows.models import RecordTask, Stage
@@ -72,14 +73,16 @@ def inbox_list(request: AuthenticatedRequest, which: str) -> HttpResponse:
     now = timezone.now()
     query = request.GET.copy()
     query.pop("after", None)
+    here = request.get_full_path()
+    rows = _rows(page.items, which, now)
     context = {
         "which": which,
         "form": form,
         "page": page,
-        "rows": _rows(page.items, which, now),
+        "rows": rows,
+        "rows_html": rows_html(rows, which, here=here, csrf=csrf_input(request)),
         "query": query.urlencode(),
-        "here": request.get_full_path(),
-        "csrf_input": csrf_input(request),
+        "here": here,
         "claim_next_max": claims.MAX_CLAIM_NEXT,
     }
     if request.headers.get("HX-Request"):
@@ -94,6 +97,11 @@ def _rows(items: list[RecordTask], which: str, now: dt.datetime) -> list[dict[st
     event_labels = {value: str(label) for value, label in EventType.choices}
     stage_labels = {value: str(label) for value, label in Stage.choices}
     book_word, no_word = _("book"), _("no.")
+    zone = timezone.get_current_timezone()
+
+    def local(value: dt.datetime | None) -> str:  # `flows.local_text`, the time zone looked up once
+        return value.astimezone(zone).strftime("%d/%m/%Y %H:%M") if value else ""
+
     work_url, claim_url, release_url = (
         _url_with_pk(name) for name in ("task_work", "task_claim", "task_release")
     )
@@ -108,10 +116,10 @@ def _rows(items: list[RecordTask], which: str, now: dt.datetime) -> list[dict[st
                 "is_return": task.is_return,
                 "unit": task.unit_name,
                 "stage": stage_labels.get(task.stage, task.stage),
-                "created": local_text(task.created),
-                "due": local_text(task.due_at),
+                "created": local(task.created),
+                "due": local(task.due_at),
                 "overdue": inbox.overdue(task, now),
-                "finished": local_text(task.finished),
+                "finished": local(task.finished),
                 "outcome_returned": task.data.get("outcome") == "returned",
                 "return_reason": returned.get("reason", ""),
                 "return_by": returned.get("by", ""),
@@ -122,6 +130,78 @@ def _rows(items: list[RecordTask], which: str, now: dt.datetime) -> list[dict[st
             }
         )
     return rows
+
+
+def rows_html(rows: list[dict[str, Any]], which: str, *, here: str, csrf: str) -> SafeString:
+    """The <tr> of each row of a list (`_list.html` holds the table's head, the empty row and the
+    pager). Written here rather than in the template: the engine's few microseconds per
+    variable, twenty variables a row, fifty rows, were the largest part of the page's CPU.
+    Every value is escaped as the template would (`html.escape`, what Django's `escape` calls
+    without its lazy-text check)."""
+    words = {
+        word: escape(_(word))
+        for word in (
+            "returned", "passed", "Claim", "Open", "Release", "by", "Case", "Unit", "Stage",
+            "Finished", "Outcome", "Waiting since", "Deadline", "Reason and remarks",
+        )
+    }  # fmt: skip
+    next_input = f'{csrf}<input type="hidden" name="next" value="{escape(here)}">'
+    badge = f'<span class="badge returned">{words["returned"]}</span>'
+    out = []
+    for row in rows:
+        case = escape(row["case"])
+        work_url = escape(row["work_url"])
+        if which == "done":
+            outcome = words["returned"] if row["outcome_returned"] else words["passed"]
+            dates = (
+                f'<td data-label="{words["Finished"]}">{escape(row["finished"])}</td>'
+                f'<td data-label="{words["Outcome"]}">{outcome}</td>\n    '
+            )
+        else:
+            overdue = ' class="overdue"' if row["overdue"] else ""
+            dates = (
+                f'<td data-label="{words["Waiting since"]}">{escape(row["created"])}</td>'
+                f'<td data-label="{words["Deadline"]}"{overdue}>{escape(row["due"])}</td>'
+            )
+        reason = ""
+        if which == "returned":
+            remarks = "".join(
+                f"<li><strong>{escape(label)}</strong>: {escape(text)}</li>"
+                for label, text in row["remark_rows"]
+            )
+            reason = (
+                f'<td data-label="{words["Reason and remarks"]}">{escape(row["return_reason"])}'
+                f'{f"""<ul class="remarks">{remarks}</ul>""" if remarks else ""}'
+                f'<div class="muted">{words["by"]} {escape(row["return_by"])}</div></td>'
+            )
+        if which == "queue":
+            actions = (
+                f'\n      <form method="post" action="{escape(row["claim_url"])}" class="inline">{next_input}'
+                f'<button type="submit" class="primary" aria-label="{words["Claim"]}: {case}">'
+                f"{words['Claim']}</button></form>\n      "
+            )
+        elif which in ("mine", "returned"):
+            actions = (
+                f'\n      <a class="button primary" href="{work_url}" aria-label="{words["Open"]}: {case}">'
+                f"{words['Open']}</a>\n"
+                f'      <form method="post" action="{escape(row["release_url"])}" class="inline">{next_input}'
+                f'<button type="submit" aria-label="{words["Release"]}: {case}">{words["Release"]}</button>'
+                "</form>\n      "
+            )
+        else:
+            actions = ""
+        out.append(
+            f'\n  <tr data-task="{row["pk"]}">\n'
+            f'    <td data-label="{words["Case"]}"><a href="{work_url}">{case}</a>\n'
+            f"      {badge if row['is_return'] else ''}</td>\n"
+            f'    <td data-label="{words["Unit"]}">{escape(row["unit"])}</td>\n'
+            f'    <td data-label="{words["Stage"]}">{escape(row["stage"])}</td>\n'
+            f"    {dates}\n"
+            f"    {reason}\n"
+            f'    <td class="row-actions">\n      {actions}\n    </td>\n'
+            "  </tr>\n  "
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value escaped above
 
 
 def _url_with_pk(name: str) -> Callable[[int], str]:
