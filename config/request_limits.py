@@ -306,7 +306,7 @@ class BoundedWSGIRequestBody:
             return self.app(environ, start_response)
 
         # A chunked body: copy it, bounded, then hand the copy to Django with its length.
-        spool = tempfile.SpooledTemporaryFile(
+        spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - handed to the app, closed with the request
             max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE, dir=settings.FILE_UPLOAD_TEMP_DIR
         )
         stream = environ["wsgi.input"]

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -80,8 +81,9 @@ def web_command(host: str, port: int, *, access_log: bool) -> list[str]:
     ]
     if access_log:
         command += ["--access-logfile", "-"]
-    if Path("/dev/shm").is_dir():
-        command += ["--worker-tmp-dir", "/dev/shm"]  # the heartbeat file, off the container's layer
+    shm = Path("/dev/shm")  # noqa: S108 - gunicorn's heartbeat file in memory, not a shared secret
+    if shm.is_dir():
+        command += ["--worker-tmp-dir", str(shm)]  # off the container's layer
     return [*command, "config.wsgi:application"]
 
 
@@ -167,10 +169,8 @@ class Front:
         up_writer.write(head)
         upstream = asyncio.ensure_future(_pipe(reader, up_writer))
         await _pipe(up_reader, writer)  # the answers, until the server closes
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(upstream, LINGER_SECONDS)
-        except (TimeoutError, asyncio.TimeoutError):
-            pass
         up_writer.close()
         writer.close()
 
@@ -247,9 +247,9 @@ async def _front_until_done(
     async def watch() -> None:
         nonlocal status
         while not stop.is_set():
-            for p in procs:
+            for name, p in zip(("gunicorn", "uvicorn"), procs, strict=True):
                 if p.poll() is not None:
-                    print(f"civreg: {p.args[2]} exited with {p.returncode}; stopping", file=sys.stderr)
+                    print(f"civreg: {name} exited with {p.returncode}; stopping", file=sys.stderr)
                     status = p.returncode or 1
                     stop.set()
             await asyncio.sleep(0.5)
@@ -273,9 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     access_log = os.environ.get("ACCESS_LOG", "1") != "0"
     os.chdir(ROOT)
     if args.role == "web":
-        os.execvpe(sys.executable, web_command(host, port, access_log=access_log), web_environment())
+        os.execvpe(sys.executable, web_command(host, port, access_log=access_log), web_environment())  # noqa: S606
     if args.role == "ws":
-        os.execvp(sys.executable, ws_command(host, port, access_log=access_log))
+        os.execvp(sys.executable, ws_command(host, port, access_log=access_log))  # noqa: S606
     return serve_all(host, port, access_log=access_log)
 
 

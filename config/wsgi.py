@@ -11,6 +11,6 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from config.request_limits import BoundedWSGIRequestBody  # noqa: E402 - needs Django set up first
+from config.request_limits import BoundedWSGIRequestBody
 
 application = BoundedWSGIRequestBody(get_wsgi_application())
