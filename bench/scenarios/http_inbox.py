@@ -1,7 +1,7 @@
 """HTTP inbox under 16 concurrent clients, and the web workers' memory under that load.
 
 The harness starts the web tier as `make run` does (config/serve.py: gunicorn's WSGI
-workers, WEB_WORKERS = cores + 1 of 4 threads, persistent connections; bench settings: DEBUG
+workers, WEB_WORKERS = 2 × cores + 1 of 2 threads, persistent connections; bench settings: DEBUG
 off) on 127.0.0.1 free ports, logs 16 commune clerks in (one
 session each, made with Django's session store), and lets them request their
 inbox page as fast as it answers for `bench.duration` seconds. The page is the
@@ -193,7 +193,7 @@ def run(bench) -> dict:
     from django.db import connections
 
     connections.close_all()
-    web_workers = max(1, bench.cores) + 1
+    web_workers = 2 * max(1, bench.cores) + 1
     server = WebServer(database=bench.database, workers=web_workers)
     try:
         server.wait_ready()
