@@ -282,8 +282,14 @@ class BoundedWSGIRequestBody:
         allowed = min(ANONYMOUS_BODY_MAX, limit)
 
         def authenticated() -> bool:
+            from django.db import close_old_connections
+
             key = _valid_session_key(_parse_cookies(environ.get("HTTP_COOKIE")))
-            return bool(key) and _session_user_is_authenticated(key)
+            if not key:
+                return False
+            # Before Django's own request_started: a kept connection is checked (or replaced) first.
+            close_old_connections()
+            return _session_user_is_authenticated(key)
 
         declared_raw = environ.get("CONTENT_LENGTH") or ""
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
