@@ -1,6 +1,6 @@
-# Production image: the web process (uvicorn, ASGI: HTTP and WebSockets; scripts/serve-web.sh says
-# why not daphne) and the job worker
-# (manage.py db_worker) run from this same image; see docker-compose.yml.
+# Production image: the page workers (gunicorn, WSGI: `scripts/serve.sh web`), the WebSocket process
+# (uvicorn, ASGI: `scripts/serve.sh ws`; config/serve.py says why apart, scripts/serve.sh why not
+# daphne) and the job worker (manage.py db_worker) run from this same image; see docker-compose.yml.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -50,4 +50,5 @@ HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
 
 # Client address and scheme come from the TLS proxy in front (FORWARDED_ALLOW_IPS: the proxies trusted).
 ENV HOST=0.0.0.0 PORT=8000 FORWARDED_ALLOW_IPS=*
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec scripts/serve-web.sh"]
+# Alone (without compose): pages and WebSockets on one port, as `make run` serves them.
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec scripts/serve.sh all"]

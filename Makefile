@@ -36,7 +36,7 @@ export DEBUG ?= 1
 .PHONY: help system-packages setup deps run test lint bench bench-quick db-stop constraints
 
 help:
-	@echo "make run          set up, then serve http://$(HOST):$(PORT) (uvicorn, DEBUG=1) with the job worker"
+	@echo "make run          set up, then serve http://$(HOST):$(PORT) (gunicorn pages + uvicorn WebSockets, DEBUG=1) with the workers"
 	@echo "make test         set up, then run the test suite (PYTEST_ARGS=... to pass options)"
 	@echo "make setup        Debian packages (scripts/debian-packages.txt), virtualenv, dependencies,"
 	@echo "                  migrations, units, demo data, translations"
@@ -71,7 +71,7 @@ setup: system-packages deps
 
 # --- Serving ----------------------------------------------------------------------------
 
-# Web server and background worker side by side; Ctrl-C stops both (scripts/run-dev.sh).
+# The web tier (scripts/serve.sh all) and the background workers side by side; Ctrl-C stops all (scripts/run-dev.sh).
 run: DEBUG = 1
 run: setup
 	HOST=$(HOST) PORT=$(PORT) scripts/run-dev.sh

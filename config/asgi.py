@@ -2,7 +2,7 @@
 
 HTTP requests pass `BoundedRequestBody` first: a body over its route's limit is answered 413
 before it is read (config/request_limits.py). Serve it with uvicorn and the project's WebSocket
-protocol (scripts/serve.sh), which stream bodies to the app instead of buffering them.
+protocol (scripts/serve.sh ws), which streams bodies to the app instead of buffering them.
 """
 
 import os

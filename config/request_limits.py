@@ -1,8 +1,11 @@
-"""Request bodies bounded before they are read: an ASGI guard in front of the Django app.
+"""Request bodies bounded before they are read: a guard in front of the Django app, for WSGI and ASGI.
 
 Django's ASGI handler reads a request's whole body (spooled to a temporary file past
-FILE_UPLOAD_MAX_MEMORY_SIZE) before any middleware or view runs, so a limit checked in a view comes
-after the bytes have been received and written. This guard stands in front of it (config/asgi.py):
+FILE_UPLOAD_MAX_MEMORY_SIZE) before any middleware or view runs, and under WSGI the multipart parser
+does the same on first access to request.POST/FILES, so a limit checked in a view comes after the
+bytes have been received and written. This guard stands in front of the app: `BoundedRequestBody`
+for ASGI (config/asgi.py, the WebSocket process) and `BoundedWSGIRequestBody` for WSGI
+(config/wsgi.py, the page workers under gunicorn):
 
 - Each route has a limit (`route_limit`): the upload pages their configured sizes (SCAN_UPLOAD_MAX_MB,
   SCAN_BOOK_UPLOAD_MAX_MB, the batch and import limits), every other page DATA_UPLOAD_MAX_MEMORY_SIZE.
@@ -11,17 +14,21 @@ after the bytes have been received and written. This guard stands in front of it
   is larger than that.
 - A declared Content-Length over the limit is answered 413 at once, before a byte of the body is
   read. A body without a length (chunked) is counted as it streams in; when it passes the limit the
-  guard answers 413, tells the app the client went away, and reads no more.
+  guard answers 413 and reads no more. Under ASGI it tells the app the client went away; under
+  WSGI the app is not called at all: a chunked body is first copied, bounded, to a spooled file
+  (memory up to FILE_UPLOAD_MAX_MEMORY_SIZE, then FILE_UPLOAD_TEMP_DIR) and handed to Django with
+  its length, since Django's WSGI request reads no body without a Content-Length.
 
-The server in front must not buffer bodies itself (uvicorn streams them to the app under flow
-control; daphne/twisted reads the whole body into memory before the app sees it: see README,
+The server in front must not buffer bodies itself (gunicorn and uvicorn hand them to the app as
+they arrive; daphne/twisted reads the whole body into memory before the app sees it: see README,
 "Serving"). The proxy in front sets the same limits (deploy/nginx.conf).
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Awaitable, Callable, MutableMapping
+import tempfile
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from http.cookies import SimpleCookie
 from importlib import import_module
 from typing import Any
@@ -81,35 +88,50 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
     return None
 
 
-def _cookies(scope: Scope) -> dict[str, str]:
-    raw = _header(scope, b"cookie")
+def _parse_cookies(raw: str | None) -> dict[str, str]:
     if not raw:
         return {}
     jar: SimpleCookie = SimpleCookie()
     try:
-        jar.load(raw.decode("latin-1"))
+        jar.load(raw)
     except Exception:  # a malformed cookie header is no session
         return {}
     return {key: morsel.value for key, morsel in jar.items()}
 
 
-def _session_is_authenticated(session_key: str) -> bool:
+def _cookies(scope: Scope) -> dict[str, str]:
+    raw = _header(scope, b"cookie")
+    return _parse_cookies(raw.decode("latin-1") if raw else None)
+
+
+def _valid_session_key(cookies: dict[str, str]) -> str:
+    key = cookies.get(settings.SESSION_COOKIE_NAME, "")
+    return key if key and len(key) <= 64 and key.isalnum() else ""
+
+
+def _session_user_is_authenticated(session_key: str) -> bool:
+    """One session look-up on the caller's connection (a WSGI worker keeps it open)."""
     from django.contrib.auth import get_user
-    from django.db import connections
     from django.http import HttpRequest
 
     request = HttpRequest()
     request.session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    return bool(get_user(request).is_authenticated)  # type: ignore[arg-type]
+
+
+def _session_is_authenticated(session_key: str) -> bool:
+    from django.db import connections
+
     try:
-        return bool(get_user(request).is_authenticated)  # type: ignore[arg-type]
+        return _session_user_is_authenticated(session_key)
     finally:
         connections.close_all()
 
 
 async def session_is_authenticated(scope: Scope) -> bool:
     """Whether the request carries the session of an active, logged-in user (one database look-up)."""
-    key = _cookies(scope).get(settings.SESSION_COOKIE_NAME, "")
-    if not key or len(key) > 64 or not key.isalnum():
+    key = _valid_session_key(_cookies(scope))
+    if not key:
         return False
     async with ThreadSensitiveContext():
         return await sync_to_async(_session_is_authenticated, thread_sensitive=True)(key)
@@ -132,15 +154,17 @@ def refusal_message(*, size: int | None, limit: int, anonymous: bool) -> str:
     ) % {"limit": _size(limit)}
 
 
-def _language(scope: Scope) -> str:
+def _language(cookies: dict[str, str]) -> str:
     """The interface language the user chose (config.locale), else Vietnamese."""
-    chosen = _cookies(scope).get(settings.LANGUAGE_COOKIE_NAME, "")
+    chosen = cookies.get(settings.LANGUAGE_COOKIE_NAME, "")
     return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
-async def send_refusal(scope: Scope, send: Send, *, size: int | None, limit: int, anonymous: bool) -> None:
-    """A short page in the user's language with status 413; the connection is closed after it."""
-    language = _language(scope)
+def refusal_page(
+    cookies: dict[str, str], *, size: int | None, limit: int, anonymous: bool
+) -> tuple[str, bytes]:
+    """The 413 page in the user's language: (language, HTML)."""
+    language = _language(cookies)
     with translation.override(language):
         title = _("The request is too large")
         message = refusal_message(size=size, limit=limit, anonymous=anonymous)
@@ -151,6 +175,12 @@ async def send_refusal(scope: Scope, send: Send, *, size: int | None, limit: int
         '<body style="font-family:sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem">'
         f'<h1>{html.escape(title)}</h1><p role="alert">{html.escape(message)}</p></body></html>'
     ).encode()
+    return language, body
+
+
+async def send_refusal(scope: Scope, send: Send, *, size: int | None, limit: int, anonymous: bool) -> None:
+    """A short page in the user's language with status 413; the connection is closed after it."""
+    language, body = refusal_page(_cookies(scope), size=size, limit=limit, anonymous=anonymous)
     await send(
         {
             "type": "http.response.start",
@@ -226,3 +256,106 @@ class BoundedRequestBody:
                 await send(message)
 
         await self.app(scope, bounded_receive, guarded_send)
+
+
+# --- WSGI -----------------------------------------------------------------------------------------
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+COPY_PIECE = 64 * KB
+
+
+class BoundedWSGIRequestBody:
+    """WSGI middleware: the same limits as `BoundedRequestBody`, for the page workers (gunicorn).
+
+    A declared Content-Length over the limit is refused before a byte is read. A chunked body is
+    copied, at most one piece past the limit, to a spooled file first; over the limit it is refused
+    and the app is never called, within it the app gets the file and its length. After a refusal
+    gunicorn drains at most 64 KB of the unread body, then closes the connection.
+    """
+
+    def __init__(self, app: WSGIApp):
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "/") or "/"
+        limit = route_limit(path)
+        allowed = min(ANONYMOUS_BODY_MAX, limit)
+
+        def authenticated() -> bool:
+            from django.db import close_old_connections
+
+            key = _valid_session_key(_parse_cookies(environ.get("HTTP_COOKIE")))
+            if not key:
+                return False
+            # Before Django's own request_started: a kept connection is checked (or replaced) first.
+            close_old_connections()
+            return _session_user_is_authenticated(key)
+
+        declared_raw = environ.get("CONTENT_LENGTH") or ""
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if declared_raw and not chunked:
+            try:
+                declared = int(declared_raw)
+            except ValueError:
+                declared = -1
+            if declared > allowed:
+                is_user = limit > allowed and authenticated()
+                if is_user:
+                    allowed = limit
+                if declared > allowed:
+                    anonymous = not is_user and limit > allowed
+                    return self.refuse(
+                        environ, start_response, size=declared, limit=allowed, anonymous=anonymous
+                    )
+            return self.app(environ, start_response)
+        if not chunked:
+            return self.app(environ, start_response)
+
+        # A chunked body: copy it, bounded, then hand the copy to Django with its length.
+        spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - handed to the app, closed with the request
+            max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE, dir=settings.FILE_UPLOAD_TEMP_DIR
+        )
+        stream = environ["wsgi.input"]
+        received = 0
+        checked_session = False
+        while True:
+            piece = stream.read(COPY_PIECE)
+            if not piece:
+                break
+            received += len(piece)
+            if received > allowed and not checked_session:
+                checked_session = True
+                if limit > allowed and authenticated():
+                    allowed = limit
+            if received > allowed:
+                spool.close()
+                return self.refuse(
+                    environ, start_response, size=None, limit=allowed, anonymous=allowed < limit
+                )
+            spool.write(piece)
+        spool.seek(0)
+        environ["wsgi.input"] = spool
+        environ["CONTENT_LENGTH"] = str(received)
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+        return self.app(environ, start_response)
+
+    @staticmethod
+    def refuse(
+        environ: dict[str, Any],
+        start_response: Callable[..., Any],
+        *,
+        size: int | None,
+        limit: int,
+        anonymous: bool,
+    ) -> list[bytes]:
+        cookies = _parse_cookies(environ.get("HTTP_COOKIE"))
+        language, body = refusal_page(cookies, size=size, limit=limit, anonymous=anonymous)
+        start_response(
+            "413 Request Entity Too Large",
+            [
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("Content-Length", str(len(body))),
+                ("Content-Language", language),
+            ],
+        )
+        return [body]

@@ -151,7 +151,10 @@ else:
     from config.embedded_db import ensure_running
 
     DATABASES = {"default": environ.Env.db_url_config(ensure_running(DATA_DIR / "pgdata"))}
+# Persistent connections for the WSGI page workers (config/serve.py sets 60 s for them): one
+# connection per worker thread, checked before reuse. Under ASGI Django closes it after each request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL 15 or newer.")
@@ -272,10 +275,17 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Channels and background jobs --------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL and not TESTING:
+# Pages (gunicorn's WSGI workers) and WebSockets (one uvicorn process) are separate processes
+# (config/serve.py): live updates cross them through Redis (REDIS_URL), or without it through
+# PostgreSQL NOTIFY (config/channel_layer.py). Tests use an in-process layer and cache, except tests
+# of real server processes (CIVREG_LIVE_SERVER=1: tests/config/live_server.py).
+SHARED_LAYERS = not TESTING or env_bool("CIVREG_LIVE_SERVER", default=False)
+if SHARED_LAYERS and REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
     }
+elif SHARED_LAYERS:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "config.channel_layer.PostgresChannelLayer"}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
@@ -288,8 +298,12 @@ TASKS = {
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-if REDIS_URL and not TESTING:
+if SHARED_LAYERS and REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Sessions read from Redis, written through to PostgreSQL: every web process (and machine) sees
+    # the same session, a Redis restart logs nobody out. Nothing deletes session rows behind the
+    # cache's back (logout goes through the session store).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 

@@ -1,6 +1,16 @@
+"""WSGI entry point: the pages, served by gunicorn's worker processes (config/serve.py, role `web`).
+
+Requests pass `BoundedWSGIRequestBody` first: a body over its route's limit is answered 413 before
+it is read, as under ASGI (config/request_limits.py). WebSockets are served by the ASGI process
+(config.asgi, role `ws`).
+"""
+
 import os
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-application = get_wsgi_application()
+
+from config.request_limits import BoundedWSGIRequestBody
+
+application = BoundedWSGIRequestBody(get_wsgi_application())

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Serves the ASGI app (uvicorn: HTTP and WebSockets, scripts/serve-web.sh) with everything that runs beside it in
-# production: the job worker (exports, batch prints, report freezing), the transfer worker,
+# Serves the app on one address (scripts/serve.sh: gunicorn's WSGI workers for the pages, one uvicorn
+# process for the WebSockets under /ws/, the small front routing between them) with everything that
+# runs beside it in production: the job worker (exports, batch prints, report freezing), the transfer worker,
 # the daily-report scheduler, the claim-expiry sweep, and the reference national-database
 # receiver the demo transfers to. Ctrl-C (or SIGTERM) stops them all; if one dies, the
 # others are stopped too. Called by `make run` after `make setup`.
@@ -29,7 +30,7 @@ start jobs "$BIN/python" manage.py db_worker
 start transfer "$BIN/python" manage.py transfer_worker
 start reports "$BIN/python" manage.py report_scheduler
 start claims "$BIN/python" manage.py expire_claims --every 60
-start web env HOST="$HOST" PORT="$PORT" PYTHON="$BIN/python" scripts/serve-web.sh
+start web env HOST="$HOST" PORT="$PORT" PYTHON="$BIN/python" scripts/serve.sh all
 
 echo "civreg: serving http://$HOST:$PORT/ with ${!pids[*]} (reference receiver on :$RECEIVER_PORT); Ctrl-C stops all"
 

@@ -1,7 +1,8 @@
 """HTTP inbox under 16 concurrent clients, and the web workers' memory under that load.
 
-The harness starts the project's ASGI app with uvicorn on 127.0.0.1 (a free port,
-one worker per core, bench settings: DEBUG off), logs 16 commune clerks in (one
+The harness starts the web tier as `make run` does (config/serve.py: gunicorn's WSGI
+workers, WEB_WORKERS = 2 × cores + 1 of 2 threads, persistent connections; bench settings: DEBUG
+off) on 127.0.0.1 free ports, logs 16 commune clerks in (one
 session each, made with Django's session store), and lets them request their
 inbox page as fast as it answers for `bench.duration` seconds. The page is the
 inbox of issue 3 when its URL (name "inbox") exists; until then the record list
@@ -60,55 +61,48 @@ def free_port() -> int:
 
 
 class WebServer:
-    """uvicorn serving config.asgi with the bench settings, started and stopped by the harness."""
+    """The web tier as `make run` and production start it (config/serve.py, role `all`: gunicorn's
+    WSGI workers for pages, uvicorn for /ws/, the front), with the bench settings. The load goes to
+    the page workers' own port, as the proxy in front of them sends it in production."""
 
     def __init__(self, *, database: str, workers: int):
+        front = free_port()
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "BENCH_DATABASE": database}
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "config.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--workers",
-                str(workers),
-                "--lifespan",
-                "off",
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "BENCH_DATABASE": database,
+            "HOST": "127.0.0.1",
+            "PORT": str(front),
+            "WEB_PORT": str(self.port),
+            "WS_PORT": str(free_port()),
+            "WEB_WORKERS": str(workers),
+            "ACCESS_LOG": "0",
+        }
+        self.proc = subprocess.Popen([sys.executable, "-m", "config.serve", "all"], cwd=ROOT, env=env)
 
     def wait_ready(self, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"uvicorn exited with {self.proc.returncode} before serving")
+                raise RuntimeError(f"the web tier exited with {self.proc.returncode} before serving")
             try:
                 with urllib.request.urlopen(f"{self.base}/accounts/login/", timeout=5) as response:  # noqa: S310
                     if response.status == 200:
                         return
             except OSError:
                 time.sleep(0.3)
-        raise RuntimeError(f"uvicorn did not answer on {self.base} within {timeout:.0f} s")
+        raise RuntimeError(f"the web tier did not answer on {self.base} within {timeout:.0f} s")
 
     def worker_processes(self):
+        """The page workers: the gunicorn master's children."""
         import psutil
 
         main = psutil.Process(self.proc.pid)
-        children = [
-            c for c in main.children(recursive=True) if "resource_tracker" not in " ".join(c.cmdline())
-        ]
-        return children or [main]
+        masters = [c for c in main.children() if "gunicorn" in " ".join(c.cmdline())]
+        workers = [w for m in masters for w in m.children()]
+        return workers or masters or [main]
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -199,7 +193,7 @@ def run(bench) -> dict:
     from django.db import connections
 
     connections.close_all()
-    web_workers = max(1, bench.cores)
+    web_workers = 2 * max(1, bench.cores) + 1
     server = WebServer(database=bench.database, workers=web_workers)
     try:
         server.wait_ready()

@@ -1,6 +1,8 @@
-"""The real web server (scripts/serve-web.sh: uvicorn with the project's WebSocket protocol) as a
-subprocess on a free port, serving the test database, for tests of what only a server shows:
-memory use, bodies refused before they are read, WebSocket handshakes."""
+"""The real web tier (scripts/serve.sh all: gunicorn's WSGI workers for pages, uvicorn with the
+project's WebSocket protocol for /ws/, the front on one port) as a subprocess on a free port,
+serving the test database, for tests of what only a server shows: memory use, bodies refused
+before they are read, WebSocket handshakes, live updates across processes. The processes share
+their channel layer (and, with `redis_url`, cache and sessions) as in production."""
 
 from __future__ import annotations
 
@@ -52,10 +54,11 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(data_dir: Path) -> Iterator[LiveServer]:
+def live_server(data_dir: Path, *, redis_url: str = "", name: str = "server") -> Iterator[LiveServer]:
     """Serve the committed test database (use `transactional_db`) until the block ends."""
     port = free_port()
-    log = data_dir / "server.log"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log = data_dir / f"{name}.log"
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(),
@@ -64,12 +67,19 @@ def live_server(data_dir: Path) -> Iterator[LiveServer]:
         "DATA_DIR": str(data_dir),
         "HOST": "127.0.0.1",
         "PORT": str(port),
+        "WEB_PORT": str(free_port()),
+        "WS_PORT": str(free_port()),
+        "WEB_WORKERS": "2",
+        "WEB_THREADS": "2",
+        "ACCESS_LOG": "0",
+        "CIVREG_LIVE_SERVER": "1",
+        "REDIS_URL": redis_url,
         "PYTHON": str(ROOT / ".venv" / "bin" / "python"),
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [str(ROOT / "scripts" / "serve-web.sh"), "--log-level", "warning"],
+            [str(ROOT / "scripts" / "serve.sh"), "all"],
             cwd=ROOT,
             env=env,
             stdout=out,

@@ -1,11 +1,13 @@
 """Request bodies are bounded end to end: an oversized body is refused with 413 before it is read,
-by the guard in front of the app (config.request_limits) under the real server (uvicorn), so the
-web process's memory does not grow with it; WebSockets still connect under that server."""
+by the guard in front of the app (config.request_limits: ASGI and WSGI) under the real servers
+(gunicorn for pages, uvicorn for WebSockets), so the web processes' memory does not grow with it;
+WebSockets still connect, and hear what the page workers did."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import io
 import json
 import os
 import socket
@@ -19,7 +21,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from config.request_limits import ANONYMOUS_BODY_MAX, BoundedRequestBody, route_limit
+from config.request_limits import ANONYMOUS_BODY_MAX, BoundedRequestBody, BoundedWSGIRequestBody, route_limit
 from scans.models import ScanFile
 from tests import scan_samples as samples
 from tests.config.live_server import live_server
@@ -133,6 +135,99 @@ def test_the_refusal_is_in_vietnamese_unless_english_was_chosen(db, vietnamese):
         "/accounts/login/", [b"x"], declared=MB, cookie=f"{settings.LANGUAGE_COOKIE_NAME}=en"
     )
     assert 'lang="en"' in body and "too large" in body
+
+
+# --- the same guard in front of the WSGI app (the page workers) ------------------------------------
+
+
+class CountingInput(io.RawIOBase):
+    """wsgi.input over the given chunks, counting the bytes the guard pulls."""
+
+    def __init__(self, chunks: list[bytes]):
+        self.data = b"".join(chunks)
+        self.pulled = 0
+
+    def read(self, size: int = -1) -> bytes:
+        size = len(self.data) - self.pulled if size is None or size < 0 else size
+        piece = self.data[self.pulled : self.pulled + size]
+        self.pulled += len(piece)
+        return piece
+
+
+def call_wsgi_guard(path: str, chunks: list[bytes], *, declared: int | None = None, cookie: str = ""):
+    called: dict[str, int] = {}
+
+    def inner(environ, start_response):
+        stream = environ["wsgi.input"]
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        called["read"] = len(stream.read(length))
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [str(called["read"]).encode()]
+
+    body = CountingInput(chunks)
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": path,
+        "wsgi.input": body,
+        "CONTENT_TYPE": "multipart/form-data; boundary=x",
+    }
+    if declared is None:
+        environ["HTTP_TRANSFER_ENCODING"] = "chunked"
+    else:
+        environ["CONTENT_LENGTH"] = str(declared)
+    if cookie:
+        environ["HTTP_COOKIE"] = cookie
+    answer: dict = {}
+
+    def start_response(status, headers):
+        answer["status"] = int(status.split()[0])
+
+    text = b"".join(BoundedWSGIRequestBody(inner)(environ, start_response)).decode()
+    return answer["status"], text, called, body.pulled
+
+
+def test_wsgi_a_declared_oversized_body_is_refused_before_a_byte_is_read(db):
+    status, text, called, pulled = call_wsgi_guard("/accounts/login/", [b"x"] * 3, declared=100 * MB)
+    assert status == 413 and not called and pulled == 0
+    assert "Log in first" in text or "Đăng nhập" in text
+
+
+def test_wsgi_a_chunked_body_is_cut_off_and_the_app_never_sees_it(db):
+    status, _text, called, pulled = call_wsgi_guard("/accounts/login/", [b"x" * 4096] * 1000)
+    assert status == 413 and not called
+    assert pulled <= ANONYMOUS_BODY_MAX + 64 * 1024
+
+
+def test_wsgi_small_bodies_reach_the_app_declared_or_chunked(db):
+    assert call_wsgi_guard("/accounts/login/", [b"a=1"], declared=3)[:2] == (200, "3")
+    # Django reads no body without a length: the guard gives the chunked one its length.
+    assert call_wsgi_guard("/accounts/login/", [b"a=1", b"&b=2"])[:2] == (200, "7")
+
+
+def test_wsgi_a_logged_in_upload_within_the_routes_limit_passes_and_over_it_is_refused(
+    client, transactional_db
+):
+    world = make_world()
+    client.force_login(world.clerk)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    path = reverse("scan_upload", args=[1])
+    assert call_wsgi_guard(path, [b"x" * MB] * 2, declared=2 * MB, cookie=cookie)[:2] == (200, str(2 * MB))
+    assert call_wsgi_guard(path, [b"x" * MB] * 2, cookie=cookie)[:2] == (200, str(2 * MB))
+    status, text, called, _pulled = call_wsgi_guard(path, [b"x"], declared=200 * MB, cookie=cookie)
+    assert status == 413 and not called and "50 MB" in text
+    status, _text, called, _pulled = call_wsgi_guard(
+        path, [b"x" * MB], declared=MB, cookie="sessionid=forged1234"
+    )
+    assert status == 413 and not called
+
+
+def test_wsgi_the_refusal_is_in_vietnamese_unless_english_was_chosen(db, vietnamese):
+    status, text, _called, _pulled = call_wsgi_guard("/accounts/login/", [b"x"], declared=MB)
+    assert status == 413 and 'lang="vi"' in text and "quá lớn" in text
+    text = call_wsgi_guard(
+        "/accounts/login/", [b"x"], declared=MB, cookie=f"{settings.LANGUAGE_COOKIE_NAME}=en"
+    )[1]
+    assert 'lang="en"' in text and "too large" in text
 
 
 # --- the real server -----------------------------------------------------------------------------

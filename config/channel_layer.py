@@ -1,0 +1,98 @@
+"""A channel layer across processes without Redis: group messages through PostgreSQL NOTIFY.
+
+Pages (gunicorn's WSGI workers) and WebSockets (the uvicorn process) are different processes, so
+an in-process layer would never carry a claim made in a page to a socket. With REDIS_URL the
+layer is channels_redis (config/settings.py); without it (`make run` on a machine without Redis)
+this one is used: `group_send` in any process is a `pg_notify` on its own autocommit connection,
+and the process that holds sockets LISTENs (from its first `group_add`) and hands each message to
+its in-process groups. Messages are small JSON (ids and labels: workflows/live.py, reports/live.py),
+well under NOTIFY's 8,000-byte payload. Only group messages cross processes, which is all the
+project uses; a message sent while no process listens is dropped, as with Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import select
+import threading
+from typing import Any
+
+from channels.layers import InMemoryChannelLayer
+
+logger = logging.getLogger(__name__)
+CHANNEL = "civreg_channel_layer"
+
+
+def _connect() -> Any:
+    import psycopg2
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    params = {
+        "dbname": db["NAME"],
+        "user": db.get("USER") or None,
+        "password": db.get("PASSWORD") or None,
+        "host": db.get("HOST") or None,
+        "port": db.get("PORT") or None,
+        **db.get("OPTIONS", {}),
+    }
+    conn = psycopg2.connect(**{k: v for k, v in params.items() if v not in (None, "")})
+    conn.autocommit = True
+    return conn
+
+
+class PostgresChannelLayer(InMemoryChannelLayer):
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._sender: Any = None
+        self._sender_lock = threading.Lock()
+        self._listener: asyncio.Task | None = None
+
+    def _notify(self, payload: str) -> None:
+        with self._sender_lock:
+            for attempt in (1, 2):
+                try:
+                    if self._sender is None or self._sender.closed:
+                        self._sender = _connect()
+                    with self._sender.cursor() as cursor:
+                        cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, payload])
+                    return
+                except Exception:
+                    self._sender = None
+                    if attempt == 2:
+                        raise
+
+    async def group_send(self, group: str, message: dict[str, Any]) -> None:
+        # One short statement on a kept connection: called from the page workers' threads.
+        self._notify(json.dumps({"group": group, "message": message}))
+
+    async def group_add(self, group: str, channel: str) -> None:
+        await super().group_add(group, channel)
+        if self._listener is None or self._listener.done():
+            self._listener = asyncio.get_running_loop().create_task(self._listen())
+
+    async def _listen(self) -> None:
+        """LISTEN on a connection of its own; reconnects after a failure, one second later."""
+        loop = asyncio.get_running_loop()
+        while True:
+            conn = None
+            try:
+                conn = await loop.run_in_executor(None, _connect)
+                conn.cursor().execute(f"LISTEN {CHANNEL}")
+                while True:
+                    await loop.run_in_executor(None, select.select, [conn], [], [], 5)
+                    conn.poll()
+                    while conn.notifies:
+                        note = conn.notifies.pop(0)
+                        data = json.loads(note.payload)
+                        await InMemoryChannelLayer.group_send(self, data["group"], data["message"])
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("channel layer: listening on PostgreSQL failed; again in 1 s")
+                await asyncio.sleep(1)
+            finally:
+                if conn is not None:
+                    conn.close()
