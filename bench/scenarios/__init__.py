@@ -6,6 +6,7 @@ keys stay null. To add one: write a module here and list it below.
 """
 
 from bench.scenarios import (
+    campaign,
     civil_statistics,
     claim,
     duplicates,
@@ -31,4 +32,5 @@ SCENARIOS = [
     claim,
     transitions,
     legacy_import,
+    campaign,
 ]
