@@ -14,8 +14,9 @@ Each simulated person has an account of their own (locust's `fixed_count` per ro
 - counter staff: search by a name prefix, open the counter search, issue an extract of an
   approved record and open its PDF;
 - the province admin: the progress dashboard.
-A request that does not answer as the page should (a refused POST re-renders the form with its
-error, 200 instead of 302) is a failure of its kind, with the page's error as the message.
+A request that does not answer as the page should (5xx, no answer, an unexpected status) is a
+failure of its kind, with the page's error as the message; a POST the app refuses with a message
+(the form again, 200 instead of 302, with its alert) is a refusal, counted apart.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ SCAN = open(DATA["scan_path"], "rb").read()  # noqa: SIM115
 ACCOUNTS = {kind: iter(rows) for kind, rows in DATA["accounts"].items()}
 SERIAL = itertools.count(1)
 END_AT = float(DATA["end_at"])
+IDLE_CLOSE_S = float(DATA.get("idle_close_s", 4))
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 VERSION = re.compile(r'name="version" value="(\d+)"')
@@ -47,6 +49,7 @@ TASK_LINK = re.compile(r'href="/work/tasks/(\d+)/"')
 ALERT = re.compile(r'role="alert"[^>]*>(.*?)</', re.S)
 FIELD = re.compile(r'name="([a-z_]+(?:__[a-z_]+)?)"')
 BOOK_YEAR = re.compile(r"/(\d{4})")
+RECORD_LINK = re.compile(r'href="/records/(\d+)/"')
 COUNTER_LINK = re.compile(r'href="/counter/records/(\d+)/"')
 ISSUE_LINK = re.compile(r"/counter/issues/(\d+)/")
 YEAR_AT_END = re.compile(r"(\d{4})$")
@@ -56,6 +59,8 @@ YEAR_AT_END = re.compile(r"(\d{4})$")
 TIMES: dict[str, list[float]] = defaultdict(list)
 FAILURES: dict[str, int] = defaultdict(int)
 MESSAGES: dict[str, list[str]] = defaultdict(list)
+REFUSED: dict[str, int] = defaultdict(int)
+REFUSALS: dict[str, list[str]] = defaultdict(list)
 
 
 @events.request.add_listener
@@ -81,7 +86,13 @@ def _quit_when_everyone_left(environment, **_kw):
 
 @events.quitting.add_listener
 def _write(environment, **_kw):
-    out = {"times_ms": TIMES, "failures": FAILURES, "messages": MESSAGES}
+    out = {
+        "times_ms": TIMES,
+        "failures": FAILURES,
+        "messages": MESSAGES,
+        "refused": REFUSED,
+        "refusals": REFUSALS,
+    }
     with open(os.environ["CAMPAIGN_OUT"], "w", encoding="utf-8") as fh:
         json.dump(out, fh)
 
@@ -96,7 +107,10 @@ class Staff(HttpUser):
     def wait_time(self) -> float:
         if time.time() >= END_AT:
             raise StopUser()
-        return random.uniform(*THINK)
+        pause = random.uniform(*THINK)
+        if pause > IDLE_CLOSE_S:
+            self.idle()
+        return pause
 
     def on_start(self) -> None:
         account = next(ACCOUNTS[self.kind])
@@ -113,9 +127,20 @@ class Staff(HttpUser):
             token = CSRF.search(text)
             if token:
                 self.csrf = token.group(1)
-            if response.status_code not in ok:
+            alert = ALERT.search(text) if response.status_code == 200 and 302 in ok else None
+            if alert:
+                # The app answered and said no (a business rule: a likely duplicate held for the
+                # province, a stale version, a claim lost): a refusal, shown to the person; counted
+                # apart from errors (a 5xx, no answer, an unexpected page).
+                REFUSED[kind] += 1
+                if len(REFUSALS[kind]) < 5:
+                    REFUSALS[kind].append(html.unescape(alert.group(1)).strip()[:300])
+                response.success()
+            elif response.status_code not in ok:
                 alert = ALERT.search(text)
                 why = html.unescape(alert.group(1)).strip() if alert else text[:300]
+                if response.status_code == 0:  # no answer: the client's exception says why
+                    why = repr(response.error)
                 response.failure(f"{response.status_code} {url}: {why}")
             else:
                 response.success()
@@ -129,7 +154,16 @@ class Staff(HttpUser):
         the action under way), and on_stop runs."""
         if time.time() >= END_AT:
             raise StopUser()
-        time.sleep(random.uniform(*THINK))
+        pause = random.uniform(*THINK)
+        if pause > IDLE_CLOSE_S:
+            self.idle()
+        time.sleep(pause)
+
+    def idle(self) -> None:
+        """A pause longer than the server keeps an idle connection (uvicorn: 5 s): it closes it, and
+        the browser opens a new one for the next request. So do we, instead of sending the next
+        request on a socket the server is closing at that moment (a "connection reset" no user sees)."""
+        self.client.close()
 
 
 class Worker(Staff):
@@ -184,6 +218,21 @@ class Worker(Staff):
             else:
                 done = self.post(url, "approve", {**data, "action": "approve"})
         elif 'accesskey="s"' in text:
+            record = RECORD_LINK.search(text)
+            if "/scans/" not in text and record:
+                # Entered before the campaign without its scan (the seed makes no scan files): the
+                # clerk uploads it from the case's page, then attaches.
+                self.post(
+                    f"/records/{record.group(1)}/scan/",
+                    "scan_upload_record",
+                    {},
+                    files={"file": (f"scan-{next(SERIAL)}.pdf", SCAN, "application/pdf")},
+                )
+                again = self.call("GET", url, "task")
+                version = VERSION.search(again.text)
+                if version is None:
+                    return None
+                data = {"version": version.group(1)}
             done = self.post(url, "attach", data)
         else:
             return None
@@ -217,8 +266,13 @@ def entry_payload(page: str) -> dict[str, str]:
     found = BOOK_YEAR.search(heading)
     shift = int(found.group(1)) - DATA["template_year"] if found else 0
     fields = {k: shift_date(k, v, shift) for k, v in best["fields"].items()}
+    # Every person named uniquely: same-looking cases would be likely duplicates of each other
+    # (across communes, held for the province's decision before approval).
     serial = next(SERIAL)
-    fields[best["main"]] = f"{DATA['family'][serial % len(DATA['family'])]} {tag(serial)} {DATA['tag']}"
+    family = DATA["family"]
+    for n, key in enumerate(k for k in fields if k.endswith("__full_name") and fields[k]):
+        middle = "Thị" if " Thị " in fields[key] else "Văn"
+        fields[key] = f"{family[(serial + n) % len(family)]} {middle} {tag(serial * 10 + n)} {DATA['tag']}"
     return fields
 
 
