@@ -402,8 +402,8 @@ def lost_work(started: dt.datetime, ended: dt.datetime) -> dict[str, Any]:
             SELECT r.id, r.state,
                    (SELECT count(*) FROM workflows_recordprocess p
                     WHERE p.record_id = r.id AND p.status = 'NEW') AS open_processes,
-                   array_remove(array_agg(t.stage) FILTER (WHERE t.status IN ('NEW', 'ASSIGNED')
-                                                        AND t.stage <> ''), NULL) AS open_stages
+                   coalesce(array_agg(t.stage) FILTER (WHERE t.status IN ('NEW', 'ASSIGNED')
+                                                     AND t.stage <> ''), '{}') AS open_stages
             FROM touched JOIN registry_civilrecord r ON r.id = touched.record_id
             LEFT JOIN workflows_recordtask t ON t.record_id = r.id
             GROUP BY r.id, r.state
@@ -673,8 +673,9 @@ def table_lines(report: dict[str, Any]) -> list[str]:
     ]
     for kind, k in report["kinds"].items():
         lines.append(
-            f"| {kind} | {k['requests']:,} | {k['errors']} | {k['refusals']} | {k['p50_ms']:,.0f} | {k['p95_ms']:,.0f} "
-            f"| {k['p99_ms']:,.0f} | ≤ {k['target_p95_ms']} | {'ok' if k['pass'] else 'MISSED'} |"
+            f"| {kind} | {k['requests']:,} | {k['errors']} | {k['refusals']} | {k['p50_ms']:,.0f} "
+            f"| {k['p95_ms']:,.0f} | {k['p99_ms']:,.0f} | ≤ {k['target_p95_ms']} "
+            f"| {'ok' if k['pass'] else 'MISSED'} |"
         )
     lines += [
         "",
