@@ -182,6 +182,10 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         if only and scenario.NAME not in only:
             missing.update({key: "not run (--only)" for key in scenario.KEYS})
             continue
+        if getattr(scenario, "ONLY_WHEN_NAMED", False) and scenario.NAME not in only:
+            # minutes of a whole stack under load: its own run, `--only campaign`
+            missing.update({key: f"not run (--only {scenario.NAME})" for key in scenario.KEYS})
+            continue
         bench.log(f"- {scenario.NAME}")
         t0 = time.perf_counter()
         try:

@@ -44,6 +44,7 @@ from typing import Any
 from bench.stats import percentile
 
 NAME = "campaign"
+ONLY_WHEN_NAMED = True  # a whole stack for minutes: not part of `make bench`'s pass, run with --only campaign
 KEYS = [
     "campaign_requests",
     "campaign_errors",
