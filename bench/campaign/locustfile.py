@@ -141,6 +141,8 @@ class Staff(HttpUser):
                 why = html.unescape(alert.group(1)).strip() if alert else text[:300]
                 if response.status_code == 0:  # no answer: the client's exception says why
                     why = repr(response.error)
+                elif response.status_code >= 500:  # the traceback is in the web log (server_errors)
+                    why = "server error"
                 response.failure(f"{response.status_code} {url}: {why}")
             else:
                 response.success()

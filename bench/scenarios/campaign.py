@@ -13,9 +13,12 @@ Reported (bench/results/campaign.json and the run's JSON): p50/p95/p99 and failu
 kind with pass/fail against the targets (reads p95 ≤ 300 ms, writes ≤ 600 ms), records per state
 and the stage transitions done during the run, CPU seconds and peak RSS per process kind, and
 the end checks:
-- lost work: after every simulated person stopped (releasing what they held), no work item is
-  held by a campaign account, and every record touched during the run is consistent — an open
-  process has exactly one open work item, of the stage its state calls for; a closed one has none;
+- lost work: after every simulated person stopped, every record they touched is consistent — an
+  open process has exactly one open work item (in a queue, or held under a claim), of the stage its
+  state calls for, and a closed one has none: no case left half-way between two stages or without
+  its next step. Each person releases what it holds when it stops; what is still held (a release
+  that failed, a person stopped mid-action) is reported as `held_after_stop`: a claim, valid until it
+  expires and the queue's sweep puts the item back, not lost work;
 - `verify_audit`: the audit chains verify (audit.verification.verify_chains);
 - outbox: after a drain wait, no transfer item of the run is pending, and the receiver stored each
   acknowledged idempotency key exactly once (its deliveries may repeat a key: a resend is allowed,
@@ -28,6 +31,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -475,6 +479,17 @@ def outbox(first_id: int, receiver_db: Path, drain_s: float) -> dict[str, Any]:
     }
 
 
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Detected|Exit)\w*: .*$", re.M)
+
+
+def exceptions_in(log: str) -> dict[str, int]:
+    """The web log's exceptions, by their last line (the lead reads the tracebacks in the log)."""
+    counts: dict[str, int] = defaultdict(int)
+    for line in EXCEPTION_LINE.findall(log):
+        counts[line[:200]] += 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1])[:20])
+
+
 def redis_reachable(url: str) -> bool:
     try:
         import redis
@@ -592,7 +607,7 @@ def run(bench) -> dict:
             raise RuntimeError(f"locust wrote nothing (exit {locust.returncode}): {locust.stderr[-2000:]}")
         measured = json.loads(out_path.read_text())
         transfer = outbox(first_item, stack.receiver_db, drain_s=60)
-        server_errors = stack.log_tail("web", 20000)
+        server_errors = stack.log_tail("web", 50_000_000)
     finally:
         if sampler.is_alive():
             sampler.stop()
@@ -631,19 +646,17 @@ def run(bench) -> dict:
             "backend that lived less than a second is missed); peak memory is the sum of RSS of the "
             "kind's processes at one sample, USS (own memory, without shared buffers) for PostgreSQL"
         ),
-        "lost_work": {
-            **lost,
-            "problems": lost["problems"][:20],
-            "count": len(lost["problems"]) + lost["held_after_stop"],
-        },
+        "lost_work": {**lost, "problems": lost["problems"][:20], "count": len(lost["problems"])},
         "audit_clean": clean,
         "audit_problems": audit_problems,
         "outbox": transfer,
         "server_tracebacks": server_errors.count("Traceback"),
+        "server_errors": exceptions_in(server_errors),
         "loadavg": round(os.getloadavg()[0], 2),
     }
     if report["server_tracebacks"]:
-        report["server_log_tail"] = server_errors[-6000:]
+        first = server_errors.find("Traceback")
+        report["server_first_traceback"] = server_errors[max(0, first - 200) : first + 6000]
     RESULT.parent.mkdir(parents=True, exist_ok=True)
     out = bench.campaign_output or RESULT
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
@@ -694,8 +707,9 @@ def table_lines(report: dict[str, Any]) -> list[str]:
         "",
         f"Stages done: {report['stages_done']}",
         f"States delta: { {k: v for k, v in report['states_delta'].items() if v} }",
-        f"Lost work: {lost['count']} (held after stop {lost['held_after_stop']}, "
-        f"{len(lost['problems'])} inconsistent of {lost['touched_records']} touched records)",
+        f"Lost work: {lost['count']} inconsistent of {lost['touched_records']} touched records "
+        f"(still held under a claim after stop: {lost['held_after_stop']})",
+        f"Server exceptions: {report['server_errors'] or 'none'}",
         f"Audit clean: {report['audit_clean']}",
         f"Outbox: {box['items']} items {box['by_status']}, receiver stored {box['receiver_stored']} "
         f"({box['receiver_deliveries']} deliveries), exactly once: {box['ok']}",
