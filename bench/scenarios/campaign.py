@@ -150,6 +150,23 @@ def entry_templates() -> dict[str, dict[str, Any]]:
     return out
 
 
+def release_leftovers() -> int:
+    """Items a campaign account still holds from an earlier run (stopped before it released them)
+    go back to their queue through the service, as their holder would put them back."""
+    from workflows.claims import ClaimRefused, task_release
+    from workflows.models import RecordTask
+
+    released = 0
+    held = RecordTask.objects.filter(status="ASSIGNED", owner__username__startswith=CAMPAIGN_PREFIX)
+    for task in held.select_related("owner"):
+        try:
+            task_release(task=task, actor=task.owner)
+            released += 1
+        except ClaimRefused:
+            continue
+    return released
+
+
 # --- the stack ---------------------------------------------------------------------------------
 
 
@@ -391,9 +408,9 @@ def lost_work(started: dt.datetime, ended: dt.datetime) -> dict[str, Any]:
         cur.execute(
             """
             SELECT count(*) FROM workflows_recordtask t JOIN auth_user u ON u.id = t.owner_id
-            WHERE t.status = 'ASSIGNED' AND u.username LIKE %s
+            WHERE t.status = 'ASSIGNED' AND u.username LIKE %s AND t.assigned >= %s
             """,
-            [CAMPAIGN_PREFIX + "%"],
+            [CAMPAIGN_PREFIX + "%", started],
         )
         held = cur.fetchone()[0]
         cur.execute(
@@ -557,6 +574,7 @@ def run(bench) -> dict:
     (workdir / "scan.pdf").write_bytes(
         demo_scan_pdf(title="Bench campaign", lines=["Giấy khai sinh", "Bản quét thử nghiệm"])
     )
+    leftovers = release_leftovers()
     before = states(province_path)
     first_item = TransferItem.objects.aggregate(m=Max("id"))["m"] or 0
     redis_url = bench.redis_url if redis_reachable(bench.redis_url) else ""
@@ -630,6 +648,7 @@ def run(bench) -> dict:
         "think_s": list(bench.campaign_think),
         "redis": redis_url or "not reachable: channels and cache in process memory",
         "web_server": "scripts/serve-web.sh",
+        "released_from_earlier_runs": leftovers,
         "requests": sum(k["requests"] for k in kinds.values()),
         "req_per_s": round(sum(k["requests"] for k in kinds.values()) / max(1.0, duration), 1),
         "errors": errors,
