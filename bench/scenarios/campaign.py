@@ -295,13 +295,14 @@ class ProcessSampler(threading.Thread):
         self.rss_peak: dict[str, int] = defaultdict(int)
         self.procs: dict[str, set[int]] = defaultdict(set)
         self.alive_peak: dict[str, int] = defaultdict(int)
+        self.extra: dict[int, str] = {}
         self.stopping = threading.Event()
         self.started = self.ended = 0.0
 
     def pids(self) -> dict[int, str]:
         import psutil
 
-        found = self.stack.processes()
+        found = {**self.stack.processes(), **self.extra}
         for p in psutil.process_iter(["pid", "name", "cmdline"]):
             cmd = " ".join(p.info["cmdline"] or [])
             if cmd.startswith("postgres: ") and f" {self.database} " in f"{cmd} ":
@@ -591,7 +592,7 @@ def run(bench) -> dict:
         data["end_at"] = time.time() + duration
         data_path, out_path = workdir / "data.json", workdir / "measured.json"
         data_path.write_text(json.dumps(data, ensure_ascii=False))
-        locust = subprocess.run(
+        locust = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -615,14 +616,16 @@ def run(bench) -> dict:
             ],
             cwd=ROOT,
             env={**os.environ, "CAMPAIGN_DATA": str(data_path), "CAMPAIGN_OUT": str(out_path)},
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            check=False,
         )
-        (workdir / "locust.log").write_text(locust.stdout + locust.stderr)
+        sampler.extra[locust.pid] = "locust (load generator)"  # on the same cores: its share counts
+        stdout, stderr = locust.communicate()
+        (workdir / "locust.log").write_text(stdout + stderr)
         sampler.stop()
         if not out_path.exists():
-            raise RuntimeError(f"locust wrote nothing (exit {locust.returncode}): {locust.stderr[-2000:]}")
+            raise RuntimeError(f"locust wrote nothing (exit {locust.returncode}): {stderr[-2000:]}")
         measured = json.loads(out_path.read_text())
         transfer = outbox(first_item, stack.receiver_db, drain_s=60)
         server_errors = stack.log_tail("web", 50_000_000)
