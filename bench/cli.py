@@ -32,6 +32,31 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--reseed", action="store_true", help="drop and re-seed the bench database")
     parser.add_argument("--only", default="", help="comma-separated scenario names to run")
     parser.add_argument("--profile", action="store_true", help="write pyinstrument profiles to results/")
+    parser.add_argument(
+        "--campaign-duration",
+        type=float,
+        default=None,
+        help="seconds of the campaign simulation (default 600 at >= 1,000,000 records, else 30)",
+    )
+    parser.add_argument(
+        "--campaign-users", type=int, default=None, help="simulated staff (default 300; 30 under 1,000,000)"
+    )
+    parser.add_argument(
+        "--campaign-think",
+        default="5,15",
+        help="think time between a person's actions, min,max seconds (default 5,15)",
+    )
+    parser.add_argument(
+        "--campaign-output",
+        type=Path,
+        default=None,
+        help="the campaign report (default results/campaign.json)",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
+        help="Redis of the campaign's stack (skipped with a note when it does not answer)",
+    )
     args = parser.parse_args(argv)
     if args.quick and args.records == 1_000_000:
         args.records = 50_000
@@ -39,6 +64,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.samples = 30 if args.quick else 60
     if args.duration is None:
         args.duration = 5.0 if args.quick else 10.0
+    full = args.records >= 1_000_000
+    if args.campaign_duration is None:
+        args.campaign_duration = 600.0 if full else 30.0
+    if args.campaign_users is None:
+        args.campaign_users = 300 if full else 30
+    if args.campaign_output is None:  # beside the run's JSON: a test's run never overwrites the committed one
+        default = args.output.resolve() == (RESULTS / "latest.json").resolve()
+        args.campaign_output = (
+            RESULTS / "campaign.json"
+            if default
+            else args.output.with_name(f"{args.output.stem}-campaign.json")
+        )
     return args
 
 
@@ -115,6 +152,11 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         clients=args.clients,
         database=args.database,
         profile_dir=RESULTS if args.profile else None,
+        campaign_duration=args.campaign_duration,
+        campaign_users=args.campaign_users,
+        campaign_think=tuple(float(x) for x in args.campaign_think.split(",")),
+        campaign_output=args.campaign_output,
+        redis_url=args.redis_url,
     )
     started = time.perf_counter()
     results: dict[str, Any] = {
@@ -139,6 +181,10 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     for scenario in SCENARIOS:
         if only and scenario.NAME not in only:
             missing.update({key: "not run (--only)" for key in scenario.KEYS})
+            continue
+        if getattr(scenario, "ONLY_WHEN_NAMED", False) and scenario.NAME not in only:
+            # minutes of a whole stack under load: its own run, `--only campaign`
+            missing.update({key: f"not run (--only {scenario.NAME})" for key in scenario.KEYS})
             continue
         bench.log(f"- {scenario.NAME}")
         t0 = time.perf_counter()

@@ -20,6 +20,11 @@ class Bench:
     database: str
     profile_dir: Path | None
     results: dict[str, Any] = field(default_factory=dict)
+    campaign_duration: float = 30.0
+    campaign_users: int = 30
+    campaign_think: tuple[float, ...] = (5.0, 15.0)
+    campaign_output: Path | None = None
+    redis_url: str = "redis://127.0.0.1:6379/13"
 
     def log(self, message: str) -> None:
         print(message, flush=True)

@@ -2,10 +2,12 @@
 
 Each module has NAME, KEYS (the result keys it fills) and run(bench) -> dict; it calls
 the project's functions directly. A scenario that raises is reported as an error and its
-keys stay null. To add one: write a module here and list it below.
+keys stay null. To add one: write a module here and list it below. A module with ONLY_WHEN_NAMED
+(the campaign) runs only when --only names it.
 """
 
 from bench.scenarios import (
+    campaign,
     civil_statistics,
     claim,
     duplicates,
@@ -31,4 +33,5 @@ SCENARIOS = [
     claim,
     transitions,
     legacy_import,
+    campaign,
 ]

@@ -1,0 +1,60 @@
+"""The campaign simulation's end checks and verdicts (bench/scenarios/campaign.py), on small data.
+
+The run itself (a stack, locust, 30 s) is CI's smoke step in .ci/run; these check that its
+verdicts say what they claim: lost work is found, a read and a write have their own targets.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from viewflow.workflow.status import STATUS
+
+from bench.scenarios.campaign import latency_table, lost_work, role_counts
+from workflows.models import RecordTask
+
+
+def test_every_person_has_a_role_and_the_province_an_admin():
+    for users in (30, 300):
+        counts = role_counts(users)
+        assert sum(counts.values()) == users
+        assert counts["admin"] >= 1 and counts["counter"] >= 1
+        assert counts["clerk"] > counts["reviewer"] + counts["approver"]
+
+
+def test_reads_and_writes_are_judged_against_their_own_targets():
+    measured = {
+        "times_ms": {"queue": [100.0] * 95 + [350.0] * 5, "entry_save": [100.0] * 95 + [350.0] * 5},
+        "failures": {"entry_save": 1},
+        "messages": {"entry_save": ["500 /work/tasks/1/: boom"]},
+        "refused": {"entry_save": 2},
+        "refusals": {},
+    }
+    kinds = latency_table(measured)
+    assert kinds["queue"]["target_p95_ms"] == 300 and kinds["queue"]["pass"] is True
+    assert kinds["entry_save"]["target_p95_ms"] == 600 and kinds["entry_save"]["pass"] is True
+    assert kinds["entry_save"]["errors"] == 1 and kinds["entry_save"]["refusals"] == 2
+    measured["times_ms"]["queue"] = [100.0] * 90 + [350.0] * 10
+    assert latency_table(measured)["queue"]["pass"] is False
+
+
+def test_work_in_its_queue_is_not_lost_and_a_case_without_its_next_step_is(world):
+    started = timezone.now()
+    record = world.record("scanned")
+    report = lost_work(started, timezone.now())
+    assert report["touched_records"] == 1
+    assert report["problems"] == [] and report["held_after_stop"] == 0
+
+    RecordTask.objects.filter(record=record, status=STATUS.NEW).update(status=STATUS.DONE)
+    problems = lost_work(started, timezone.now())["problems"]
+    assert len(problems) == 1 and f"record {record.pk}" in problems[0]
+
+
+def test_an_item_a_simulated_person_still_holds_is_reported(world):
+    started = timezone.now()
+    record = world.record("scanned")
+    person = get_user_model().objects.create(username="campaign.clerk.000")
+    RecordTask.objects.filter(record=record, status=STATUS.NEW).update(
+        status=STATUS.ASSIGNED, owner=person, assigned=timezone.now()
+    )
+    assert lost_work(started, timezone.now())["held_after_stop"] == 1
