@@ -11,6 +11,7 @@ says what to do.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from html import escape
@@ -53,7 +54,17 @@ LISTS = {
 EXPIRE_SWEEP_SECONDS = 60
 
 
+_last_sweep_try = 0.0
+
+
 def _sweep_expired_claims() -> None:
+    """At most one sweep a minute across processes (the shared cache decides), and each process asks
+    the cache at most once a minute rather than on every Queue page."""
+    global _last_sweep_try
+    now = time.monotonic()
+    if now - _last_sweep_try < EXPIRE_SWEEP_SECONDS:
+        return
+    _last_sweep_try = now
     if cache.add("workflows:claims-expire", 1, EXPIRE_SWEEP_SECONDS):
         claims.claims_expire()
 
