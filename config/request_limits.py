@@ -27,7 +27,9 @@ they arrive; daphne/twisted reads the whole body into memory before the app sees
 from __future__ import annotations
 
 import html
+import socket
 import tempfile
+import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from http.cookies import SimpleCookie
 from importlib import import_module
@@ -347,7 +349,7 @@ class BoundedWSGIRequestBody:
         size: int | None,
         limit: int,
         anonymous: bool,
-    ) -> list[bytes]:
+    ) -> Iterable[bytes]:
         cookies = _parse_cookies(environ.get("HTTP_COOKIE"))
         language, body = refusal_page(cookies, size=size, limit=limit, anonymous=anonymous)
         start_response(
@@ -358,4 +360,31 @@ class BoundedWSGIRequestBody:
                 ("Content-Language", language),
             ],
         )
-        return [body]
+        return LingeringRefusal(body, environ.get("gunicorn.socket"))
+
+
+LINGER_SECONDS = 2.0
+
+
+class LingeringRefusal:
+    """The 413 page, then a lingering close (as nginx does): the server's write side is shut and what
+    the client still sends is read and dropped for a moment. Closing at once with unread bytes
+    would reset the connection, and a proxy that had not yet read the 413 would lose it."""
+
+    def __init__(self, body: bytes, sock: socket.socket | None):
+        self.body, self.sock = body, sock
+
+    def __iter__(self):
+        yield self.body
+
+    def close(self) -> None:  # called by the server once the body is sent (PEP 3333)
+        if self.sock is None:
+            return
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+            self.sock.settimeout(0.5)
+            deadline = time.monotonic() + LINGER_SECONDS
+            while time.monotonic() < deadline and self.sock.recv(256 * KB):
+                pass
+        except OSError:
+            pass

@@ -139,7 +139,11 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
             except ConnectionError:
                 writer.transport.abort()
     except (ConnectionError, asyncio.IncompleteReadError):
-        pass
+        # A reset raises before the bytes that came ahead of it are handed out (StreamReader keeps
+        # them): pass them on, they are the server's answer.
+        leftover = bytes(getattr(reader, "_buffer", b""))
+        if leftover and not writer.transport.is_closing():
+            writer.write(leftover)
     finally:
         try:
             if not writer.transport.is_closing() and writer.can_write_eof():

@@ -101,6 +101,10 @@ def live_server(data_dir: Path, *, redis_url: str = "", name: str = "server") ->
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"the server did not answer: {log.read_text()[-2000:]}") from None
                 time.sleep(0.2)
+        # Warm the page workers (each loads templates and translations on its first pages), so that
+        # what a test measures is its own requests; fresh connections spread over the workers.
+        for _ in range(8):
+            requests.get(server.url + "/accounts/login/", timeout=30)
         yield server
     finally:
         process.terminate()
