@@ -1,8 +1,9 @@
 """Campaign simulation (issue 20 item 5): hundreds of staff of one province at work on the real stack.
 
-The harness starts the stack on 127.0.0.1 as production starts it — the web processes through
-scripts/serve-web.sh (whatever arrangement that script serves), the job worker (`db_worker`), the
-transfer worker with the reference national receiver, Redis when one answers at REDIS_URL — on
+The harness starts the stack on 127.0.0.1 as production starts it — the web tier through
+`scripts/serve.sh all` (as `make run` serves it: gunicorn page workers, the uvicorn WebSocket
+process, the front joining them on one port), the job worker (`db_worker`), the transfer worker
+with the reference national receiver, Redis when one answers at REDIS_URL — on
 the bench database, then runs locust headless (bench/campaign/locustfile.py) with
 `--campaign-users` simulated staff for `--campaign-duration` seconds. Each has an account of its
 own (made here once, idempotently: clerks, reviewers and approvers of the seeded communes, counter
@@ -186,7 +187,6 @@ class Stack:
             "PYTHON": sys.executable,
             "HOST": "127.0.0.1",
             "PORT": str(self.port),
-            "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", str(max(1, cores))),
             "PYTHONUNBUFFERED": "1",
         }
         if redis_url:
@@ -214,7 +214,7 @@ class Stack:
         )
         self._start("jobs", [py, "manage.py", "db_worker"])
         self._start("transfer", [py, "manage.py", "transfer_worker"])
-        self._start("web", ["scripts/serve-web.sh"])
+        self._start("web", ["scripts/serve.sh", "all"])
 
     def _start(self, name: str, argv: list[str]) -> None:
         log = open(self.logdir / f"{name}.log", "wb")  # noqa: SIM115
@@ -650,7 +650,7 @@ def run(bench) -> dict:
         "wall_s": round((ended - started).total_seconds(), 1),
         "think_s": list(bench.campaign_think),
         "redis": redis_url or "not reachable: channels and cache in process memory",
-        "web_server": "scripts/serve-web.sh",
+        "web_server": "scripts/serve.sh all",
         "released_from_earlier_runs": leftovers,
         "requests": sum(k["requests"] for k in kinds.values()),
         "req_per_s": round(sum(k["requests"] for k in kinds.values()) / max(1.0, duration), 1),
