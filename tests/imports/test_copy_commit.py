@@ -169,3 +169,18 @@ def test_imported_people_are_matched_with_the_population_extract(world, tmp_path
     found = ReconciliationItem.objects.filter(record=record)
     found = found.values_list("field", "ours", "theirs", "matched_by")
     assert list(found) == [("birth_date", "02/01/2004", "03/01/2004", "pin")]
+
+
+def test_a_job_checked_without_kept_rows_is_validated_again_from_its_file(world, tmp_path):
+    # Given a job checked on another machine, or before the check kept its rows
+    from imports.spool import spool_path, spool_remove
+
+    job = upload(world, write_csv(tmp_path, birth_rows()))
+    import_job_check(job.pk)
+    spool_remove(job.pk)
+    assert not spool_path(job.pk).exists()
+    # When it is imported, then its rows are read and validated from the file again
+    import_job_start_commit(job=ImportJob.objects.get(pk=job.pk), actor=world.clerk)
+    import_job_commit(job.pk)
+    assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.DONE
+    assert CivilRecord.objects.count() == 5
