@@ -195,6 +195,7 @@ def _save_data(
     clean = _check_data(record, data, complete=complete, parties=parties)
     # What the duplicate check reads, before: its pairs are refreshed only if that changes.
     checked = person_from_parties(record.event_type, parties, record.registration_date)
+    keys = list(record.dedup_keys or [])  # and the blocking keys (a crossed-out case has none)
     try:
         with transaction.atomic():  # a savepoint: a refused duplicate leaves the transaction usable
             changes = apply_record_data(record, clean, parties=parties)
@@ -209,7 +210,8 @@ def _save_data(
             record.save(update_fields=[*fields, "dedup_keys", "updated_at"])
     except IntegrityError as exc:
         raise _duplicate_error(record, exc, actor=actor) from exc
-    mark_check_inputs(record, changed=person_from_clean(record.event_type, clean) != checked)
+    after = person_from_clean(record.event_type, clean)
+    mark_check_inputs(record, changed=after != checked or list(record.dedup_keys or []) != keys)
     return changes
 
 

@@ -255,6 +255,22 @@ def test_a_draft_that_changes_the_person_of_an_entered_record_refreshes_its_pair
     assert _pair_refreshes(captured.captured_queries) == []
 
 
+def test_a_case_restored_after_a_cross_out_and_entered_again_gets_its_pair_back(world):
+    # Given a variant of an approved birth, entered (a likely pair), then crossed out (no keys, no pair)
+    original = world.record("approved", data=birth_input(**HOA))
+    variant = birth_input(name="Nguyen Thi Hoa", birth="02/03/2020", mother="Tran Thi Binh", sex=2)
+    suspect = world.record("entered", data=variant)
+    assert DuplicatePair.objects.count() == 1
+    wf.record_cross_out(record=suspect, actor=world.clerk, reason="Bị gạch bỏ")
+    assert not DuplicatePair.objects.exists()
+    # When the cross-out is undone and the same data entered again
+    wf.record_restore(record=suspect, actor=world.clerk, reason="Nhầm")
+    wf.record_enter(record=suspect, actor=world.clerk, data=variant)
+    # Then its blocking keys are back, and so is the pair
+    pair = DuplicatePair.objects.get()
+    assert {pair.record_low_id, pair.record_high_id} == {original.pk, suspect.pk}
+
+
 # --- the measured figures (the full run: manage.py dedup_eval) ------------------------------------------
 
 
