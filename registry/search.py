@@ -22,6 +22,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.functional import cached_property
 
+from permissions.roles import ROLE_PERMISSIONS
 from permissions.scoping import paths_q, records_visible_to, user_scopes
 from registry.entry_numbers import EntryNumber
 from registry.matching import PRIMARY_ROLE
@@ -89,11 +90,12 @@ def _party(**filters) -> Exists:
 
 
 def name_matches(user, name: str) -> QuerySet[Party]:
-    """People whose name starts with `name` (diacritics ignored) in the units of any role of
-    `user`, in name order. The unit filter only narrows: `records_visible_to` still decides."""
+    """People whose name starts with `name` (diacritics ignored) under the units where `user` may
+    see records, in name order. The unit filter only narrows: `records_visible_to` decides."""
     people = Party.objects.filter(name_key__startswith=name_key(name))
     if not getattr(user, "is_superuser", False):
-        people = people.filter(paths_q([s.unit_path for s in user_scopes(user)], "unit_path"))
+        seen = [s.unit_path for s in user_scopes(user) if "view_records" in ROLE_PERMISSIONS[s.role]]
+        people = people.filter(paths_q(seen, "unit_path"))
     return people.order_by("name_key", "record_id")
 
 

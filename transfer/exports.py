@@ -138,7 +138,11 @@ RECORD_FIELDS = [
     for f in CivilRecord._meta.concrete_fields
     if f.attname not in ("unit_path",)  # internal, recomputed from the unit
 ]
-PARTY_FIELDS = [f.attname for f in Party._meta.concrete_fields if f.attname not in ("record_id",)]
+PARTY_FIELDS = [
+    f.attname
+    for f in Party._meta.concrete_fields
+    if f.attname not in ("record_id", "unit_path")  # the record's, kept by the database
+]
 
 
 def record_document(record: CivilRecord) -> dict[str, Any]:
