@@ -95,14 +95,14 @@ def accounts_bulk_create(
 
 
 def _account(user: User) -> Account:
-    account, _created = Account.objects.select_for_update().get_or_create(user=user)
+    account, _created = Account.objects.select_for_update(no_key=True).get_or_create(user=user)
     return account
 
 
 @transaction.atomic
 def account_set_active(*, user: User, active: bool, actor: Actor, request: HttpRequest | None = None) -> None:
     """Deactivate (the user's sessions end at their next request) or reactivate an account."""
-    user = get_user_model().objects.select_for_update().get(pk=user.pk)
+    user = get_user_model().objects.select_for_update(no_key=True).get(pk=user.pk)
     if user.is_active == active:
         return
     user.is_active = active

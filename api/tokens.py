@@ -83,7 +83,9 @@ def api_token_create(*, user: Actor, name: str, expires_on: dt.date | None = Non
 @transaction.atomic
 def api_token_revoke(*, user: Actor, token_id: int) -> ApiToken | None:
     """Revoke one of the user's own tokens (None when it is not theirs or already revoked)."""
-    token = tokens_of(user).select_for_update().filter(pk=token_id, revoked_at__isnull=True).first()
+    token = (
+        tokens_of(user).select_for_update(no_key=True).filter(pk=token_id, revoked_at__isnull=True).first()
+    )
     if token is None:
         return None
     token.revoked_at = timezone.now()

@@ -160,7 +160,7 @@ def contract_create(
 
 
 def _locked_contract(contract: Contract) -> Contract:
-    locked = Contract.objects.select_for_update().get(pk=contract.pk)
+    locked = Contract.objects.select_for_update(no_key=True).get(pk=contract.pk)
     if locked.status != ContractStatus.OPEN:
         raise ContractError(_("The contract is closed."))
     return locked
@@ -273,7 +273,7 @@ def lot_handover(
     if not_ready:
         raise ContractError(_("%(n)d cases are not scanned yet.") % {"n": len(not_ready)})
     if replaces is not None:
-        replaces = HandoverLot.objects.select_for_update().get(pk=replaces.pk)
+        replaces = HandoverLot.objects.select_for_update(no_key=True).get(pk=replaces.pk)
         if replaces.contract_id != contract.pk or replaces.status != LotStatus.RETURNED:
             raise ContractError(_("Only a returned lot of this contract can be handed over again."))
         if HandoverLot.objects.filter(replaces=replaces).exists():
@@ -314,7 +314,11 @@ def lot_handover(
 
 
 def _locked_lot(lot: HandoverLot, *status: str) -> HandoverLot:
-    locked = HandoverLot.objects.select_for_update().select_related("contract").get(pk=lot.pk)
+    locked = (
+        HandoverLot.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("contract")
+        .get(pk=lot.pk)
+    )
     if locked.status not in status:
         raise ContractError(
             _("The lot is %(status)s: this step is done already.") % {"status": locked.get_status_display()}
@@ -387,7 +391,7 @@ def case_inspect(*, lot_case: LotCase, findings: Sequence[FindingInput], actor: 
     the findings. Refused: a case outside the sample, a lot already decided, the contract's own
     staff, a defect that does not match its kind."""
     lot = _locked_lot(lot_case.lot, LotStatus.SAMPLED)
-    lot_case = LotCase.objects.select_for_update().get(pk=lot_case.pk, lot=lot)
+    lot_case = LotCase.objects.select_for_update(no_key=True).get(pk=lot_case.pk, lot=lot)
     if not lot_case.in_sample:
         raise ContractError(_("This case is not in the sample."))
     if is_staff_of(actor, lot.contract):

@@ -90,7 +90,11 @@ def _decide(
     if record.pk == other.pk:
         raise ValidationError(_("A record cannot be a duplicate of itself."))
     low, high = _pair_key(record.pk, other.pk)
-    pair = DuplicatePair.objects.select_for_update().filter(record_low_id=low, record_high_id=high).first()
+    pair = (
+        DuplicatePair.objects.select_for_update(no_key=True)
+        .filter(record_low_id=low, record_high_id=high)
+        .first()
+    )
     if pair is None:
         found = {
             c.record_id: c
@@ -148,7 +152,11 @@ def duplicate_confirm(
     Refused like `workflows.services.record_mark_duplicate` (permission, state, reason),
     and if the original is itself closed.
     """
-    original = CivilRecord.objects.select_for_update().select_related("book", "unit").get(pk=original.pk)
+    original = (
+        CivilRecord.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("book", "unit")
+        .get(pk=original.pk)
+    )
     if original.is_closed:
         raise ValidationError(
             _("The original is itself closed (%(state)s): choose the record that stays.")

@@ -173,7 +173,7 @@ def import_job_configure(
 
     Refused once the job is importing or done, and for an encoding that does not read the file.
     """
-    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    job = ImportJob.objects.select_for_update(no_key=True).get(pk=job.pk)
     if job.status in (ImportStatus.COMMITTING, ImportStatus.DONE):
         raise ValidationError(_("This import has started: upload the file again to change its settings."))
     if text_encoding and text_encoding not in reading.TEXT_ENCODINGS:
@@ -206,7 +206,7 @@ def import_job_configure(
 def import_job_queue_check(*, job: ImportJob, actor: Actor) -> ImportJob:
     """Queue the dry run of an uploaded job. Refused once the job is importing or done, while its
     encoding is unknown, and to an actor who may not enter records of its unit."""
-    job = ImportJob.objects.select_for_update().select_related("unit").get(pk=job.pk)
+    job = ImportJob.objects.select_for_update(no_key=True, of=("self",)).select_related("unit").get(pk=job.pk)
     import_permission_check(actor=actor, unit=job.unit, state=TargetState.ENTERED)
     if job.status in (ImportStatus.COMMITTING, ImportStatus.DONE):
         raise ValidationError(_("This import has started: upload the file again to check it anew."))
@@ -355,7 +355,7 @@ def import_job_start_commit(*, job: ImportJob, actor: Actor, skip_invalid: bool 
     """Queue the commit of a checked job. Refused before the dry run, while rows have problems
     (unless `skip_invalid`: the valid rows are imported and the report keeps the rest), and to
     an actor who may not import into the job's state."""
-    job = ImportJob.objects.select_for_update().select_related("unit").get(pk=job.pk)
+    job = ImportJob.objects.select_for_update(no_key=True, of=("self",)).select_related("unit").get(pk=job.pk)
     import_permission_check(actor=actor, unit=job.unit, state=job.target_state)
     if job.status not in (ImportStatus.CHECKED, ImportStatus.COMMITTING, ImportStatus.FAILED) or (
         job.status == ImportStatus.FAILED and not job.rows.exists()

@@ -163,7 +163,7 @@ def job_cancel_request(*, job: Job, actor: Actor) -> Job:
     Refused (PermissionDenied) to anyone but the owner and a supervisor of the job's unit;
     refused (ValidationError) for a job that cannot be stopped safely or has ended.
     """
-    job = Job.objects.select_for_update().get(pk=job.pk)
+    job = Job.objects.select_for_update(no_key=True).get(pk=job.pk)
     if not may_cancel(actor, job):
         raise PermissionDenied(
             _("Only the person who started this job or a supervisor of its unit may stop it.")

@@ -70,7 +70,11 @@ def _get_record(record: CivilRecord | int) -> CivilRecord:
 
 def _lock_record(record: CivilRecord | int) -> CivilRecord:
     pk = record.pk if isinstance(record, CivilRecord) else record
-    return CivilRecord.objects.select_for_update(of=("self",)).select_related("book", "unit").get(pk=pk)
+    return (
+        CivilRecord.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("book", "unit")
+        .get(pk=pk)
+    )
 
 
 def _require_print(actor: Actor, record: CivilRecord) -> None:
@@ -114,7 +118,7 @@ def _issue_create(*, record, unit: AdministrativeUnit, content, actor, now, **va
 
 def _next_serial(unit: AdministrativeUnit, year: int) -> int:
     counter, _created = ExtractSerialCounter.objects.get_or_create(unit=unit, year=year)
-    counter = ExtractSerialCounter.objects.select_for_update().get(pk=counter.pk)
+    counter = ExtractSerialCounter.objects.select_for_update(no_key=True).get(pk=counter.pk)
     counter.last += 1
     counter.save(update_fields=["last"])
     return counter.last
@@ -314,7 +318,11 @@ def _extract_reprint(*, pk: int, actor: Actor, copies: int, ip: str) -> ExtractI
     original = ExtractIssue.objects.select_related("issuing_unit").get(pk=pk)
     if original.reprint_of_id:
         original = ExtractIssue.objects.select_related("issuing_unit").get(pk=original.reprint_of_id)
-    original = ExtractIssue.objects.select_for_update().select_related("issuing_unit").get(pk=original.pk)
+    original = (
+        ExtractIssue.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("issuing_unit")
+        .get(pk=original.pk)
+    )
     record = _lock_record(original.record_id)
     _require_print(actor, record)
     refusal = print_refusal(record)
@@ -447,7 +455,7 @@ def _extract_batch_create(
         r.pk: r
         for r in records_visible_to(actor, "print_extract")
         .filter(pk__in=ids)
-        .select_for_update(of=("self",))
+        .select_for_update(no_key=True, of=("self",))
         .select_related("book", "unit")
     }
     problems = [

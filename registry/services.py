@@ -318,7 +318,11 @@ def book_edit(
     With a `checklist`, the book is (re-)assessed when the checklist differs from its current
     assessment (`book_assess`, audited apart from the correction).
     """
-    book = RegisterBook.objects.select_for_update(of=("self",)).select_related("custodian").get(pk=book.pk)
+    book = (
+        RegisterBook.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("custodian")
+        .get(pk=book.pk)
+    )
     _require_collect(actor, book)
     errors = _book_errors(
         custodian=book.custodian,
@@ -437,7 +441,7 @@ def book_slots_add(*, book: RegisterBook, actor, entry_numbers: list[str], reaso
     in ("15a", "15 bis"). Each number is typed as the book writes it. Refused without a reason, for a
     number that is not an entry number, and for a number the book already has (an active case)."""
     book = (
-        RegisterBook.objects.select_for_update(of=("self",))
+        RegisterBook.objects.select_for_update(no_key=True, of=("self",))
         .select_related("custodian", "authority_unit")
         .get(pk=book.pk)
     )
@@ -487,10 +491,14 @@ def book_slot_remove(*, book: RegisterBook, actor, record: CivilRecord | int, re
     Refused without a reason, for a slot of another book, and for a slot holding anything: keyed
     data, a scan, a state past collection, a re-registration pointing at it. The audit row on the
     book keeps its entry number and id."""
-    book = RegisterBook.objects.select_for_update(of=("self",)).select_related("custodian").get(pk=book.pk)
+    book = (
+        RegisterBook.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("custodian")
+        .get(pk=book.pk)
+    )
     _require_collect(actor, book)
     pk = record.pk if isinstance(record, CivilRecord) else record
-    slot = CivilRecord.objects.select_for_update(of=("self",)).filter(pk=pk, book=book).first()
+    slot = CivilRecord.objects.select_for_update(no_key=True, of=("self",)).filter(pk=pk, book=book).first()
     if slot is None:
         raise ValidationError({"record": [_("This book has no such case slot.")]})
     if not (reason or "").strip():
@@ -566,7 +574,11 @@ def book_double_keying_set(
     """Key this book's cases twice (True), once (False), or as its phase says (None); audited with the
     reason. A supervisor of the book's custodian (a unit manager) decides. Cases already keyed once
     or being keyed keep their round: the setting applies to cases whose entry starts afterwards."""
-    book = RegisterBook.objects.select_for_update(of=("self",)).select_related("custodian").get(pk=book.pk)
+    book = (
+        RegisterBook.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("custodian")
+        .get(pk=book.pk)
+    )
     _require_supervisor(
         actor,
         book.custodian.path,
@@ -599,7 +611,7 @@ def phase_double_keying_set(*, number: int, double_keying: bool, actor) -> Digit
         can(actor, "manage_unit", u.path) for u in AdministrativeUnit.objects.filter(level="province")
     ):
         raise PermissionDenied(_("Only a province administrator changes the phases."))
-    phase = DigitizationPhase.objects.select_for_update().get(number=number)
+    phase = DigitizationPhase.objects.select_for_update(no_key=True).get(number=number)
     if phase.double_keying != double_keying:
         audit_change(
             action=AuditAction.PHASE_KEYING_SET,

@@ -172,7 +172,7 @@ def plan_set(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        old = RolloutPlan.objects.select_for_update().filter(unit=unit, phase=phase).first()
+        old = RolloutPlan.objects.select_for_update(no_key=True).filter(unit=unit, phase=phase).first()
         before = {"year": old.year, "deadline": old.deadline} if old else {}
         plan, _created = RolloutPlan.objects.update_or_create(
             unit=unit,
@@ -230,7 +230,7 @@ def phase_limits_set(*, number: int, year_from: int | None, year_to: int | None,
     if year_from and year_to and year_from > year_to:
         raise ValidationError({"year_to": _("The last year is before the first: swap them.")})
     with transaction.atomic():
-        phase = DigitizationPhase.objects.select_for_update().get(number=number)
+        phase = DigitizationPhase.objects.select_for_update(no_key=True).get(number=number)
         for other in DigitizationPhase.objects.exclude(pk=phase.pk):
             lo, hi = other.year_from or 0, other.year_to or 9999
             if (year_from or 0) <= hi and lo <= (year_to or 9999):
@@ -253,7 +253,9 @@ def phase_limits_set(*, number: int, year_from: int | None, year_to: int | None,
         phase.year_from, phase.year_to = year_from, year_to
         phase.save(update_fields=["year_from", "year_to"])
         moved = []
-        for book in RegisterBook.objects.select_for_update().only("id", "year", "phase", "custodian_id"):
+        for book in RegisterBook.objects.select_for_update(no_key=True).only(
+            "id", "year", "phase", "custodian_id"
+        ):
             new = phase_for_year(book.year)
             if new != book.phase:
                 audit_change(

@@ -428,7 +428,7 @@ def quota_set(
         errors["per"] = _("Say whether the target is per day or for the whole period.")
     if errors:
         raise ValidationError(errors)
-    replaced = Quota.objects.select_for_update().filter(
+    replaced = Quota.objects.select_for_update(no_key=True).filter(
         unit=unit, person=person, action=action, start=start, end=end, per=per
     )
     old = [q.target for q in replaced]
@@ -1004,7 +1004,7 @@ def may_confirm(user, report: DailyReport) -> bool:
 
 
 def _locked(report: DailyReport) -> DailyReport:
-    locked = DailyReport.objects.select_for_update(of=("self",)).select_related("unit__parent")
+    locked = DailyReport.objects.select_for_update(no_key=True, of=("self",)).select_related("unit__parent")
     return locked.get(pk=report.pk)
 
 

@@ -258,7 +258,11 @@ def split_job_resume(*, job: ScanSplitJob, actor: Actor) -> ScanSplitJob:
 
     Refused while the job is running or finished without waiting cases.
     """
-    job = ScanSplitJob.objects.select_for_update().select_related("book_scan__book__custodian").get(pk=job.pk)
+    job = (
+        ScanSplitJob.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("book_scan__book__custodian")
+        .get(pk=job.pk)
+    )
     if not can(actor, "scan_record", job.book_scan.book.custodian.path):
         raise ValidationError(_("Your roles do not allow scanning books of this unit."), code="not_permitted")
     # A worker killed mid-job leaves it "running": after a quiet spell it may be resumed.
@@ -289,7 +293,11 @@ def split_job_run(job_id: int) -> dict[str, int]:
     every case stored so far, and `split_job_resume` continues from there.
     """
     with transaction.atomic():
-        job = ScanSplitJob.objects.select_for_update().select_related("book_scan__book").get(pk=job_id)
+        job = (
+            ScanSplitJob.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("book_scan__book")
+            .get(pk=job_id)
+        )
         if job.status in (JobStatus.DONE, JobStatus.RUNNING):
             return {"skipped": 1}
         job.status = JobStatus.RUNNING

@@ -203,7 +203,11 @@ def scan_store_late(
     if current.state not in LATE_SCAN_STATES:  # said before the slow part; all is checked under the lock
         raise ValidationError(str(late_scan_refusal(current)), code="not_storable")
     clean = scan_prepare(content=content, original_name=original_name)
-    locked = CivilRecord.objects.select_for_update(of=("self",)).select_related("unit", "book").get(pk=pk)
+    locked = (
+        CivilRecord.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("unit", "book")
+        .get(pk=pk)
+    )
     problem = late_scan_refusal(locked)
     if problem:
         raise ValidationError(problem, code="not_storable")
@@ -230,7 +234,7 @@ def scan_late_outcome(
     status = {"passed": LateCheck.PASSED, "returned": LateCheck.RETURNED, "cancelled": LateCheck.CANCELLED}
     from scans.naming import scan_canonical_name
 
-    scan = ScanFile.objects.select_for_update().get(pk=scan_id, record_id=record.pk)
+    scan = ScanFile.objects.select_for_update(no_key=True).get(pk=scan_id, record_id=record.pk)
     scan.late_check = status[outcome]
     scan.checked_at = timezone.now()
     scan.checked_by = actor if getattr(actor, "is_authenticated", False) else None
@@ -262,7 +266,7 @@ def scan_keep(
     """Keep an already cleaned scan for the record; refusals as in `scan_store` (`late`: as
     `scan_store_late` keeps it, waiting for its check)."""
     record = (
-        CivilRecord.objects.select_for_update()
+        CivilRecord.objects.select_for_update(no_key=True, of=("self",))
         .select_related("unit")
         .get(pk=record.pk if isinstance(record, CivilRecord) else record)
     )

@@ -139,7 +139,7 @@ def export_run(*, job_id: int) -> ExportJob:
     """
     with transaction.atomic():
         job = (
-            ExportJob.objects.select_for_update(of=("self",))
+            ExportJob.objects.select_for_update(no_key=True, of=("self",))
             .select_related("unit", "book__custodian")
             .get(pk=job_id)
         )

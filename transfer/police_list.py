@@ -167,7 +167,7 @@ def police_list_export(
         raise PermissionDenied(
             _("The list for the police needs the approver role on %(unit)s.") % {"unit": unit.name}
         )
-    items = list(police_items(unit).select_for_update(of=("self",)))
+    items = list(police_items(unit).select_for_update(no_key=True, of=("self",)))
     content = police_list_xlsx(unit=unit, items=items, scan_url=scan_url)
     now = timezone.now()
     ReconciliationItem.objects.filter(

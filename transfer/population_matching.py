@@ -176,7 +176,7 @@ def match_records(records: list[CivilRecord], extract: PopulationExtract) -> Out
             desired[(record.pk, party.role, "")] = ReconciliationItem(
                 **base, kind=DiffKind.NOT_IN_POPULATION, field="", ours=_person_label(party)[:255]
             )
-    existing = ReconciliationItem.objects.select_for_update().filter(
+    existing = ReconciliationItem.objects.select_for_update(no_key=True).filter(
         record_id__in=[r.pk for r in records], status__in=ACTIVE_STATUSES
     )
     changed, agreed, dropped = [], [], []
@@ -294,7 +294,7 @@ def judge_residents(
     residents = list(residents)
     current = {
         i.resident_id: i
-        for i in ReconciliationItem.objects.select_for_update().filter(
+        for i in ReconciliationItem.objects.select_for_update(no_key=True).filter(
             resident__in=residents, kind__in=[DiffKind.PENDING_BOOK, DiffKind.NOT_IN_CIVIL], status="open"
         )
     }
@@ -378,7 +378,7 @@ def reconciliation_run(*, extract: PopulationExtract, progress: Progress | None 
     for start in range(0, len(record_ids), BATCH):
         with transaction.atomic():
             batch = list(
-                CivilRecord.objects.select_for_update(of=("self",)).filter(
+                CivilRecord.objects.select_for_update(no_key=True, of=("self",)).filter(
                     pk__in=record_ids[start : start + BATCH]
                 )
             )

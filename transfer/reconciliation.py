@@ -274,7 +274,11 @@ def _lock_open_item(
 ) -> tuple[ReconciliationItem, CivilRecord]:
     """The item, locked and still to resolve, and its record (refused for a resident without one)."""
     pk = item.pk if isinstance(item, ReconciliationItem) else item
-    locked = ReconciliationItem.objects.select_for_update(of=("self",)).select_related("record").get(pk=pk)
+    locked = (
+        ReconciliationItem.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("record")
+        .get(pk=pk)
+    )
     # A decided item (the population database must change) is not corrected the other way.
     if locked.status not in statuses or locked.resolved_by_id is not None:
         raise TransitionRefused(
@@ -316,7 +320,7 @@ def reconciliation_fix_record(
         raise TransitionRefused(
             _("Only a differing field can be copied into our record; check the book and enter the case.")
         )
-    record = CivilRecord.objects.select_for_update().get(pk=found.pk)
+    record = CivilRecord.objects.select_for_update(no_key=True).get(pk=found.pk)
     data = record_input_from(record)
     party = data.parties.setdefault(item.party_role, {})
     party[item.field] = int(item.theirs) if item.field == "sex" else item.theirs

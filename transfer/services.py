@@ -167,7 +167,7 @@ def transfer_claim(*, limit: int, lease_seconds: float) -> tuple[str, list[Trans
     now = timezone.now()
     with transaction.atomic():
         ids = list(
-            TransferItem.objects.select_for_update(skip_locked=True)
+            TransferItem.objects.select_for_update(no_key=True, skip_locked=True)
             .filter(status=TransferStatus.PENDING, next_attempt_at__lte=now)
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
             .order_by("next_attempt_at", "id")
@@ -278,8 +278,8 @@ def _lock_pair(item_id: int) -> tuple[CivilRecord | None, TransferItem | None, s
     record_id = TransferItem.objects.filter(pk=item_id).values_list("record_id", flat=True).first()
     if record_id is None:
         return None, None, "settled"
-    record = CivilRecord.objects.select_for_update().get(pk=record_id)
-    item = TransferItem.objects.select_for_update().get(pk=item_id)
+    record = CivilRecord.objects.select_for_update(no_key=True).get(pk=record_id)
+    item = TransferItem.objects.select_for_update(no_key=True).get(pk=item_id)
     if item.status != TransferStatus.PENDING:
         return None, None, "settled"
     if not _current(item, record):
@@ -340,7 +340,7 @@ def transfer_retry_later(*, items: list[TransferItem], token: str, error: str) -
     """Release our claim on the items and schedule another attempt with backoff."""
     now = timezone.now()
     count = 0
-    for item in TransferItem.objects.select_for_update().filter(
+    for item in TransferItem.objects.select_for_update(no_key=True).filter(
         pk__in=[i.pk for i in items], status=TransferStatus.PENDING, claim_token=token
     ):
         item.next_attempt_at = now + dt.timedelta(seconds=retry_delay(item.attempts))

@@ -99,7 +99,7 @@ def _locked(task: RecordTask | int) -> RecordTask:
     process_id = RecordTask.objects.filter(pk=pk).values_list("process_id", flat=True).first()
     if process_id is None:
         raise ClaimRefused(_("This work item no longer exists. Reload the list."))
-    process = RecordProcess.objects.select_for_update().get(pk=process_id)
+    process = RecordProcess.objects.select_for_update(no_key=True).get(pk=process_id)
     locked = RecordTask.objects.select_related("owner").get(pk=pk)
     locked.process = process
     return locked
@@ -209,7 +209,7 @@ def tasks_claim_next(*, actor: Actor, queue: QuerySet[RecordTask], count: int) -
         queue.filter(QUEUE_Q)
         .select_related("process")
         .only(*CLAIM_NEXT_FIELDS, "process__id")
-        .select_for_update(skip_locked=True, of=("self", "process"))
+        .select_for_update(no_key=True, skip_locked=True, of=("self", "process"))
         .order_by("book_id", "entry_no", "id")[:count]
     )
     claimed = [task for task in picked if may_take(actor, task) is None]
@@ -305,7 +305,7 @@ def claims_expire(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     if not expired:
         return 0
     locked = set(
-        RecordProcess.objects.select_for_update(skip_locked=True)
+        RecordProcess.objects.select_for_update(no_key=True, skip_locked=True)
         .filter(pk__in=[p for _, p in expired])
         .values_list("pk", flat=True)
     )

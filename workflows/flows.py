@@ -454,7 +454,7 @@ def claim_is_live(task: RecordTask, now: dt.datetime | None = None) -> bool:
 def _open_process_sql() -> str:
     return (
         f'SELECT {statements.select_columns(RecordProcess, "t")} FROM "{RecordProcess._meta.db_table}" t '  # noqa: S608
-        'WHERE t."record_id" = %s AND t."status" = %s ORDER BY t."id" LIMIT 1 FOR UPDATE'
+        'WHERE t."record_id" = %s AND t."status" = %s ORDER BY t."id" LIMIT 1 FOR NO KEY UPDATE'
     )
 
 
@@ -612,7 +612,7 @@ def task_complete(task: RecordTask, *, actor: Actor | None, outcome: str) -> Non
 
 def process_cancel(*, record: CivilRecord, actor: Actor | None = None) -> None:
     """Cancel the record's active process and its open task (rejection, duplicate)."""
-    processes = RecordProcess.objects.select_for_update().filter(record=record, status=PROCESS.NEW)
+    processes = RecordProcess.objects.select_for_update(no_key=True).filter(record=record, status=PROCESS.NEW)
     for process in processes:
         open_tasks = list(RecordTask.objects.filter(OPEN_Q, process=process).exclude(stage=""))
         RecordFlow.instance.cancel(process)

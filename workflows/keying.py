@@ -140,7 +140,11 @@ def keying_refusal(actor: Actor, keying: dict[str, Any], stage: str) -> str | No
 
 def _locked_task(record: CivilRecord | int, stages: Iterable[str]) -> tuple[CivilRecord, RecordTask]:
     pk = record.pk if isinstance(record, CivilRecord) else record
-    record = CivilRecord.objects.select_for_update(of=("self",)).select_related("book", "unit").get(pk=pk)
+    record = (
+        CivilRecord.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("book", "unit")
+        .get(pk=pk)
+    )
     task = open_task_of(record)
     if record.state != "scanned" or task is None or task.stage not in stages:
         raise TransitionRefused(
@@ -284,7 +288,9 @@ def keying_arbitrate(
         raise TransitionRefused(problem)
     _require(actor, "review_record", record)
     _held_by_other(task, actor)
-    rows = list(KeyingDisagreement.objects.select_for_update().filter(process=process).order_by("pk"))
+    rows = list(
+        KeyingDisagreement.objects.select_for_update(no_key=True).filter(process=process).order_by("pk")
+    )
     missing = [row.field for row in rows if resolutions.get(row.field) is None]
     if missing:
         raise ValidationError(

@@ -117,7 +117,11 @@ def late_scan_check(
     moves its version on (its scan changed).
     """
     pk = record.pk if isinstance(record, CivilRecord) else record
-    record = CivilRecord.objects.select_for_update(of=("self",)).select_related("book", "unit").get(pk=pk)
+    record = (
+        CivilRecord.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("book", "unit")
+        .get(pk=pk)
+    )
     task = open_task_of(record)
     if task is None or task.stage != Stage.SCAN_CHECK:
         raise TransitionRefused(_("No late scan of this case is waiting for a check. Reload the page."))

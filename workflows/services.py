@@ -78,8 +78,9 @@ class DuplicateRecordError(ValidationError):
 @cache
 def _lock_sql(keying: bool) -> str:
     """The record row locked, its book (not locked) joined, and with `keying` whether the book's
-    phase is keyed twice (`keying_applies`): `select_for_update(of=("self",)).select_related("book")`
-    written once."""
+    phase is keyed twice (`keying_applies`): `select_for_update(no_key=True, of=("self",))` with
+    `select_related("book")`, written once. FOR NO KEY UPDATE, as every row lock
+    of the app (tests/config/test_row_locks.py says why)."""
     phase = DigitizationPhase._meta.db_table
     keyed = (
         f', EXISTS (SELECT 1 FROM "{phase}" p WHERE p."number" = b."phase" AND p."double_keying")'  # noqa: S608
@@ -90,7 +91,7 @@ def _lock_sql(keying: bool) -> str:
         f"SELECT {statements.select_columns(CivilRecord, 'r')}, "  # noqa: S608
         f"{statements.select_columns(RegisterBook, 'b')}{keyed} "
         f'FROM "{CivilRecord._meta.db_table}" r INNER JOIN "{RegisterBook._meta.db_table}" b '
-        'ON b."id" = r."book_id" WHERE r."id" = %s FOR UPDATE OF r'
+        'ON b."id" = r."book_id" WHERE r."id" = %s FOR NO KEY UPDATE OF r'
     )
 
 
