@@ -161,14 +161,15 @@ class CappedPaginator(Paginator):
 
     cap = MATCH_CAP
 
-    def __init__(self, object_list: Any, per_page: int, *, name_capped: bool = False):
-        super().__init__(object_list, per_page)
+    def __init__(self, records: QuerySet[CivilRecord], per_page: int, *, name_capped: bool = False):
+        super().__init__(records, per_page)
+        self.records = records
         self.name_capped = name_capped
 
     @cached_property
     def _counted(self) -> int:
         # In no order: "the first 1,001 in book order" would sort every match first.
-        return self.object_list.order_by().values("pk")[: self.cap + 1].count()
+        return self.records.order_by().values("pk")[: self.cap + 1].count()
 
     @cached_property
     def count(self) -> int:
