@@ -15,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import select
 import threading
+import weakref
 from typing import Any
 
 from channels.layers import InMemoryChannelLayer
@@ -43,12 +45,32 @@ def _connect() -> Any:
     return conn
 
 
+# Layers of this process: a forked child (the bench's workers, gunicorn's with --preload) must not
+# send on its parent's connection — two processes writing one socket read each other's answers and
+# wait forever — nor close it (closing sends the server a Terminate for the parent's session).
+_LAYERS: weakref.WeakSet[PostgresChannelLayer] = weakref.WeakSet()
+_INHERITED: list[Any] = []  # parents' connections, kept open and unused so that no child closes them
+
+
+def _after_fork_in_child() -> None:
+    for layer in list(_LAYERS):
+        if layer._sender is not None:
+            _INHERITED.append(layer._sender)
+        layer._sender = None
+        layer._sender_lock = threading.Lock()
+        layer._listener = None
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class PostgresChannelLayer(InMemoryChannelLayer):
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
         self._sender: Any = None
         self._sender_lock = threading.Lock()
         self._listener: asyncio.Task | None = None
+        _LAYERS.add(self)
 
     def _notify(self, payload: str) -> None:
         with self._sender_lock:
