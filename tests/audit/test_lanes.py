@@ -17,6 +17,12 @@ from audit.streams import LANE_STRIDE, lane_of, stream_of, unit_of, unit_streams
 UNIT = 4242
 
 
+@pytest.fixture(autouse=True)
+def eight_lanes(settings):
+    """Lanes are off by default (config/settings.py says why); these tests are of lanes on."""
+    settings.AUDIT_LANES = 8
+
+
 def run_verify():
     out, err = StringIO(), StringIO()
     try:
