@@ -110,8 +110,10 @@ def audit_write_many(
     unit_id: int | None = None,
     entries: list[tuple[models.Model, int | None, dict[str, Any]]],
     reason: str = "",
+    copy: bool = False,
 ) -> int:
-    """Append one row per `(obj, record_id, changes)` entry to one stream, chained in order.
+    """Append one row per `(obj, record_id, changes)` entry to one stream, chained in order
+    (`copy`: written with COPY, `audit_copy_many`).
 
     For bulk changes (an import batch) that need a row per object: three statements whatever
     the number of rows. The head advances by the number of rows in one upsert (which locks it
@@ -146,7 +148,12 @@ def audit_write_many(
             )
             prev_hash = event.hash
             events.append(event)
-        AuditEvent.objects.bulk_create(events)
+        if copy:
+            from audit.copying import copy_insert
+
+            copy_insert(AuditEvent, events)
+        else:
+            AuditEvent.objects.bulk_create(events)
         head_finish(cursor, stream=stream, last_hash=prev_hash)
     return len(events)
 
@@ -161,42 +168,12 @@ def audit_copy_many(
     reason: str = "",
 ) -> int:
     """`audit_write_many` for large batches: the same rows, chained the same way, written with COPY
-    (`audit.copying.copy_insert`) instead of a multi-row INSERT. The head advances first (and stays
-    locked until the transaction ends), the chain is computed here, the rows are copied and the head
-    takes the last hash: `verify_audit` cannot tell the two apart. Returns the number of rows written.
+    (`audit.copying.copy_insert`) instead of a multi-row INSERT: `verify_audit` cannot tell the two
+    apart. Returns the number of rows written.
     """
-    from audit.copying import copy_insert
-
-    action = audit_action(action)
-    if not entries:
-        return 0
-    now = timezone.now()
-    origin = current_origin()
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        stream, last_seq, prev_hash = head_advance(cursor, unit_id=unit_id, count=len(entries))
-        events = []
-        for seq, (obj, record_id, changes) in enumerate(entries, start=last_seq - len(entries) + 1):
-            event = _chained_event(
-                stream=stream,
-                seq=seq,
-                prev_hash=prev_hash,
-                at=now,
-                kind=kind,
-                action=action,
-                actor=actor,
-                unit_id=unit_id,
-                obj=obj,
-                record_id=record_id,
-                changes=changes,
-                reason=reason,
-                ip=origin.ip,
-                user_agent=origin.user_agent,
-            )
-            prev_hash = event.hash
-            events.append(event)
-        copy_insert(AuditEvent, events)
-        head_finish(cursor, stream=stream, last_hash=prev_hash)
-    return len(events)
+    return audit_write_many(
+        kind=kind, action=action, actor=actor, unit_id=unit_id, entries=entries, reason=reason, copy=True
+    )
 
 
 def _chained_event(
