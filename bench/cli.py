@@ -110,10 +110,18 @@ def prepare_database(args: argparse.Namespace, bench) -> dict[str, Any]:
     from django.core.management import call_command
     from django.db import connection
 
+    from audit.chain import key_id
     from bench import db, seed
 
     fingerprint = migrations_fingerprint()
-    wanted = {"records": str(args.records), "seed_version": seed.SEED_VERSION, "migrations": fingerprint}
+    # The audit key is part of what was seeded: rows chained under another checkout's key
+    # (var/audit-chain.key differs per clone) would not verify, and the campaign checks that they do.
+    wanted = {
+        "records": str(args.records),
+        "seed_version": seed.SEED_VERSION,
+        "migrations": fingerprint,
+        "audit_key": key_id(),
+    }
     if not args.reseed and db.database_exists(args.database):
         meta = db.meta_read()
         if all(meta.get(k) == v for k, v in wanted.items()):

@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from tests.e2e.pages import submit
 from tests.e2e.test_inbox_browser import signed_in
 from workflows import services as wf
 from workflows.models import RecordTask
@@ -26,8 +27,7 @@ def test_the_clerk_confirms_an_implausible_value_as_written(world, live_server, 
     page.fill("#id_mother__birth_date", "1958")
 
     # when the clerk saves, the warning shows beside the field with the box, on screen
-    page.locator("button[name=submit]").first.click()
-    page.wait_for_load_state()
+    submit(page.locator("button[name=submit]").first)
     box = page.locator("#id_ok__mother__birth_date")
     assert box.is_visible() and not box.is_checked()
     assert "years old when the child was born" in page.locator("#id_mother__birth_date_error").inner_text()
@@ -39,8 +39,7 @@ def test_the_clerk_confirms_an_implausible_value_as_written(world, live_server, 
 
     # then ticking it lets the save go through
     box.check()
-    page.locator("button[name=submit]").first.click()
-    page.wait_for_load_state()
+    submit(page.locator("button[name=submit]").first)
     record.refresh_from_db()
     assert record.state == "entered" and record.as_written == ["party.mother.birth_date"]
     notice = page.locator("#as-written")

@@ -15,6 +15,7 @@ from axe_playwright_python.sync_playwright import Axe
 from permissions.roles import Role
 from permissions.services import role_grant
 from tests import scan_samples
+from tests.e2e.pages import submit
 from tests.factories import make_user
 from workflows.models import RecordTask
 
@@ -156,8 +157,7 @@ def test_a_book_through_the_desk(world, live_server, browser, width, vietnamese)
     reviewer.look("review")
     reviewer.page.fill("input[name='remark:mother.full_name']", "Sổ ghi: Trần Thị Mơ")
     reviewer.page.fill("textarea[name=reason]", "Tên mẹ chưa đúng sổ")
-    reviewer.page.locator("button[name=action][value=return]").click()
-    reviewer.page.wait_for_load_state()
+    submit(reviewer.page.locator("button[name=action][value=return]"))
     first.refresh_from_db()
     assert first.state == "scanned"
 
@@ -171,8 +171,7 @@ def test_a_book_through_the_desk(world, live_server, browser, width, vietnamese)
     clerk.page.fill("input[name=mother__full_name]", "Trần Thị Mơ")
     clerk.page.locator("button[name=submit]").click()
     clerk.page.wait_for_url("**/work/tasks/*/")
-    clerk.page.locator(".work-pane form button.primary").click()
-    clerk.page.wait_for_load_state()
+    submit(clerk.page.locator(".work-pane form button.primary"))
 
     # The second review shows the reviewer the change old → new, and they pass it.
     second_review = reviewer
@@ -181,8 +180,7 @@ def test_a_book_through_the_desk(world, live_server, browser, width, vietnamese)
     assert changed.count() == 1
     assert "Trần Thị Mẹ" in changed.inner_text() and "Trần Thị Mơ" in changed.inner_text()
     second_review.look("second-review")
-    second_review.page.locator("button[name=action][value=pass]").click()
-    second_review.page.wait_for_load_state()
+    submit(second_review.page.locator("button[name=action][value=pass]"))
 
     # The same person may not approve it: Approve is disabled, with the four-eyes reason.
     first.refresh_from_db()
@@ -197,8 +195,7 @@ def test_a_book_through_the_desk(world, live_server, browser, width, vietnamese)
     approver = Desk(browser, live_server, "approver_a", width)
     approver.claim_first()
     approver.look("approve")
-    approver.page.locator("button[name=action][value=approve]").click()
-    approver.page.wait_for_load_state()
+    submit(approver.page.locator("button[name=action][value=approve]"))
     first.refresh_from_db()
     assert first.state == "approved"
     approver.go(f"/records/{first.pk}/")

@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from imports import services as imports
 from imports.models import ImportJob, ImportStatus
 from registry.models import CivilRecord
+from tests.e2e.pages import submit
 from tests.e2e.test_inbox_browser import signed_in
 from tests.imports.test_import import birth_rows, write_csv
 
@@ -66,8 +67,7 @@ def test_an_import_s_bar_reaches_100_percent(
     assert job.status == ImportStatus.CHECKED
     # Then the import itself (the page reloaded with its button): the bar counts the rows to 100 %
     expect(page.locator(f"form[action='/imports/{job.pk}/import/']")).to_be_visible()
-    page.locator(f"form[action='/imports/{job.pk}/import/'] button").click()
-    page.wait_for_load_state()
+    submit(page.locator(f"form[action='/imports/{job.pk}/import/'] button"))
     expect(bar).to_have_attribute("aria-valuenow", "0")
     imports.import_job_commit(job.pk, progress=slowly)
     expect(bar).to_have_attribute("aria-valuenow", "100", timeout=15_000)

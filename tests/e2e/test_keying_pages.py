@@ -6,6 +6,7 @@ import os
 import pytest
 
 from registry.services import book_double_keying_set
+from tests.e2e.pages import submit
 from tests.e2e.test_inbox_browser import signed_in
 from tests.factories import birth_input
 from workflows import claims
@@ -44,13 +45,11 @@ def test_the_arbitration_screen_fits_the_screen(world, live_server, browser, wid
     assert reviewer.get_by_text("Nguyễn Thị Hòa").is_visible()
 
     # When the reviewer claims it, picks keying 1 for the name and types the mother's name from the scan
-    reviewer.get_by_role("button", name="Claim", exact=True).click()
-    reviewer.wait_for_load_state()
+    submit(reviewer.get_by_role("button", name="Claim", exact=True))
     reviewer.locator('input[name="pick:party.subject.full_name"][value="a"]').check()
     reviewer.locator('input[name="pick:party.mother.full_name"][value="typed"]').check()
     reviewer.locator('input[name="value:party.mother.full_name"]').fill("Trần Thị Bích Ngọc")
-    reviewer.get_by_role("button", name="Save the settled values: the case is entered").click()
-    reviewer.wait_for_load_state()
+    submit(reviewer.get_by_role("button", name="Save the settled values: the case is entered"))
 
     # Then the case is entered with those values
     record.refresh_from_db()

@@ -8,6 +8,7 @@ from django.conf import settings
 
 from reports.models import DailyReport
 from reports.services import reports_freeze_due
+from tests.e2e.pages import submit
 from tests.e2e.test_inbox_browser import signed_in
 from tests.factories import make_unit
 from tests.reports.conftest import at, clock
@@ -29,8 +30,7 @@ def test_the_head_submits_the_narrative_in_a_browser(world, live_server, browser
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(f"{live_server.url}/progress/reports/{report.pk}/")
     page.get_by_label("Khó khăn, vướng mắc, đề xuất").fill("Cần thêm 01 máy quét.")
-    page.get_by_role("button", name="Gửi cấp trên").click()
-    page.wait_for_load_state()
+    submit(page.get_by_role("button", name="Gửi cấp trên"))
     assert "Đã gửi báo cáo." in page.content()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     shots = Path(settings.BASE_DIR) / "var" / "screenshots" / "e2e"
@@ -105,8 +105,7 @@ def test_the_rollout_plan_page_fits_the_screen(world, live_server, browser, widt
     form.locator("select[name=unit]").select_option(value=str(world.commune_b.pk))
     form.locator("input[name=deadline]").fill("31/12/2025")
     form.locator("input[name=year]").fill("2026")
-    page.get_by_role("button", name="Lưu kế hoạch").click()
-    page.wait_for_load_state()
+    submit(page.get_by_role("button", name="Lưu kế hoạch"))
     assert "Thời hạn trước năm kế hoạch." in page.content()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     shots = Path(settings.BASE_DIR) / "var" / "screenshots" / "e2e"
