@@ -147,6 +147,8 @@ TEMPLATES = [
         },
     }
 ]
+# Django's form renderer, with the plain inputs written in Python (config/form_renderer.py).
+FORM_RENDERER = "config.form_renderer.QuickWidgetsRenderer"
 
 # --- Database -------------------------------------------------------------------
 if env.str("DATABASE_URL", default=""):

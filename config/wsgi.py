@@ -12,5 +12,8 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 from config.request_limits import BoundedWSGIRequestBody
+from config.warm import warm_up
 
 application = BoundedWSGIRequestBody(get_wsgi_application())
+# Under `--preload` this runs once in gunicorn's master: the workers fork warm (config/warm.py).
+warm_up()

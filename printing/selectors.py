@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,7 +14,8 @@ from audit.models import AuditEvent
 from permissions.scoping import records_visible_to, scope_q
 from printing.layouts import extract_content
 from printing.models import ExtractIssue
-from registry.models import CivilRecord, RecordState
+from registry.models import CivilRecord, Party, RecordState
+from registry.search import MATCH_CAP, name_matches
 from vietnamese.names import name_key
 
 PRINTABLE_STATES = (RecordState.APPROVED, RecordState.TRANSFERRED)
@@ -72,6 +74,23 @@ def print_refusal(record: CivilRecord) -> str | None:
     return None
 
 
+def counter_people(user, *, name: str, birth_year: int | None = None) -> QuerySet[Party] | None:
+    """The people a counter search by name looks at: name prefix (and year of birth, of the same
+    person) under the units where the user prints, the first `MATCH_CAP` in name order are used
+    (registry.search). None when the search has no name."""
+    if not (name and name_key(name)):
+        return None
+    people = name_matches(user, name, "print_extract")
+    return people.filter(birth_year=birth_year) if birth_year else people
+
+
+def counter_name_capped(user, *, name: str = "", birth_year: int | None = None, **_other: Any) -> bool:
+    """Do more than `MATCH_CAP` people match the name (and year) of the search? Then the list
+    holds the records of the first `MATCH_CAP` of them, and the page asks for more of the name."""
+    people = counter_people(user, name=name, birth_year=birth_year)
+    return people is not None and people.values("pk")[: MATCH_CAP + 1].count() > MATCH_CAP
+
+
 def counter_search(
     user,
     *,
@@ -82,22 +101,25 @@ def counter_search(
     entry_no: int | None = None,
     event_type: str = "",
 ) -> QuerySet[CivilRecord]:
-    """Records the user may print, matched by name (without diacritics, prefix), PIN, year, book and entry."""
+    """Records the user may print, matched by name (without diacritics, prefix), PIN, year, book and entry.
+
+    A name (with its year of birth: the same person's) takes the first `MATCH_CAP` people who match
+    in name order, as the staff search does: "Nguyễn Văn" matches tens of thousands of people of a
+    province, and joining each to its record to sort them all costed seconds at the counter."""
     records = records_visible_to(user, "print_extract").filter(state__in=[s.value for s in PRINTABLE_STATES])
-    if name:
-        records = records.filter(parties__name_key__startswith=name_key(name))
+    people = counter_people(user, name=name, birth_year=birth_year)
+    if people is not None:
+        records = records.filter(pk__in=people.values("record_id")[:MATCH_CAP])
+    elif birth_year:
+        records = records.filter(Exists(Party.objects.filter(record=OuterRef("pk"), birth_year=birth_year)))
     if pin:
-        records = records.filter(parties__pin=pin)
-    if birth_year:
-        records = records.filter(parties__birth_year=birth_year)
+        records = records.filter(Exists(Party.objects.filter(record=OuterRef("pk"), pin=pin)))
     if book_no:
         records = records.filter(book__book_no=book_no)
     if entry_no:
         records = records.filter(entry_no=entry_no)
     if event_type:
         records = records.filter(event_type=event_type)
-    if name or pin or birth_year:
-        records = records.distinct()
     return records.select_related("book", "unit").prefetch_related("parties").order_by("-reg_year", "id")
 
 

@@ -34,6 +34,7 @@ from printing.layouts import KINDS
 from printing.models import ExtractBatch
 from printing.rendering import IssueFacts, issuing_authority, place_name, render_extract
 from printing.selectors import (
+    counter_name_capped,
     counter_search,
     get_issue_for,
     issues_visible_to,
@@ -42,6 +43,7 @@ from printing.selectors import (
     verify_issue,
 )
 from printing.tokens import issue_id_from_token
+from registry.search import CappedPaginator
 
 PAGE_SIZE = 50
 
@@ -55,7 +57,8 @@ def _counter_page(request: HttpRequest, params, *, batch_form=None, selected=(),
     page = None
     if form.has_criteria():
         records = counter_search(request.user, **form.cleaned_data)
-        page = Paginator(records, PAGE_SIZE).get_page(params.get("page"))
+        capped = counter_name_capped(request.user, **form.cleaned_data)
+        page = CappedPaginator(records, PAGE_SIZE, name_capped=capped).get_page(params.get("page"))
     query = params.copy()
     query.pop("page", None)
     return render(

@@ -89,12 +89,12 @@ def _party(**filters) -> Exists:
     return Exists(Party.objects.filter(record=OuterRef("pk"), **filters))
 
 
-def name_matches(user, name: str) -> QuerySet[Party]:
-    """People whose name starts with `name` (diacritics ignored) under the units where `user` may
-    see records, in name order. The unit filter only narrows: `records_visible_to` decides."""
+def name_matches(user, name: str, permission: str = "view_records") -> QuerySet[Party]:
+    """People whose name starts with `name` (diacritics ignored) under the units where `user` holds
+    `permission`, in name order. The unit filter only narrows: `records_visible_to` decides."""
     people = Party.objects.filter(name_key__startswith=name_key(name))
     if not getattr(user, "is_superuser", False):
-        seen = [s.unit_path for s in user_scopes(user) if "view_records" in ROLE_PERMISSIONS[s.role]]
+        seen = [s.unit_path for s in user_scopes(user) if permission in ROLE_PERMISSIONS[s.role]]
         people = people.filter(paths_q(seen, "unit_path"))
     return people.order_by("name_key", "record_id")
 

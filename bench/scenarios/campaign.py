@@ -458,11 +458,18 @@ def audit_clean() -> tuple[bool, list[str]]:
     return not breaks and not problems, [*breaks, *problems][:10]
 
 
-def outbox(first_id: int, receiver_db: Path, drain_s: float) -> dict[str, Any]:
-    """Wait for the run's transfer items to leave "pending"; then compare with the receiver."""
+def outbox(
+    first_id: int, receiver_db: Path, drain_s: float, pending_before: list[int] | None = None
+) -> dict[str, Any]:
+    """Wait for the run's transfer items to leave "pending"; then compare with the receiver.
+
+    The run's items are those made during it and those an earlier run left pending (sent in this one,
+    to this run's receiver)."""
+    from django.db.models import Q
+
     from transfer.models import TransferItem
 
-    items = TransferItem.objects.filter(id__gt=first_id)
+    items = TransferItem.objects.filter(Q(id__gt=first_id) | Q(id__in=pending_before or []))
     deadline = time.monotonic() + drain_s
     while items.filter(status="pending").exists() and time.monotonic() < deadline:
         time.sleep(1)
@@ -485,6 +492,7 @@ def outbox(first_id: int, receiver_db: Path, drain_s: float) -> dict[str, Any]:
     unknown = sorted(set(stored) - {k for k, _s in items.values_list("idempotency_key", "status")})
     return {
         "items": sum(by_status.values()),
+        "pending_from_earlier_runs": len(pending_before or []),
         "by_status": dict(by_status),
         "pending_after_drain": by_status.get("pending", 0),
         "receiver_stored": len(stored),
@@ -578,6 +586,8 @@ def run(bench) -> dict:
     leftovers = release_leftovers()
     before = states(province_path)
     first_item = TransferItem.objects.aggregate(m=Max("id"))["m"] or 0
+    # Items an earlier run left pending (its stack stopped before they were sent) go out in this one.
+    pending_before = list(TransferItem.objects.filter(status="pending").values_list("id", flat=True))
     redis_url = bench.redis_url if redis_reachable(bench.redis_url) else ""
     connections.close_all()
 
@@ -627,7 +637,7 @@ def run(bench) -> dict:
         if not out_path.exists():
             raise RuntimeError(f"locust wrote nothing (exit {locust.returncode}): {stderr[-2000:]}")
         measured = json.loads(out_path.read_text())
-        transfer = outbox(first_item, stack.receiver_db, drain_s=60)
+        transfer = outbox(first_item, stack.receiver_db, drain_s=60, pending_before=pending_before)
         server_errors = stack.log_tail("web", 50_000_000)
     finally:
         if sampler.is_alive():

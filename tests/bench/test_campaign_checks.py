@@ -58,3 +58,33 @@ def test_an_item_a_simulated_person_still_holds_is_reported(world):
         status=STATUS.ASSIGNED, owner=person, assigned=timezone.now()
     )
     assert lost_work(started, timezone.now())["held_after_stop"] == 1
+
+
+def test_an_item_left_pending_by_an_earlier_run_and_sent_in_this_one_is_the_runs(world, tmp_path):
+    import sqlite3
+
+    from bench.scenarios.campaign import outbox
+    from transfer.models import TransferItem
+
+    # given an item an earlier run left pending, then sent (acknowledged) during this run
+    record = world.record("approved")
+    earlier = TransferItem.objects.create(
+        record=record,
+        version=record.version,
+        idempotency_key="earlier-run-1",
+        status="acknowledged",
+        next_attempt_at=timezone.now(),
+    )
+    first_id = earlier.pk  # the run starts after it was made
+    receiver = tmp_path / "receiver.sqlite3"
+    with sqlite3.connect(receiver) as db:
+        db.execute("CREATE TABLE records (key TEXT)")
+        db.execute("CREATE TABLE deliveries (key TEXT)")
+        db.execute("INSERT INTO records VALUES ('earlier-run-1')")
+        db.execute("INSERT INTO deliveries VALUES ('earlier-run-1')")
+
+    # then it counts as the run's, delivered exactly once
+    report = outbox(first_id, receiver, drain_s=0, pending_before=[earlier.pk])
+    assert report["ok"] is True and report["pending_from_earlier_runs"] == 1
+    # and a record the receiver holds that no item of the run explains is still reported
+    assert outbox(first_id, receiver, drain_s=0)["stored_not_in_outbox"] == ["earlier-run-1"]

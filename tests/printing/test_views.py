@@ -33,7 +33,8 @@ def test_the_counter_search_lists_printable_records_of_the_clerks_units_only(
     client = client_for(world.counter)
     client.get("/counter/")  # warm the session and the scope cache
     # when the counter clerk searches by a name typed without diacritics
-    with django_assert_num_queries(6):  # session, user, scopes, count, records, their people
+    # session, user, scopes, more people than the cap?, count, records, their people
+    with django_assert_num_queries(7):
         response = client.get("/counter/", {"name": "nguyen thi thuy"})
     body = response.content.decode()
     # then only commune A's approved records are listed, by their people
@@ -42,6 +43,41 @@ def test_the_counter_search_lists_printable_records_of_the_clerks_units_only(
     for record in mine:
         assert f"/counter/records/{record.pk}/" in body
     assert "Nguyễn Thị Thuỷ Tiên" in body and "Nguyễn Thị Thuỷ Bình" in body
+
+
+def test_a_name_and_a_year_of_birth_find_the_same_person(world):
+    # given an approved birth: the child "Nguyễn Thị Thuỷ Tiên" born 2020, her mother born 1995
+    record = world.record("approved", data=extract_input(EventType.BIRTH))
+    client = client_for(world.counter)
+
+    def listed(**params) -> bool:
+        return f"/counter/records/{record.pk}/" in client.get("/counter/", params).content.decode()
+
+    # the child's name with the child's year finds it; with the mother's year it does not
+    assert listed(name="nguyen thi thuy", birth_year=2020)
+    assert not listed(name="nguyen thi thuy", birth_year=1995)
+    # the year alone still finds any person of the record born that year
+    assert listed(birth_year=1995)
+
+
+def test_a_name_matching_more_people_than_the_cap_says_so_and_asks_for_more(world, monkeypatch, vietnamese):
+    import printing.selectors
+    from registry.search import CappedPaginator
+
+    monkeypatch.setattr(printing.selectors, "MATCH_CAP", 2)
+    monkeypatch.setattr(CappedPaginator, "cap", 2)
+    for given in ("Tiên", "Anh", "Bình"):
+        world.record("approved", data=extract_input(EventType.BIRTH, given_name=given))
+    client = client_for(world.counter)
+
+    broad = client.get("/counter/", {"name": "nguyen thi thuy"}).content.decode()
+    # the records of the first 2 people in name order are listed, and the page says why not all
+    assert broad.count('name="record"') == 2
+    assert "Hơn 2 người khớp tên này" in broad and "Thêm tên hoặc năm sinh" in broad
+
+    # with the given name the search is under the cap: no notice, the one record
+    narrow = client.get("/counter/", {"name": "nguyen thi thuy tien"}).content.decode()
+    assert narrow.count('name="record"') == 1 and "người khớp tên này" not in narrow
 
 
 def test_the_clerk_previews_then_issues_and_the_paper_is_logged(world):
