@@ -42,9 +42,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--campaign-users", type=int, default=None, help="simulated staff (default 300; 30 under 1,000,000)"
     )
     parser.add_argument(
+        "--campaign-pacing",
+        choices=["desk", "uniform"],
+        default="desk",
+        help="pauses before each action: a desk's per action (default), or --campaign-think before every one",
+    )
+    parser.add_argument(
         "--campaign-think",
         default="5,15",
-        help="think time between a person's actions, min,max seconds (default 5,15)",
+        help="with --campaign-pacing uniform: the pause before every action, min,max seconds (default 5,15)",
     )
     parser.add_argument(
         "--campaign-output",
@@ -163,6 +169,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         campaign_duration=args.campaign_duration,
         campaign_users=args.campaign_users,
         campaign_think=tuple(float(x) for x in args.campaign_think.split(",")),
+        campaign_pacing=args.campaign_pacing,
         campaign_output=args.campaign_output,
         redis_url=args.redis_url,
     )

@@ -23,6 +23,7 @@ class Bench:
     campaign_duration: float = 30.0
     campaign_users: int = 30
     campaign_think: tuple[float, ...] = (5.0, 15.0)
+    campaign_pacing: str = "desk"
     campaign_output: Path | None = None
     redis_url: str = "redis://127.0.0.1:6379/13"
 

@@ -2,7 +2,7 @@
 
 Plain HTTP against the running stack, as a browser would do it: no Django, no database. What the
 harness prepared comes from the JSON file named by CAMPAIGN_DATA (accounts with their session
-keys, entry payloads per event type, the scan to upload, search prefixes, think times); what was
+keys, entry payloads per event type, the scan to upload, search prefixes, the pacing); what was
 measured goes to CAMPAIGN_OUT when locust quits (every response time per request kind, and the
 failures with their first message).
 
@@ -36,7 +36,8 @@ from locust import HttpUser, events, task
 from locust.exception import StopUser
 
 DATA: dict[str, Any] = json.loads(open(os.environ["CAMPAIGN_DATA"], encoding="utf-8").read())  # noqa: SIM115
-THINK = DATA.get("think", [5, 15])
+# Seconds a person spends before each kind of action (bench/scenarios/campaign.py, PACING).
+PACING: dict[str, list[float]] = DATA["pacing"]
 SCAN = open(DATA["scan_path"], "rb").read()  # noqa: SIM115
 ACCOUNTS = {kind: iter(rows) for kind, rows in DATA["accounts"].items()}
 SERIAL = itertools.count(1)
@@ -107,7 +108,7 @@ class Staff(HttpUser):
     def wait_time(self) -> float:
         if time.time() >= END_AT:
             raise StopUser()
-        pause = random.uniform(*THINK)
+        pause = random.uniform(*PACING["dashboard" if self.kind == "admin" else "between"])
         if pause > IDLE_CLOSE_S:
             self.idle()
         return pause
@@ -151,12 +152,12 @@ class Staff(HttpUser):
     def post(self, url: str, kind: str, data: dict[str, Any], **kw) -> Any:
         return self.call("POST", url, kind, ok=(302,), data={"csrfmiddlewaretoken": self.csrf, **data}, **kw)
 
-    def think(self) -> None:
-        """A pause between two actions; at the campaign's end the person stops here (after finishing
-        the action under way), and on_stop runs."""
+    def think(self, action: str) -> None:
+        """The time a person spends before `action` (reading, keying, comparing with the scan); at the
+        campaign's end the person stops here (after finishing the action under way), and on_stop runs."""
         if time.time() >= END_AT:
             raise StopUser()
-        pause = random.uniform(*THINK)
+        pause = random.uniform(*PACING[action])
         if pause > IDLE_CLOSE_S:
             self.idle()
         time.sleep(pause)
@@ -188,7 +189,7 @@ class Worker(Staff):
         for _step in range(self.steps_per_claim):
             if url is None:
                 break
-            self.think()
+            self.think("open")
             url = self.stage(url)
 
     def stage(self, url: str) -> str | None:
@@ -199,8 +200,8 @@ class Worker(Staff):
         if page.status_code != 200 or version is None or 'aria-describedby="why-not"' in text:
             return None  # not this person's to do (the page says why)
         data: dict[str, Any] = {"version": version.group(1)}
-        self.think()
         if 'name="file"' in text and 'name="action"' not in text:
+            self.think("scan")
             done = self.post(
                 url,
                 "scan_upload",
@@ -208,18 +209,22 @@ class Worker(Staff):
                 files={"file": (f"scan-{next(SERIAL)}.pdf", SCAN, "application/pdf")},
             )
         elif 'id="entry-form"' in text:
+            self.think("entry")
             done = self.post(url, "entry_save", {**data, **entry_payload(text), "submit": "1"})
         elif 'value="pass"' in text:
+            self.think("review")
             if random.random() < DATA["return_share"]:
                 done = self.post(url, "review_return", {**data, **RETURN})
             else:
                 done = self.post(url, "review_pass", {**data, "action": "pass"})
         elif 'value="approve"' in text:
+            self.think("approve")
             if random.random() < DATA["return_share"]:
                 done = self.post(url, "approve_return", {**data, **RETURN})
             else:
                 done = self.post(url, "approve", {**data, "action": "approve"})
         elif 'accesskey="s"' in text:
+            self.think("attach")
             record = RECORD_LINK.search(text)
             if "/scans/" not in text and record:
                 # Entered before the campaign without its scan (the seed makes no scan files): the
@@ -315,7 +320,7 @@ class Counter(Staff):
     def serve(self) -> None:
         prefix = random.choice(DATA["prefixes"])
         self.call("GET", "/search/", "search", params={"name": prefix})
-        self.think()
+        self.think("counter_search")
         found = self.call("GET", "/counter/", "counter_search", params={"name": prefix})
         records = COUNTER_LINK.findall(found.text)
         if not records:
@@ -324,7 +329,7 @@ class Counter(Staff):
         page = self.call("GET", url, "counter_record")
         if 'name="requester_name"' not in page.text:
             return  # not printable (not approved yet): the page says why
-        self.think()
+        self.think("counter_print")
         issued = self.post(
             url,
             "extract_print",

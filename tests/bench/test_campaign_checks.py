@@ -88,3 +88,14 @@ def test_an_item_left_pending_by_an_earlier_run_and_sent_in_this_one_is_the_runs
     assert report["ok"] is True and report["pending_from_earlier_runs"] == 1
     # and a record the receiver holds that no item of the run explains is still reported
     assert outbox(first_id, receiver, drain_s=0)["stored_not_in_outbox"] == ["earlier-run-1"]
+
+
+def test_desk_pacing_pauses_longest_before_keying_and_uniform_pauses_alike():
+    from bench.scenarios.campaign import DESK_PACING, pacing
+
+    desk = pacing("desk", (5.0, 15.0))
+    # every action the simulated people take has a pause (the locustfile reads them by name)
+    assert set(desk) == set(DESK_PACING) >= {"between", "open", "scan", "entry", "review", "approve"}
+    assert min(desk["entry"]) > max(desk["attach"]) and min(desk["review"]) > max(desk["open"])
+    assert all(low <= high for low, high in desk.values())
+    assert set(map(tuple, pacing("uniform", (2.0, 6.0)).values())) == {(2.0, 6.0)}
