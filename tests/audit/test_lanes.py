@@ -22,7 +22,7 @@ UNIT = 4242
 
 @pytest.fixture(autouse=True)
 def eight_lanes(settings):
-    """Lanes are off by default (config/settings.py says why); these tests are of lanes on."""
+    """Eight lanes (the default) whatever the environment running the tests sets."""
     settings.AUDIT_LANES = 8
 
 
