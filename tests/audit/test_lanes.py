@@ -148,7 +148,8 @@ def same_starting_lane(monkeypatch):
 def _claim_while_another_is_open() -> tuple[int, AuditEvent]:
     """A claim of UNIT held open on another connection (its stream), and a second claim written
     meanwhile on this one, which fails rather than waits if it needs anything the first holds."""
-    holding, release, first = threading.Event(), threading.Event(), []
+    holding, release = threading.Event(), threading.Event()
+    first: list[int] = []
     holder = threading.Thread(target=_hold_a_claim_open, args=(holding, release, first))
     holder.start()
     try:
