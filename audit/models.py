@@ -6,7 +6,7 @@ database (audit.chain), over its content and the hash of the row before it, and
 `AuditHead` holds the last sequence number and hash. Editing or deleting any row
 breaks the chain, which `manage.py verify_audit` detects; the daily anchors
 (audit.anchors) hold the heads outside the database, so even a rewrite with the
-key is caught for every row an anchor covers. Taking the head row FOR UPDATE is
+key is caught for every row an anchor covers. Locking the head row (FOR NO KEY UPDATE) is
 what orders writers of one stream. A unit's rows may form several streams, its lanes
 (audit.streams: stream = lane * 2**40 + unit id, lane 0 = the unit's stream before
 lanes), so that writers of one unit that need no common order (claims) do not wait on

@@ -67,8 +67,9 @@ def audit_write(
     `audit.request_context.RequestOriginMiddleware`), empty outside a request.
 
     Two statements: the head is created or advanced (and locked until the transaction ends)
-    in one upsert that returns the new sequence number and the previous hash; the row is
-    inserted and the head takes its hash in a second. Call inside the transaction of the
+    in one upsert that returns the new sequence number and the previous hash (with `any_lane`:
+    the free lane is locked, then advanced, `audit.streams.head_advance`); the row is inserted
+    and the head takes its hash in a second. Call inside the transaction of the
     change it records: an error here fails that transaction (no savepoint of its own).
     """
     action = audit_action(action)

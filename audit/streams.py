@@ -8,12 +8,14 @@ lanes existed are lane 0 unchanged. Every row is in exactly one stream and carri
 `unit_id` as well, so readers of a unit's trail filter on `unit_id` (or on `unit_streams`) and
 order by time, not by `seq`, which only orders one lane.
 
-Taking a head FOR UPDATE orders the writers of one stream. Most writers use lane 0
-(`head_advance` without `any_lane`): the rows that reports re-read in stream order
-(state changes, book registrations, imports) stay in one chain per unit. Writers whose rows
-nothing reads in stream order (claims) pass `any_lane`: they take the first of the unit's
-lanes 1 … AUDIT_LANES - 1 that no other transaction holds (SKIP LOCKED), so that many of one
-commune's claims commit side by side instead of one after the other, and never wait on lane 0.
+Locking a head row (FOR NO KEY UPDATE, until the transaction ends) orders the writers of one
+stream. Most writers use lane 0 (`head_advance` without `any_lane`): the rows that reports re-read
+in stream order (state changes, book registrations, imports) stay in one chain per unit. Writers
+whose rows nothing reads in stream order (claims) pass `any_lane`: they take the first of the
+unit's lanes 1 … AUDIT_LANES - 1 that no other transaction holds (SKIP LOCKED), so that many of one
+commune's claims commit side by side instead of one after the other. They never wait on a lane:
+only when others hold every lane do they queue on lane 0, as every claim did before lanes, so a
+claim lane is never what a transaction holding lane 0 waits for (no deadlock between the two).
 """
 
 from __future__ import annotations
@@ -72,7 +74,8 @@ def describe(stream: int) -> str:
 def head_advance(
     cursor: Any, *, unit_id: int | None, count: int, any_lane: bool = False
 ) -> tuple[int, int, str]:
-    """Take a head of `unit_id` FOR UPDATE (until the transaction ends) and advance it by `count` rows.
+    """Take a head of `unit_id` (locked FOR NO KEY UPDATE until the transaction ends) and advance it
+    by `count` rows.
 
     Returns (stream, the last of the new rows' sequence numbers, the hash the first of them chains
     on). The new rows are seq `last - count + 1` … `last` of that stream; the caller inserts them
@@ -80,32 +83,60 @@ def head_advance(
     (`head_finish`) in the same transaction.
 
     Without `any_lane`: lane 0, created on first use, waiting while another transaction holds it.
-    With `any_lane`: the first of the unit's lanes 1 … AUDIT_LANES - 1 that no other transaction
-    holds, starting at a lane that depends on the connection (so writers start apart); lane 0 is
-    left to the ordered writers, which therefore never wait on these (with AUDIT_LANES = 1 every
-    row is in lane 0, as before lanes). A lane
-    this transaction already holds is never passed over (SKIP LOCKED skips only others' locks), so
-    a writer that holds a lane of the unit never waits here. When every existing lane is held by
-    others, a new lane (up to AUDIT_LANES) is created; only when all AUDIT_LANES are held does the
-    writer wait, on its starting lane.
+    With `any_lane`: a lane the writer can have without waiting (`_free_lane`); when another
+    transaction holds every lane 1 … AUDIT_LANES - 1 of the unit, lane 0, as every writer before
+    lanes (with AUDIT_LANES = 1 every row is in lane 0).
     """
-    lanes = lane_count() if any_lane else 1
-    if lanes == 1:
-        cursor.execute(_HEAD_ADVANCE, [stream_of(unit_id), count, GENESIS, count])
-        seq, prev_hash = cursor.fetchone()
-        return stream_of(unit_id), seq, prev_hash
+    if any_lane and lane_count() > 1:
+        taken = _free_lane(cursor, unit_id=unit_id, count=count)
+        if taken is not None:
+            return taken
+    stream = stream_of(unit_id)
+    cursor.execute(_HEAD_ADVANCE, [stream, count, GENESIS, count])
+    seq, prev_hash = cursor.fetchone()
+    return stream, int(seq), str(prev_hash)
+
+
+def _free_lane(cursor: Any, *, unit_id: int | None, count: int) -> tuple[int, int, str] | None:
+    """Advance the first of the unit's lanes 1 … AUDIT_LANES - 1 that no other transaction holds or
+    is creating, starting at a lane that depends on the connection (so writers start apart); None
+    when there is none. Never waits for another transaction.
+
+    The head is locked first (FOR NO KEY UPDATE SKIP LOCKED: a lane this transaction already holds is
+    not skipped, so a writer holding a lane of the unit always gets one), then advanced by its key
+    in a statement of its own: that statement reads the head as the last holder committed it, never
+    an older version of the row. A missing lane is created under a transaction-level advisory lock
+    on its stream, tried without waiting: two writers never create the same lane, so neither waits
+    on the other's uncommitted row in the heads' unique index (which would also order them into
+    deadlocks with lane 0).
+    """
+    lanes = lane_count()
     start = _connection_number() % (lanes - 1)
     order = [stream_of(unit_id, 1 + (start + i) % (lanes - 1)) for i in range(lanes - 1)]
-    cursor.execute(_FREE_LANE_ADVANCE, [count, order, order])
-    taken = cursor.fetchone()
-    if taken is None:  # every existing lane is held by another transaction (or none exists yet)
-        cursor.execute(_NEW_LANE, [count, GENESIS, order])
-        taken = cursor.fetchone()
-    if taken is None:  # all lanes held, or another writer is creating the one this one tried
-        cursor.execute(_HEAD_ADVANCE, [order[0], count, GENESIS, count])
-        taken = (order[0], *cursor.fetchone())
-    stream, seq, prev_hash = taken
-    return int(stream), int(seq), str(prev_hash)
+    taken = _lock_and_advance(cursor, order, count)
+    if taken is not None:
+        return taken
+    cursor.execute(_EXISTING, [order])
+    existing = {int(stream) for (stream,) in cursor.fetchall()}
+    for stream in order:
+        if stream not in existing:
+            cursor.execute(_TRY_CREATE, [stream, count, GENESIS, stream])
+            row = cursor.fetchone()
+            if row is not None:
+                return stream, int(row[0]), str(row[1])
+    # Every lane is held or being created by others; one may have been committed meanwhile.
+    return _lock_and_advance(cursor, order, count)
+
+
+def _lock_and_advance(cursor: Any, order: list[int], count: int) -> tuple[int, int, str] | None:
+    cursor.execute(_LOCK_FREE_LANE, [order, order])
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    stream = int(row[0])
+    cursor.execute(_ADVANCE, [count, stream])
+    seq, prev_hash = cursor.fetchone()
+    return stream, int(seq), str(prev_hash)
 
 
 def head_finish(cursor: Any, *, stream: int, last_hash: str) -> None:
@@ -128,24 +159,27 @@ _HEAD_ADVANCE = (
     "RETURNING last_seq, last_hash"
 )
 
-# Advances the first existing head of the given streams (in that order) that no other
-# transaction holds. Parameters: count, streams, streams.
-_FREE_LANE_ADVANCE = (
-    "UPDATE audit_audithead h SET last_seq = h.last_seq + %s "
-    "FROM (SELECT stream FROM audit_audithead WHERE stream = ANY(%s::bigint[]) "
-    "      ORDER BY array_position(%s::bigint[], stream) LIMIT 1 FOR UPDATE SKIP LOCKED) free "
-    "WHERE h.stream = free.stream "
-    "RETURNING h.stream, h.last_seq, h.last_hash"
+# Locks the first existing head of the given streams (in that order) that no other transaction
+# holds. Parameters: streams, streams.
+_LOCK_FREE_LANE = (
+    "SELECT stream FROM audit_audithead WHERE stream = ANY(%s::bigint[]) "
+    "ORDER BY array_position(%s::bigint[], stream) LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED"
 )
 
-# Creates the first of the given streams that has no head yet, already advanced by `count`
-# rows; nothing when they all exist (or another transaction is creating it: this waits for
-# that one, then does nothing). Parameters: count, genesis hash, streams.
-_NEW_LANE = (
+# Advances a head this transaction holds. Parameters: count, stream.
+_ADVANCE = (
+    "UPDATE audit_audithead SET last_seq = last_seq + %s WHERE stream = %s RETURNING last_seq, last_hash"
+)
+
+# The heads among the given streams. Parameters: streams.
+_EXISTING = "SELECT stream FROM audit_audithead WHERE stream = ANY(%s::bigint[])"
+
+# Creates the stream's head, already advanced by `count` rows, if no other transaction is creating
+# it (the advisory lock, held until this transaction ends, is tried without waiting) and it does
+# not exist; nothing otherwise. Parameters: stream, count, genesis hash, stream.
+_TRY_CREATE = (
     "INSERT INTO audit_audithead (stream, last_seq, last_hash) "
-    "SELECT o.stream, %s, %s FROM unnest(%s::bigint[]) WITH ORDINALITY AS o(stream, n) "
-    "WHERE NOT EXISTS (SELECT 1 FROM audit_audithead h WHERE h.stream = o.stream) "
-    "ORDER BY o.n LIMIT 1 "
+    "SELECT %s, %s, %s WHERE pg_try_advisory_xact_lock(%s) "
     "ON CONFLICT (stream) DO NOTHING "
-    "RETURNING stream, last_seq, last_hash"
+    "RETURNING last_seq, last_hash"
 )

@@ -56,10 +56,9 @@ if AUDIT_CHAIN_KEY and len(AUDIT_CHAIN_KEY) < 32:
     raise ImproperlyConfigured("AUDIT_CHAIN_KEY must be at least 32 characters long (see .env.example).")
 # Where the daily anchors of the audit chains are appended (production: the data-centre copy).
 AUDIT_ANCHOR_DIR = Path(env.str("AUDIT_ANCHOR_DIR", default=str(DATA_DIR / "audit-anchors")))
-# Audit lanes for claims (audit/streams.py). Off (1) until a race is fixed: the 1,000,000-record campaign
-# of 2026-12-07 (300 people) left lanes with a missing sequence number; with one lane claims queue on
-# the commune's head row as before, and the chain is whole.
-AUDIT_LANES = env.int("AUDIT_LANES", default=1)
+# Audit lanes for claims (audit/streams.py): how many chains one commune's claims spread over (1: off,
+# every claim queues on the commune's head row as before lanes).
+AUDIT_LANES = env.int("AUDIT_LANES", default=8)
 # How many reverse proxies in front append to X-Forwarded-For (0: the client is REMOTE_ADDR).
 CLIENT_IP_TRUSTED_PROXIES = env.int("CLIENT_IP_TRUSTED_PROXIES", default=0)
 # Backups (`manage.py backup`): where they are written, and where pg_dump/pg_restore are looked

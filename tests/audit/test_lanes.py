@@ -1,6 +1,8 @@
 """Audit lanes: one unit's claims go to several chains, so they do not wait on one head row,
 and every lane is verified, anchored and tamper-evident as lane 0 always was."""
 
+import contextlib
+import random
 import threading
 from io import StringIO
 
@@ -8,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, connections, transaction
 
+from audit import streams
 from audit.actions import AuditAction
 from audit.anchors import anchor_write
 from audit.models import AuditEvent, AuditHead
@@ -19,7 +22,7 @@ UNIT = 4242
 
 @pytest.fixture(autouse=True)
 def eight_lanes(settings):
-    """Lanes are off by default (config/settings.py says why); these tests are of lanes on."""
+    """Eight lanes (the default) whatever the environment running the tests sets."""
     settings.AUDIT_LANES = 8
 
 
@@ -135,33 +138,121 @@ def _hold_a_claim_open(holding: threading.Event, release: threading.Event, strea
         connections.close_all()
 
 
-@pytest.mark.skip(
-    reason="audit lanes race under concurrency (bench/README.md, campaign of 2026-12-07): lanes are off "
-    "(AUDIT_LANES=1) until it is fixed; this test failed once on 127.0.0.1:5432 with a lock timeout "
-    "on the audit head's index"
-)
-@pytest.mark.django_db(transaction=True)
-def test_two_claims_of_one_unit_commit_while_the_other_is_open():
-    # Given a claim of the unit whose transaction is still open (its lane head is locked)
-    holding, release, first = threading.Event(), threading.Event(), []
+@pytest.fixture
+def same_starting_lane(monkeypatch):
+    """Every connection starts its lane search at the same lane: the worst case of the per-connection
+    start (two claimers whose backends' pids agree modulo the lane count)."""
+    monkeypatch.setattr(streams, "_connection_number", lambda: 0)
+
+
+def _claim_while_another_is_open() -> tuple[int, AuditEvent]:
+    """A claim of UNIT held open on another connection (its stream), and a second claim written
+    meanwhile on this one, which fails rather than waits if it needs anything the first holds."""
+    holding, release = threading.Event(), threading.Event()
+    first: list[int] = []
     holder = threading.Thread(target=_hold_a_claim_open, args=(holding, release, first))
     holder.start()
     try:
         assert holding.wait(timeout=60)
-        # When a second claim of the same unit is written on another connection, which would
-        # fail rather than wait if it needed the first one's head
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '5s'")
             second = claim_row(2)
-        # Then it committed, in another lane, while the first is still open
-        assert AuditEvent.objects.filter(pk=second.pk).exists()
+        assert AuditEvent.objects.filter(pk=second.pk).exists()  # committed while the first is open
     finally:
         release.set()
         holder.join(timeout=60)
-    assert second.stream != first[0]
-    assert {unit_of(first[0]), unit_of(second.stream)} == {UNIT}
+    return first[0], second
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_claims_of_one_unit_commit_while_the_other_is_open(same_starting_lane):
+    # Given a claim of the unit whose transaction is still open: it created the unit's first lane,
+    # uncommitted, and holds it
+    # When a second claim of the same unit, starting at the same lane, is written meanwhile
+    first, second = _claim_while_another_is_open()
+    # Then it committed, in another lane
+    assert second.stream != first
+    assert {unit_of(first), unit_of(second.stream)} == {UNIT}
+    assert lane_of(first) > 0 and lane_of(second.stream) > 0
     # And the trail verifies, both lanes included
     ok, output = run_verify()
     assert ok, output
     assert AuditEvent.objects.filter(unit_id_value=UNIT).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_when_every_claim_lane_is_held_a_claim_queues_on_lane_0(settings):
+    # Given one claim lane (AUDIT_LANES = 2), held by an open claim
+    settings.AUDIT_LANES = 2
+    # When a second claim of the unit is written meanwhile
+    first, second = _claim_while_another_is_open()
+    # Then it went to lane 0, as every claim did before lanes, without waiting for the first
+    assert lane_of(first) == 1 and second.stream == stream_of(UNIT)
+    ok, output = run_verify()
+    assert ok, output
+
+
+class _Undo(Exception):
+    """Raised inside a writer's transaction to undo it after its audit rows were written."""
+
+
+def _writer(number: int, rounds: int, start: threading.Barrier, committed: list, errors: list) -> None:
+    """A clerk on its own connection: transactions of one to three claim rows of UNIT, like a claim
+    next, some with a transition before or after a claim (its row goes to the unit's lane 0); some
+    undone whole after writing, some with a savepoint undone after writing (a claim refused half-way)."""
+    rng = random.Random(number)
+    try:
+        start.wait(timeout=60)
+        for _round in range(rounds):
+            kept = 0
+            try:
+                with transaction.atomic():
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL lock_timeout = '20s'")
+                    for n in range(rng.randint(1, 3)):
+                        if rng.random() < 0.15:  # a transition before the claim (its next item)
+                            audit_change(action=AuditAction.TASK_RELEASE, unit_id=UNIT, changes={"n": n})
+                            kept += 1
+                        if rng.random() < 0.2:
+                            with contextlib.suppress(_Undo), transaction.atomic():
+                                claim_row(n)
+                                raise _Undo
+                        claim_row(n)
+                        kept += 1
+                        if rng.random() < 0.25:  # a transition after the claim: the unit's lane 0
+                            audit_change(action=AuditAction.TASK_RELEASE, unit_id=UNIT, changes={"n": n})
+                            kept += 1
+                    if rng.random() < 0.15:
+                        raise _Undo
+            except _Undo:
+                kept = 0
+            committed.append(kept)
+    except Exception as exc:  # reported by the test
+        errors.append(f"writer {number}: {exc!r}")
+    finally:
+        connections.close_all()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("lanes", [3, 8])
+def test_many_concurrent_claimers_of_one_unit_leave_every_lane_whole(settings, lanes):
+    # Given 12 clerks of one unit, each on its own connection, writing claims (and some transitions)
+    # at the same moment, more of them than there are lanes, some of whose transactions and
+    # savepoints are undone after they wrote
+    settings.AUDIT_LANES = lanes
+    start, committed, errors = threading.Barrier(12), [], []
+    writers = [threading.Thread(target=_writer, args=(n, 30, start, committed, errors)) for n in range(12)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(timeout=300)
+    # Then none failed (no deadlock, no lock timeout) and every committed row is there
+    assert errors == []
+    rows = AuditEvent.objects.filter(unit_id_value=UNIT)
+    assert rows.count() == sum(committed)
+    assert len({lane_of(stream) for stream in rows.values_list("stream", flat=True)}) > 2
+    # And every lane is a whole chain: no sequence number lost, repeated or skipped
+    ok, output = run_verify()
+    assert ok, output
