@@ -19,7 +19,7 @@ import json
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from imports.reading import RawRow, normalize_date
 from registry.matching import (
+    MAX_BLOCK,
     PRIMARY_ROLE,
     DedupPerson,
     dedup_keys,
@@ -48,7 +49,7 @@ from registry.ministry_format import (
     parse_ministry_date,
     row_to_input,
 )
-from registry.models import ACTIVE_Q, CLOSED_STATES, AdministrativeUnit, CivilRecord, RegisterBook
+from registry.models import ACTIVE_Q, CLOSED_STATES, AdministrativeUnit, CivilRecord, RegisterBook, Sex
 from registry.partial_dates import PartialDate
 from registry.record_data import CleanRecord, clean_record_input, identity_key
 
@@ -368,8 +369,9 @@ def check_against_database(
 # Each probe key joined to the GIN index on dedup_keys on its own (`@> ARRAY[key]`): one statement
 # per batch whatever its number of keys. One `&&` with thousands of keys is answered by reading
 # every record instead (the planner cannot use the index for it), and every record's keys are then
-# compared with the whole array. Sequential scans are ruled out because the rows of a running import
-# have no statistics yet: the planner would then read the table once per key. JIT compilation
+# compared with the whole array. (One `&&` a probe over its own keys, as `_ROW_BLOCKS` does, took as
+# long here: a batch's keys overlap.) Sequential scans are ruled out because the rows of a running
+# import have no statistics yet: the planner would then read the table once per key. JIT compilation
 # costs more than such a query itself.
 _RECORDS_BY_KEYS = """
 SELECT DISTINCT r.id, r.dedup_keys
@@ -377,16 +379,37 @@ FROM unnest(%s::varchar[]) AS probe(key)
 JOIN registry_civilrecord r ON r.dedup_keys @> ARRAY[probe.key]
 WHERE NOT (r.state = ANY(%s))
 """
-_ROWS_BY_KEYS = """
-WITH hits AS MATERIALIZED (
-    SELECT DISTINCT i.id
-    FROM unnest(%s::varchar[]) AS probe(key)
-    JOIN imports_importrow i ON i.dedup_keys @> ARRAY[probe.key]
-)
-SELECT i.row_no, i.dedup_keys, i.person::text
-FROM imports_importrow i JOIN hits ON hits.id = i.id
-WHERE i.job_id = %s AND i.person IS NOT NULL
+
+# The earlier rows of this job in each probe's block, as (probe row, earlier row, its person) in probe
+# order, read through a server-side cursor: the block of a row grows with the file (a file of one
+# year's births shares its names and months), so neither the union of the batch's blocks nor a
+# probe's whole block is held. At most `MAX_BLOCK` rows a probe, the latest, as at entry; and only
+# rows that can reach `THRESHOLD` against it (`_may_match` says which cannot: their score is
+# decided by their PINs or sexes alone).
+# One GIN scan a probe with `&&` over its own keys (~80): a matching row is then read once, where a
+# join of each key on its own read it once per shared key (~80 times: a name's one-letter variants).
+# `job_id + 0` keeps the planner off the job's indexes: reading a job's rows in order until
+# `MAX_BLOCK` match would read the whole file for every probe.
+_ROW_BLOCKS = """
+SELECT q.row_no, b.row_no, b.person::text
+FROM unnest(%(rows)s::int[], %(keys)s::text[], %(pins)s::varchar[], %(sexes)s::int[])
+    AS q(row_no, keys, pin, sex)
+CROSS JOIN LATERAL (
+    SELECT i.row_no, i.person
+    FROM imports_importrow i
+    WHERE i.dedup_keys && string_to_array(q.keys, ' ')::varchar(200)[]
+      AND i.job_id + 0 = %(job)s AND i.person IS NOT NULL AND CASE
+        WHEN length(q.pin) = 12 AND length(i.person->>'pin') = 12 THEN i.person->>'pin' = q.pin
+        ELSE NOT (q.sex IN (1, 2) AND (i.person->>'sex')::int IN (1, 2) AND (i.person->>'sex')::int <> q.sex)
+      END
+    ORDER BY i.row_no DESC
+    LIMIT %(limit)s
+) b
+ORDER BY q.row_no, b.row_no
 """
+# Rows of a block read from the server at a time, and parsed people kept for the next probes.
+ROW_BLOCK_FETCH = 2000
+ROW_PEOPLE_CACHE = 5000
 
 
 def _by_keys(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -424,15 +447,54 @@ def _records_people(event_type: str, keys: list[str]) -> list[tuple[list[str], D
     return [(record_keys[pk], person, "record") for pk, person in people.items()]
 
 
-def _earlier_rows_people(
-    event_type: str, keys: list[str], job_id: int
-) -> list[tuple[list[str], DedupPerson, str]]:
-    """Rows of this job checked before (earlier batches) sharing a blocking key with `keys`."""
-    found = _by_keys(_ROWS_BY_KEYS, [keys, job_id])
-    return [
-        (row_keys, person_from_json(event_type, json.loads(data), row_no), "row")
-        for row_no, row_keys, data in sorted(found, key=lambda row: row[0])
-    ]
+def _may_match(probe: DedupPerson, other: DedupPerson) -> bool:
+    """False when `other` scores below `THRESHOLD` against `probe` whatever else they share (what
+    `_ROW_BLOCKS` leaves out on the server): two 12-digit PINs decide (another PIN is 0), and two
+    known, different sexes take 25 off a score of at most 100."""
+    if len(probe.pin) == 12 == len(other.pin):
+        return probe.pin == other.pin
+    known = (Sex.MALE, Sex.FEMALE)
+    return not (probe.sex in known and other.sex in known and probe.sex != other.sex)
+
+
+def _earlier_rows_blocks(
+    event_type: str, probes: dict[int, list[str]], people: dict[int, DedupPerson], job_id: int
+) -> Generator[tuple[int, list[DedupPerson]]]:
+    """(probe row, the rows of this job checked before (earlier batches) in its block), in row order,
+    for the probes that have any: streamed, so memory does not grow with the file (`_ROW_BLOCKS`)."""
+    # A probe's keys as one text (keys hold no space: "<event>|<family>|<given>|<tag>").
+    params: dict[str, Any] = {
+        "rows": list(probes),
+        "keys": [" ".join(keys) for keys in probes.values()],
+        "pins": [people[row_no].pin for row_no in probes],
+        "sexes": [people[row_no].sex for row_no in probes],
+        "job": job_id,
+        "limit": MAX_BLOCK,
+    }
+    parsed: dict[int, DedupPerson] = {}
+    with transaction.atomic(), connection.cursor() as settings_cursor:
+        # planned for all its rows, as a query (a cursor is planned for its first tenth: another plan)
+        settings_cursor.execute(
+            "SET LOCAL jit = off; SET LOCAL enable_seqscan = off; SET LOCAL cursor_tuple_fraction = 1"
+        )
+        with connection.chunked_cursor() as cursor:
+            cursor.cursor.itersize = ROW_BLOCK_FETCH
+            cursor.execute(_ROW_BLOCKS, params)
+            current: int | None = None
+            block: list[DedupPerson] = []
+            for probe, row_no, data in cursor:
+                if probe != current:
+                    if block:
+                        yield current, block  # type: ignore[misc]
+                    current, block = probe, []
+                person = parsed.get(row_no)
+                if person is None:
+                    if len(parsed) >= ROW_PEOPLE_CACHE:
+                        parsed.clear()
+                    person = parsed[row_no] = person_from_json(event_type, json.loads(data), row_no)
+                block.append(person)
+            if block:
+                yield current, block  # type: ignore[misc]
 
 
 def _soft_check(rows: list[RowOutcome], *, event_type: str, job_id: int | None) -> None:
@@ -441,31 +503,58 @@ def _soft_check(rows: list[RowOutcome], *, event_type: str, job_id: int | None) 
     probes = {o.row_no: probe_keys(o.person) for o in rows if o.person is not None and o.person.name_key}
     if not probes:
         return
-    all_keys = sorted({k for keys in probes.values() for k in keys})
-    people = _records_people(event_type, all_keys)
-    if job_id:
-        people += _earlier_rows_people(event_type, all_keys, job_id)
-    # Who holds each key: a row's block is then found from its own keys, not by comparing it with
-    # everyone (which made a batch cost rows x people set intersections).
+    records = _records_people(event_type, sorted({k for keys in probes.values() for k in keys}))
+    if not job_id:
+        _score_rows(rows, probes, records, _no_blocks())
+        return
+    people = {o.row_no: o.person for o in rows if o.row_no in probes and o.person is not None}
+    earlier = _earlier_rows_blocks(event_type, probes, people, job_id)
+    try:
+        _score_rows(rows, probes, records, earlier)
+    finally:
+        earlier.close()  # its transaction ends with it
+
+
+def _no_blocks() -> Generator[tuple[int, list[DedupPerson]]]:
+    yield from ()
+
+
+def _score_rows(
+    rows: list[RowOutcome],
+    probes: dict[int, list[str]],
+    records: list[tuple[list[str], DedupPerson, str]],
+    earlier: Generator[tuple[int, list[DedupPerson]]],
+) -> None:
+    """Score each row against its block: records, earlier rows of the file (`earlier`, in row order)
+    and earlier rows of this batch."""
+    # Who holds each key (records, and rows of this batch as they are scored): a row's block is then
+    # found from its own keys, not by comparing it with everyone (rows x people set intersections).
     holders: dict[str, list[int]] = defaultdict(list)
+    kinds: list[tuple[str, DedupPerson]] = []
 
     def add(stored: Iterable[str], person: DedupPerson, kind: str) -> None:
         for key in stored:
             holders[key].append(len(kinds))
         kinds.append((kind, person))
 
-    kinds: list[tuple[str, DedupPerson]] = []
-    for stored, person, kind in people:
+    for stored, person, kind in records:
         add(stored, person, kind)
+    pending = next(earlier, None)
     for o in rows:
         keys = probes.get(o.row_no, ())
         if not keys or o.person is None:  # only rows with a person are probes
             continue
         block = [kinds[i] for i in sorted({i for key in keys for i in holders.get(key, ())})]
+        in_file: list[DedupPerson] = []
+        if pending is not None and pending[0] == o.row_no:
+            in_file, pending = pending[1], next(earlier, None)
         found: list[list[Any]] = []
-        for kind in ("record", "row"):
-            for candidate in rank(o.person, [p for k, p in block if k == kind]):
-                found.append([kind, candidate.record_id, candidate.score])
+        probe = o.person
+        for candidate in rank(probe, [p for k, p in block if k == "record" and _may_match(probe, p)]):
+            found.append(["record", candidate.record_id, candidate.score])
+        batch = [p for k, p in block if k == "row" and _may_match(probe, p)]
+        for candidate in rank(probe, in_file + batch):
+            found.append(["row", candidate.record_id, candidate.score])
         if found:
             o.status = LIKELY
             o.candidates = found[:5]
