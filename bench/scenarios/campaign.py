@@ -78,6 +78,9 @@ PREFIXES = ["nguyen van", "tran thi", "le van h", "pham thi l", "hoang van", "vu
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô"]
 TEMPLATE_YEAR = 2020
 CAMPAIGN_PREFIX = "campaign."
+# A simulated person closes its connection after a pause longer than this, as a browser would not
+# reuse one the server may be closing; the page workers hold idle ones longer (config/serve.py).
+IDLE_CLOSE_S = 4.0
 
 # Seconds (uniform between the two) a person spends before each kind of action, at the pace of a
 # desk: keying a case of 20–40 fields from the book, comparing each field with the scan, placing a
@@ -604,6 +607,7 @@ def run(bench) -> dict:
         "prefixes": PREFIXES,
         "pacing": pacing(bench.campaign_pacing, bench.campaign_think),
         "return_share": 0.1,
+        "idle_close_s": IDLE_CLOSE_S,
         "scan_path": str(workdir / "scan.pdf"),
     }
     (workdir / "scan.pdf").write_bytes(
