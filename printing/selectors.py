@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +15,7 @@ from permissions.scoping import records_visible_to, scope_q
 from printing.layouts import extract_content
 from printing.models import ExtractIssue
 from registry.models import CivilRecord, Party, RecordState
-from registry.search import MATCH_CAP, name_matches
+from registry.search import MATCH_CAP, more_than_cap, name_matches, party_exists
 from vietnamese.names import name_key
 
 PRINTABLE_STATES = (RecordState.APPROVED, RecordState.TRANSFERRED)
@@ -88,7 +88,7 @@ def counter_name_capped(user, *, name: str = "", birth_year: int | None = None, 
     """Do more than `MATCH_CAP` people match the name (and year) of the search? Then the list
     holds the records of the first `MATCH_CAP` of them, and the page asks for more of the name."""
     people = counter_people(user, name=name, birth_year=birth_year)
-    return people is not None and people.values("pk")[: MATCH_CAP + 1].count() > MATCH_CAP
+    return people is not None and more_than_cap(people)
 
 
 def counter_search(
@@ -111,9 +111,9 @@ def counter_search(
     if people is not None:
         records = records.filter(pk__in=people.values("record_id")[:MATCH_CAP])
     elif birth_year:
-        records = records.filter(Exists(Party.objects.filter(record=OuterRef("pk"), birth_year=birth_year)))
+        records = records.filter(party_exists(birth_year=birth_year))
     if pin:
-        records = records.filter(Exists(Party.objects.filter(record=OuterRef("pk"), pin=pin)))
+        records = records.filter(party_exists(pin=pin))
     if book_no:
         records = records.filter(book__book_no=book_no)
     if entry_no:

@@ -85,7 +85,8 @@ def narrowed(queryset: QuerySet[Any], **lookups: Any) -> QuerySet[Any]:
     return queryset.filter(**given) if given else queryset
 
 
-def _party(**filters) -> Exists:
+def party_exists(**filters) -> Exists:
+    """A record has a person matching `filters` (a filter without joining, so without duplicates)."""
     return Exists(Party.objects.filter(record=OuterRef("pk"), **filters))
 
 
@@ -104,7 +105,12 @@ def name_capped(user, query: RecordQuery) -> bool:
     search lists the records of the first `MATCH_CAP` of them only)?"""
     if not (query.name and name_key(query.name)):
         return False
-    return name_matches(user, query.name).values("pk")[: MATCH_CAP + 1].count() > MATCH_CAP
+    return more_than_cap(name_matches(user, query.name))
+
+
+def more_than_cap(people: QuerySet[Party]) -> bool:
+    """Do more than `MATCH_CAP` people match (counting no further than one past the cap)?"""
+    return people.values("pk")[: MATCH_CAP + 1].count() > MATCH_CAP
 
 
 def records_search(user, query: RecordQuery) -> QuerySet[CivilRecord]:
@@ -115,10 +121,10 @@ def records_search(user, query: RecordQuery) -> QuerySet[CivilRecord]:
         first = name_matches(user, query.name).values("record_id")[:MATCH_CAP]
         records = records.filter(pk__in=first)
     if query.pin:
-        records = records.filter(_party(pin=ascii_digits("".join(query.pin.split()))))
+        records = records.filter(party_exists(pin=ascii_digits("".join(query.pin.split()))))
     for role, text in ((PartyRole.MOTHER, query.mother), (PartyRole.FATHER, query.father)):
         if text and name_key(text):
-            records = records.filter(_party(role=role, name_key__startswith=name_key(text)))
+            records = records.filter(party_exists(role=role, name_key__startswith=name_key(text)))
     if query.book_no:
         records = records.filter(book__book_no=query.book_no.strip())
     if query.book_year:

@@ -62,8 +62,10 @@ def test_a_name_and_a_year_of_birth_find_the_same_person(world):
 
 def test_a_name_matching_more_people_than_the_cap_says_so_and_asks_for_more(world, monkeypatch, vietnamese):
     import printing.selectors
+    import registry.search
     from registry.search import CappedPaginator
 
+    monkeypatch.setattr(registry.search, "MATCH_CAP", 2)
     monkeypatch.setattr(printing.selectors, "MATCH_CAP", 2)
     monkeypatch.setattr(CappedPaginator, "cap", 2)
     for given in ("Tiên", "Anh", "Bình"):
