@@ -58,6 +58,9 @@ YEAR_AT_END = re.compile(r"(\d{4})$")
 # --- measurements ------------------------------------------------------------------------------
 
 TIMES: dict[str, list[float]] = defaultdict(list)
+# When each request of TIMES was sent (seconds since the epoch, same order): the report splits the
+# run into its ramp, its steady part and the shift's end (releases) by these.
+STARTS: dict[str, list[float]] = defaultdict(list)
 FAILURES: dict[str, int] = defaultdict(int)
 MESSAGES: dict[str, list[str]] = defaultdict(list)
 REFUSED: dict[str, int] = defaultdict(int)
@@ -67,6 +70,7 @@ REFUSALS: dict[str, list[str]] = defaultdict(list)
 @events.request.add_listener
 def _measured(request_type, name, response_time, response_length, exception=None, **_kw):
     TIMES[name].append(response_time)
+    STARTS[name].append(round(time.time() - response_time / 1000, 3))
     if exception is not None:
         FAILURES[name] += 1
         if len(MESSAGES[name]) < 5:
@@ -89,6 +93,7 @@ def _quit_when_everyone_left(environment, **_kw):
 def _write(environment, **_kw):
     out = {
         "times_ms": TIMES,
+        "started_at": STARTS,
         "failures": FAILURES,
         "messages": MESSAGES,
         "refused": REFUSED,

@@ -81,6 +81,8 @@ CAMPAIGN_PREFIX = "campaign."
 # A simulated person closes its connection after a pause longer than this, as a browser would not
 # reuse one the server may be closing; the page workers hold idle ones longer (config/serve.py).
 IDLE_CLOSE_S = 4.0
+# Seconds after the ramp before the steady part of the run begins (bench/README.md, "Campaign").
+SETTLE_S = 60.0
 
 # Seconds (uniform between the two) a person spends before each kind of action, at the pace of a
 # desk: keying a case of 20–40 fields from the book, comparing each field with the scan, placing a
@@ -557,9 +559,17 @@ def redis_reachable(url: str) -> bool:
 # --- the run -----------------------------------------------------------------------------------
 
 
-def latency_table(measured: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def latency_table(
+    measured: dict[str, Any], window: tuple[float, float] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Per request kind: count, errors, percentiles, pass against its target; with `window`
+    (start, end: seconds since the epoch), only the requests sent within it (errors and refusals
+    are counted over the whole run either way: they are not timed)."""
     kinds: dict[str, dict[str, Any]] = {}
     for kind, times in sorted(measured["times_ms"].items()):
+        if window is not None:
+            sent = measured.get("started_at", {}).get(kind, [])
+            times = [ms for ms, at in zip(times, sent, strict=False) if window[0] <= at < window[1]]
         if not times:
             continue
         limit = WRITE_P95_MS if kind in WRITES else READ_P95_MS
@@ -575,12 +585,36 @@ def latency_table(measured: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "target_p95_ms": limit,
             "pass": p95 <= limit,
         }
+        if window is not None:
+            continue
         if measured["messages"].get(kind):
             kinds[kind]["error_messages"] = measured["messages"][kind]
         kinds[kind]["refusals"] = measured.get("refused", {}).get(kind, 0)
         if measured.get("refusals", {}).get(kind):
             kinds[kind]["refusal_messages"] = measured["refusals"][kind]
     return kinds
+
+
+def timeline(measured: dict[str, Any], origin: float, step: float = 30.0) -> list[dict[str, Any]]:
+    """The run in slices of `step` seconds from `origin`: requests sent in each, their p50/p95/max
+    over every kind, and the kind of the slowest (where the tails are, and what they come with)."""
+    slices: dict[int, list[tuple[float, str]]] = defaultdict(list)
+    for kind, times in measured["times_ms"].items():
+        for ms, at in zip(times, measured.get("started_at", {}).get(kind, []), strict=False):
+            slices[int((at - origin) // step)].append((ms, kind))
+    rows = []
+    for n in sorted(slices):
+        got = slices[n]
+        times = [ms for ms, _kind in got]
+        rows.append({
+            "from_s": round(n * step),
+            "requests": len(got),
+            "p50_ms": round(percentile(times, 50), 1),
+            "p95_ms": round(percentile(times, 95), 1),
+            "max_ms": round(max(times), 1),
+            "slowest": max(got)[1],
+        })  # fmt: skip
+    return rows
 
 
 def run(bench) -> dict:
@@ -629,7 +663,8 @@ def run(bench) -> dict:
         stack.wait_ready()
         sampler.start()
         ramp = min(30.0, max(5.0, duration / 5))
-        data["end_at"] = time.time() + duration
+        locust_started = time.time()
+        data["end_at"] = locust_started + duration
         data_path, out_path = workdir / "data.json", workdir / "measured.json"
         data_path.write_text(json.dumps(data, ensure_ascii=False))
         locust = subprocess.Popen(
@@ -676,6 +711,10 @@ def run(bench) -> dict:
     ended = timezone.now()
     after = states(province_path)
     kinds = latency_table(measured)
+    # The steady part: from the end of the ramp (everyone started, their first claims made) plus a
+    # minute, to the end of the shift (before the releases of everyone stopping at once).
+    steady_window = (locust_started + ramp + SETTLE_S, data["end_at"])
+    steady = latency_table(measured, steady_window)
     lost = lost_work(started, ended)
     clean, audit_problems = audit_clean()
     errors = sum(k["errors"] for k in kinds.values())
@@ -699,6 +738,14 @@ def run(bench) -> dict:
         "refusals": sum(k["refusals"] for k in kinds.values()),
         "kinds": kinds,
         "all_pass": all(k["pass"] for k in kinds.values()) and errors == 0,
+        "steady": {
+            "from_s": round(steady_window[0] - locust_started, 1),
+            "to_s": round(steady_window[1] - locust_started, 1),
+            "requests": sum(k["requests"] for k in steady.values()),
+            "kinds": steady,
+            "all_pass": all(k["pass"] for k in steady.values()) and errors == 0,
+        },
+        "timeline": timeline(measured, locust_started),
         "states_before": before,
         "states_after": after,
         "states_delta": {s: after.get(s, 0) - before.get(s, 0) for s in sorted(set(before) | set(after))},
@@ -755,6 +802,29 @@ def table_lines(report: dict[str, Any]) -> list[str]:
             f"| {k['p95_ms']:,.0f} | {k['p99_ms']:,.0f} | ≤ {k['target_p95_ms']} "
             f"| {'ok' if k['pass'] else 'MISSED'} |"
         )
+    steady = report.get("steady")
+    if steady:
+        lines += [
+            "",
+            f"Steady part ({steady['from_s']:.0f}–{steady['to_s']:.0f} s of the run, "
+            f"{steady['requests']:,} requests):",
+            "",
+            "| Kind | Requests | p50 ms | p95 ms | p99 ms | Target p95 | |",
+            "|---|---:|---:|---:|---:|---:|---|",
+        ]
+        for kind, k in steady["kinds"].items():
+            lines.append(
+                f"| {kind} | {k['requests']:,} | {k['p50_ms']:,.0f} | {k['p95_ms']:,.0f} "
+                f"| {k['p99_ms']:,.0f} | ≤ {k['target_p95_ms']} | {'ok' if k['pass'] else 'MISSED'} |"
+            )
+    if report.get("timeline"):
+        lines += ["", "| From s | Requests | p50 ms | p95 ms | max ms | Slowest |"]
+        lines += ["|---:|---:|---:|---:|---:|---|"]
+        lines += [
+            f"| {r['from_s']} | {r['requests']} | {r['p50_ms']:,.0f} | {r['p95_ms']:,.0f} "
+            f"| {r['max_ms']:,.0f} | {r['slowest']} |"
+            for r in report["timeline"]
+        ]
     lines += [
         "",
         "| Process | CPU s | CPU % | Peak memory MB | Processes (at once) |",
