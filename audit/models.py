@@ -58,6 +58,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["at"], name="audit_at"),
         ]
 
+    # The order events happened in, across a unit's lanes: `seq` numbers the rows of one lane only.
+    CHRONOLOGICAL = ("at", "id")
+
     def __str__(self) -> str:
         return f"{self.at:%d/%m/%Y %H:%M} {self.actor_name} {self.get_action_display()}"
 

@@ -25,7 +25,7 @@ def amendment_notes(record: CivilRecord) -> list[str]:
     """The record's later amendments, as printed under “Ghi chú” (from the audit trail)."""
     events = AuditEvent.objects.filter(
         record_id_value=record.pk, kind="change", action=AuditAction.AMEND
-    ).order_by("seq")
+    ).order_by(*AuditEvent.CHRONOLOGICAL)
     return [
         f"Ngày {timezone.localtime(e.at):%d/%m/%Y} đã điều chỉnh thông tin hộ tịch"
         + (f"; lý do: {e.reason.strip()}" if e.reason.strip() else "")
@@ -40,7 +40,7 @@ def open_correction_since(record: CivilRecord):
         return None
     last = (
         AuditEvent.objects.filter(record_id_value=record.pk, kind="change", action=AuditAction.AMEND)
-        .order_by("-seq")
+        .order_by("-at", "-id")
         .values_list("at", flat=True)
         .first()
     )
@@ -153,7 +153,7 @@ def verify_issue(issue_id: int) -> Verification:
         AuditEvent.objects.filter(
             record_id_value=record.pk, kind="change", action=AuditAction.AMEND, at__gt=issue.issued_at
         )
-        .order_by("seq")
+        .order_by(*AuditEvent.CHRONOLOGICAL)
         .values_list("at", flat=True)
         .first()
     )

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from audit.actions import AuditAction
 from audit.models import AuditEvent
 from registry.change_labels import Change, change_rows
 from registry.models import CivilRecord
@@ -49,12 +50,18 @@ def changes_since_return(record: CivilRecord) -> dict[str, tuple[Any, Any]]:
     """What the data looked like when the record was last returned, and what it is now, per
     changed field (keys as the services write them: "party.mother.pin", "details.x",
     "registration_date"). Empty when the record was never returned."""
-    events = AuditEvent.objects.filter(record_id_value=record.pk, kind="change").order_by("seq")
-    last_return = events.filter(action="return").values_list("seq", flat=True).last()
-    if last_return is None:
+    # In the order they were written: a record's rows may lie on several lanes of its unit
+    # (audit.streams), each numbered on its own, so `seq` orders them only within one lane.
+    events = list(
+        AuditEvent.objects.filter(record_id_value=record.pk, kind="change")
+        .order_by(*AuditEvent.CHRONOLOGICAL)
+        .values_list("action", "changes")
+    )
+    returns = [n for n, (action, _changes) in enumerate(events) if action == AuditAction.RETURN]
+    if not returns:
         return {}
     changed: dict[str, tuple[Any, Any]] = {}
-    for changes in events.filter(seq__gt=last_return).values_list("changes", flat=True):
+    for _action, changes in events[returns[-1] + 1 :]:
         for key, value in (changes or {}).items():
             if key in ("state", "version") or not (isinstance(value, list) and len(value) == 2):
                 continue
