@@ -218,6 +218,10 @@ class Stack:
             "PYTHON": sys.executable,
             "HOST": "127.0.0.1",
             "PORT": str(self.port),
+            # The inner ports too (else PORT+1 and PORT+2, which another program may hold: a run
+            # failed on "Address already in use").
+            "WEB_PORT": str(free_port()),
+            "WS_PORT": str(free_port()),
             "PYTHONUNBUFFERED": "1",
         }
         if redis_url:
