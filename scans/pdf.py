@@ -595,7 +595,7 @@ def fit_page(
 
 
 def fit_case(
-    pages: list[PageSource], *, budget: int, rule: LegibilityRule = LEGIBILITY
+    pages: list[PageSource], *, budget: int, rule: LegibilityRule = LEGIBILITY, small_source: bool = False
 ) -> tuple[list[tuple[bytes, tuple[float, float], PageResult]], bool]:
     """Encode a case's pages so that together they take at most `budget` bytes, under the legibility rule.
 
@@ -612,7 +612,8 @@ def fit_case(
     is tried, and a case that does not fit even there is stored at the floor without trying the
     settings in between (a smaller resolution, a lower quality or grayscale never makes a JPEG
     larger); the second pass (quality 40 or better) only tries the qualities below the one the first
-    pass found too large at the same resolution.
+    pass found too large at the same resolution. `small_source` (the upload itself is within `budget`)
+    only changes the order of the first try: its top quality first, as it will most likely fit.
     """
     if (
         all(page.copy is not None for page in pages)
@@ -679,7 +680,10 @@ def fit_case(
                     if not qualities:
                         continue
                     found, failed = _best_common_quality(
-                        lambda q, m=modes, s=step: within(m, s, q), qualities, budget
+                        lambda q, m=modes, s=step: within(m, s, q),
+                        qualities,
+                        budget,
+                        top_first=small_source and not too_large and not floor_checked,
                     )
                     if found:
                         return modes, step, found[0], found[1]
@@ -700,17 +704,22 @@ def fit_case(
 
 
 def _best_common_quality(
-    within: Any, qualities: list[int], budget: int
+    within: Any, qualities: list[int], budget: int, *, top_first: bool = False
 ) -> tuple[tuple[int, list[bytes]] | None, int | None]:
     """The highest of `qualities` at which all pages together fit `budget` (`within` gives them, or
     None), by bisection, or None; and the lowest quality tried that did not fit (None if none).
-    When the lowest quality takes at most half the budget the top one is tried next (a small page
-    then fits at once, without the steps in between)."""
+    The top quality is tried first when `top_first`, or next when the lowest takes at most half the
+    budget (a small page then fits at once, without the steps in between)."""
+    failed = None
+    if top_first and len(qualities) > 1:
+        top = within(qualities[-1])
+        if top is not None:
+            return (qualities[-1], top), None
+        failed, qualities = qualities[-1], qualities[:-1]
     lowest = within(qualities[0])
     if lowest is None:
         return None, qualities[0]
     best = (qualities[0], lowest)
-    failed = None
     lo, hi = 1, len(qualities) - 1
     top_first = sum(map(len, lowest)) * 2 <= budget
     while lo <= hi:
@@ -765,7 +774,9 @@ def _render(document: pdfium.PdfDocument, index: int, dpi: float) -> Image.Image
             bitmap = page.render(scale=dpi / PT_PER_INCH, may_draw_forms=False)
             image = bitmap.to_pil()
             image.load()
-            return image.copy()
+            # PDFium's BGR order is converted by PIL into its own copy; any other format may share the
+            # bitmap's memory, freed with the page: copy it then.
+            return image if str(bitmap.mode).startswith("BGR") else image.copy()
         finally:
             page.close()
 
@@ -1030,14 +1041,17 @@ def scan_clean(
         pdf = pdf_open(content, max_pages=max_pages)
         try:
             removed = active_content(pdf)
-            clean = _clean_pages(content, pdf, range(1, len(pdf.pages) + 1), budget_kb, limit_per, rule)
+            clean = _clean_pages(
+                content, pdf, range(1, len(pdf.pages) + 1), budget_kb, limit_per, rule, size=len(content)
+            )
         except pikepdf.PdfError as exc:
             raise _damaged(exc) from exc
         finally:
             pdf.close()
     elif limit_per == PER_CASE:
         sources = list(image_page_sources(content, max_pages=max_pages))
-        pages, over = fit_case(sources, budget=_case_budget(budget_kb, len(sources)), rule=rule)
+        budget = _case_budget(budget_kb, len(sources))
+        pages, over = fit_case(sources, budget=budget, rule=rule, small_source=len(content) <= budget)
         clean = _clean_of(pages, budget_kb, limit_per, over)
     else:
         pages = list(
@@ -1063,10 +1077,15 @@ def _clean_pages(
     budget_kb: int,
     limit_per: str,
     rule: LegibilityRule,
+    *,
+    size: int | None = None,
 ) -> CleanScan:
+    """The pages rebuilt under the size rule; `size`: the upload's size when known (see `fit_case`)."""
     if limit_per == PER_CASE:
         sources = list(pdf_page_sources(source, pdf, numbers, rule=rule, copy_budget=None))
-        pages, over = fit_case(sources, budget=_case_budget(budget_kb, len(sources)), rule=rule)
+        budget = _case_budget(budget_kb, len(sources))
+        small = size is not None and size <= budget
+        pages, over = fit_case(sources, budget=budget, rule=rule, small_source=small)
         return _clean_of(pages, budget_kb, limit_per, over)
     pages = list(pdf_page_images(source, pdf, numbers, budget=budget_kb * 1024 - PAGE_OVERHEAD, rule=rule))
     return _clean_of(pages, budget_kb, limit_per, False)
