@@ -43,6 +43,7 @@ def tiled_noise_png(amplitude: int) -> tuple[bytes, Image.Image]:
 
 
 def test_pages_that_already_fit_the_case_limit_together_are_stored_byte_for_byte():
+    # Given two scanned pages whose JPEGs together are within the case's 100 KB
     pages = [
         samples.jpeg_bytes(
             samples.page_image(dpi=110, noise=2, stamp=False, seed=seed).convert("L"), quality=25, dpi=110
@@ -51,8 +52,10 @@ def test_pages_that_already_fit_the_case_limit_together_are_stored_byte_for_byte
     ]
     assert sum(map(len, pages)) < 90 * 1024  # the premise: both pages fit 100 KB as they are
 
+    # When they are uploaded as one case
     result = clean_case(samples.pdf_of_jpegs(pages))
 
+    # Then each is stored as it was uploaded, not encoded again
     assert [page.copied for page in result.pages] == [True, True]
     assert [page.quality for page in result.pages] == [None, None]
     assert stored_jpegs(result.content) == pages
@@ -66,8 +69,10 @@ def test_the_campaign_scan_is_stored_gray_at_the_top_quality_and_shows_the_same_
         (image,) = pdf.pages[0].obj.Resources.XObject.values()
         original = pikepdf.PdfImage(image).as_pil_image()
 
+    # When it is uploaded
     result = clean_case(content)
 
+    # Then it is stored at the best quality the rule knows, in gray, showing what the upload shows
     (page,) = result.pages
     assert page.quality == RULE.max_quality and page.dpi >= RULE.min_dpi and not page.colour
     assert len(result.content) <= 100 * 1024 and not result.over_limit
@@ -78,12 +83,15 @@ def test_the_campaign_scan_is_stored_gray_at_the_top_quality_and_shows_the_same_
 
 
 def test_a_small_upload_whose_top_quality_is_too_large_gets_the_best_quality_that_fits():
+    # Given a page of a few KB whose JPEG at the top quality is far over the case's budget
     png, page = tiled_noise_png(20)
     budget = 100 * 1024 - 2 * scan_pdf.PAGE_OVERHEAD
     assert len(png) < 10 * 1024 and len(scan_pdf._jpeg(page, RULE.max_quality)) > budget  # the premise
 
+    # When it is uploaded
     result = clean_case(png)
 
+    # Then it fits, at a quality within the rule, the highest that fits
     (stored,) = result.pages
     assert not result.over_limit and len(result.content) <= 100 * 1024
     assert stored.dpi == 100 and RULE.min_quality <= stored.quality < RULE.max_quality
@@ -92,21 +100,25 @@ def test_a_small_upload_whose_top_quality_is_too_large_gets_the_best_quality_tha
 
 
 def test_a_small_upload_that_cannot_fit_even_at_the_floor_is_stored_at_the_floor_and_flagged():
+    # Given a small upload that no legible JPEG brings within the budget
     png, _page = tiled_noise_png(40)
 
     result = clean_case(png)
 
+    # Then it is stored at the floor of the rule, and flagged
     (stored,) = result.pages
     assert result.over_limit
     assert (stored.dpi, stored.quality) == (RULE.min_dpi, RULE.min_quality)
 
 
 def test_every_page_of_a_case_that_cannot_fit_is_stored_at_the_floor_never_below():
+    # Given three pages so noisy that even at the floor they take more than 100 KB together
     noisy = [samples.page_image(dpi=150, noise=90, seed=seed) for seed in (1, 2, 3)]
     content = samples.pdf_of_jpegs([samples.jpeg_bytes(image, quality=90, dpi=150) for image in noisy])
 
     result = clean_case(content)
 
+    # Then all three are stored at the floor (grayscale, 100 dpi, quality 40): none below, none left out
     assert result.over_limit and result.page_count == 3
     for page, jpeg in zip(result.pages, stored_jpegs(result.content), strict=True):
         assert (page.dpi, page.quality, page.colour) == (RULE.min_dpi, RULE.min_quality, False)
@@ -124,6 +136,7 @@ def test_a_gray_scan_with_colour_drawn_over_it_keeps_its_colour():
 
     result = clean_case(buffer.getvalue())
 
+    # Then the page is stored in colour and the box stays red
     assert result.pages[0].colour
     red = Image.open(io.BytesIO(stored_jpegs(result.content)[0])).convert("RGB")
     r, g, b = red.getpixel((red.width // 4, red.height - red.height // 4))
@@ -132,6 +145,7 @@ def test_a_gray_scan_with_colour_drawn_over_it_keeps_its_colour():
 
 @pytest.mark.parametrize("top_first", [False, True])
 def test_the_quality_search_finds_the_highest_quality_at_which_all_pages_fit(top_first):
+    # Given two pages whose sizes grow with the quality, and every budget from none fitting to all
     qualities = list(range(40, 90, 5))
 
     def sizes(quality: int) -> list[int]:  # two pages, larger at a higher quality
@@ -146,6 +160,7 @@ def test_the_quality_search_finds_the_highest_quality_at_which_all_pages_fit(top
 
         found, failed = scan_pdf._best_common_quality(within, qualities, budget, top_first=top_first)
 
+        # Then the answer is the highest quality that fits, found by bisection
         fitting = [q for q in qualities if sum(sizes(q)) <= budget]
         if not fitting:
             assert found is None
