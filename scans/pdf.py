@@ -483,6 +483,22 @@ def _draws_one_image(page: pikepdf.Page) -> bool:
     return set(operators) <= {"q", "Q", "cm", "Do"} and operators.count("Do") == 1
 
 
+def _draws_one_grey_image(page: pikepdf.Page) -> bool:
+    """Is the page only one grayscale image (and no annotations), so that drawing it shows no colour?"""
+    if "/Annots" in page.obj:
+        return False
+    xobjects = _xobjects(page)
+    if not isinstance(xobjects, pikepdf.Dictionary) or len(xobjects.keys()) != 1:
+        return False
+    image = next(iter(xobjects.values()))
+    return (
+        isinstance(image, pikepdf.Stream)
+        and image.get("/Subtype") == pikepdf.Name.Image
+        and image.get("/ColorSpace") == pikepdf.Name.DeviceGray
+        and _draws_one_image(page)
+    )
+
+
 def _needs_colour(image: Image.Image, rule: LegibilityRule) -> bool:
     if image.mode not in ("RGB", "RGBA", "CMYK", "P"):
         return False
@@ -579,7 +595,7 @@ def fit_page(
 
 
 def fit_case(
-    pages: list[PageSource], *, budget: int, rule: LegibilityRule = LEGIBILITY
+    pages: list[PageSource], *, budget: int, rule: LegibilityRule = LEGIBILITY, small_source: bool = False
 ) -> tuple[list[tuple[bytes, tuple[float, float], PageResult]], bool]:
     """Encode a case's pages so that together they take at most `budget` bytes, under the legibility rule.
 
@@ -589,6 +605,15 @@ def fit_case(
     a page needs it, then all in grayscale. Returns the pages and False; or, when even the floor
     (grayscale, the lowest allowed resolution, quality 40) takes more than `budget`, the pages at that
     floor and True: over the limit, never less legible than the rule allows.
+
+    The search costs the web process most of an upload's CPU, so it does no work whose answer is
+    already known: a page is resized and encoded only when a try needs it, and each encoding is kept;
+    a try stops at the first page that takes the whole over `budget`; once a try has failed, the floor
+    is tried, and a case that does not fit even there is stored at the floor without trying the
+    settings in between (a smaller resolution, a lower quality or grayscale never makes a JPEG
+    larger); the second pass (quality 40 or better) only tries the qualities below the one the first
+    pass found too large at the same resolution. `small_source` (the upload itself is within `budget`)
+    only changes the order of the first try: its top quality first, as it will most likely fit.
     """
     if (
         all(page.copy is not None for page in pages)
@@ -606,51 +631,106 @@ def fit_case(
         )
     colours = [_needs_colour(image, rule) for image in images]
     resized: dict[tuple[int, str, int], Image.Image] = {}
+    encoded: dict[tuple[int, str, int, int], bytes] = {}
+
+    def dpi_of(index: int, step: int) -> int:
+        ladder = ladders[index]
+        return ladder[min(step, len(ladder) - 1)]
 
     def at(index: int, mode: str, step: int) -> Image.Image:
-        ladder = ladders[index]
-        dpi = ladder[min(step, len(ladder) - 1)]
+        dpi = dpi_of(index, step)
         key = (index, mode, dpi)
         if key not in resized:
-            base = images[index].convert(mode)
+            base = images[index] if images[index].mode == mode else images[index].convert(mode)
             size_in = pages[index].size_in
             target = (max(1, round(size_in[0] * dpi)), max(1, round(size_in[1] * dpi)))
             resized[key] = base if target == base.size else base.resize(target, Image.Resampling.LANCZOS)
         return resized[key]
 
-    def encode(modes: list[str], step: int, quality: int) -> list[bytes]:
-        return [_jpeg(at(i, mode, step), quality) for i, mode in enumerate(modes)]
+    def encode_one(index: int, mode: str, step: int, quality: int) -> bytes:
+        key = (index, mode, dpi_of(index, step), quality)
+        if key not in encoded:
+            encoded[key] = _jpeg(at(index, mode, step), quality)
+        return encoded[key]
+
+    def within(modes: list[str], step: int, quality: int) -> list[bytes] | None:
+        """The pages at these settings if together they fit `budget`; None from the first page that
+        takes the total over it (the pages after it are not encoded)."""
+        datas, total = [], 0
+        for index, mode in enumerate(modes):
+            data = encode_one(index, mode, step, quality)
+            total += len(data)
+            if total > budget:
+                return None
+            datas.append(data)
+        return datas
 
     natural = ["RGB" if colour else "L" for colour in colours]
     grey = ["L"] * len(pages)
     steps = max(len(ladder) for ladder in ladders)
-    for modes in [natural, grey] if natural != grey else [natural]:
-        for floor in (rule.good_quality, rule.min_quality):
-            for step in range(steps):
-                qualities = list(range(floor, rule.max_quality + 1, 5))
-                found = _best_common_quality(lambda q, m=modes, s=step: encode(m, s, q), qualities, budget)
-                if found:
-                    quality, datas = found
-                    return _case_results(pages, modes, datas, quality, colours, at, step), False
-    floor_datas = encode(grey, steps - 1, rule.min_quality)
+
+    def search() -> tuple[list[str], int, int, list[bytes]] | None:
+        floor_checked = False
+        too_large: dict[tuple[int, tuple[str, ...]], int] = {}  # a quality found too large at (step, modes)
+        for modes in [natural, grey] if natural != grey else [natural]:
+            for floor in (rule.good_quality, rule.min_quality):
+                for step in range(steps):
+                    ceiling = too_large.get((step, tuple(modes)), rule.max_quality + 5) - 5
+                    qualities = list(range(floor, min(rule.max_quality, ceiling) + 1, 5))
+                    if not qualities:
+                        continue
+                    found, failed = _best_common_quality(
+                        lambda q, m=modes, s=step: within(m, s, q),
+                        qualities,
+                        budget,
+                        top_first=small_source and not too_large and not floor_checked,
+                    )
+                    if found:
+                        return modes, step, found[0], found[1]
+                    if failed is not None:
+                        too_large[(step, tuple(modes))] = failed
+                    if not floor_checked:
+                        floor_checked = True
+                        if within(grey, steps - 1, rule.min_quality) is None:
+                            return None
+        return None
+
+    fitted = search()
+    if fitted is not None:
+        modes, step, quality, datas = fitted
+        return _case_results(pages, modes, datas, quality, colours, at, step), False
+    floor_datas = [encode_one(index, "L", steps - 1, rule.min_quality) for index in range(len(pages))]
     return _case_results(pages, grey, floor_datas, rule.min_quality, colours, at, steps - 1), True
 
 
-def _best_common_quality(encode: Any, qualities: list[int], budget: int) -> tuple[int, list[bytes]] | None:
-    """The highest of `qualities` at which all pages together fit `budget`, by bisection (None if none)."""
-    lowest = encode(qualities[0])
-    if sum(map(len, lowest)) > budget:
-        return None
+def _best_common_quality(
+    within: Any, qualities: list[int], budget: int, *, top_first: bool = False
+) -> tuple[tuple[int, list[bytes]] | None, int | None]:
+    """The highest of `qualities` at which all pages together fit `budget` (`within` gives them, or
+    None), by bisection, or None; and the lowest quality tried that did not fit (None if none).
+    The top quality is tried first when `top_first`, or next when the lowest takes at most half the
+    budget (a small page then fits at once, without the steps in between)."""
+    failed = None
+    if top_first and len(qualities) > 1:
+        top = within(qualities[-1])
+        if top is not None:
+            return (qualities[-1], top), None
+        failed, qualities = qualities[-1], qualities[:-1]
+    lowest = within(qualities[0])
+    if lowest is None:
+        return None, qualities[0]
     best = (qualities[0], lowest)
     lo, hi = 1, len(qualities) - 1
+    top_first = sum(map(len, lowest)) * 2 <= budget
     while lo <= hi:
-        mid = (lo + hi) // 2
-        datas = encode(qualities[mid])
-        if sum(map(len, datas)) <= budget:
+        mid = hi if top_first else (lo + hi) // 2
+        top_first = False
+        datas = within(qualities[mid])
+        if datas is not None:
             best, lo = (qualities[mid], datas), mid + 1
         else:
-            hi = mid - 1
-    return best
+            failed, hi = qualities[mid], mid - 1
+    return best, failed
 
 
 def _case_results(
@@ -694,7 +774,9 @@ def _render(document: pdfium.PdfDocument, index: int, dpi: float) -> Image.Image
             bitmap = page.render(scale=dpi / PT_PER_INCH, may_draw_forms=False)
             image = bitmap.to_pil()
             image.load()
-            return image.copy()
+            # PDFium's BGR order is converted by PIL into its own copy; any other format may share the
+            # bitmap's memory, freed with the page: copy it then.
+            return image if str(bitmap.mode).startswith("BGR") else image.copy()
         finally:
             page.close()
 
@@ -771,7 +853,12 @@ def pdf_page_sources(
                 raise low_resolution(number, native, rule)
             if native:
                 render_dpi = min(render_dpi, max(native, rule.min_dpi))
-            yield PageSource(number, size_in, image=_render(document, number - 1, render_dpi))
+            image = _render(document, number - 1, render_dpi)
+            if image.mode != "L" and _draws_one_grey_image(page):
+                # Drawn in RGB with three equal channels: the same pixels in one (the conversion is
+                # exact), and no colour to look for on it.
+                image = image.convert("L")
+            yield PageSource(number, size_in, image=image)
     finally:
         if document is not None:
             with _PDFIUM_LOCK:
@@ -954,14 +1041,17 @@ def scan_clean(
         pdf = pdf_open(content, max_pages=max_pages)
         try:
             removed = active_content(pdf)
-            clean = _clean_pages(content, pdf, range(1, len(pdf.pages) + 1), budget_kb, limit_per, rule)
+            clean = _clean_pages(
+                content, pdf, range(1, len(pdf.pages) + 1), budget_kb, limit_per, rule, size=len(content)
+            )
         except pikepdf.PdfError as exc:
             raise _damaged(exc) from exc
         finally:
             pdf.close()
     elif limit_per == PER_CASE:
         sources = list(image_page_sources(content, max_pages=max_pages))
-        pages, over = fit_case(sources, budget=_case_budget(budget_kb, len(sources)), rule=rule)
+        budget = _case_budget(budget_kb, len(sources))
+        pages, over = fit_case(sources, budget=budget, rule=rule, small_source=len(content) <= budget)
         clean = _clean_of(pages, budget_kb, limit_per, over)
     else:
         pages = list(
@@ -987,10 +1077,15 @@ def _clean_pages(
     budget_kb: int,
     limit_per: str,
     rule: LegibilityRule,
+    *,
+    size: int | None = None,
 ) -> CleanScan:
+    """The pages rebuilt under the size rule; `size`: the upload's size when known (see `fit_case`)."""
     if limit_per == PER_CASE:
         sources = list(pdf_page_sources(source, pdf, numbers, rule=rule, copy_budget=None))
-        pages, over = fit_case(sources, budget=_case_budget(budget_kb, len(sources)), rule=rule)
+        budget = _case_budget(budget_kb, len(sources))
+        small = size is not None and size <= budget
+        pages, over = fit_case(sources, budget=budget, rule=rule, small_source=small)
         return _clean_of(pages, budget_kb, limit_per, over)
     pages = list(pdf_page_images(source, pdf, numbers, budget=budget_kb * 1024 - PAGE_OVERHEAD, rule=rule))
     return _clean_of(pages, budget_kb, limit_per, False)
