@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from html import escape
+from typing import cast
 
+from django.db import models
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
@@ -30,7 +32,8 @@ _PK_MARKER = 918273645
 def choice_labels(field: str) -> dict[str, str]:
     """A record field's choices, translated into the active language and escaped, as
     `get_<field>_display` shows them (an unknown value shows as itself)."""
-    return {str(value): escape(str(label)) for value, label in CivilRecord._meta.get_field(field).flatchoices}
+    choices = cast(models.Field, CivilRecord._meta.get_field(field)).flatchoices
+    return {str(value): escape(str(label)) for value, label in choices}
 
 
 def search_rows_html(rows: Iterable[tuple[CivilRecord, Party | None]]) -> SafeString:
