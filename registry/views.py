@@ -44,6 +44,7 @@ from registry.models import (
     RegisterBook,
 )
 from registry.partial_dates import PartialDate
+from registry.result_rows import search_rows_html
 from registry.search import CappedPaginator, RecordQuery, name_capped, narrowed, records_search
 from registry.services import (
     book_double_keying_set,
@@ -546,7 +547,12 @@ def record_search(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "registry/search.html",
-        {"form": form, "page": page, "rows": rows, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "rows_html": search_rows_html(rows),
+            "query": query.urlencode(),
+        },
     )
 
 
