@@ -87,7 +87,7 @@ class PostgresChannelLayer(InMemoryChannelLayer):
                         raise
 
     async def group_send(self, group: str, message: dict[str, Any]) -> None:
-        # One short statement on a kept connection: called from the page workers' threads.
+        # One short statement on a kept connection, blocking: run by each process's live sender thread.
         self._notify(json.dumps({"group": group, "message": message}))
 
     async def group_add(self, group: str, channel: str) -> None:

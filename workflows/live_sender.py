@@ -91,7 +91,7 @@ class LiveSender:
                 self._warn("dropped", "live push queue full (%d): dropped %d oldest", self._max_queued)
             self._jobs.append(job)
             self._unfinished += 1
-            if self._busy:
+            if self._busy and self._thread is not None and self._thread.is_alive():
                 return  # the running drain takes it: no wake-up (a pipe write) per job in a burst
             self._busy = True
             loop = self._started()
