@@ -87,7 +87,7 @@ class PostgresChannelLayer(InMemoryChannelLayer):
                         raise
 
     async def group_send(self, group: str, message: dict[str, Any]) -> None:
-        # One short statement on a kept connection: called from the page workers' threads.
+        # One short statement on a kept connection, blocking: run by each process's live sender thread.
         self._notify(json.dumps({"group": group, "message": message}))
 
     async def group_add(self, group: str, channel: str) -> None:
@@ -118,3 +118,34 @@ class PostgresChannelLayer(InMemoryChannelLayer):
             finally:
                 if conn is not None:
                     conn.close()
+
+
+class InProcessChannelLayer(InMemoryChannelLayer):
+    """The tests' in-process layer, safe to send to from another thread's event loop.
+
+    Live messages are sent from the live sender's loop (workflows/live_sender.py) while consumers
+    wait in theirs; asyncio's queues belong to one loop, and a put from another thread wakes the
+    waiting loop late or not at all. A message for a channel whose receiver's loop is running in
+    another thread is put there, through that loop's thread-safe call.
+    """
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._receiving_loops: dict[str, asyncio.AbstractEventLoop] = {}
+
+    async def receive(self, channel: str) -> Any:
+        self._receiving_loops[channel] = asyncio.get_running_loop()
+        return await super().receive(channel)
+
+    async def send(self, channel: str, message: dict[str, Any]) -> None:
+        loop = self._receiving_loops.get(channel)
+        if loop is None or not loop.is_running() or loop is asyncio.get_running_loop():
+            await super().send(channel, message)
+            return
+        # Same order as sent: the target loop runs these callbacks, and then their tasks, first in first out.
+        put = InMemoryChannelLayer.send(self, channel, message)
+        loop.call_soon_threadsafe(loop.create_task, put)
+
+    async def flush(self) -> None:
+        await super().flush()
+        self._receiving_loops = {}

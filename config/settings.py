@@ -292,7 +292,7 @@ if SHARED_LAYERS and REDIS_URL:
 elif SHARED_LAYERS:
     CHANNEL_LAYERS = {"default": {"BACKEND": "config.channel_layer.PostgresChannelLayer"}}
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "config.channel_layer.InProcessChannelLayer"}}
 
 TASKS = {
     "default": {

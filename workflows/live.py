@@ -9,16 +9,13 @@ record data: the browser reloads what it shows through the scoped pages.
 
 from __future__ import annotations
 
-import logging
+from functools import partial
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 
 from audit.actors import Actor
-
-logger = logging.getLogger(__name__)
+from workflows import live_sender
 
 
 def unit_group(unit_id: int | str) -> str:
@@ -33,24 +30,16 @@ def path_groups(unit_path: str) -> list[str]:
     return [unit_group(part) for part in unit_path.strip("/").split("/") if part]
 
 
-async def _group_send_all(layer: Any, messages: list[tuple[list[str], dict[str, Any]]]) -> None:
+async def _group_send_all(messages: list[tuple[list[str], dict[str, Any]]], layer: Any) -> None:
     for groups, payload in messages:
-        try:
-            for group in groups:
-                await layer.group_send(group, {"type": "inbox.event", "payload": payload})
-        except Exception:  # a push must never break the request that caused it
-            logger.exception("live inbox push failed: %s", payload)
+        for group in groups:
+            await layer.group_send(group, {"type": "inbox.event", "payload": payload})
 
 
 def _send_all(messages: list[tuple[list[str], dict[str, Any]]]) -> None:
-    """All messages in one event loop: `async_to_sync` starts a thread and a loop per call (~1 ms)."""
-    layer = get_channel_layer()
-    if layer is None or not messages:
-        return
-    try:
-        async_to_sync(_group_send_all)(layer, messages)
-    except Exception:  # a push must never break the request that caused it
-        logger.exception("live inbox push failed: %s", messages)
+    """Hand the messages to this process's sender (workflows/live_sender.py): the caller never waits."""
+    if messages:
+        live_sender.submit(partial(_group_send_all, messages))
 
 
 def _send(groups: list[str], payload: dict[str, Any]) -> None:
@@ -68,7 +57,7 @@ def push_after_commit(groups: list[str], payload: dict[str, Any]) -> None:
     """Send `payload` to `groups` once the current transaction commits (at once outside one).
 
     Messages registered at the same savepoint level share one callback, so a transition's
-    pushes cost one event loop; a rolled-back savepoint still drops its own messages.
+    pushes are one job for the sender, sent in order; a rolled-back savepoint still drops its own.
     """
     connection = transaction.get_connection()
     if connection.in_atomic_block:
