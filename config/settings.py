@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -285,6 +286,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # PostgreSQL NOTIFY (config/channel_layer.py). Tests use an in-process layer and cache, except tests
 # of real server processes (CIVREG_LIVE_SERVER=1: tests/config/live_server.py).
 SHARED_LAYERS = not TESTING or env_bool("CIVREG_LIVE_SERVER", default=False)
+REDIS_TIMEOUT_S = env.float("REDIS_TIMEOUT_S", default=2.0)
 if SHARED_LAYERS and REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
@@ -302,9 +304,17 @@ TASKS = {
     }
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES: dict[str, dict[str, Any]] = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if SHARED_LAYERS and REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that accepts connections and never answers fails the call after this, instead of
+            # holding the request (sessions are read here) or the live sender's loop for good.
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT_S, "socket_timeout": REDIS_TIMEOUT_S},
+        }
+    }
     # Sessions read from Redis, written through to PostgreSQL: every web process (and machine) sees
     # the same session, a Redis restart logs nobody out. Nothing deletes session rows behind the
     # cache's back (logout goes through the session store).

@@ -160,7 +160,9 @@ def record_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         party.pin = pin_shown(request.user, party.pin)  # masked for contractor staff; never saved
     scans = list(record.scans.all()[:5])
     trail = (
-        AuditEvent.objects.filter(record_id_value=record.pk, kind="change").order_by(*AuditEvent.CHRONOLOGICAL)
+        AuditEvent.objects.filter(record_id_value=record.pk, kind="change").order_by(
+            *AuditEvent.CHRONOLOGICAL
+        )
         if can(request.user, "view_records", record.unit_path)
         else AuditEvent.objects.none()
     )

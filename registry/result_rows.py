@@ -47,9 +47,9 @@ def search_rows_html(rows: Iterable[tuple[CivilRecord, Party | None]]) -> SafeSt
         if party is None:
             name = born = "—"
         else:
-            # `default:"—"`: an empty name shows the dash; a date of birth (a PartialDate, never
-            # false) shows as written, empty when unknown.
-            name, born = escape(party.full_name or "—"), escape(str(party.birth_date))
+            # An unknown name or date of birth shows the dash (a PartialDate is never false: its
+            # text is what is empty when the book gives no date).
+            name, born = escape(party.full_name or "—"), escape(str(party.birth_date) or "—")
         state = escape(str(record.state))
         out.append(
             f'\n  <tr><td><a href="{escape(detail_url(record.pk))}">{name}</a></td>'
@@ -57,7 +57,7 @@ def search_rows_html(rows: Iterable[tuple[CivilRecord, Party | None]]) -> SafeSt
             f"<td>{events.get(record.event_type) or escape(str(record.event_type))}</td>"
             f"<td>{escape(str(book.book_no))}/{escape(book.years_label)}</td>"
             f"<td>{escape(record.entry_label)}</td>"
-            f"<td>{escape(str(record.registration_date))}</td>"
+            f"<td>{escape(str(record.registration_date) or '—')}</td>"
             f"<td>{escape(str(record.unit.name))}</td>"
             f'<td><span class="state s-{state}">{states.get(record.state) or state}</span></td></tr>\n  '
         )

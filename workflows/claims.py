@@ -196,7 +196,8 @@ _ASSIGN = (
 @transaction.atomic
 def tasks_claim_next(*, actor: Actor, queue: QuerySet[RecordTask], count: int) -> list[RecordTask]:
     """Claim up to `count` of the first items of `queue` (a scoped queue of the actor, with filters),
-    in book and entry order. Returns what was claimed (fewer when the queue runs short).
+    unit by unit (a unit's own items before its children's), in book and entry order within a
+    unit. Returns what was claimed (fewer when the queue runs short).
 
     One short transaction and one pass: the items and their process rows are locked with
     SKIP LOCKED, so claimers never wait for each other and never take the same item (an item
@@ -210,7 +211,7 @@ def tasks_claim_next(*, actor: Actor, queue: QuerySet[RecordTask], count: int) -
         .select_related("process")
         .only(*CLAIM_NEXT_FIELDS, "process__id")
         .select_for_update(no_key=True, skip_locked=True, of=("self", "process"))
-        .order_by("book_id", "entry_no", "id")[:count]
+        .order_by("unit_path", "book_id", "entry_no", "id")[:count]
     )
     claimed = [task for task in picked if may_take(actor, task) is None]
     if not claimed:

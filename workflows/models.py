@@ -104,7 +104,9 @@ class RecordTask(AbstractTask):
         related_name="+",
         db_constraint=False,
     )
-    unit_path = models.CharField(max_length=255, blank=True)
+    # Compared byte by byte ("C"): a subtree's prefix range and its order are then one range of a
+    # plain index, whatever the database's collation (claim next, `task_queue_path_book`).
+    unit_path = models.CharField(max_length=255, blank=True, db_collation="C")
     book = models.ForeignKey(
         "registry.RegisterBook", null=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
@@ -142,6 +144,12 @@ class RecordTask(AbstractTask):
                 opclasses=["varchar_ops", "varchar_pattern_ops", "timestamptz_ops", "int8_ops"],
             ),
             models.Index(fields=["book", "entry_no"], name="task_queue_book", condition=QUEUE_Q),
+            # Claim next: the first claimable item of a subtree, unit by unit in book and entry order —
+            # the first rows of its prefix range (by book alone, a commune's first item lay behind
+            # every other commune's: 350,000 rows read at 1,000,000 records, 0.3–1.3 s a claim).
+            models.Index(
+                fields=["unit_path", "book", "entry_no", "id"], name="task_queue_path_book", condition=QUEUE_Q
+            ),
             # My work and returned to me.
             models.Index(
                 fields=["owner", "created", "id"],

@@ -12,6 +12,7 @@ from django.template import Context, Template
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 
 from printing.views import counter_rows_html
 from registry.matching import PRIMARY_ROLE
@@ -24,9 +25,9 @@ from tests.factories import birth_input, event_input
 SEARCH_ROWS = Template(
     "{% load i18n %}{% for r, p in rows %}\n"
     '  <tr><td><a href="{% url \'record_detail\' r.pk %}">{{ p.full_name|default:"—" }}</a></td>'
-    '<td>{{ p.birth_date|default:"—" }}</td><td>{{ r.get_event_type_display }}</td>'
+    '<td>{{ p.birth_date|stringformat:"s"|default:"—" }}</td><td>{{ r.get_event_type_display }}</td>'
     "<td>{{ r.book.book_no }}/{{ r.book.years_label }}</td><td>{{ r.entry_label }}</td>"
-    '<td>{{ r.registration_date|default:"—" }}</td><td>{{ r.unit.name }}</td>'
+    '<td>{{ r.registration_date|stringformat:"s"|default:"—" }}</td><td>{{ r.unit.name }}</td>'
     '<td><span class="state s-{{ r.state }}">{{ r.get_state_display }}</span></td></tr>\n'
     "  {% endfor %}"
 )
@@ -107,6 +108,12 @@ def test_search_rows_are_the_templates_markup(records, language):
     with translation.override(language):
         assert str(EventType.DIVORCE_NOTE.label) in written
     assert search_rows_html([]) == ""
+    # an unknown date of birth or of registration shows a dash, not an empty cell
+    odd = next(r for r in records if r.entry_suffix == "a")
+    row = search_rows_html([(odd, _primary(odd))])
+    assert "<td></td>" not in row and row.count("<td>—</td>") == 1  # birth unknown; 2020 registered
+    undated = next(r for r in records if r.entry_suffix == "bis")
+    assert f"<td>{escape(undated.entry_label)}</td><td>—</td>" in search_rows_html([(undated, None)])
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])

@@ -64,6 +64,26 @@ def test_claim_next_takes_the_next_cases_of_one_book_in_entry_order(world):
     assert RecordTask.objects.filter(book=book, owner=world.clerk, status="ASSIGNED").count() == 20
 
 
+def test_claim_next_over_a_subtree_takes_one_unit_at_a_time_in_book_and_entry_order(world):
+    # given scan work in commune B, then in commune A, then at the district itself (ids interleaved)
+    books = [world.book(world.commune_b, cases=2), world.book(world.commune_a, cases=2)]
+    books.append(world.book(world.commune_b, cases=1))
+    books.append(world.book(world.district1, cases=1))
+    # when the district's clerk claims next, one at a time
+    taken = []
+    for _ in range(6):
+        (task,) = claims.tasks_claim_next(actor=world.clerk_d1, queue=queue_for(world.clerk_d1), count=1)
+        taken.append((task.unit_path, task.book_id, task.entry_no))
+    # then the district's own case comes first, then each commune's cases together, book by book
+    assert taken[0][0] == world.district1.path
+    assert taken == sorted(taken)
+    units = [path for path, _book, _entry in taken]
+    assert units == sorted(units, key=units.index)  # a unit's cases are not split by another's
+    assert sorted(taken) == sorted(
+        (t.unit_path, t.book_id, t.entry_no) for t in RecordTask.objects.filter(book__in=books, stage="scan")
+    )
+
+
 def test_claim_next_audits_each_claim_and_keeps_four_eyes_and_scope(world):
     from permissions.services import role_grant
 
