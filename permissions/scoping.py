@@ -63,6 +63,10 @@ class Scope:
     unit_path: str
     unit_level: str
     unit_name: str
+    # No unit lies under this one (a commune of today's tree): the rows of its subtree all carry its
+    # own path, so `path = x` finds them as `path LIKE 'x%'` does, and an index on (path, order)
+    # hands them over in order (`subtree_q`).
+    unit_leaf: bool = False
 
     @property
     def role_label(self) -> str:
@@ -106,7 +110,9 @@ def _scopes_sql() -> str:
     roles, units = UnitRole._meta.db_table, AdministrativeUnit._meta.db_table
     members = Group.user_set.through._meta.db_table
     return (
-        f'SELECT r."role", r."unit_id", u."path", u."level", u."name" FROM "{roles}" r '  # noqa: S608
+        f'SELECT r."role", r."unit_id", u."path", u."level", u."name", '  # noqa: S608
+        f'NOT EXISTS (SELECT 1 FROM "{units}" c WHERE c."parent_id" = u."id") '
+        f'FROM "{roles}" r '
         f'JOIN "{members}" m ON m."group_id" = r."group_id" JOIN "{units}" u ON u."id" = r."unit_id" '
         'WHERE m."user_id" = %s'
     )
@@ -151,6 +157,11 @@ def paths_q(paths, path_field: str) -> Q:
     for prefix in _minimal_prefixes(paths):
         q |= Q(**{f"{path_field}__startswith": prefix})
     return q
+
+
+def subtree_q(path: str, path_field: str, *, leaf: bool) -> Q:
+    """Rows of the subtree at `path`: its path alone when no unit lies under it (`Scope.unit_leaf`)."""
+    return Q(**{path_field: path}) if leaf else Q(**{f"{path_field}__startswith": path})
 
 
 def assigned_work_q(user) -> Q:

@@ -21,7 +21,14 @@ from django.utils.dateparse import parse_datetime
 from viewflow.workflow.status import STATUS
 
 from audit.actors import Actor
-from permissions.scoping import _minimal_prefixes, contract_paths, paths_q, scopes_with
+from permissions.scoping import (
+    _minimal_prefixes,
+    contract_paths,
+    paths_q,
+    scopes_with,
+    subtree_q,
+    user_scopes,
+)
 from registry.models import AdministrativeUnit, CivilRecord
 from registry.search import narrowed
 from workflows.models import STAGE_PERMISSION, RecordTask, Stage
@@ -64,6 +71,7 @@ def queue_scope_q(user: Actor) -> Q:
     if getattr(user, "is_superuser", False):
         return Q(stage__in=Stage.values)
     by_prefix: dict[tuple[str, int], list[str]] = defaultdict(list)
+    leaves = {s.unit_path for s in user_scopes(user) if s.unit_leaf}
     for stage, perm in STAGE_PERMISSION.items():
         scopes = scopes_with(user, perm)
         if stage == Stage.APPROVE:
@@ -74,7 +82,8 @@ def queue_scope_q(user: Actor) -> Q:
                 by_prefix[(prefix, 0)].append(stage)
     q = Q(pk__in=[])
     for (prefix, rank), stages in by_prefix.items():
-        part = Q(unit_path__startswith=prefix, stage__in=sorted(set(stages)))
+        # A commune's queue is then one range of `task_queue_path_age`, in the page's order.
+        part = subtree_q(prefix, "unit_path", leaf=prefix in leaves) & Q(stage__in=sorted(set(stages)))
         if rank:
             part &= Q(min_rank__lte=rank)
         q |= part

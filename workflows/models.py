@@ -135,6 +135,11 @@ class RecordTask(AbstractTask):
         indexes = [
             # The queue: claimable tasks, by age or deadline, whole scope or one unit's subtree or one book.
             models.Index(fields=["created", "id"], name="task_queue_age", condition=QUEUE_Q),
+            # One unit's queue by age (a commune clerk's Queue page: `unit_path = x`, 0.1 ms at
+            # 1,000,000 records where the stage index sorted the commune's 6,700 items, 4.8 ms).
+            models.Index(
+                fields=["unit_path", "created", "id"], name="task_queue_path_age", condition=QUEUE_Q
+            ),
             models.Index(fields=["due_at", "id"], name="task_queue_due", condition=QUEUE_Q),
             # A stage in one unit's subtree: a few ranges, then a sort of what they hold.
             models.Index(
