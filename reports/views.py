@@ -33,6 +33,12 @@ from reports.civil_stats import DIMENSIONS as CIVIL_DIMENSIONS
 from reports.civil_stats import CrossTable, civil_stats_table, last_snapshot
 from reports.condition import COLUMNS as CONDITION_COLUMNS
 from reports.condition import condition_report
+from reports.dashboard_rows import (
+    by_child_rows_html,
+    moves_by_child_rows_html,
+    people_rows_html,
+    per_day_rows_html,
+)
 from reports.exports import (
     civil_stats_xlsx,
     condition_report_pdf,
@@ -100,16 +106,22 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     per_day = selectors.activity_by_day(unit, start, end, moves)
     people = selectors.productivity(unit, start, end)
     days = list(per_day)
+    move_columns = [(m, ACTION_LABELS[m]) for m in MOVES]
+    person_moves = [(m, ACTION_LABELS[m]) for m in PERSON_MOVES]
+    by_day = [(d, per_day[d]) for d in reversed(days)]
+    moves_by_child = selectors.activity_by_child(unit, moves)
+    people_shown = people[:PEOPLE_ON_DASHBOARD]
     context.update(
         {
             "form": form,
             "start": start,
             "end": end,
             "states": STATES,
-            "moves": [(m, ACTION_LABELS[m]) for m in MOVES],
+            "moves": move_columns,
             "totals": selectors.state_totals(unit, cube),
             "scan_flags": selectors.scan_flags(unit),
             "by_child": by_child,
+            "by_child_rows": by_child_rows_html(by_child, unit, STATES),
             "progress_chart": stacked_bars(
                 [(u.name, v) for u, v in by_child],
                 [(state, str(label)) for state, label in STATES],
@@ -123,14 +135,17 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
                 ],
                 title=_("Work done per day"),
             ),
-            "per_day": [(d, per_day[d]) for d in reversed(days)],
-            "moves_by_child": selectors.activity_by_child(unit, moves),
+            "per_day": by_day,
+            "per_day_rows": per_day_rows_html(by_day, move_columns),
+            "moves_by_child": moves_by_child,
+            "moves_by_child_rows": moves_by_child_rows_html(moves_by_child, move_columns),
             "states_by_type": selectors.states_by(unit, "event_type", cube),
             "states_by_phase": selectors.states_by(unit, "phase", cube),
-            "people": people[:PEOPLE_ON_DASHBOARD],
+            "people": people_shown,
+            "people_rows": people_rows_html(people_shown, person_moves),
             "at_risk": units_at_risk(unit, today)[:10],
             "people_more": max(len(people) - PEOPLE_ON_DASHBOARD, 0),
-            "person_moves": [(m, ACTION_LABELS[m]) for m in PERSON_MOVES],
+            "person_moves": person_moves,
             "quotas": selectors.quota_progress(unit, today),
             "ranking": selectors.people_ranking(unit, today)[:PEOPLE_ON_DASHBOARD],
             "today": today,
