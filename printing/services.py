@@ -9,6 +9,7 @@ was handed out. Rendering itself is pure (printing.rendering).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -122,6 +123,21 @@ def _next_serial(unit: AdministrativeUnit, year: int) -> int:
     counter.last += 1
     counter.save(update_fields=["last"])
     return counter.last
+
+
+def _serials_lock(units: Iterable[AdministrativeUnit], year: int) -> None:
+    """Take the serial counters of `units` for `year`, in one order (unit id), before any is used:
+    two batches over the same units, ticked in different orders, would otherwise each hold one
+    counter and wait for the other's (a deadlock, and one clerk's batch refused)."""
+    ordered = sorted(units, key=lambda unit: unit.pk)
+    for unit in ordered:
+        ExtractSerialCounter.objects.get_or_create(unit=unit, year=year)
+    list(
+        ExtractSerialCounter.objects.select_for_update(no_key=True)
+        .filter(unit__in=ordered, year=year)
+        .order_by("unit_id")
+        .values_list("pk", flat=True)
+    )
 
 
 def _clean_request(
@@ -457,6 +473,7 @@ def _extract_batch_create(
         .filter(pk__in=ids)
         .select_for_update(no_key=True, of=("self",))
         .select_related("book", "unit")
+        .order_by("pk")  # locked in one order: two batches sharing records never hold one each
     }
     problems = [
         _("record %(id)d: not found among the records you may print") % {"id": i}
@@ -473,12 +490,13 @@ def _extract_batch_create(
 
     batch = ExtractBatch.objects.create(created_by=actor, total=len(ids))
     now = timezone.now()
-    units: dict[int, AdministrativeUnit] = {}
+    issuing = {pk: issuing_unit_for(actor, visible[pk]) for pk in ids}
+    units = {unit.pk: unit for unit in issuing.values()}
+    _serials_lock(units.values(), timezone.localdate(now).year)
     for pk in ids:
         record = visible[pk]
         content = extract_content(record, notes=amendment_notes(record))
-        unit = issuing_unit_for(actor, record)
-        unit = units.setdefault(unit.pk, unit)
+        unit = units[issuing[pk].pk]
         issue = _issue_create(
             record=record, unit=unit, content=content, actor=actor, now=now, batch=batch, **values
         )

@@ -105,7 +105,8 @@ def counter_rows_html(records: Iterable[CivilRecord], *, selected: set[str]) -> 
             f"    <td>{events.get(record.event_type) or escape(str(record.event_type))}</td>\n"
             f"    <td>{escape(book.years_label)} / {escape(str(book.book_no))}</td>"
             f"<td>{escape(record.entry_label)}</td>\n"
-            f"    <td>{escape(str(record.registration_date))}</td><td>{escape(str(record.unit.name))}</td>\n"
+            f"    <td>{escape(str(record.registration_date) or '—')}</td>"
+            f"<td>{escape(str(record.unit.name))}</td>\n"
             f'    <td><span class="state s-{state}">{states.get(record.state) or state}</span></td>\n'
             "  </tr>\n  "
         )

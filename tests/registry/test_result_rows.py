@@ -41,7 +41,7 @@ COUNTER_ROWS = Template(
     '{{ p.full_name|default:"—" }}{% if not forloop.last %} · {% endif %}{% empty %}—{% endfor %}</a></td>\n'
     "    <td>{{ r.get_event_type_display }}</td>\n"
     "    <td>{{ r.book.years_label }} / {{ r.book.book_no }}</td><td>{{ r.entry_label }}</td>\n"
-    "    <td>{{ r.registration_date }}</td><td>{{ r.unit.name }}</td>\n"
+    '    <td>{{ r.registration_date|stringformat:"s"|default:"—" }}</td><td>{{ r.unit.name }}</td>\n'
     '    <td><span class="state s-{{ r.state }}">{{ r.get_state_display }}</span></td>\n'
     "  </tr>\n"
     "  {% endfor %}"
