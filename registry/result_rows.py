@@ -29,10 +29,10 @@ def url_with_pk(name: str) -> Callable[[int], str]:
 _PK_MARKER = 918273645
 
 
-def choice_labels(field: str) -> dict[str, str]:
-    """A record field's choices, translated into the active language and escaped, as
-    `get_<field>_display` shows them (an unknown value shows as itself)."""
-    choices = cast(models.Field, CivilRecord._meta.get_field(field)).flatchoices
+def choice_labels(field: str, model: type[models.Model] = CivilRecord) -> dict[str, str]:
+    """A field's choices (a record's by default), translated into the active language and escaped,
+    as `get_<field>_display` shows them (an unknown value shows as itself)."""
+    choices = cast(models.Field, model._meta.get_field(field)).flatchoices
     return {str(value): escape(str(label)) for value, label in choices}
 
 

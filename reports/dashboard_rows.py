@@ -24,6 +24,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from registry.result_rows import choice_labels
 from reports.models import Quota
 from reports.selectors import PersonRow, PersonStanding
 from reports.services import QuotaProgress
@@ -113,7 +114,7 @@ def people_rows_html(people: Iterable[PersonRow], person_moves: Columns) -> Safe
 
 def _action_labels() -> Callable[[str], str]:
     """`quota.get_action_display`, translated once and escaped (an unknown action shows as itself)."""
-    labels = {str(value): escape(str(label)) for value, label in Quota._meta.get_field("action").flatchoices}
+    labels = choice_labels("action", Quota)
     return lambda action: labels.get(action) or escape(str(action))
 
 
@@ -123,7 +124,7 @@ def quota_rows_html(progress: Iterable[QuotaProgress]) -> SafeString:
     period."""
     number = _number_text()
     action = _action_labels()
-    per = {str(value): escape(str(label)) for value, label in Quota.Per.choices}
+    per = choice_labels("per", Quota)
     behind = f' <strong class="flag">{escape(_("behind"))}</strong>'
     out = []
     for row in progress:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import OrderedDict
-from collections.abc import Callable
 from html import escape
 from typing import Any
 
@@ -37,6 +36,7 @@ from audit.services import audit_change
 from permissions.scoping import can, get_book_for, get_record_for, records_visible_to
 from registry.event_fields import field_label
 from registry.models import CivilRecord, EventType, PartyRole
+from registry.result_rows import url_with_pk
 from vietnamese.input_values import id_param
 from workflows import claims, inbox, services
 from workflows.claims import ClaimRefused
@@ -114,7 +114,7 @@ def _rows(items: list[RecordTask], which: str, now: dt.datetime) -> list[dict[st
         return value.astimezone(zone).strftime("%d/%m/%Y %H:%M") if value else ""
 
     work_url, claim_url, release_url = (
-        _url_with_pk(name) for name in ("task_work", "task_claim", "task_release")
+        url_with_pk(name) for name in ("task_work", "task_claim", "task_release")
     )
     rows = []
     for task in items:
@@ -213,15 +213,6 @@ def rows_html(rows: list[dict[str, Any]], which: str, *, here: str, csrf: str) -
             "  </tr>\n  "
         )
     return mark_safe("".join(out))  # noqa: S308 - every value escaped above
-
-
-def _url_with_pk(name: str) -> Callable[[int], str]:
-    """reverse(name, args=[pk]) for every row of a page, resolved once."""
-    head, _marker, tail = reverse(name, args=[_PK_MARKER]).partition(str(_PK_MARKER))
-    return lambda pk: f"{head}{pk}{tail}"
-
-
-_PK_MARKER = 918273645
 
 
 @login_required
