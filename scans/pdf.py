@@ -721,10 +721,10 @@ def _best_common_quality(
         return None, qualities[0]
     best = (qualities[0], lowest)
     lo, hi = 1, len(qualities) - 1
-    top_first = sum(map(len, lowest)) * 2 <= budget
+    top_next = sum(map(len, lowest)) * 2 <= budget
     while lo <= hi:
-        mid = hi if top_first else (lo + hi) // 2
-        top_first = False
+        mid = hi if top_next else (lo + hi) // 2
+        top_next = False
         datas = within(qualities[mid])
         if datas is not None:
             best, lo = (qualities[mid], datas), mid + 1
