@@ -40,9 +40,9 @@ def open_correction_since(record: CivilRecord):
         return None
     last = (
         AuditEvent.objects.filter(record_id_value=record.pk, kind="change", action=AuditAction.AMEND)
-        .order_by("-at", "-id")
+        .order_by(*AuditEvent.CHRONOLOGICAL)
         .values_list("at", flat=True)
-        .first()
+        .last()
     )
     return last
 

@@ -496,9 +496,8 @@ def _extract_batch_create(
     for pk in ids:
         record = visible[pk]
         content = extract_content(record, notes=amendment_notes(record))
-        unit = units[issuing[pk].pk]
         issue = _issue_create(
-            record=record, unit=unit, content=content, actor=actor, now=now, batch=batch, **values
+            record=record, unit=issuing[pk], content=content, actor=actor, now=now, batch=batch, **values
         )
         _audit_issue(issue, record, actor, batch=batch.pk)
     first_unit = next(iter(units.values()), None)
